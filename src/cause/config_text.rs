@@ -1,0 +1,1 @@
+//! Wording of configuration findings: built from typed facts by the config stage.

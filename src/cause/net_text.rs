@@ -1,0 +1,1 @@
+//! Wording of network findings (dns, tcp, tls, protocol, export).

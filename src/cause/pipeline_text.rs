@@ -1,0 +1,1 @@
+//! Wording of pipeline findings (canary, backend).

@@ -1,0 +1,1 @@
+//! Precedence: one small pure function decides which source wins.

@@ -1,0 +1,1 @@
+//! The canary stage: a real span through the runner's own telemetry pipeline.

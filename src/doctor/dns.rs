@@ -1,0 +1,1 @@
+//! The dns stage: every A and AAAA answer for the endpoint host, with timing.

@@ -1,0 +1,1 @@
+//! The export stage: an empty OTLP export request, its answer classified.

@@ -1,0 +1,273 @@
+//! Transport for probes: bounded connects, and a stream wrapper that records what the peer sent
+//! first, so stages classify from the bytes seen on the wire rather than from error strings.
+
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+
+/// How many of the peer's first bytes are kept as evidence.
+pub const RECORD_LIMIT: usize = 512;
+
+/// What the peer's first bytes say it speaks.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum PeerGreeting {
+    /// Nothing was received (yet).
+    Nothing,
+    /// `HTTP/1.x ...`: an HTTP/1 server.
+    Http1,
+    /// An HTTP/2 SETTINGS frame: an h2c (plaintext HTTP/2, e.g. gRPC) server.
+    H2Settings,
+    /// An HTTP/2 GOAWAY frame.
+    H2GoAway,
+    /// A TLS handshake record (`16 03 0x`): a TLS server.
+    TlsHandshake,
+    /// A TLS alert record (`15 03 0x`), with its level and description.
+    TlsAlert { level: u8, description: u8 },
+    /// Looks like an HTML page or other text.
+    Text,
+    /// Anything else.
+    Other,
+}
+
+impl PeerGreeting {
+    pub fn classify(bytes: &[u8]) -> PeerGreeting {
+        match bytes {
+            [] => PeerGreeting::Nothing,
+            [b'H', b'T', b'T', b'P', b'/', ..] => PeerGreeting::Http1,
+            [0x16, 0x03, ..] => PeerGreeting::TlsHandshake,
+            [0x15, 0x03, _, _, _, level, description, ..] => PeerGreeting::TlsAlert {
+                level: *level,
+                description: *description,
+            },
+            [0x15, 0x03, ..] => PeerGreeting::TlsAlert {
+                level: 0,
+                description: 0,
+            },
+            [_, _, _, 0x04, ..] => PeerGreeting::H2Settings,
+            [_, _, _, 0x07, ..] => PeerGreeting::H2GoAway,
+            b if b
+                .iter()
+                .take(64)
+                .all(|c| c.is_ascii_graphic() || c.is_ascii_whitespace()) =>
+            {
+                PeerGreeting::Text
+            }
+            _ => PeerGreeting::Other,
+        }
+    }
+
+    /// True when the peer answered as a TLS server would.
+    pub fn is_tls(&self) -> bool {
+        matches!(
+            self,
+            PeerGreeting::TlsHandshake | PeerGreeting::TlsAlert { .. }
+        )
+    }
+}
+
+/// What a recorded connection saw, shared between the stream and whoever inspects it.
+#[derive(Clone, Debug, Default)]
+pub struct Recording {
+    inner: Arc<Mutex<RecordingState>>,
+}
+
+#[derive(Debug, Default)]
+struct RecordingState {
+    first: Vec<u8>,
+    total_read: u64,
+    eof: bool,
+    read_error: Option<io::ErrorKind>,
+}
+
+impl Recording {
+    /// The first bytes the peer sent (at most `RECORD_LIMIT`).
+    pub fn first_bytes(&self) -> Vec<u8> {
+        self.inner.lock().unwrap().first.clone()
+    }
+
+    pub fn greeting(&self) -> PeerGreeting {
+        PeerGreeting::classify(&self.first_bytes())
+    }
+
+    /// The peer closed the connection cleanly (read returned 0).
+    pub fn saw_eof(&self) -> bool {
+        self.inner.lock().unwrap().eof
+    }
+
+    /// The kind of the first read error (e.g. `ConnectionReset`).
+    pub fn read_error(&self) -> Option<io::ErrorKind> {
+        self.inner.lock().unwrap().read_error
+    }
+
+    pub fn total_read(&self) -> u64 {
+        self.inner.lock().unwrap().total_read
+    }
+
+    /// Evidence for reports: hex and printable form of the first bytes, EOF and error.
+    pub fn evidence(&self) -> serde_json::Value {
+        let st = self.inner.lock().unwrap();
+        serde_json::json!({
+            "first_bytes_hex": hex::encode(&st.first[..st.first.len().min(64)]),
+            "first_bytes_text": printable(&st.first[..st.first.len().min(64)]),
+            "bytes_read": st.total_read,
+            "peer_closed": st.eof,
+            "read_error": st.read_error.map(|k| format!("{k:?}")),
+            "greeting": PeerGreeting::classify(&st.first),
+        })
+    }
+}
+
+/// Bytes as text with non-printable bytes escaped, for evidence.
+pub fn printable(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|&b| {
+            if b.is_ascii_graphic() || b == b' ' {
+                (b as char).to_string()
+            } else {
+                format!("\\x{b:02x}")
+            }
+        })
+        .collect()
+}
+
+/// A stream that records the first bytes read from it.
+#[derive(Debug)]
+pub struct Recorded<S> {
+    inner: S,
+    recording: Recording,
+}
+
+impl<S> Recorded<S> {
+    pub fn new(inner: S) -> (Recorded<S>, Recording) {
+        let recording = Recording::default();
+        (
+            Recorded {
+                inner,
+                recording: recording.clone(),
+            },
+            recording,
+        )
+    }
+
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Recorded<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let res = Pin::new(&mut self.inner).poll_read(cx, buf);
+        let mut st = self.recording.inner.lock().unwrap();
+        match &res {
+            Poll::Ready(Ok(())) => {
+                let new = &buf.filled()[before..];
+                if new.is_empty() {
+                    st.eof = true;
+                } else {
+                    let room = RECORD_LIMIT.saturating_sub(st.first.len());
+                    st.first.extend_from_slice(&new[..new.len().min(room)]);
+                    st.total_read += new.len() as u64;
+                }
+            }
+            Poll::Ready(Err(e)) => {
+                st.read_error.get_or_insert(e.kind());
+            }
+            Poll::Pending => {}
+        }
+        res
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Recorded<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// Why a bounded TCP connect failed, as a typed value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnectFailure {
+    Refused,
+    Timeout,
+    Unreachable,
+    Reset,
+    Other(io::ErrorKind),
+}
+
+/// Connects within `timeout`.
+pub async fn connect_tcp(addr: SocketAddr, timeout: Duration) -> Result<TcpStream, ConnectFailure> {
+    match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
+        Err(_) => Err(ConnectFailure::Timeout),
+        Ok(Ok(s)) => {
+            let _ = s.set_nodelay(true);
+            Ok(s)
+        }
+        Ok(Err(e)) => Err(match e.kind() {
+            io::ErrorKind::ConnectionRefused => ConnectFailure::Refused,
+            io::ErrorKind::TimedOut => ConnectFailure::Timeout,
+            io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable => {
+                ConnectFailure::Unreachable
+            }
+            io::ErrorKind::ConnectionReset => ConnectFailure::Reset,
+            other => match e.raw_os_error() {
+                // EHOSTUNREACH, ENETUNREACH, EADDRNOTAVAIL (e.g. no IPv6 route)
+                Some(113) | Some(101) | Some(99) => ConnectFailure::Unreachable,
+                _ => ConnectFailure::Other(other),
+            },
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_first_bytes() {
+        assert_eq!(
+            PeerGreeting::classify(b"HTTP/1.1 400 Bad"),
+            PeerGreeting::Http1
+        );
+        assert_eq!(
+            PeerGreeting::classify(&[0, 0, 6, 4, 0, 0, 0, 0, 0]),
+            PeerGreeting::H2Settings
+        );
+        assert_eq!(
+            PeerGreeting::classify(&[0x16, 0x03, 0x03, 0, 10]),
+            PeerGreeting::TlsHandshake
+        );
+        assert_eq!(
+            PeerGreeting::classify(&[0x15, 0x03, 0x03, 0, 2, 2, 116]),
+            PeerGreeting::TlsAlert {
+                level: 2,
+                description: 116
+            }
+        );
+        assert_eq!(PeerGreeting::classify(b""), PeerGreeting::Nothing);
+        assert_eq!(PeerGreeting::classify(b"<html>"), PeerGreeting::Text);
+    }
+}

@@ -1,0 +1,1 @@
+//! The tcp stage: connect to every address of both families.

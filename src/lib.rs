@@ -1,0 +1,19 @@
+//! runner: a CI job runner whose telemetry explains itself.
+//!
+//! The core knows nothing of clap: `cli` parses, `app` turns parsed commands into calls here.
+
+pub mod app;
+pub mod bundle;
+pub mod cause;
+pub mod cli;
+pub mod config;
+pub mod doctor;
+pub mod explain;
+pub mod redact;
+pub mod report;
+pub mod runner;
+pub mod telemetry;
+pub mod tlsconf;
+
+/// The program's version, as shown by `--version` and written into reports.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,1 @@
+//! The runner's real OpenTelemetry pipeline, built from `Settings` in one place.
