@@ -12,6 +12,7 @@ pub mod explain;
 pub mod redact;
 pub mod report;
 pub mod runner;
+pub mod state;
 pub mod telemetry;
 pub mod tlsconf;
 

@@ -1,13 +1,14 @@
 //! Cause codes of the contract (§7), severities, stages, and the `Finding` that names a cause.
 //!
 //! Every user-facing sentence about a cause is written under this module: `config_text`,
-//! `net_text`, `pipeline_text` build findings from typed evidence; `generic` holds the
+//! `net_text`, `proto_text`, `pipeline_text` build findings from typed evidence; `generic` holds the
 //! context-free wording used by `runner doctor explain`.
 
 pub mod config_text;
 pub mod generic;
 pub mod net_text;
 pub mod pipeline_text;
+pub mod proto_text;
 
 use crate::config::Signal;
 use serde::Serialize;

@@ -49,3 +49,9 @@ pub fn load(overrides: &Overrides, env: &Environment) -> Result<Loaded, ConfigEr
     let _ = (overrides, env);
     Err(ConfigError::NotImplemented)
 }
+
+/// The effective settings with their sources, as the report's `settings` object
+/// (keyed by signal, plus global values and `shadowed`). Secrets are redacted.
+pub fn report_json(loaded: &Loaded) -> serde_json::Value {
+    serde_json::to_value(&loaded.settings).unwrap_or_default()
+}

@@ -14,7 +14,7 @@ pub mod tls;
 
 use crate::cause::{Finding, Stage};
 use crate::config::{Endpoint, Environment, Loaded, ProxySettings, SignalSettings};
-use crate::report::{Check, Report, Status, Target, Verdict, SCHEMA};
+use crate::report::{Check, Report, Status, Target, SCHEMA};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -94,6 +94,7 @@ pub struct Probe<'a> {
 
 /// Runs the whole diagnosis and returns the report. Never fails: problems are findings.
 pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Report {
+    let _ = opts;
     let started = Instant::now();
     let config = config::run(loaded, env);
     let mut findings = config.findings.clone();
@@ -128,10 +129,5 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
 
 /// The effective settings with their sources, as the report's `settings` object.
 pub fn settings_json(loaded: &Loaded) -> serde_json::Value {
-    serde_json::to_value(&loaded.settings).unwrap_or_default()
-}
-
-#[allow(dead_code)]
-fn _verdict_is_used(v: Verdict) -> Verdict {
-    v
+    crate::config::report_json(loaded)
 }

@@ -242,6 +242,101 @@ pub async fn connect_tcp(addr: SocketAddr, timeout: Duration) -> Result<TcpStrea
     }
 }
 
+/// A byte stream a probe can speak over: plain TCP or TLS over TCP.
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+/// An open probe connection, with what the peer sent recorded at two levels.
+pub struct Conn {
+    pub stream: Box<dyn Io>,
+    /// Raw bytes from the socket (under TLS, the TLS records).
+    pub raw: Recording,
+    /// Application bytes (after TLS decryption; the same as `raw` for plaintext).
+    pub app: Recording,
+    /// The ALPN protocol the server chose, when TLS was used.
+    pub alpn: Option<Vec<u8>>,
+    pub peer: SocketAddr,
+}
+
+impl std::fmt::Debug for Conn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Conn")
+            .field("peer", &self.peer)
+            .field("alpn", &self.alpn)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why `open` failed, typed.
+#[derive(Debug)]
+pub enum OpenError {
+    Connect(ConnectFailure),
+    TlsSetup(crate::tlsconf::TlsSetupError),
+    /// The TLS handshake failed; `raw` holds what the peer sent.
+    Handshake {
+        error: io::Error,
+        raw: Recording,
+    },
+    HandshakeTimeout {
+        raw: Recording,
+    },
+}
+
+/// ALPN offered for a protocol: `h2` for gRPC, `h2` and `http/1.1` for HTTP.
+pub fn alpn_for(protocol: crate::config::Protocol) -> &'static [&'static [u8]] {
+    if protocol.is_http() {
+        &[b"h2", b"http/1.1"]
+    } else {
+        &[b"h2"]
+    }
+}
+
+/// Opens a connection to `addr` as the endpoint says: TCP, then TLS when the endpoint uses TLS.
+/// Each step is bounded by the probe's timeout.
+pub async fn open(probe: &super::Probe<'_>, addr: SocketAddr) -> Result<Conn, OpenError> {
+    let timeout = probe.opts.timeout;
+    let tcp = connect_tcp(addr, timeout)
+        .await
+        .map_err(OpenError::Connect)?;
+    let (raw_stream, raw) = Recorded::new(tcp);
+    if !probe.endpoint.tls {
+        // Plaintext: application bytes are the raw bytes; share one recording.
+        return Ok(Conn {
+            stream: Box::new(raw_stream),
+            app: raw.clone(),
+            raw,
+            alpn: None,
+            peer: addr,
+        });
+    }
+    let config =
+        crate::tlsconf::client_config(probe.settings, alpn_for(probe.settings.protocol.value))
+            .map_err(OpenError::TlsSetup)?;
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let name = rustls::pki_types::ServerName::try_from(probe.endpoint.host.clone())
+        .unwrap_or_else(|_| rustls::pki_types::ServerName::try_from("invalid.name").unwrap());
+    match tokio::time::timeout(timeout, connector.connect(name, raw_stream)).await {
+        Err(_) => Err(OpenError::HandshakeTimeout { raw }),
+        Ok(Err(error)) => Err(OpenError::Handshake { error, raw }),
+        Ok(Ok(tls)) => {
+            let alpn = tls.get_ref().1.alpn_protocol().map(<[u8]>::to_vec);
+            let (stream, app) = Recorded::new(tls);
+            Ok(Conn {
+                stream: Box::new(stream),
+                raw,
+                app,
+                alpn,
+                peer: addr,
+            })
+        }
+    }
+}
+
+/// The typed rustls error inside an I/O error from a handshake, if any.
+pub fn rustls_error(error: &io::Error) -> Option<&rustls::Error> {
+    error.get_ref()?.downcast_ref::<rustls::Error>()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,1 @@
+//! Wording of protocol and export findings (HTTP and gRPC answers, proxies).
