@@ -301,9 +301,15 @@ mod tests {
     #[test]
     fn unknown_runner_and_top_keys() {
         let e = err("[[runners]]\nname = \"a\"\nurl = \"u\"\ntokn = \"t\"\nexecutor = \"shell\"\n");
-        assert!(e.contains("`tokn` in [[runners]]") && e.contains("`token`"), "{e}");
+        assert!(
+            e.contains("`tokn` in [[runners]]") && e.contains("`token`"),
+            "{e}"
+        );
         let e = err("concurrency = 2\n");
-        assert!(e.contains("`concurrency` in the top level") && e.contains("`concurrent`"), "{e}");
+        assert!(
+            e.contains("`concurrency` in the top level") && e.contains("`concurrent`"),
+            "{e}"
+        );
     }
 
     #[test]
