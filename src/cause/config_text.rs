@@ -310,7 +310,12 @@ pub fn env_overridden(s: &Shadowed) -> Finding {
         Source::Env(v) => v.clone(),
         other => other.to_string(),
     };
-    Finding::new(Cause::EnvOverridden, Severity::Warning, s.signal)
+    // A flag is a deliberate choice for this one run: worth knowing, not a warning.
+    let severity = match s.winner {
+        Source::Flag(_) => Severity::Info,
+        _ => Severity::Warning,
+    };
+    Finding::new(Cause::EnvOverridden, severity, s.signal)
         .text(
             format!(
                 "`{var}` is ignored: {} sets {} to `{}` instead of `{}`",
@@ -558,7 +563,11 @@ pub fn service_name_missing(source: &Source, value: &str) -> Finding {
             "Without a real service.name, backends show the runner's spans as `unknown_service` (or \
              reject them: `OTLPResourceNoServiceName`), so they are hard to find. The runner's own \
              default is `runner`; this setting replaces it.",
-            format!("Set {} or remove the setting to keep the default `runner`.", set_to(source, "gitlab-runner", "OTEL_SERVICE_NAME")),
+            match source {
+                Source::Env(v) if v == "OTEL_RESOURCE_ATTRIBUTES" => "Set `OTEL_SERVICE_NAME=gitlab-runner` (it takes precedence over service.name in `OTEL_RESOURCE_ATTRIBUTES`), or remove the empty `service.name=` entry from `OTEL_RESOURCE_ATTRIBUTES` to keep the default `runner`.".to_owned(),
+                Source::Config(k) if k == "otel.resource_attributes" => "Set `service_name = \"gitlab-runner\"` in the `[otel]` table of the config file, or remove `service.name` from `[otel.resource_attributes]` to keep the default `runner`.".to_owned(),
+                _ => format!("Set {} or remove the setting to keep the default `runner`.", set_to(source, "gitlab-runner", "OTEL_SERVICE_NAME")),
+            },
         )
         .evidence(json!({ "setting": source, "value": value }))
 }
