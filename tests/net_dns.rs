@@ -100,7 +100,11 @@ async fn servfail_is_dns_failure() {
     let r = doctor(vec![grpc("servfail.test")], &opts_dns(1000, dns)).await;
     let f = only(&r, Cause::DnsFailure);
     assert_eq!((f.stage, f.severity), (Stage::Dns, Severity::Error));
-    assert!(f.summary.contains("SERVFAIL") || f.summary.contains("Server Failure"), "{}", f.summary);
+    assert!(
+        f.summary.contains("SERVFAIL") || f.summary.contains("Server Failure"),
+        "{}",
+        f.summary
+    );
 }
 
 #[tokio::test]
@@ -110,17 +114,29 @@ async fn silent_server_is_dns_failure_within_the_timeout() {
     let r = doctor(vec![grpc("slow.test")], &opts_dns(400, dns)).await;
     let f = only(&r, Cause::DnsFailure);
     assert_eq!(f.evidence["a"]["error"], "timeout", "{}", dump(&r));
-    assert!(started.elapsed() < Duration::from_millis(440 + 200), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_millis(440 + 200),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
 async fn kubernetes_names_are_cluster_local() {
     let dns = dns_server().await;
-    for host in ["otel-collector", "otel-collector.observability.svc.cluster.local"] {
+    for host in [
+        "otel-collector",
+        "otel-collector.observability.svc.cluster.local",
+    ] {
         let r = doctor(vec![grpc(host)], &opts_dns(1000, dns)).await;
         let f = only(&r, Cause::ClusterLocalName);
         assert_eq!((f.stage, f.severity), (Stage::Dns, Severity::Error));
-        assert!(f.fix.contains("kubectl port-forward svc/otel-collector 4317:4317"), "{}", f.fix);
+        assert!(
+            f.fix
+                .contains("kubectl port-forward svc/otel-collector 4317:4317"),
+            "{}",
+            f.fix
+        );
         assert!(r.findings.iter().all(|f| f.cause != Cause::DnsNxdomain));
     }
 }

@@ -1,6 +1,8 @@
 //! Helpers shared by the network-stage tests: hand-made settings, and running the doctor.
 #![allow(dead_code)]
 
+pub mod pki;
+
 use runner::cause::{Cause, Finding};
 use runner::config::{
     Compression, Endpoint, Environment, ExporterKind, Loaded, Protocol, ProxySettings, Sampler,
@@ -13,7 +15,13 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// Settings for one signal, as if `OTEL_EXPORTER_OTLP_ENDPOINT` were `scheme://host:port`.
-pub fn signal_settings(signal: Signal, scheme: &str, host: &str, port: u16, protocol: Protocol) -> SignalSettings {
+pub fn signal_settings(
+    signal: Signal,
+    scheme: &str,
+    host: &str,
+    port: u16,
+    protocol: Protocol,
+) -> SignalSettings {
     let tls = matches!(scheme, "https" | "grpcs");
     let raw = format!("{scheme}://{host}:{port}");
     let url = if protocol.is_http() {
@@ -23,7 +31,10 @@ pub fn signal_settings(signal: Signal, scheme: &str, host: &str, port: u16, prot
     };
     SignalSettings {
         signal,
-        endpoint_raw: Sourced::new(raw.clone(), Source::Env("OTEL_EXPORTER_OTLP_ENDPOINT".into())),
+        endpoint_raw: Sourced::new(
+            raw.clone(),
+            Source::Env("OTEL_EXPORTER_OTLP_ENDPOINT".into()),
+        ),
         endpoint: Some(Endpoint {
             display: raw,
             scheme: scheme.to_string(),
@@ -91,12 +102,21 @@ pub fn opts_dns(timeout_ms: u64, dns: SocketAddr) -> DoctorOptions {
 }
 
 pub async fn doctor(signals: Vec<SignalSettings>, opts: &DoctorOptions) -> Report {
-    runner::doctor::run(&loaded(signals), &Environment::from_pairs(Vec::<(String, String)>::new()), opts).await
+    runner::doctor::run(
+        &loaded(signals),
+        &Environment::from_pairs(Vec::<(String, String)>::new()),
+        opts,
+    )
+    .await
 }
 
 /// The one finding with this cause; panics with the report when there is not exactly one.
 pub fn only(report: &Report, cause: Cause) -> Finding {
-    let found: Vec<&Finding> = report.findings.iter().filter(|f| f.cause == cause).collect();
+    let found: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.cause == cause)
+        .collect();
     assert_eq!(
         found.len(),
         1,
