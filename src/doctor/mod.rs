@@ -9,6 +9,7 @@ pub mod dns;
 pub mod export;
 pub mod net;
 pub mod protocol;
+pub mod proxy;
 pub mod tcp;
 pub mod tls;
 
