@@ -1,0 +1,2 @@
+//! Wording of gRPC export answers (grpc-status, non-gRPC responses).
+

@@ -1,0 +1,2 @@
+//! Wording of HTTP export answers (status codes, bodies).
+
