@@ -208,7 +208,22 @@ pub(crate) async fn failure_findings(
         PeerDid::Reset | PeerDid::Closed => {
             // A gRPC port resets HTTP/1 requests; a TLS port may close on plaintext.
             let mut found = None;
-            if !grpc && did == PeerDid::Reset {
+            if grpc {
+                let tried = [
+                    verify::try_http(
+                        probe,
+                        addr,
+                        Change::Http(Protocol::HttpProtobuf),
+                        Protocol::HttpProtobuf,
+                        signal_path,
+                        probe.settings.compression.value,
+                    )
+                    .await,
+                ];
+                if tried[0].worked {
+                    found = Some(text::grpc_to_http_port(probe, Some(did), &tried, ev.clone()));
+                }
+            } else if did == PeerDid::Reset {
                 let tried = [verify::try_grpc(probe, addr).await];
                 if tried[0].worked {
                     found = Some(text::http_to_grpc_port(probe, did, &tried, ev.clone()));

@@ -94,8 +94,9 @@ pub enum PeerDid {
 /// Classifies a failed exchange from the recorded application bytes.
 pub fn peer_did(failure: Failure, app: &Recording, expected_h2: bool) -> PeerDid {
     let greeting = app.greeting();
-    let reset = matches!(failure, Failure::Broken { reset: true, .. })
-        || app.read_error() == Some(std::io::ErrorKind::ConnectionReset);
+    // A clean EOF seen by the reader outranks a write error (EPIPE) that followed it.
+    let reset = app.read_error() == Some(std::io::ErrorKind::ConnectionReset)
+        || (matches!(failure, Failure::Broken { reset: true, .. }) && !app.saw_eof());
     match greeting {
         g if g.is_tls() => PeerDid::SpokeTls,
         PeerGreeting::Http1 if expected_h2 => PeerDid::SpokeHttp1,
