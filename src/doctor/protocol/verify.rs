@@ -13,13 +13,18 @@ fn target(probe: &Probe<'_>, addr: SocketAddr) -> String {
     wire::authority(probe, addr.port())
 }
 
-/// An empty gRPC export to `addr`; works when it answers grpc-status 0.
+/// An empty, uncompressed gRPC export to `addr`; works when it answers grpc-status 0.
 pub async fn try_grpc(probe: &Probe<'_>, addr: SocketAddr) -> Tried {
     let change = if addr.port() == probe.endpoint.port {
         Change::Grpc
     } else {
         Change::Port(addr.port(), Protocol::Grpc)
     };
+    try_grpc_as(probe, addr, change).await
+}
+
+/// `try_grpc`, recorded as `change`.
+pub async fn try_grpc_as(probe: &Probe<'_>, addr: SocketAddr, change: Change) -> Tried {
     let observed = match wire::open(probe, addr, true).await {
         Err(_) => Observed::NoConnection,
         Ok(opened) => {
