@@ -436,6 +436,10 @@ pub fn tls_files_invalid(
             format!("does not match the client certificate ({message})"),
             "Set the client key and client certificate (`OTEL_EXPORTER_OTLP_CLIENT_KEY`, `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE`) to files of the same key pair.".to_owned(),
         ),
+        TlsSetupError::NoRoots { message } => (
+            format!("leaves no trusted root certificate ({message})"),
+            format!("Point {} at a PEM file holding the CA certificate that signed the collector's certificate.", where_(source)),
+        ),
         TlsSetupError::HalfIdentity => (
             "is set without its pair (client certificate and client key go together)".to_owned(),
             "Set both `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE` and `OTEL_EXPORTER_OTLP_CLIENT_KEY` (or `client_certificate` and `client_key` in `[otel]`), or neither.".to_owned(),

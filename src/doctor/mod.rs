@@ -11,6 +11,7 @@ pub mod net;
 mod orchestrate;
 pub mod progress;
 pub mod protocol;
+pub mod proxy;
 pub mod tcp;
 pub mod tls;
 
