@@ -338,7 +338,7 @@ async fn probe_path(
                         i,
                         vec![
                             StageResult::skip(Stage::Protocol, why),
-                            StageResult::skip(Stage::Export, "skipped: protocol not checked"),
+                            StageResult::skip(Stage::Export, why),
                         ],
                     )
                 }
