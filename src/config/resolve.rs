@@ -461,9 +461,13 @@ fn resolve_headers(cx: &mut Ctx<'_>, signal: Signal) -> Offer<Vec<Header>> {
     cx.settle("headers", sig, offers, Vec::new(), |h| header_names(h))
 }
 
-/// Header names only: values are secrets.
+/// Header names with redacted values (length and short hash: enough to see that two values
+/// differ, never the value).
 pub fn header_names(headers: &[Header]) -> String {
-    let names: Vec<&str> = headers.iter().map(|h| h.name.as_str()).collect();
+    let names: Vec<String> = headers
+        .iter()
+        .map(|h| format!("{}={}", h.name, h.value.redacted()))
+        .collect();
     format!("[{}]", names.join(", "))
 }
 
