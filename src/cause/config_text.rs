@@ -107,7 +107,7 @@ pub fn endpoint_invalid(
     Finding::new(Cause::EndpointInvalid, Severity::Error, Some(signal))
         .text(
             format!(
-                "The {signal} endpoint `{display}` from {} is not a valid URL",
+                "The endpoint `{display}` from {} is not a valid URL",
                 where_(source)
             ),
             format!(
@@ -152,7 +152,7 @@ pub fn endpoint_missing_scheme(
     Finding::new(Cause::EndpointMissingScheme, severity, Some(signal))
         .text(
             format!(
-                "The {signal} endpoint `{display}` from {} has no scheme",
+                "The endpoint `{display}` from {} has no scheme",
                 where_(source)
             ),
             format!("The specification requires a URL with a scheme. {what}"),
@@ -173,7 +173,7 @@ pub fn grpc_endpoint_has_path(
     let trimmed = display.strip_suffix(path).unwrap_or(display);
     Finding::new(Cause::GrpcEndpointHasPath, Severity::Warning, Some(signal))
         .text(
-            format!("The gRPC {signal} endpoint `{display}` has a path (`{path}`)"),
+            format!("The gRPC endpoint `{display}` has a path (`{path}`)"),
             "gRPC sends every export to the fixed method path \
              `/opentelemetry.proto.collector.<signal>.v1.<Service>/Export`: the runner's client \
              ignores an endpoint path, and Go's fails with `unknown port` or `too many colons`. A \
@@ -279,7 +279,7 @@ pub fn protocol_port_mismatch(
     Finding::new(Cause::ProtocolPortMismatch, Severity::Warning, Some(signal))
         .text(
             format!(
-                "{signal}: protocol {protocol} (from {}) but port {port} (from {}) is the collector's default {other} port",
+                "Protocol {protocol} (from {}) but port {port} (from {}) is the collector's default {other} port",
                 where_(protocol_source),
                 where_(endpoint_source)
             ),
@@ -443,7 +443,7 @@ pub fn tls_files_invalid(
     };
     Finding::new(Cause::TlsFilesInvalid, Severity::Error, Some(signal))
         .text(
-            format!("{signal}: `{}` from {} {what}", path.display(), where_(source)),
+            format!("`{}` from {} {what}", path.display(), where_(source)),
             "The TLS configuration cannot be built, so the exporter fails before connecting (or, in \
              some SDKs, silently connects without the intended CA or client certificate).",
             fix,
@@ -470,17 +470,17 @@ pub fn insecure_conflict(
 ) -> Finding {
     let (summary, explanation, fix) = match kind {
         InsecureConflict::InsecureWithTlsScheme => (
-            format!("{signal}: insecure is set (from {}) but `{display}` asks for TLS", where_(insecure_source)),
+            format!("Insecure is set (from {}) but `{display}` asks for TLS", where_(insecure_source)),
             "The insecure option only applies to gRPC endpoints without a scheme; an https:// or grpcs:// scheme always uses TLS, so the option is ignored here.".to_owned(),
             format!("For plaintext, use the `http://` (or `grpc://`) scheme; for TLS, remove the option ({}).", set_to(insecure_source, "false", "OTEL_EXPORTER_OTLP_INSECURE")),
         ),
         InsecureConflict::InsecureWithHttp => (
-            format!("{signal}: insecure is set (from {}) but has no effect on OTLP/HTTP", where_(insecure_source)),
+            format!("Insecure is set (from {}) but has no effect on OTLP/HTTP", where_(insecure_source)),
             "For OTLP/HTTP the scheme alone decides: http:// is plaintext, https:// is TLS.".to_owned(),
             format!("Choose plaintext or TLS with the endpoint's scheme and remove the option ({}).", set_to(insecure_source, "false", "OTEL_EXPORTER_OTLP_INSECURE")),
         ),
         InsecureConflict::CertificatesUnused => (
-            format!("{signal}: TLS certificates are configured but `{display}` is plaintext"),
+            format!("TLS certificates are configured but `{display}` is plaintext"),
             "A CA or client certificate only matters for a TLS connection; this endpoint is plaintext, so they are unused. If the collector expects TLS (or mTLS) the connection will fail.".to_owned(),
             "Use the https:// (or grpcs://) scheme if the collector serves TLS; otherwise remove the certificate settings (`OTEL_EXPORTER_OTLP_CERTIFICATE`, `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE`, `OTEL_EXPORTER_OTLP_CLIENT_KEY`).".to_owned(),
         ),

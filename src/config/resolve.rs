@@ -133,10 +133,13 @@ impl<'a> Ctx<'a> {
                         source,
                         specific: is_specific,
                     }),
-                    None => {
-                        self.findings
-                            .push(text::config_invalid(Some(signal), &source, v, expected))
-                    }
+                    // A generic variable is one problem for every signal, not one per signal.
+                    None => self.findings.push(text::config_invalid(
+                        is_specific.then_some(signal),
+                        &source,
+                        v,
+                        expected,
+                    )),
                 }
             }
         }
@@ -207,7 +210,7 @@ pub fn signal_settings(cx: &mut Ctx<'_>, signal: Signal) -> SignalSettings {
         offers.push(flag(p, "--protocol"));
     }
     offers.extend(cx.config_offer(
-        sig,
+        None,
         "protocol",
         otel.protocol.as_deref(),
         PROTOCOLS,
@@ -278,7 +281,7 @@ pub fn signal_settings(cx: &mut Ctx<'_>, signal: Signal) -> SignalSettings {
 
     let mut offers = Vec::new();
     offers.extend(cx.config_offer(
-        sig,
+        None,
         "compression",
         otel.compression.as_deref(),
         "gzip or none",
@@ -296,7 +299,7 @@ pub fn signal_settings(cx: &mut Ctx<'_>, signal: Signal) -> SignalSettings {
             other => other.to_string(),
         };
         offers.extend(cx.config_offer(
-            sig,
+            None,
             "timeout",
             Some(&raw),
             "milliseconds (10000) or a duration string (\"10s\")",
