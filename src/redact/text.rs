@@ -244,7 +244,8 @@ fn value_after(text: &str, from: usize, key: &str) -> Option<(usize, usize)> {
             .map_or(text.len(), |i| s + i)
     };
     let mut end = word_end(start);
-    if end == start {
+    // `Unauthorized: Authorization: Bearer ...`: a word ending in `:` is the next key.
+    if end == start || text[start..end].ends_with(':') {
         return None;
     }
     // `Authorization: Bearer abc`: the credential is the next word.
@@ -325,6 +326,12 @@ mod tests {
 
     #[test]
     fn authorization_header_keeps_its_name() {
+        let out = redact_text("401 Unauthorized: Authorization: Bearer planted99 more");
+        clean(&out, "planted99");
+        assert!(
+            out.starts_with("401 Unauthorized: Authorization: <redacted"),
+            "{out}"
+        );
         let out = redact_text("sending Authorization: Bearer s3cr3tvalue to collector");
         clean(&out, "s3cr3tvalue");
         assert!(
