@@ -168,10 +168,9 @@ fn doctor_json(
     // bundle is written whatever the doctor does.
     let budget = (timeout * 12).max(Duration::from_secs(20));
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        crate::app::runtime().block_on(tokio::time::timeout(
-            budget,
-            doctor::run(loaded, env, &opts),
-        ))
+        // The timer must be made inside the runtime.
+        crate::app::runtime()
+            .block_on(async { tokio::time::timeout(budget, doctor::run(loaded, env, &opts)).await })
     }));
     match run {
         Ok(Ok(report)) => {
