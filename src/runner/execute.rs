@@ -247,7 +247,8 @@ async fn execute(
 
     let mut failed: Option<(&'static str, Option<i32>)> = None;
     for step in &job.steps {
-        if !step.runs(failed.is_some()) {
+        // An empty step (no `after_script` defined) runs nothing and gets no span.
+        if step.script.is_empty() || !step.runs(failed.is_some()) {
             continue;
         }
         let mut span = tracer

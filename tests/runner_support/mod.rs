@@ -3,6 +3,8 @@
 //! (so the runner must resume after a 416).
 #![allow(dead_code)]
 
+pub mod rotel;
+
 use bytes::Bytes;
 use http::{HeaderMap, Method, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
