@@ -340,3 +340,73 @@ async fn preflight_strict_exits_1_with_the_findings() {
     assert!(!text.contains("taking jobs"), "{text}");
     assert_eq!(mock.handed_out(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the telemetry pipeline (telemetry branch): the stub exports and counts nothing"]
+async fn with_the_collector_down_jobs_succeed_one_warning_then_spans_arrive_again() {
+    use runner_support::rotel::{free_port, Rotel};
+    let dir = tempfile::tempdir().unwrap();
+    let sha = git_repo(&dir.path().join("repo"));
+    let repo = dir.path().join("repo").display().to_string();
+    let mock = Mock::start(TOKEN).await;
+    let (grpc, http) = (free_port(), free_port());
+    let cfg = write_config(
+        dir.path(),
+        &format!(
+            "check_interval = 1\n{}[otel]\nendpoint = \"http://127.0.0.1:{grpc}\"\n\
+             protocol = \"grpc\"\npreflight = \"off\"\n",
+            runner_table(&mock.url(), &dir.path().join("builds"))
+        ),
+    );
+    let mut r = Running::start(runner(dir.path(), &["-c", cfg.to_str().unwrap()]));
+    // Collector down: two jobs (six spans each) still succeed.
+    for id in [61, 62] {
+        mock.push_job(job(id, &repo, &sha, &["echo collector-down"], &[]));
+        let state = mock.wait_final(id, Duration::from_secs(30)).await;
+        assert_eq!(state["state"], "success", "{state}");
+    }
+    r.wait_line("telemetry export failing", Duration::from_secs(30))
+        .await;
+    // Let further failed exports happen: still only one warning.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert_eq!(
+        r.text().matches("telemetry export failing").count(),
+        1,
+        "{}",
+        r.text()
+    );
+
+    let rotel = Rotel::start_on(grpc, http);
+    mock.push_job(job(63, &repo, &sha, &["echo collector-back"], &[]));
+    assert_eq!(
+        mock.wait_final(63, Duration::from_secs(30)).await["state"],
+        "success"
+    );
+    let log = mock.log(63);
+    let trace_id = log
+        .lines()
+        .find_map(|l| l.strip_prefix("Trace ID: "))
+        .expect("trace id in the job log")
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let start = Instant::now();
+    while !rotel.spans().iter().any(|s| s.trace_id == trace_id) {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "job 63's spans never arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    r.wait_line("telemetry export recovered", Duration::from_secs(15))
+        .await;
+    let text = r.text();
+    let recovered = text
+        .lines()
+        .find(|l| l.contains("telemetry export recovered"))
+        .unwrap();
+    assert!(recovered.contains("spans_lost=12"), "{recovered}");
+    r.signal("TERM");
+    assert_eq!(r.exit_code(Duration::from_secs(20)).await, Some(0));
+}
