@@ -42,6 +42,10 @@ struct Run {
 }
 
 async fn start(concurrent: usize) -> Run {
+    start_with(concurrent, Duration::from_secs(10)).await
+}
+
+async fn start_with(concurrent: usize, grace: Duration) -> Run {
     let repo_dir = tempfile::tempdir().unwrap();
     let builds = tempfile::tempdir().unwrap();
     let sha = git_repo(repo_dir.path());
@@ -60,7 +64,7 @@ async fn start(concurrent: usize) -> Run {
         }],
         concurrent,
         check_interval: Duration::from_millis(100),
-        shutdown_timeout: Duration::from_secs(10),
+        shutdown_timeout: grace,
         http_timeout: Duration::from_secs(5),
         trace_interval: Duration::from_millis(100),
         default_builds_dir: builds.path().to_owned(),
@@ -296,15 +300,16 @@ async fn jobs_run_concurrently_up_to_the_limit() {
         run.mock
             .push_job(job(id, &run.repo, &run.sha, &["sleep 1"], &[]));
     }
-    let started = std::time::Instant::now();
     run.mock.wait_final(21, Duration::from_secs(30)).await;
     run.mock.wait_final(22, Duration::from_secs(30)).await;
-    let took = started.elapsed();
     let (summary, spans, _) = run.stop().await;
     assert_eq!(summary.outcomes.len(), 2);
+    // Concurrent: the two `sleep 1` steps overlap in time.
+    let steps: Vec<_> = spans.iter().filter(|s| s.name == "step script").collect();
+    assert_eq!(steps.len(), 2);
     assert!(
-        took < Duration::from_millis(1900),
-        "ran one after the other: {took:?}"
+        steps[0].start_time < steps[1].end_time && steps[1].start_time < steps[0].end_time,
+        "the jobs ran one after the other"
     );
     let roots: Vec<_> = spans
         .iter()
@@ -316,4 +321,32 @@ async fn jobs_run_concurrently_up_to_the_limit() {
         roots[1].span_context.trace_id(),
         "one trace per job"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_still_running_after_the_grace_period_is_aborted_and_reported_failed() {
+    let run = start_with(1, Duration::from_millis(500)).await;
+    run.mock.push_job(job(
+        71,
+        &run.repo,
+        &run.sha,
+        &["echo going-to-sleep", "sleep 30"],
+        &[],
+    ));
+    run.mock.wait_handed_out(1, Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let started = std::time::Instant::now();
+    let (summary, spans, mock) = run.stop().await;
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(summary.aborted, 1);
+    let state = mock.final_state(71).expect("the aborted job is reported");
+    assert_eq!(state["state"], "failed");
+    assert_eq!(state["failure_reason"], "runner_system_failure");
+    assert!(mock.log(71).contains("going-to-sleep"));
+    let step = named(&spans, "step script");
+    assert!(matches!(step.status, Status::Error { .. }));
 }
