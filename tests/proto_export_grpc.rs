@@ -41,8 +41,16 @@ async fn ok_passes_with_partial_success_evidence() {
 #[tokio::test]
 async fn grpc_status_codes_map_to_causes() {
     let cases = [
-        (12, "unknown service opentelemetry.proto.collector.trace.v1.TraceService", Cause::GrpcUnimplemented),
-        (16, "missing or empty authorization header", Cause::GrpcUnauthenticated),
+        (
+            12,
+            "unknown service opentelemetry.proto.collector.trace.v1.TraceService",
+            Cause::GrpcUnimplemented,
+        ),
+        (
+            16,
+            "missing or empty authorization header",
+            Cause::GrpcUnauthenticated,
+        ),
         (7, "permission denied", Cause::GrpcUnauthenticated),
         (14, "no healthy upstream", Cause::GrpcUnavailable),
         (8, "rate limited", Cause::GrpcResourceExhausted),
@@ -52,7 +60,11 @@ async fn grpc_status_codes_map_to_causes() {
         let addr = h2_server(move |_| grpc_answer(code, message, b"")).await;
         let r = export_against(addr).await;
         let f = finding(&r, cause);
-        assert_eq!((f.stage, f.severity), (Stage::Export, Severity::Error), "{code}");
+        assert_eq!(
+            (f.stage, f.severity),
+            (Stage::Export, Severity::Error),
+            "{code}"
+        );
         assert!(f.explanation.contains(message), "{}", f.explanation);
     }
 }
@@ -75,9 +87,18 @@ async fn metrics_signal_calls_the_metrics_service() {
 #[tokio::test]
 async fn gzip_refused_is_compression_unsupported_verified() {
     let addr = h2_server(|req| {
-        if req.headers().get("grpc-encoding").is_some_and(|v| v == "gzip") {
-            let (mut resp, trailers) = grpc_answer(12, "Content is compressed with `gzip` which isn't supported", b"");
-            resp.headers_mut().insert("grpc-accept-encoding", "identity".parse().unwrap());
+        if req
+            .headers()
+            .get("grpc-encoding")
+            .is_some_and(|v| v == "gzip")
+        {
+            let (mut resp, trailers) = grpc_answer(
+                12,
+                "Content is compressed with `gzip` which isn't supported",
+                b"",
+            );
+            resp.headers_mut()
+                .insert("grpc-accept-encoding", "identity".parse().unwrap());
             (resp, trailers)
         } else {
             grpc_answer(0, "", b"")
@@ -120,8 +141,14 @@ async fn proxy_html_502_is_non_grpc_response() {
     .await;
     let r = export_against(addr).await;
     let f = finding(&r, Cause::GrpcNonGrpcResponse);
-    assert_eq!((f.stage, f.severity, f.fix_verified), (Stage::Export, Severity::Error, false));
-    assert!(f.evidence["body"].as_str().unwrap().contains("502 Bad Gateway"));
+    assert_eq!(
+        (f.stage, f.severity, f.fix_verified),
+        (Stage::Export, Severity::Error, false)
+    );
+    assert!(f.evidence["body"]
+        .as_str()
+        .unwrap()
+        .contains("502 Bad Gateway"));
 }
 
 #[tokio::test]
@@ -131,7 +158,14 @@ async fn grpc_to_h2c_capable_http_port_is_verified() {
         let ok = req.uri().path() == "/v1/traces";
         Response::builder()
             .status(if ok { 200 } else { 404 })
-            .header("content-type", if ok { "application/x-protobuf" } else { "text/plain" })
+            .header(
+                "content-type",
+                if ok {
+                    "application/x-protobuf"
+                } else {
+                    "text/plain"
+                },
+            )
             .body(http_body_util::Full::new(Bytes::new()))
             .unwrap()
     })

@@ -70,13 +70,21 @@ async fn missing_signal_path_is_verified() {
     assert_eq!(f.stage, Stage::Export);
     assert_eq!(f.severity, Severity::Error);
     assert!(f.fix_verified);
-    assert!(f.fix.contains("/v1/traces") && f.fix.contains("tried"), "{}", f.fix);
+    assert!(
+        f.fix.contains("/v1/traces") && f.fix.contains("tried"),
+        "{}",
+        f.fix
+    );
 }
 
 #[tokio::test]
 async fn duplicated_signal_path_is_verified() {
     let addr = collector().await;
-    let r = export_at(&format!("http://{addr}/v1/traces/v1/traces"), Protocol::HttpProtobuf).await;
+    let r = export_at(
+        &format!("http://{addr}/v1/traces/v1/traces"),
+        Protocol::HttpProtobuf,
+    )
+    .await;
     let f = finding(&r, Cause::SignalPathDuplicated);
     assert!(f.fix_verified);
 }
@@ -86,7 +94,10 @@ async fn not_found_on_the_right_path() {
     let addr = http1_server(|_| reply(404, "text/plain", b"404 page not found")).await;
     let r = export_at(&format!("http://{addr}/v1/traces"), Protocol::HttpProtobuf).await;
     let f = finding(&r, Cause::HttpNotFound);
-    assert_eq!((f.stage, f.severity, f.fix_verified), (Stage::Export, Severity::Error, false));
+    assert_eq!(
+        (f.stage, f.severity, f.fix_verified),
+        (Stage::Export, Severity::Error, false)
+    );
     // A wrong path whose correction fails too stays http_not_found, unverified.
     let r = export_at(&format!("http://{addr}/"), Protocol::HttpProtobuf).await;
     let f = finding(&r, Cause::HttpNotFound);
@@ -119,7 +130,11 @@ async fn status_codes_map_to_causes() {
         let f = finding(&r, cause);
         assert_eq!(f.severity, severity, "{status}");
         if status == 503 {
-            assert!(f.explanation.contains("No server is available"), "{}", f.explanation);
+            assert!(
+                f.explanation.contains("No server is available"),
+                "{}",
+                f.explanation
+            );
         }
         if status == 429 {
             assert!(f.explanation.contains("30"), "{}", f.explanation);
@@ -131,11 +146,16 @@ async fn status_codes_map_to_causes() {
 #[tokio::test]
 async fn auth_rejected_names_the_header_never_its_value() {
     let addr = http1_server(|req| {
-        if req.headers().get("authorization").is_some_and(|v| v == "Bearer good") {
+        if req
+            .headers()
+            .get("authorization")
+            .is_some_and(|v| v == "Bearer good")
+        {
             reply(200, "application/x-protobuf", b"")
         } else {
             let mut r = reply(401, "text/plain", b"missing or empty authorization header");
-            r.headers_mut().insert("www-authenticate", "Bearer".parse().unwrap());
+            r.headers_mut()
+                .insert("www-authenticate", "Bearer".parse().unwrap());
             r
         }
     })
@@ -144,8 +164,13 @@ async fn auth_rejected_names_the_header_never_its_value() {
         .header("authorization", "Bearer s3cr3t-value");
     let r = bounded(export::run(&fx.probe(), fx.addr())).await;
     let f = finding(&r, Cause::HttpAuthRejected);
-    assert!(f.explanation.contains("`authorization`"), "{}", f.explanation);
-    let all = serde_json::to_string(&r.findings).unwrap() + &serde_json::to_string(&r.check).unwrap();
+    assert!(
+        f.explanation.contains("`authorization`"),
+        "{}",
+        f.explanation
+    );
+    let all =
+        serde_json::to_string(&r.findings).unwrap() + &serde_json::to_string(&r.check).unwrap();
     assert!(!all.contains("s3cr3t"), "{all}");
     // The right token passes: the header really was sent.
     let fx = Fixture::new(&format!("http://{addr}/v1/traces"), Protocol::HttpProtobuf)
@@ -163,10 +188,12 @@ async fn redirect_is_reported_and_never_followed() {
         reply(200, "application/x-protobuf", b"")
     })
     .await;
-    let location: &'static str = Box::leak(format!("http://{elsewhere}/v1/traces").into_boxed_str());
+    let location: &'static str =
+        Box::leak(format!("http://{elsewhere}/v1/traces").into_boxed_str());
     let addr = http1_server(move |_| {
         let mut r = reply(307, "", b"");
-        r.headers_mut().insert("location", location.parse().unwrap());
+        r.headers_mut()
+            .insert("location", location.parse().unwrap());
         r
     })
     .await;
@@ -181,9 +208,17 @@ async fn redirect_is_reported_and_never_followed() {
 #[tokio::test]
 async fn json_to_protobuf_only_receiver_is_unsupported_media_type_verified() {
     let addr = http1_server(|req| {
-        match req.headers().get("content-type").and_then(|v| v.to_str().ok()) {
+        match req
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+        {
             Some("application/x-protobuf") => reply(200, "application/x-protobuf", b""),
-            _ => reply(415, "text/plain", b"unsupported media type, supported: [application/x-protobuf]"),
+            _ => reply(
+                415,
+                "text/plain",
+                b"unsupported media type, supported: [application/x-protobuf]",
+            ),
         }
     })
     .await;
@@ -213,8 +248,14 @@ async fn gzip_refused_is_compression_unsupported_verified() {
 #[tokio::test]
 async fn gzip_accepted_passes_and_json_passes() {
     let addr = http1_server(|req| {
-        let gz = req.headers().get("content-encoding").is_some_and(|v| v == "gzip");
-        let json = req.headers().get("content-type").is_some_and(|v| v == "application/json");
+        let gz = req
+            .headers()
+            .get("content-encoding")
+            .is_some_and(|v| v == "gzip");
+        let json = req
+            .headers()
+            .get("content-type")
+            .is_some_and(|v| v == "application/json");
         match (gz, json) {
             (true, false) => reply(200, "application/x-protobuf", b""),
             (false, true) if req.body().as_ref() == b"{}" => reply(200, "application/json", b"{}"),

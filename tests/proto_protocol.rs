@@ -4,7 +4,7 @@ mod proto_support;
 
 use proto_support::*;
 use runner::cause::{Cause, Severity, Stage};
-use runner::config::{Protocol, Sourced, Source};
+use runner::config::{Protocol, Source, Sourced};
 use runner::doctor::protocol;
 use runner::report::Status;
 use std::time::Duration;
@@ -55,7 +55,11 @@ async fn grpc_to_http1_port_is_verified_with_http_protobuf() {
     assert_eq!(f.stage, Stage::Protocol);
     assert_eq!(f.severity, Severity::Error);
     assert!(f.fix_verified, "{f:#?}");
-    assert!(f.fix.contains("http/protobuf") && f.fix.contains("tried"), "{}", f.fix);
+    assert!(
+        f.fix.contains("http/protobuf") && f.fix.contains("tried"),
+        "{}",
+        f.fix
+    );
     assert_eq!(r.check.status, Status::Fail);
 }
 
@@ -113,7 +117,11 @@ async fn nginx_plain_http_to_https_port_is_recognised() {
     let r = bounded(protocol::run(&fx.probe(), addr)).await;
     let f = finding(&r, Cause::PlaintextToTls);
     assert!(!f.fix_verified);
-    assert!(f.explanation.contains("plain HTTP request"), "{}", f.explanation);
+    assert!(
+        f.explanation.contains("plain HTTP request"),
+        "{}",
+        f.explanation
+    );
 }
 
 #[tokio::test]
@@ -166,7 +174,11 @@ async fn silent_peer_is_a_response_timeout_within_bounds() {
         let f = finding(&r, Cause::ResponseTimeout);
         assert_eq!(f.stage, Stage::Protocol);
         assert_eq!(f.severity, Severity::Error);
-        assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
+        );
     }
 }
 

@@ -62,21 +62,35 @@ async fn proxy_refusing_connect_is_proxy_failure_naming_it_without_password() {
     let r = bounded(protocol::run(&fx.probe(), addr)).await;
     let f = finding(&r, Cause::ProxyFailure);
     assert_eq!(f.severity, Severity::Error);
-    assert!(f.summary.contains(&format!("http://bob@{}", proxy.addr)), "{}", f.summary);
+    assert!(
+        f.summary.contains(&format!("http://bob@{}", proxy.addr)),
+        "{}",
+        f.summary
+    );
     assert!(f.summary.contains("403"), "{}", f.summary);
-    assert!(f.explanation.contains("env:HTTPS_PROXY"), "{}", f.explanation);
+    assert!(
+        f.explanation.contains("env:HTTPS_PROXY"),
+        "{}",
+        f.explanation
+    );
     assert_eq!(r.check.status, Status::Fail);
 }
 
 #[tokio::test]
 async fn dead_proxy_is_proxy_failure() {
-    let addr = http1_server(|_| hyper::Response::new(http_body_util::Full::new(bytes::Bytes::new()))).await;
+    let addr =
+        http1_server(|_| hyper::Response::new(http_body_util::Full::new(bytes::Bytes::new())))
+            .await;
     let port = dead_port().await;
     let mut fx = Fixture::new(&format!("http://{addr}/v1/traces"), Protocol::HttpProtobuf);
     fx.proxy.http = proxy_setting(format!("127.0.0.1:{port}"), "HTTP_PROXY");
     let r = bounded(export::run(&fx.probe(), addr)).await;
     let f = finding(&r, Cause::ProxyFailure);
-    assert!(f.summary.contains(&format!("http://127.0.0.1:{port}")), "{}", f.summary);
+    assert!(
+        f.summary.contains(&format!("http://127.0.0.1:{port}")),
+        "{}",
+        f.summary
+    );
 }
 
 #[tokio::test]

@@ -126,7 +126,11 @@ fn tried_text(tried: &[Tried]) -> (String, bool) {
             describe_change(&t.change),
             t.target,
             describe_observed(&t.observed),
-            if t.worked { ", so this works" } else { ", so this did not work either" },
+            if t.worked {
+                ", so this works"
+            } else {
+                ", so this did not work either"
+            },
         ));
     }
     (text, tried.iter().any(|t| t.worked))
@@ -176,7 +180,12 @@ fn switch_fix(probe: &Probe<'_>, tried: &[Tried], fallback: String) -> String {
 }
 
 /// An HTTP exporter talking to a gRPC (HTTP/2-only) port.
-pub fn http_to_grpc_port(probe: &Probe<'_>, did: PeerDid, tried: &[Tried], ev: serde_json::Value) -> Finding {
+pub fn http_to_grpc_port(
+    probe: &Probe<'_>,
+    did: PeerDid,
+    tried: &[Tried],
+    ev: serde_json::Value,
+) -> Finding {
     let fix = switch_fix(
         probe,
         tried,
@@ -185,7 +194,12 @@ pub fn http_to_grpc_port(probe: &Probe<'_>, did: PeerDid, tried: &[Tried], ev: s
              protocol to `grpc`."
         ),
     );
-    let f = Finding::new(Cause::HttpToGrpcPort, Severity::Error, Some(probe.settings.signal)).text(
+    let f = Finding::new(
+        Cause::HttpToGrpcPort,
+        Severity::Error,
+        Some(probe.settings.signal),
+    )
+    .text(
         format!(
             "The {} exporter speaks HTTP/1.1 to {}, which is a gRPC (HTTP/2) port.",
             probe.settings.protocol.value, probe.endpoint.display
@@ -202,7 +216,12 @@ pub fn http_to_grpc_port(probe: &Probe<'_>, did: PeerDid, tried: &[Tried], ev: s
 }
 
 /// A gRPC exporter talking to an HTTP/1 port.
-pub fn grpc_to_http_port(probe: &Probe<'_>, did: Option<PeerDid>, tried: &[Tried], ev: serde_json::Value) -> Finding {
+pub fn grpc_to_http_port(
+    probe: &Probe<'_>,
+    did: Option<PeerDid>,
+    tried: &[Tried],
+    ev: serde_json::Value,
+) -> Finding {
     let fix = switch_fix(
         probe,
         tried,
@@ -212,10 +231,16 @@ pub fn grpc_to_http_port(probe: &Probe<'_>, did: Option<PeerDid>, tried: &[Tried
     );
     let seen = match did {
         Some(d) => describe_peer(d).to_string(),
-        None => "the peer answered the gRPC call with a plain HTTP response, not a gRPC one"
-            .to_string(),
+        None => {
+            "the peer answered the gRPC call with a plain HTTP response, not a gRPC one".to_string()
+        }
     };
-    let f = Finding::new(Cause::GrpcToHttpPort, Severity::Error, Some(probe.settings.signal)).text(
+    let f = Finding::new(
+        Cause::GrpcToHttpPort,
+        Severity::Error,
+        Some(probe.settings.signal),
+    )
+    .text(
         format!(
             "The gRPC exporter talks to {}, which is an OTLP/HTTP port.",
             probe.endpoint.display
@@ -241,7 +266,12 @@ pub enum TlsSign {
 }
 
 /// Plaintext settings against a TLS port.
-pub fn plaintext_to_tls(probe: &Probe<'_>, sign: TlsSign, tried: &[Tried], ev: serde_json::Value) -> Finding {
+pub fn plaintext_to_tls(
+    probe: &Probe<'_>,
+    sign: TlsSign,
+    tried: &[Tried],
+    ev: serde_json::Value,
+) -> Finding {
     let host_port = format!(
         "{}:{}",
         crate::doctor::proxy::bracket(&probe.endpoint.host),
@@ -256,7 +286,11 @@ pub fn plaintext_to_tls(probe: &Probe<'_>, sign: TlsSign, tried: &[Tried], ev: s
     };
     let mut fix = format!(
         "Use TLS: set the endpoint to `https://{host_port}{}` (set by {}).",
-        if probe.settings.protocol.value.is_http() { &probe.endpoint.path } else { "" },
+        if probe.settings.protocol.value.is_http() {
+            &probe.endpoint.path
+        } else {
+            ""
+        },
         probe.settings.endpoint_raw.source
     );
     if probe.settings.insecure.value {
@@ -265,53 +299,68 @@ pub fn plaintext_to_tls(probe: &Probe<'_>, sign: TlsSign, tried: &[Tried], ev: s
             setting("insecure=true", &probe.settings.insecure.source)
         ));
     }
-    let f = Finding::new(Cause::PlaintextToTls, Severity::Error, Some(probe.settings.signal))
-        .at_stage(Stage::Tls)
-        .text(
-            format!(
-                "{} expects TLS, but the exporter is configured for plaintext.",
-                probe.endpoint.display
-            ),
-            format!(
-                "The doctor spoke plaintext and the peer {seen}: it is a TLS port. SDKs report \
+    let f = Finding::new(
+        Cause::PlaintextToTls,
+        Severity::Error,
+        Some(probe.settings.signal),
+    )
+    .at_stage(Stage::Tls)
+    .text(
+        format!(
+            "{} expects TLS, but the exporter is configured for plaintext.",
+            probe.endpoint.display
+        ),
+        format!(
+            "The doctor spoke plaintext and the peer {seen}: it is a TLS port. SDKs report \
                  this as `error reading server preface: EOF` or a reset."
-            ),
-            fix,
-        );
+        ),
+        fix,
+    );
     finish(f, tried, ev)
 }
 
 /// The peer accepted the connection, then closed it without answering.
 pub fn accept_then_close(probe: &Probe<'_>, stage: Stage, ev: serde_json::Value) -> Finding {
-    Finding::new(Cause::AcceptThenClose, Severity::Error, Some(probe.settings.signal))
-        .at_stage(stage)
-        .text(
-            format!(
-                "{} accepts connections but closes them without answering.",
-                probe.endpoint.display
-            ),
-            "The doctor's first request got an immediate close with no byte in reply. This is \
+    Finding::new(
+        Cause::AcceptThenClose,
+        Severity::Error,
+        Some(probe.settings.signal),
+    )
+    .at_stage(stage)
+    .text(
+        format!(
+            "{} accepts connections but closes them without answering.",
+            probe.endpoint.display
+        ),
+        "The doctor's first request got an immediate close with no byte in reply. This is \
              what a load balancer, proxy or port-forward does when it has no live backend, or a \
              server that rejects the request's protocol outright.",
-            "Check that the service behind this address is running and healthy (for Kubernetes: \
+        "Check that the service behind this address is running and healthy (for Kubernetes: \
              the pods behind the service, the port-forward's target), and that the endpoint's \
              scheme and protocol match it.",
-        )
-        .evidence(ev)
+    )
+    .evidence(ev)
 }
 
 /// The peer reset the connection without answering.
 pub fn connection_reset(probe: &Probe<'_>, stage: Stage, ev: serde_json::Value) -> Finding {
-    Finding::new(Cause::ConnectionReset, Severity::Error, Some(probe.settings.signal))
-        .at_stage(stage)
-        .text(
-            format!("{} resets the connection without answering.", probe.endpoint.display),
-            "The doctor's first request was answered with a TCP reset and no byte. A firewall, \
+    Finding::new(
+        Cause::ConnectionReset,
+        Severity::Error,
+        Some(probe.settings.signal),
+    )
+    .at_stage(stage)
+    .text(
+        format!(
+            "{} resets the connection without answering.",
+            probe.endpoint.display
+        ),
+        "The doctor's first request was answered with a TCP reset and no byte. A firewall, \
              a proxy with no backend, or a server that rejects the request's protocol does this.",
-            "Check the service behind this address and anything between (firewall, proxy, load \
+        "Check the service behind this address and anything between (firewall, proxy, load \
              balancer); check that the protocol setting matches the port.",
-        )
-        .evidence(ev)
+    )
+    .evidence(ev)
 }
 
 /// What the doctor was waiting for when the timeout expired.
@@ -324,35 +373,50 @@ pub enum Waiting {
 }
 
 /// No answer within the timeout.
-pub fn response_timeout(probe: &Probe<'_>, stage: Stage, waiting: Waiting, timeout: Duration, ev: serde_json::Value) -> Finding {
+pub fn response_timeout(
+    probe: &Probe<'_>,
+    stage: Stage,
+    waiting: Waiting,
+    timeout: Duration,
+    ev: serde_json::Value,
+) -> Finding {
     let what = match waiting {
         Waiting::Protocol => "the first request",
         Waiting::Export => "the empty export request",
     };
-    Finding::new(Cause::ResponseTimeout, Severity::Error, Some(probe.settings.signal))
-        .at_stage(stage)
-        .text(
-            format!(
-                "{} accepted the connection but did not answer {what} within {}.",
-                probe.endpoint.display,
-                humantime::format_duration(timeout)
-            ),
-            "The connection opened, the request was sent, and no response head arrived in time. \
+    Finding::new(
+        Cause::ResponseTimeout,
+        Severity::Error,
+        Some(probe.settings.signal),
+    )
+    .at_stage(stage)
+    .text(
+        format!(
+            "{} accepted the connection but did not answer {what} within {}.",
+            probe.endpoint.display,
+            humantime::format_duration(timeout)
+        ),
+        "The connection opened, the request was sent, and no response head arrived in time. \
              SDKs report this as `context deadline exceeded`, `DEADLINE_EXCEEDED` or \
              `Client.Timeout exceeded while awaiting headers`. A stalled collector, a proxy \
              waiting on a dead upstream, or a server that speaks another protocol and waits for \
              more input all look like this.",
-            format!(
-                "Check the collector's health and whatever sits in front of it. If it is only \
+        format!(
+            "Check the collector's health and whatever sits in front of it. If it is only \
                  slow, raise the exporter timeout ({}) and `--timeout` here.",
-                setting("timeout", &probe.settings.timeout.source)
-            ),
-        )
-        .evidence(ev)
+            setting("timeout", &probe.settings.timeout.source)
+        ),
+    )
+    .evidence(ev)
 }
 
 /// The peer's answer is not a usable HTTP (or gRPC) response.
-pub fn unparseable(probe: &Probe<'_>, stage: Stage, did: PeerDid, ev: serde_json::Value) -> Finding {
+pub fn unparseable(
+    probe: &Probe<'_>,
+    stage: Stage,
+    did: PeerDid,
+    ev: serde_json::Value,
+) -> Finding {
     let grpc = probe.settings.protocol.value == Protocol::Grpc;
     let cause = if grpc {
         Cause::GrpcNonGrpcResponse
@@ -362,7 +426,10 @@ pub fn unparseable(probe: &Probe<'_>, stage: Stage, did: PeerDid, ev: serde_json
     Finding::new(cause, Severity::Error, Some(probe.settings.signal))
         .at_stage(stage)
         .text(
-            format!("{} does not answer like an OTLP receiver.", probe.endpoint.display),
+            format!(
+                "{} does not answer like an OTLP receiver.",
+                probe.endpoint.display
+            ),
             format!(
                 "{} (first bytes in the evidence). An OTLP receiver answers with a \
                  well-formed {} response.",
@@ -384,7 +451,12 @@ fn capitalize(s: &str) -> String {
 }
 
 /// The proxy the exporter uses refused or failed.
-pub fn proxy_failure(probe: &Probe<'_>, proxy: &ProxyTarget, error: &ProxyError, ev: serde_json::Value) -> Finding {
+pub fn proxy_failure(
+    probe: &Probe<'_>,
+    proxy: &ProxyTarget,
+    error: &ProxyError,
+    ev: serde_json::Value,
+) -> Finding {
     let what = match error {
         ProxyError::Resolve => "its name does not resolve".to_string(),
         ProxyError::Connect(c) => format!("connecting to it failed ({c:?})"),
@@ -406,7 +478,12 @@ pub fn proxy_failure(probe: &Probe<'_>, proxy: &ProxyTarget, error: &ProxyError,
             proxy.scheme
         ),
     };
-    Finding::new(Cause::ProxyFailure, Severity::Error, Some(probe.settings.signal)).text(
+    Finding::new(
+        Cause::ProxyFailure,
+        Severity::Error,
+        Some(probe.settings.signal),
+    )
+    .text(
         format!(
             "The exporter reaches {} through the proxy {}, and {what}.",
             probe.endpoint.display, proxy.display
@@ -427,7 +504,12 @@ pub fn proxy_failure(probe: &Probe<'_>, proxy: &ProxyTarget, error: &ProxyError,
 
 /// TLS with the endpoint failed inside the proxy's tunnel.
 pub fn proxy_tunnel_tls(probe: &Probe<'_>, proxy: &ProxyTarget, ev: serde_json::Value) -> Finding {
-    Finding::new(Cause::ProxyFailure, Severity::Error, Some(probe.settings.signal)).text(
+    Finding::new(
+        Cause::ProxyFailure,
+        Severity::Error,
+        Some(probe.settings.signal),
+    )
+    .text(
         format!(
             "The proxy {} opened a tunnel to {}, but TLS through it failed.",
             proxy.display, probe.endpoint.display
@@ -445,16 +527,20 @@ pub fn proxy_tunnel_tls(probe: &Probe<'_>, proxy: &ProxyTarget, ev: serde_json::
 
 /// A proxy setting that is not a URL.
 pub fn proxy_invalid(probe: &Probe<'_>, invalid: &InvalidProxy) -> Finding {
-    Finding::new(Cause::ProxyFailure, Severity::Error, Some(probe.settings.signal))
-        .text(
-            format!("The proxy setting from {} is not a usable URL.", invalid.source),
-            "The HTTP exporter cannot send through a proxy it cannot parse.",
-            format!(
-                "Set {} to `http://HOST:PORT`, or unset it.",
-                invalid.source
-            ),
-        )
-        .evidence(serde_json::json!({ "proxy": invalid.value, "source": invalid.source }))
+    Finding::new(
+        Cause::ProxyFailure,
+        Severity::Error,
+        Some(probe.settings.signal),
+    )
+    .text(
+        format!(
+            "The proxy setting from {} is not a usable URL.",
+            invalid.source
+        ),
+        "The HTTP exporter cannot send through a proxy it cannot parse.",
+        format!("Set {} to `http://HOST:PORT`, or unset it.", invalid.source),
+    )
+    .evidence(serde_json::json!({ "proxy": invalid.value, "source": invalid.source }))
 }
 
 /// A proxy is set, but the gRPC exporter (tonic) connects directly.
@@ -464,30 +550,31 @@ pub fn grpc_ignores_proxy(probe: &Probe<'_>, proxy: &ProxyTarget, direct_works: 
     } else {
         Severity::Warning
     };
-    Finding::new(Cause::ProxyFailure, severity, Some(probe.settings.signal)).text(
-        format!(
+    Finding::new(Cause::ProxyFailure, severity, Some(probe.settings.signal))
+        .text(
+            format!(
             "A proxy is set ({} from {}), but the gRPC exporter ignores proxies and connects to \
              {} directly.",
             proxy.display, proxy.source, probe.endpoint.display
         ),
-        format!(
+            format!(
             "The runner's gRPC exporter (tonic) has no proxy support: HTTPS_PROXY, HTTP_PROXY and \
              NO_PROXY do not apply to it. The doctor probed the direct path, which is the one the \
              exporter takes; it {}.",
             if direct_works { "works" } else { "does not work" }
         ),
-        if direct_works {
-            "Nothing to do if the direct path is intended. To send through the proxy, use \
+            if direct_works {
+                "Nothing to do if the direct path is intended. To send through the proxy, use \
              protocol `http/protobuf` (the HTTP exporter honours the proxy settings)."
-                .to_string()
-        } else {
-            "If the collector is reachable only through the proxy, switch to protocol \
+                    .to_string()
+            } else {
+                "If the collector is reachable only through the proxy, switch to protocol \
              `http/protobuf` with the collector's HTTP endpoint: the HTTP exporter honours \
              HTTPS_PROXY/HTTP_PROXY/NO_PROXY."
-                .to_string()
-        },
-    )
-    .evidence(serde_json::json!({ "proxy": proxy.display, "source": proxy.source }))
+                    .to_string()
+            },
+        )
+        .evidence(serde_json::json!({ "proxy": proxy.display, "source": proxy.source }))
 }
 
 /// gRPC status code names.
@@ -519,7 +606,11 @@ pub fn speaks_h2_summary(probe: &Probe<'_>) -> String {
     format!(
         "{} speaks HTTP/2{}",
         probe.endpoint.display,
-        if probe.endpoint.tls { " over TLS" } else { " (h2c, prior knowledge)" }
+        if probe.endpoint.tls {
+            " over TLS"
+        } else {
+            " (h2c, prior knowledge)"
+        }
     )
 }
 

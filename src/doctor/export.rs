@@ -81,7 +81,10 @@ pub fn decode_response_protobuf(body: &[u8]) -> Result<Option<PartialSuccess>, (
 pub fn decode_response_json(body: &[u8], signal: Signal) -> Result<Option<PartialSuccess>, ()> {
     let value: serde_json::Value = serde_json::from_slice(body).map_err(|_| ())?;
     let obj = value.as_object().ok_or(())?;
-    let Some(p) = obj.get("partialSuccess").or_else(|| obj.get("partial_success")) else {
+    let Some(p) = obj
+        .get("partialSuccess")
+        .or_else(|| obj.get("partial_success"))
+    else {
         return Ok(None);
     };
     let camel = match signal {
@@ -92,7 +95,10 @@ pub fn decode_response_json(body: &[u8], signal: Signal) -> Result<Option<Partia
     let rejected = p
         .get(camel)
         .or_else(|| p.get(rejected_field(signal)))
-        .and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
+        .and_then(|v| {
+            v.as_i64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+        })
         .unwrap_or(0);
     let message = p
         .get("errorMessage")

@@ -30,7 +30,9 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
             proxy::proxy_for(&endpoint.host, endpoint.port, endpoint.tls, probe.proxy)
         {
             let works = result.check.status == Status::Pass;
-            result.findings.push(text::grpc_ignores_proxy(probe, &p, works));
+            result
+                .findings
+                .push(text::grpc_ignores_proxy(probe, &p, works));
         }
     }
     result.check = result.check.took(started.elapsed());
@@ -51,9 +53,8 @@ async fn grpc_check(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
             let grpc_status: Option<u32> = answer
                 .grpc_field("grpc-status")
                 .and_then(|s| s.trim().parse().ok());
-            let serving = wire::grpc_message(&answer.body).and_then(|m| {
-                <HealthCheckResponse as prost::Message>::decode(m.as_slice()).ok()
-            });
+            let serving = wire::grpc_message(&answer.body)
+                .and_then(|m| <HealthCheckResponse as prost::Message>::decode(m.as_slice()).ok());
             let evidence = serde_json::json!({
                 "http_version": "HTTP/2",
                 "alpn": alpn.map(|a| String::from_utf8_lossy(&a).into_owned()),
@@ -68,8 +69,12 @@ async fn grpc_check(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
                 "elapsed_ms": ex.elapsed.as_millis() as u64,
             });
             StageResult::new(
-                Check::new(Stage::Protocol, Status::Pass, text::speaks_h2_summary(probe))
-                    .evidence(evidence),
+                Check::new(
+                    Stage::Protocol,
+                    Status::Pass,
+                    text::speaks_h2_summary(probe),
+                )
+                .evidence(evidence),
             )
         }
         Err(failure) => {
@@ -77,7 +82,12 @@ async fn grpc_check(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
             let ev = failure_evidence(did, &ex.app, None);
             let findings =
                 failure_findings(probe, addr, did, Stage::Protocol, Waiting::Protocol, ev).await;
-            from_findings(Stage::Protocol, findings, String::new(), serde_json::Value::Null)
+            from_findings(
+                Stage::Protocol,
+                findings,
+                String::new(),
+                serde_json::Value::Null,
+            )
         }
     }
 }
@@ -111,7 +121,12 @@ async fn http_check(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
                     "body": wire::quote(&answer.body, probe.opts.verbose),
                 });
                 let f = text::plaintext_to_tls(probe, TlsSign::PlainHttpToHttpsPort, &tried, ev);
-                return from_findings(Stage::Protocol, vec![f], String::new(), serde_json::Value::Null);
+                return from_findings(
+                    Stage::Protocol,
+                    vec![f],
+                    String::new(),
+                    serde_json::Value::Null,
+                );
             }
             let evidence = serde_json::json!({
                 "http_version": format!("{:?}", answer.version),
@@ -133,7 +148,12 @@ async fn http_check(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
             let ev = failure_evidence(did, &ex.app, proxy);
             let findings =
                 failure_findings(probe, addr, did, Stage::Protocol, Waiting::Protocol, ev).await;
-            from_findings(Stage::Protocol, findings, String::new(), serde_json::Value::Null)
+            from_findings(
+                Stage::Protocol,
+                findings,
+                String::new(),
+                serde_json::Value::Null,
+            )
         }
     }
 }
@@ -209,19 +229,22 @@ pub(crate) async fn failure_findings(
             // A gRPC port resets HTTP/1 requests; a TLS port may close on plaintext.
             let mut found = None;
             if grpc {
-                let tried = [
-                    verify::try_http(
-                        probe,
-                        addr,
-                        Change::Http(Protocol::HttpProtobuf),
-                        Protocol::HttpProtobuf,
-                        signal_path,
-                        probe.settings.compression.value,
-                    )
-                    .await,
-                ];
+                let tried = [verify::try_http(
+                    probe,
+                    addr,
+                    Change::Http(Protocol::HttpProtobuf),
+                    Protocol::HttpProtobuf,
+                    signal_path,
+                    probe.settings.compression.value,
+                )
+                .await];
                 if tried[0].worked {
-                    found = Some(text::grpc_to_http_port(probe, Some(did), &tried, ev.clone()));
+                    found = Some(text::grpc_to_http_port(
+                        probe,
+                        Some(did),
+                        &tried,
+                        ev.clone(),
+                    ));
                 }
             } else if did == PeerDid::Reset {
                 let tried = [verify::try_grpc(probe, addr).await];
@@ -232,7 +255,12 @@ pub(crate) async fn failure_findings(
             if found.is_none() && plaintext {
                 let tried = [verify::try_tls(probe, addr).await];
                 if tried[0].worked {
-                    found = Some(text::plaintext_to_tls(probe, TlsSign::Closed, &tried, ev.clone()));
+                    found = Some(text::plaintext_to_tls(
+                        probe,
+                        TlsSign::Closed,
+                        &tried,
+                        ev.clone(),
+                    ));
                 }
             }
             found.unwrap_or_else(|| match did {
@@ -323,4 +351,3 @@ struct HealthCheckResponse {
     #[prost(int32, tag = "1")]
     status: i32,
 }
-

@@ -11,7 +11,7 @@
 //!   `example.com` and every name under it; an IP address matches that address; `10.0.0.0/8`
 //!   matches addresses in the block; `host:port` / `[::1]:port` match only that port.
 
-use super::net::{self, ConnectFailure, Conn, Recorded};
+use super::net::{self, Conn, ConnectFailure, Recorded};
 use crate::config::{ProxySettings, Source};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -72,7 +72,10 @@ pub fn parse_proxy(value: &str, source: &Source) -> Result<ProxyTarget, InvalidP
     };
     let url = url::Url::parse(&with_scheme).map_err(|_| invalid())?;
     let host = url.host_str().ok_or_else(invalid)?;
-    let host = host.trim_start_matches('[').trim_end_matches(']').to_string();
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
     let port = url.port_or_known_default().ok_or_else(invalid)?;
     let user = url.username();
     let has_credentials = !user.is_empty() || url.password().is_some();
@@ -273,7 +276,12 @@ pub async fn open_tunnel(
     }
     match status_of(&head.bytes) {
         Some(s) if (200..300).contains(&s) => {}
-        Some(status) => return Err(TunnelError::Proxy(ProxyError::Refused { status, head: text })),
+        Some(status) => {
+            return Err(TunnelError::Proxy(ProxyError::Refused {
+                status,
+                head: text,
+            }))
+        }
         None => return Err(TunnelError::Proxy(ProxyError::Garbage { head: text })),
     }
     let (raw_stream, raw) = Recorded::new(tcp);
@@ -286,11 +294,9 @@ pub async fn open_tunnel(
             peer,
         });
     }
-    let config = crate::tlsconf::client_config(
-        probe.settings,
-        net::alpn_for(probe.settings.protocol.value),
-    )
-    .map_err(|_| TunnelError::Tls)?;
+    let config =
+        crate::tlsconf::client_config(probe.settings, net::alpn_for(probe.settings.protocol.value))
+            .map_err(|_| TunnelError::Tls)?;
     let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
     let name = rustls::pki_types::ServerName::try_from(probe.endpoint.host.clone())
         .map_err(|_| TunnelError::Tls)?;
@@ -425,7 +431,10 @@ mod tests {
 
     #[test]
     fn status_line_parses() {
-        assert_eq!(status_of(b"HTTP/1.1 200 Connection established\r\n\r\n"), Some(200));
+        assert_eq!(
+            status_of(b"HTTP/1.1 200 Connection established\r\n\r\n"),
+            Some(200)
+        );
         assert_eq!(status_of(b"HTTP/1.0 407 Proxy\r\n\r\n"), Some(407));
         assert_eq!(status_of(b"garbage"), None);
     }

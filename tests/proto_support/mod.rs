@@ -9,8 +9,7 @@ use hyper::{Request, Response};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use runner::cause::{Cause, Finding};
 use runner::config::{
-    Compression, Endpoint, Header, Protocol, ProxySettings, Signal, SignalSettings, Source,
-    Sourced,
+    Compression, Endpoint, Header, Protocol, ProxySettings, Signal, SignalSettings, Source, Sourced,
 };
 use runner::doctor::{DoctorOptions, Probe, StageResult};
 use runner::redact::Secret;
@@ -155,7 +154,11 @@ pub type Handler = Arc<dyn Fn(Request<Bytes>) -> Response<Full<Bytes>> + Send + 
 async fn collect(req: Request<Incoming>) -> Request<Bytes> {
     use http_body_util::BodyExt;
     let (parts, body) = req.into_parts();
-    let bytes = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+    let bytes = body
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
     Request::from_parts(parts, bytes)
 }
 
@@ -196,7 +199,10 @@ pub async fn h2_server(
                 async move {
                     let (resp, trailers) = handler(collect(req).await);
                     let (parts, body) = resp.into_parts();
-                    Ok::<_, Infallible>(Response::from_parts(parts, TrailerBody::new(body, trailers)))
+                    Ok::<_, Infallible>(Response::from_parts(
+                        parts,
+                        TrailerBody::new(body, trailers),
+                    ))
                 }
             });
             let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
@@ -272,7 +278,8 @@ pub async fn tls_server_with_cert(response: &'static [u8]) -> (SocketAddr, Strin
     let key = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
     let pem = key.cert.pem();
     let cert = key.cert.der().clone();
-    let private = rustls::pki_types::PrivateKeyDer::try_from(key.signing_key.serialize_der()).unwrap();
+    let private =
+        rustls::pki_types::PrivateKeyDer::try_from(key.signing_key.serialize_der()).unwrap();
     let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
@@ -348,7 +355,10 @@ pub async fn test_proxy(refuse: Option<u16>) -> TestProxy {
             seen.lock().unwrap().push(first.clone());
             if let Some(status) = refuse {
                 let _ = s
-                    .write_all(format!("HTTP/1.1 {status} Refused\r\ncontent-length: 0\r\n\r\n").as_bytes())
+                    .write_all(
+                        format!("HTTP/1.1 {status} Refused\r\ncontent-length: 0\r\n\r\n")
+                            .as_bytes(),
+                    )
                     .await;
                 return;
             }
@@ -356,13 +366,19 @@ pub async fn test_proxy(refuse: Option<u16>) -> TestProxy {
             let method = parts.next().unwrap_or("");
             let target = parts.next().unwrap_or("").to_string();
             if method == "CONNECT" {
-                let Ok(mut up) = TcpStream::connect(target.as_str()).await else { return };
-                let _ = s.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n").await;
+                let Ok(mut up) = TcpStream::connect(target.as_str()).await else {
+                    return;
+                };
+                let _ = s
+                    .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    .await;
                 let _ = tokio::io::copy_bidirectional(&mut s, &mut up).await;
             } else {
                 let url = url::Url::parse(&target).unwrap();
                 let authority = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());
-                let Ok(mut up) = TcpStream::connect(authority.as_str()).await else { return };
+                let Ok(mut up) = TcpStream::connect(authority.as_str()).await else {
+                    return;
+                };
                 let _ = up.write_all(&head).await;
                 let _ = tokio::io::copy_bidirectional(&mut s, &mut up).await;
             }

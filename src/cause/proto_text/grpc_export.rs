@@ -19,7 +19,13 @@ fn quoted(message: &str) -> String {
 }
 
 /// An HTTP/2 answer that is not gRPC (status != 200 or content-type not application/grpc).
-pub fn grpc_non_grpc_response(probe: &Probe<'_>, status: u16, media: Option<&str>, haproxy: bool, ev: Ev) -> Finding {
+pub fn grpc_non_grpc_response(
+    probe: &Probe<'_>,
+    status: u16,
+    media: Option<&str>,
+    haproxy: bool,
+    ev: Ev,
+) -> Finding {
     let gateway = matches!(status, 502..=504);
     new(probe, Cause::GrpcNonGrpcResponse, Severity::Error)
         .text(
@@ -61,7 +67,10 @@ pub fn grpc_non_grpc_response(probe: &Probe<'_>, status: u16, media: Option<&str
 pub fn grpc_missing_status(probe: &Probe<'_>, ev: Ev) -> Finding {
     new(probe, Cause::GrpcNonGrpcResponse, Severity::Error)
         .text(
-            format!("{} answered gRPC without a grpc-status.", probe.endpoint.display),
+            format!(
+                "{} answered gRPC without a grpc-status.",
+                probe.endpoint.display
+            ),
             "The answer claimed content-type application/grpc but carried no grpc-status in \
              headers or trailers: the stream was cut, or a proxy mangles gRPC trailers.",
             "Check the proxies between the runner and the collector: they must pass HTTP/2 \
@@ -157,7 +166,10 @@ pub fn grpc_unavailable(probe: &Probe<'_>, message: &str, ev: Ev) -> Finding {
 pub fn grpc_resource_exhausted(probe: &Probe<'_>, message: &str, ev: Ev) -> Finding {
     new(probe, Cause::GrpcResourceExhausted, Severity::Error)
         .text(
-            format!("{} answered the export RESOURCE_EXHAUSTED.", probe.endpoint.display),
+            format!(
+                "{} answered the export RESOURCE_EXHAUSTED.",
+                probe.endpoint.display
+            ),
             format!(
                 "grpc-status 8{}: a rate limit, quota or memory limiter refuses data, or the \
                  message exceeds the receiver's size limit.",

@@ -61,7 +61,13 @@ fn new(probe: &Probe<'_>, cause: Cause, severity: Severity) -> Finding {
 }
 
 /// A 2xx that is not an OTLP response (e.g. a web UI).
-pub fn not_otlp_endpoint(probe: &Probe<'_>, status: u16, media: Option<&str>, empty: bool, ev: Ev) -> Finding {
+pub fn not_otlp_endpoint(
+    probe: &Probe<'_>,
+    status: u16,
+    media: Option<&str>,
+    empty: bool,
+    ev: Ev,
+) -> Finding {
     let severity = if empty && media.is_none() {
         Severity::Warning
     } else {
@@ -93,10 +99,15 @@ pub fn not_otlp_endpoint(probe: &Probe<'_>, status: u16, media: Option<&str>, em
 
 /// 3xx: never followed, since it would carry the configured headers elsewhere.
 pub fn http_redirect(probe: &Probe<'_>, status: u16, location: Option<&str>, ev: Ev) -> Finding {
-    let location = location.map(redact_url).unwrap_or_else(|| "(no Location)".into());
+    let location = location
+        .map(redact_url)
+        .unwrap_or_else(|| "(no Location)".into());
     new(probe, Cause::HttpRedirect, Severity::Error)
         .text(
-            format!("{} redirects the export ({status}) to {location}.", probe.endpoint.display),
+            format!(
+                "{} redirects the export ({status}) to {location}.",
+                probe.endpoint.display
+            ),
             "OTLP exporters do not follow redirects, so every export is lost. The doctor did not \
              follow it either: that would send the configured headers to another place.",
             format!(
@@ -120,20 +131,32 @@ fn redact_url(u: &str) -> String {
 
 /// nginx's `400 No required SSL certificate was sent`.
 pub fn client_cert_required_by_http(probe: &Probe<'_>, ev: Ev) -> Finding {
-    Finding::new(Cause::TlsClientCertRequired, Severity::Error, Some(probe.settings.signal))
-        .at_stage(Stage::Tls)
-        .text(
-            format!("{} requires a client certificate, and none was sent.", probe.endpoint.display),
-            "The TLS handshake completed, then the server (nginx with `ssl_verify_client on`) \
+    Finding::new(
+        Cause::TlsClientCertRequired,
+        Severity::Error,
+        Some(probe.settings.signal),
+    )
+    .at_stage(Stage::Tls)
+    .text(
+        format!(
+            "{} requires a client certificate, and none was sent.",
+            probe.endpoint.display
+        ),
+        "The TLS handshake completed, then the server (nginx with `ssl_verify_client on`) \
              answered HTTP 400 `No required SSL certificate was sent`.",
-            "Set the client certificate and key (OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE and \
+        "Set the client certificate and key (OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE and \
              OTEL_EXPORTER_OTLP_CLIENT_KEY, or `--client-cert`/`--client-key`).",
-        )
-        .evidence(ev)
+    )
+    .evidence(ev)
 }
 
 /// 401/403.
-pub fn http_auth_rejected(probe: &Probe<'_>, status: u16, www_authenticate: Option<&str>, ev: Ev) -> Finding {
+pub fn http_auth_rejected(
+    probe: &Probe<'_>,
+    status: u16,
+    www_authenticate: Option<&str>,
+    ev: Ev,
+) -> Finding {
     let challenge = www_authenticate
         .map(|c| format!(" The server asks for `{c}`."))
         .unwrap_or_default();
@@ -142,7 +165,11 @@ pub fn http_auth_rejected(probe: &Probe<'_>, status: u16, www_authenticate: Opti
             format!(
                 "{} rejected the export's credentials ({status} {}).",
                 probe.endpoint.display,
-                if status == 401 { "Unauthorized" } else { "Forbidden" }
+                if status == 401 {
+                    "Unauthorized"
+                } else {
+                    "Forbidden"
+                }
             ),
             format!("{}.{challenge}", headers_named(probe)),
             "Set the header the receiver expects (usually `authorization=Bearer <token>` or a \
@@ -153,13 +180,26 @@ pub fn http_auth_rejected(probe: &Probe<'_>, status: u16, www_authenticate: Opti
 }
 
 /// 404, with the path analysed and the corrected path tried.
-pub fn http_not_found(probe: &Probe<'_>, path: &str, problem: &PathProblem, tried: &[Tried], ev: Ev) -> Finding {
+pub fn http_not_found(
+    probe: &Probe<'_>,
+    path: &str,
+    problem: &PathProblem,
+    tried: &[Tried],
+    ev: Ev,
+) -> Finding {
     let verified = tried.iter().any(|t| t.worked);
     let source = &probe.settings.endpoint_raw.source;
     let (cause, summary, why, fix) = match problem {
         PathProblem::Missing { corrected } => (
-            if verified { Cause::SignalPathMissing } else { Cause::HttpNotFound },
-            format!("The export URL path `{path}` lacks `{}`.", probe.settings.signal.http_path()),
+            if verified {
+                Cause::SignalPathMissing
+            } else {
+                Cause::HttpNotFound
+            },
+            format!(
+                "The export URL path `{path}` lacks `{}`.",
+                probe.settings.signal.http_path()
+            ),
             "A signal-specific endpoint (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT and the like) or an \
              endpoint set in code is used as-is: nothing appends the signal path to it."
                 .to_string(),
@@ -170,8 +210,15 @@ pub fn http_not_found(probe: &Probe<'_>, path: &str, problem: &PathProblem, trie
             ),
         ),
         PathProblem::Duplicated { corrected } => (
-            if verified { Cause::SignalPathDuplicated } else { Cause::HttpNotFound },
-            format!("The export URL path `{path}` repeats `{}`.", probe.settings.signal.http_path()),
+            if verified {
+                Cause::SignalPathDuplicated
+            } else {
+                Cause::HttpNotFound
+            },
+            format!(
+                "The export URL path `{path}` repeats `{}`.",
+                probe.settings.signal.http_path()
+            ),
             "The generic OTEL_EXPORTER_OTLP_ENDPOINT gets `/v1/<signal>` appended, so a value \
              that already ends in it is doubled."
                 .to_string(),
@@ -182,7 +229,10 @@ pub fn http_not_found(probe: &Probe<'_>, path: &str, problem: &PathProblem, trie
         ),
         PathProblem::OtherSignal { corrected } => (
             Cause::HttpNotFound,
-            format!("The {} export goes to `{path}`, another signal's route.", probe.settings.signal),
+            format!(
+                "The {} export goes to `{path}`, another signal's route.",
+                probe.settings.signal
+            ),
             "Each signal has its own route; this endpoint was probably copied from another \
              signal's setting."
                 .to_string(),
@@ -190,7 +240,10 @@ pub fn http_not_found(probe: &Probe<'_>, path: &str, problem: &PathProblem, trie
         ),
         PathProblem::LooksRight => (
             Cause::HttpNotFound,
-            format!("{} has no OTLP route at `{path}` (404).", probe.endpoint.display),
+            format!(
+                "{} has no OTLP route at `{path}` (404).",
+                probe.endpoint.display
+            ),
             "The path is what OTLP expects, so the receiver has no pipeline for this signal, is \
              not an OpenTelemetry receiver, or sits behind a proxy that needs a path prefix."
                 .to_string(),
@@ -217,7 +270,9 @@ pub fn http_method_not_allowed(probe: &Probe<'_>, allow: Option<&str>, ev: Ev) -
             format!(
                 "OTLP/HTTP exports are POSTs; this route allows {}. It is not an OTLP export \
                  route (a UI or query API, or a read-only proxy rule).",
-                allow.map(|a| format!("only `{a}`")).unwrap_or_else(|| "other methods".into())
+                allow
+                    .map(|a| format!("only `{a}`"))
+                    .unwrap_or_else(|| "other methods".into())
             ),
             format!(
                 "Point the endpoint (set by {}) at the collector's OTLP/HTTP receiver \
@@ -233,7 +288,10 @@ pub fn http_method_not_allowed(probe: &Probe<'_>, allow: Option<&str>, ev: Ev) -
 pub fn http_payload_too_large(probe: &Probe<'_>, message: Option<&str>, ev: Ev) -> Finding {
     new(probe, Cause::HttpPayloadTooLarge, Severity::Error)
         .text(
-            format!("{} rejects even an empty export as too large (413).", probe.endpoint.display),
+            format!(
+                "{} rejects even an empty export as too large (413).",
+                probe.endpoint.display
+            ),
             format!(
                 "A proxy or receiver in front has a body limit that an empty request already \
                  exceeds{}; real batches will be dropped as permanent failures.",
@@ -248,7 +306,10 @@ pub fn http_payload_too_large(probe: &Probe<'_>, message: Option<&str>, ev: Ev) 
 /// The receiver cannot decompress gzip.
 pub fn compression_unsupported(probe: &Probe<'_>, tried: &[Tried], ev: Ev) -> Finding {
     let f = new(probe, Cause::CompressionUnsupported, Severity::Error).text(
-        format!("{} refuses gzip-compressed exports.", probe.endpoint.display),
+        format!(
+            "{} refuses gzip-compressed exports.",
+            probe.endpoint.display
+        ),
         "The export was sent with gzip compression, as configured, and the receiver rejected \
          its encoding (HTTP 415, or gRPC UNIMPLEMENTED naming the encoding).",
         format!(
@@ -260,7 +321,12 @@ pub fn compression_unsupported(probe: &Probe<'_>, tried: &[Tried], ev: Ev) -> Fi
 }
 
 /// 415.
-pub fn http_unsupported_media_type(probe: &Probe<'_>, message: Option<&str>, tried: &[Tried], ev: Ev) -> Finding {
+pub fn http_unsupported_media_type(
+    probe: &Probe<'_>,
+    message: Option<&str>,
+    tried: &[Tried],
+    ev: Ev,
+) -> Finding {
     let other = tried.first().map(|t| super::describe_change(&t.change));
     let f = new(probe, Cause::HttpUnsupportedMediaType, Severity::Error).text(
         format!(
@@ -289,7 +355,9 @@ pub fn http_throttled(probe: &Probe<'_>, retry_after: Option<&str>, ev: Ev) -> F
             format!(
                 "The receiver or a gateway rate-limits this client{}. Exporters retry, but data \
                  is dropped when the limit persists.",
-                retry_after.map(|r| format!(" and asks to retry after {r}")).unwrap_or_default()
+                retry_after
+                    .map(|r| format!(" and asks to retry after {r}"))
+                    .unwrap_or_default()
             ),
             "Check the receiver's or vendor's rate limits and quotas; reduce export volume \
              (sampling, batching) or raise the limit.",
@@ -324,7 +392,10 @@ pub fn http_upstream_unavailable(probe: &Probe<'_>, status: u16, haproxy: bool, 
 pub fn http_server_error(probe: &Probe<'_>, status: u16, message: Option<&str>, ev: Ev) -> Finding {
     new(probe, Cause::HttpServerError, Severity::Error)
         .text(
-            format!("{} failed the export with {status}.", probe.endpoint.display),
+            format!(
+                "{} failed the export with {status}.",
+                probe.endpoint.display
+            ),
             format!(
                 "The receiver reported an internal error{}.",
                 message.map(|m| format!(": `{m}`")).unwrap_or_default()
@@ -336,10 +407,18 @@ pub fn http_server_error(probe: &Probe<'_>, status: u16, message: Option<&str>, 
 }
 
 /// A status no OTLP receiver gives to a valid empty export (e.g. 400, 406, 422).
-pub fn http_unexpected_status(probe: &Probe<'_>, status: u16, message: Option<&str>, ev: Ev) -> Finding {
+pub fn http_unexpected_status(
+    probe: &Probe<'_>,
+    status: u16,
+    message: Option<&str>,
+    ev: Ev,
+) -> Finding {
     new(probe, Cause::NotOtlpEndpoint, Severity::Error)
         .text(
-            format!("{} rejected a valid empty export with {status}.", probe.endpoint.display),
+            format!(
+                "{} rejected a valid empty export with {status}.",
+                probe.endpoint.display
+            ),
             format!(
                 "An OTLP receiver accepts an empty export request; this one answered {status}{}, \
                  so it is not an OTLP receiver or expects something else at this URL.",

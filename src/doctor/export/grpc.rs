@@ -25,16 +25,23 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
             let ev = failure_evidence(did, &ex.app, None);
             let findings =
                 failure_findings(probe, addr, did, Stage::Export, Waiting::Export, ev).await;
-            return from_findings(Stage::Export, findings, String::new(), serde_json::Value::Null);
+            return from_findings(
+                Stage::Export,
+                findings,
+                String::new(),
+                serde_json::Value::Null,
+            );
         }
     };
     let media = answer.media_type();
     let grpc_status: Option<u32> = answer
         .grpc_field("grpc-status")
         .and_then(|s| s.trim().parse().ok());
-    let grpc_message = answer
-        .grpc_field("grpc-message")
-        .map(|m| percent_encoding::percent_decode_str(m).decode_utf8_lossy().into_owned());
+    let grpc_message = answer.grpc_field("grpc-message").map(|m| {
+        percent_encoding::percent_decode_str(m)
+            .decode_utf8_lossy()
+            .into_owned()
+    });
     let is_grpc = answer.status == 200
         && media
             .as_deref()
@@ -66,9 +73,20 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
             text::grpc_to_http_port(probe, None, &tried, ev)
         } else {
             let haproxy = contains(&answer.body, b"No server is available");
-            text::grpc_non_grpc_response(probe, answer.status.as_u16(), media.as_deref(), haproxy, ev)
+            text::grpc_non_grpc_response(
+                probe,
+                answer.status.as_u16(),
+                media.as_deref(),
+                haproxy,
+                ev,
+            )
         };
-        return from_findings(Stage::Export, vec![f], String::new(), serde_json::Value::Null);
+        return from_findings(
+            Stage::Export,
+            vec![f],
+            String::new(),
+            serde_json::Value::Null,
+        );
     }
     let message = grpc_message.unwrap_or_default();
     let f = match grpc_status {
@@ -104,7 +122,12 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
         Some(8) => text::grpc_resource_exhausted(probe, &message, ev),
         Some(code) => text::grpc_other_status(probe, code, &message, ev),
     };
-    from_findings(Stage::Export, vec![f], String::new(), serde_json::Value::Null)
+    from_findings(
+        Stage::Export,
+        vec![f],
+        String::new(),
+        serde_json::Value::Null,
+    )
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {

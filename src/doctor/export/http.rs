@@ -4,9 +4,9 @@
 use crate::cause::proto_text::{self as text, Change, PathProblem, TlsSign, Waiting};
 use crate::cause::Stage;
 use crate::config::{Compression, Protocol, Signal};
+use crate::doctor::protocol::verify;
 use crate::doctor::protocol::wire::{self, Answer};
 use crate::doctor::protocol::{failure_evidence, failure_findings, from_findings, open_failed};
-use crate::doctor::protocol::verify;
 use crate::doctor::{Probe, StageResult};
 use std::net::SocketAddr;
 
@@ -29,7 +29,12 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
             let ev = failure_evidence(did, &ex.app, proxy);
             let findings =
                 failure_findings(probe, addr, did, Stage::Export, Waiting::Export, ev).await;
-            return from_findings(Stage::Export, findings, String::new(), serde_json::Value::Null);
+            return from_findings(
+                Stage::Export,
+                findings,
+                String::new(),
+                serde_json::Value::Null,
+            );
         }
     };
     let media = answer.media_type();
@@ -60,7 +65,9 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
                 let summary = text::export_ok_summary(probe, partial.as_ref());
                 return from_findings(Stage::Export, vec![], summary, ev);
             }
-            Err(()) => text::not_otlp_endpoint(probe, status, media.as_deref(), answer.body.is_empty(), ev),
+            Err(()) => {
+                text::not_otlp_endpoint(probe, status, media.as_deref(), answer.body.is_empty(), ev)
+            }
         },
         300..=399 => text::http_redirect(probe, status, answer.header("location"), ev),
         400 if contains(&answer.body, b"plain HTTP request was sent to HTTPS port")
@@ -84,7 +91,12 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
                 let tried = [same(Change::NoCompression, protocol, Compression::None).await];
                 if tried[0].worked {
                     let f = text::compression_unsupported(probe, &tried, ev);
-                    return from_findings(Stage::Export, vec![f], String::new(), serde_json::Value::Null);
+                    return from_findings(
+                        Stage::Export,
+                        vec![f],
+                        String::new(),
+                        serde_json::Value::Null,
+                    );
                 }
             }
             let other = match protocol {
@@ -102,7 +114,12 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
         500..=599 => text::http_server_error(probe, status, message.as_deref(), ev),
         _ => text::http_unexpected_status(probe, status, message.as_deref(), ev),
     };
-    from_findings(Stage::Export, vec![f], String::new(), serde_json::Value::Null)
+    from_findings(
+        Stage::Export,
+        vec![f],
+        String::new(),
+        serde_json::Value::Null,
+    )
 }
 
 /// A 2xx answer is an OTLP response when its content-type and body decode as one.
@@ -154,7 +171,12 @@ async fn not_found(
     };
     ev["path_analysis"] = serde_json::json!(format!("{problem:?}"));
     let f = text::http_not_found(probe, path, &problem, &tried, ev);
-    from_findings(Stage::Export, vec![f], String::new(), serde_json::Value::Null)
+    from_findings(
+        Stage::Export,
+        vec![f],
+        String::new(),
+        serde_json::Value::Null,
+    )
 }
 
 /// What is wrong with a URL path (with optional query) for `signal`.

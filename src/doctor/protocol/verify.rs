@@ -32,7 +32,9 @@ pub async fn try_grpc_as(probe: &Probe<'_>, addr: SocketAddr, change: Change) ->
             let req = wire::grpc_request(probe, addr.port(), path, &[], false);
             let ex = wire::exchange(opened.conn, true, req, probe.opts.timeout).await;
             match ex.result {
-                Ok(a) if a.status == 200 && a.media_type().as_deref() == Some("application/grpc") => {
+                Ok(a)
+                    if a.status == 200 && a.media_type().as_deref() == Some("application/grpc") =>
+                {
                     Observed::Grpc(
                         a.grpc_field("grpc-status")
                             .and_then(|s| s.trim().parse().ok())
@@ -116,9 +118,8 @@ pub async fn server_speaks_tls(addr: SocketAddr, server_name: &str, timeout: Dur
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(AnyCert(provider)))
         .with_no_client_auth();
-    let name = rustls::pki_types::ServerName::try_from(server_name.to_string()).unwrap_or_else(
-        |_| rustls::pki_types::ServerName::IpAddress(addr.ip().into()),
-    );
+    let name = rustls::pki_types::ServerName::try_from(server_name.to_string())
+        .unwrap_or_else(|_| rustls::pki_types::ServerName::IpAddress(addr.ip().into()));
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
     let _ = tokio::time::timeout(timeout, connector.connect(name, stream)).await;
     raw.greeting() == net::PeerGreeting::TlsHandshake
@@ -159,8 +160,6 @@ impl rustls::client::danger::ServerCertVerifier for AnyCert {
     }
 
     fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.0
-            .signature_verification_algorithms
-            .supported_schemes()
+        self.0.signature_verification_algorithms.supported_schemes()
     }
 }

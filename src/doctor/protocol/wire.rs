@@ -43,8 +43,13 @@ impl Answer {
 
     /// The media type without parameters, lower case (`application/x-protobuf`).
     pub fn media_type(&self) -> Option<String> {
-        self.header("content-type")
-            .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        self.header("content-type").map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
     }
 }
 
@@ -97,8 +102,13 @@ pub fn peer_did(failure: Failure, app: &Recording, expected_h2: bool) -> PeerDid
     // A clean EOF seen by the reader outranks a write error (EPIPE) that followed it.
     let reset = app.read_error() == Some(std::io::ErrorKind::ConnectionReset)
         || (matches!(failure, Failure::Broken { reset: true, .. }) && !app.saw_eof());
+    // `HTT` is enough: read as an h2 frame header it is the length 0x485454 ("FRAME_SIZE_ERROR:
+    // 4740180"), and a trickling HTTP/1 server may not have sent more yet.
+    let first = app.first_bytes();
+    let http1_prefix = first.len() >= 3 && b"HTTP/1.".starts_with(&first[..first.len().min(7)]);
     match greeting {
         g if g.is_tls() => PeerDid::SpokeTls,
+        _ if http1_prefix && expected_h2 => PeerDid::SpokeHttp1,
         PeerGreeting::Http1 if expected_h2 => PeerDid::SpokeHttp1,
         PeerGreeting::H2Settings | PeerGreeting::H2GoAway if !expected_h2 => PeerDid::SpokeH2,
         PeerGreeting::Nothing if reset => PeerDid::Reset,
@@ -180,9 +190,7 @@ pub async fn exchange(
 }
 
 async fn respond(
-    sent: impl std::future::Future<
-        Output = hyper::Result<http::Response<hyper::body::Incoming>>,
-    >,
+    sent: impl std::future::Future<Output = hyper::Result<http::Response<hyper::body::Incoming>>>,
     timeout: Duration,
 ) -> Result<Answer, Failure> {
     let response = match tokio::time::timeout(timeout, sent).await {
@@ -344,7 +352,10 @@ fn scheme(probe: &Probe<'_>) -> &'static str {
 }
 
 /// Adds the configured headers (this is only ever called for the configured host).
-fn with_configured_headers(mut req: Request<Full<Bytes>>, probe: &Probe<'_>) -> Request<Full<Bytes>> {
+fn with_configured_headers(
+    mut req: Request<Full<Bytes>>,
+    probe: &Probe<'_>,
+) -> Request<Full<Bytes>> {
     for h in &probe.settings.headers.value {
         let (Ok(name), Ok(mut value)) = (
             HeaderName::from_bytes(h.name.trim().as_bytes()),
@@ -392,7 +403,10 @@ pub fn grpc_request(
         .version(Version::HTTP_2)
         .header("content-type", "application/grpc")
         .header("te", "trailers")
-        .header("user-agent", concat!("runner-doctor/", env!("CARGO_PKG_VERSION")))
+        .header(
+            "user-agent",
+            concat!("runner-doctor/", env!("CARGO_PKG_VERSION")),
+        )
         .header("grpc-accept-encoding", "gzip");
     if gzip_it {
         builder = builder.header("grpc-encoding", "gzip");
@@ -429,7 +443,10 @@ pub fn http_request(
     let (content_type, body) = empty_export_body(protocol);
     let mut builder = Request::post(uri)
         .header("content-type", content_type)
-        .header("user-agent", concat!("runner-doctor/", env!("CARGO_PKG_VERSION")));
+        .header(
+            "user-agent",
+            concat!("runner-doctor/", env!("CARGO_PKG_VERSION")),
+        );
     if opened.h2 {
         builder = builder.version(Version::HTTP_2);
     } else {
@@ -503,7 +520,10 @@ pub fn grpc_message(body: &[u8]) -> Option<Vec<u8>> {
     }
     let mut out = Vec::new();
     let decoder = flate2::read::GzDecoder::new(payload);
-    std::io::Read::read_to_end(&mut std::io::Read::take(decoder, BODY_LIMIT as u64), &mut out)
-        .ok()?;
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(decoder, BODY_LIMIT as u64),
+        &mut out,
+    )
+    .ok()?;
     Some(out)
 }
