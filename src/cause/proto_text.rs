@@ -189,10 +189,9 @@ pub fn http_to_grpc_port(
     let fix = switch_fix(
         probe,
         tried,
-        format!(
-            "Use the collector's OTLP/HTTP port (4318 by default) in the endpoint, or set the \
-             protocol to `grpc`."
-        ),
+        "Use the collector's OTLP/HTTP port (4318 by default) in the endpoint, or set the \
+         protocol to `grpc`."
+            .to_string(),
     );
     let f = Finding::new(
         Cause::HttpToGrpcPort,
