@@ -159,7 +159,7 @@ fn exporter(settings: &Settings, recorder: &Arc<Recorder>) -> Result<Option<AnyE
                     let e = opentelemetry_otlp::SpanExporter::builder()
                         .with_http()
                         .with_http_client(client)
-                        .with_endpoint(s.url.clone().unwrap_or_default())
+                        .with_endpoint(crate::config::endpoint::real_url(s).unwrap_or_default())
                         .with_protocol(protocol)
                         .with_timeout(s.timeout.value)
                         .with_retry_policy(opentelemetry_otlp::RetryPolicy::disabled())
