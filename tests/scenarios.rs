@@ -4,6 +4,9 @@
 
 mod support;
 
+#[path = "support/selftest.rs"]
+mod selftest;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use support::harness::{self, Outcome, Verdict};

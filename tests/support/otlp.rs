@@ -299,13 +299,15 @@ async fn http_export(
             serde_json::from_slice::<ExportTraceServiceRequest>(&body).map_err(|e| e.to_string()),
             true,
         ),
-        _ => return plain(
-            415,
-            "text/plain",
-            format!(
+        _ => {
+            return plain(
+                415,
+                "text/plain",
+                format!(
                 "{ctype:?} is not supported, supported: [application/json, application/x-protobuf]"
             ),
-        ),
+            )
+        }
     };
     let request = match decoded {
         Ok(r) => r,
