@@ -174,6 +174,9 @@ async fn execute(sc: &Scenario, bin: &Path) -> Result<(Vec<String>, Option<Strin
     json_args.insert(2, "--json".into());
     let out = doctor(bin, &json_args, &env, tmp.path()).await?;
     let mut diffs = compare(&sc.expect, &out, &stage);
+    if !diffs.is_empty() && std::env::var_os("SCENARIO_VERBOSE").is_some() {
+        diffs.push(format!("report:\n{}\nstderr:\n{}", out.stdout, out.stderr));
+    }
 
     let mut text = None;
     if sc.snapshot && diffs.is_empty() {

@@ -65,6 +65,7 @@ struct Behaviour {
     grpc_status: Option<(i32, String)>,
     http_path: String,
     reject_compression: bool,
+    compression_status: u16,
     fail_spans_with: Option<u16>,
     slow_spans: Option<Duration>,
 }
@@ -87,6 +88,7 @@ impl Behaviour {
                 .clone()
                 .unwrap_or_else(|| "/v1/traces".into()),
             reject_compression: spec.reject_compression,
+            compression_status: spec.compression_status.unwrap_or(415),
             fail_spans_with: spec.fail_spans_with,
             slow_spans: spec.slow_spans_ms.map(Duration::from_millis),
         }
@@ -272,7 +274,7 @@ async fn http_export(
         None | Some("identity") => body.to_vec(),
         Some(enc) if b.reject_compression || enc != "gzip" => {
             return plain(
-                400,
+                b.compression_status,
                 "text/plain",
                 format!("unsupported Content-Encoding: {enc}"),
             )

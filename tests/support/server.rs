@@ -51,14 +51,25 @@ pub enum Kind {
     BacklogFull,
 }
 
+/// The address families a server listens on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    #[default]
+    Both,
+    V4,
+    V6,
+}
+
 /// A `[server]` (or `[servers.NAME]`) table.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServerSpec {
     pub kind: Kind,
-    /// Listen on `::1` instead of `127.0.0.1`.
+    /// Which loopback addresses to listen on: `both` (default: 127.0.0.1 and ::1, same port,
+    /// so `localhost` works whatever the resolver answers), `v4` or `v6`.
     #[serde(default)]
-    pub ipv6: bool,
+    pub family: Family,
     // TLS in front.
     pub tls: Option<ServerCertKind>,
     #[serde(default)]
@@ -99,6 +110,8 @@ pub struct ServerSpec {
     /// Refuse compressed requests (gzip), as a receiver without that codec does.
     #[serde(default)]
     pub reject_compression: bool,
+    /// The HTTP status of that refusal (default 415).
+    pub compression_status: Option<u16>,
 }
 
 impl ServerSpec {
@@ -145,8 +158,24 @@ impl Drop for Running {
     }
 }
 
-async fn bind(ipv6: bool) -> std::io::Result<TcpListener> {
-    TcpListener::bind(if ipv6 { "[::1]:0" } else { "127.0.0.1:0" }).await
+/// Binds the family's listeners on one port (retrying when `::1` has that port taken).
+async fn bind(family: Family) -> std::io::Result<Vec<TcpListener>> {
+    match family {
+        Family::V4 => Ok(vec![TcpListener::bind("127.0.0.1:0").await?]),
+        Family::V6 => Ok(vec![TcpListener::bind("[::1]:0").await?]),
+        Family::Both => {
+            let mut last = None;
+            for _ in 0..20 {
+                let v4 = TcpListener::bind("127.0.0.1:0").await?;
+                let port = v4.local_addr()?.port();
+                match TcpListener::bind(("::1", port)).await {
+                    Ok(v6) => return Ok(vec![v4, v6]),
+                    Err(e) => last = Some(e),
+                }
+            }
+            Err(last.unwrap())
+        }
+    }
 }
 
 /// Starts the server a spec describes.
@@ -154,12 +183,12 @@ pub async fn start(spec: &ServerSpec, pki: &Pki) -> Result<Running, String> {
     let mut running = Running::default();
     match spec.kind {
         Kind::Refused => {
-            let l = bind(spec.ipv6).await.map_err(|e| e.to_string())?;
-            running.ports.push(("", l.local_addr().unwrap().port()));
+            let l = bind(spec.family).await.map_err(|e| e.to_string())?;
+            running.ports.push(("", l[0].local_addr().unwrap().port()));
             drop(l);
         }
         Kind::BacklogFull => {
-            let (port, keep, task) = raw::backlog_full(spec.ipv6).await?;
+            let (port, keep, task) = raw::backlog_full(spec.family == Family::V6).await?;
             running.ports.push(("", port));
             running._keep = keep;
             running.tasks.push(task);
@@ -187,6 +216,14 @@ pub async fn start(spec: &ServerSpec, pki: &Pki) -> Result<Running, String> {
     Ok(running)
 }
 
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Accept loop: optional TLS, then the block's handler, one task per connection.
 async fn serve(
     spec: ServerSpec,
@@ -194,14 +231,28 @@ async fn serve(
     received: Option<Arc<Mutex<Received>>>,
 ) -> Result<(u16, JoinHandle<()>), String> {
     let acceptor = tls::acceptor(&spec.tls_spec(), pki)?;
-    let listener = bind(spec.ipv6).await.map_err(|e| e.to_string())?;
-    let port = listener.local_addr().unwrap().port();
+    let listeners = bind(spec.family).await.map_err(|e| e.to_string())?;
+    let port = listeners[0].local_addr().unwrap().port();
     let spec = Arc::new(spec);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(TcpStream, SocketAddr)>(16);
+    let mut accepts = Vec::new();
+    for l in listeners {
+        let tx = tx.clone();
+        accepts.push(tokio::spawn(async move {
+            while let Ok(conn) = l.accept().await {
+                if tx.send(conn).await.is_err() {
+                    break;
+                }
+            }
+        }));
+    }
     let task = tokio::spawn(async move {
+        // Aborting this task drops the accept loops too.
+        let _accepts: Vec<AbortOnDrop> = accepts.into_iter().map(AbortOnDrop).collect();
         let mut conns = tokio::task::JoinSet::new();
         loop {
-            let Ok((tcp, peer)) = listener.accept().await else {
-                continue;
+            let Some((tcp, peer)) = rx.recv().await else {
+                break;
             };
             let spec = spec.clone();
             let acceptor = acceptor.clone();
