@@ -13,7 +13,7 @@ use support::harness::{self, Outcome, Verdict};
 use support::scenario::{self, ScenarioFile};
 
 /// Scenarios run at once; each has its own servers, so only CPU bounds this.
-const PARALLEL: usize = 6;
+const PARALLEL: usize = 4;
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")
