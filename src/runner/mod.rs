@@ -149,6 +149,9 @@ async fn run(
 
     if let Some(m) = monitor {
         m.abort();
+        // Wait for the task to be gone, so its handle on the pipeline is released and the
+        // pipeline is shut down below, not merely dropped.
+        let _ = m.await;
     }
     if let Some(p) = pipeline {
         let bound = loaded
