@@ -321,50 +321,6 @@ pub fn plaintext_to_tls(
     finish(f, tried, ev)
 }
 
-/// The peer accepted the connection, then closed it without answering.
-pub fn accept_then_close(probe: &Probe<'_>, stage: Stage, ev: serde_json::Value) -> Finding {
-    Finding::new(
-        Cause::AcceptThenClose,
-        Severity::Error,
-        Some(probe.settings.signal),
-    )
-    .at_stage(stage)
-    .text(
-        format!(
-            "{} accepts connections but closes them without answering.",
-            probe.endpoint.display
-        ),
-        "The doctor's first request got an immediate close with no byte in reply. This is \
-             what a load balancer, proxy or port-forward does when it has no live backend, or a \
-             server that rejects the request's protocol outright.",
-        "Check that the service behind this address is running and healthy (for Kubernetes: \
-             the pods behind the service, the port-forward's target), and that the endpoint's \
-             scheme and protocol match it.",
-    )
-    .evidence(ev)
-}
-
-/// The peer reset the connection without answering.
-pub fn connection_reset(probe: &Probe<'_>, stage: Stage, ev: serde_json::Value) -> Finding {
-    Finding::new(
-        Cause::ConnectionReset,
-        Severity::Error,
-        Some(probe.settings.signal),
-    )
-    .at_stage(stage)
-    .text(
-        format!(
-            "{} resets the connection without answering.",
-            probe.endpoint.display
-        ),
-        "The doctor's first request was answered with a TCP reset and no byte. A firewall, \
-             a proxy with no backend, or a server that rejects the request's protocol does this.",
-        "Check the service behind this address and anything between (firewall, proxy, load \
-             balancer); check that the protocol setting matches the port.",
-    )
-    .evidence(ev)
-}
-
 /// What the doctor was waiting for when the timeout expired.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Waiting {
@@ -372,6 +328,16 @@ pub enum Waiting {
     Protocol,
     /// The response to the export request.
     Export,
+}
+
+impl Waiting {
+    /// The request whose answer the doctor waited for, as a phrase.
+    pub fn request(self) -> &'static str {
+        match self {
+            Waiting::Protocol => "the first request",
+            Waiting::Export => "the empty export request",
+        }
+    }
 }
 
 /// No answer within the timeout.
@@ -382,10 +348,7 @@ pub fn response_timeout(
     timeout: Duration,
     ev: serde_json::Value,
 ) -> Finding {
-    let what = match waiting {
-        Waiting::Protocol => "the first request",
-        Waiting::Export => "the empty export request",
-    };
+    let what = waiting.request();
     Finding::new(
         Cause::ResponseTimeout,
         Severity::Error,

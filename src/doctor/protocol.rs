@@ -5,7 +5,7 @@ pub mod wire;
 
 use super::{proxy, Probe, StageResult};
 use crate::cause::proto_text::{self as text, Change, TlsSign, Waiting};
-use crate::cause::{Cause, Finding, Severity, Stage};
+use crate::cause::{net_text, Cause, Finding, Severity, Stage};
 use crate::config::Protocol;
 use crate::report::{Check, Status};
 use std::net::SocketAddr;
@@ -263,9 +263,18 @@ pub(crate) async fn failure_findings(
                     ));
                 }
             }
+            let signal = probe.settings.signal;
+            let request = waiting.request();
             found.unwrap_or_else(|| match did {
-                PeerDid::Reset => text::connection_reset(probe, stage, ev),
-                _ => text::accept_then_close(probe, stage, ev),
+                PeerDid::Reset => net_text::connection_reset(signal, stage, addr, request, ev),
+                _ => net_text::accept_then_close(
+                    signal,
+                    stage,
+                    addr,
+                    request,
+                    net_text::CloseKind::Eof,
+                    ev,
+                ),
             })
         }
         PeerDid::Silent => text::response_timeout(probe, stage, waiting, probe.opts.timeout, ev),
