@@ -6,6 +6,7 @@ pub mod file;
 pub mod global;
 mod json;
 pub mod kv;
+pub mod proxy;
 pub mod resolve;
 pub mod settings;
 
