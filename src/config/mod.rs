@@ -4,6 +4,7 @@ pub mod endpoint;
 pub mod env;
 pub mod file;
 pub mod global;
+pub mod headers;
 mod json;
 pub mod kv;
 pub mod proxy;

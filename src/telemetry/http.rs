@@ -72,20 +72,14 @@ impl OtlpHttpClient {
                 p.display, p.source
             ));
         }
-        let mut headers = Vec::new();
-        let mut secrets = Vec::new();
-        for h in &s.headers.value {
-            // Invalid headers are a config finding; the exporter skips them.
-            if let (Ok(k), Ok(v)) = (
-                HeaderName::from_bytes(h.name.as_bytes()),
-                HeaderValue::from_str(h.value.expose()),
-            ) {
-                headers.push((k, v));
-                if !h.value.is_empty() {
-                    secrets.push(h.value.expose().to_owned());
-                }
-            }
-        }
+        // Invalid headers are a config finding; the exporter skips them, as the doctor does.
+        let headers = crate::config::headers::wire_headers(s);
+        let secrets = headers
+            .iter()
+            .filter_map(|(_, v)| v.to_str().ok())
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+            .collect();
         Ok(OtlpHttpClient {
             url,
             headers,
