@@ -156,32 +156,29 @@ pub async fn exchange(
     let started = Instant::now();
     let app = conn.app.clone();
     let io = TokioIo::new(conn.stream);
+    // The two versions differ only in their builder and sender types.
+    macro_rules! handshake_and_send {
+        ($handshake:expr) => {
+            match tokio::time::timeout(timeout, $handshake).await {
+                Err(_) => Err(Failure::Timeout),
+                Ok(Err(e)) => Err(broken(&e)),
+                Ok(Ok((mut sender, connection))) => {
+                    let _driver = AbortOnDrop(tokio::spawn(async move {
+                        let _ = connection.await;
+                    }));
+                    respond(sender.send_request(req), timeout).await
+                }
+            }
+        };
+    }
     let result = if h2 {
         let mut builder = hyper::client::conn::http2::Builder::new(TokioExecutor::new());
         builder.max_header_list_size(BODY_LIMIT as u32);
-        match tokio::time::timeout(timeout, builder.handshake(io)).await {
-            Err(_) => Err(Failure::Timeout),
-            Ok(Err(e)) => Err(broken(&e)),
-            Ok(Ok((mut sender, connection))) => {
-                let _driver = AbortOnDrop(tokio::spawn(async move {
-                    let _ = connection.await;
-                }));
-                respond(sender.send_request(req), timeout).await
-            }
-        }
+        handshake_and_send!(builder.handshake(io))
     } else {
         let mut builder = hyper::client::conn::http1::Builder::new();
         builder.max_buf_size(BODY_LIMIT).max_headers(200);
-        match tokio::time::timeout(timeout, builder.handshake(io)).await {
-            Err(_) => Err(Failure::Timeout),
-            Ok(Err(e)) => Err(broken(&e)),
-            Ok(Ok((mut sender, connection))) => {
-                let _driver = AbortOnDrop(tokio::spawn(async move {
-                    let _ = connection.await;
-                }));
-                respond(sender.send_request(req), timeout).await
-            }
-        }
+        handshake_and_send!(builder.handshake(io))
     };
     Exchange {
         result,
