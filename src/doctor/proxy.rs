@@ -109,26 +109,9 @@ pub async fn open_tunnel(
             peer,
         });
     }
-    let config =
-        crate::tlsconf::client_config(probe.settings, net::alpn_for(probe.settings.protocol.value))
-            .map_err(|_| TunnelError::Tls)?;
-    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
-    let name = rustls::pki_types::ServerName::try_from(probe.endpoint.host.clone())
-        .map_err(|_| TunnelError::Tls)?;
-    match tokio::time::timeout(timeout, connector.connect(name, raw_stream)).await {
-        Ok(Ok(tls)) => {
-            let alpn = tls.get_ref().1.alpn_protocol().map(<[u8]>::to_vec);
-            let (stream, app) = Recorded::new(tls);
-            Ok(Conn {
-                stream: Box::new(stream),
-                raw,
-                app,
-                alpn,
-                peer,
-            })
-        }
-        _ => Err(TunnelError::Tls),
-    }
+    net::tls_over(probe, raw_stream, raw, peer)
+        .await
+        .map_err(|_| TunnelError::Tls)
 }
 
 /// Why a tunnel could not be opened: the proxy's fault, or TLS with the endpoint behind it.
