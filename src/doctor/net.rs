@@ -258,6 +258,20 @@ pub struct Conn {
     pub peer: SocketAddr,
 }
 
+impl Conn {
+    /// A plaintext connection: application bytes are the raw bytes, so one recording serves.
+    pub fn plain(tcp: TcpStream, peer: SocketAddr) -> Conn {
+        let (stream, raw) = Recorded::new(tcp);
+        Conn {
+            stream: Box::new(stream),
+            app: raw.clone(),
+            raw,
+            alpn: None,
+            peer,
+        }
+    }
+}
+
 impl std::fmt::Debug for Conn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Conn")
@@ -298,17 +312,10 @@ pub async fn open(probe: &super::Probe<'_>, addr: SocketAddr) -> Result<Conn, Op
     let tcp = connect_tcp(addr, timeout)
         .await
         .map_err(OpenError::Connect)?;
-    let (raw_stream, raw) = Recorded::new(tcp);
     if !probe.endpoint.tls {
-        // Plaintext: application bytes are the raw bytes; share one recording.
-        return Ok(Conn {
-            stream: Box::new(raw_stream),
-            app: raw.clone(),
-            raw,
-            alpn: None,
-            peer: addr,
-        });
+        return Ok(Conn::plain(tcp, addr));
     }
+    let (raw_stream, raw) = Recorded::new(tcp);
     tls_over(probe, raw_stream, raw, addr).await
 }
 

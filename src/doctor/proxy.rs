@@ -99,16 +99,10 @@ pub async fn open_tunnel(
         }
         None => return Err(TunnelError::Proxy(ProxyError::Garbage { head: text })),
     }
-    let (raw_stream, raw) = Recorded::new(tcp);
     if !probe.endpoint.tls {
-        return Ok(Conn {
-            stream: Box::new(raw_stream),
-            app: raw.clone(),
-            raw,
-            alpn: None,
-            peer,
-        });
+        return Ok(Conn::plain(tcp, peer));
     }
+    let (raw_stream, raw) = Recorded::new(tcp);
     net::tls_over(probe, raw_stream, raw, peer)
         .await
         .map_err(|_| TunnelError::Tls)

@@ -1,7 +1,7 @@
 //! Bounded HTTP/1.1 and HTTP/2 exchanges over probe connections (direct or through the proxy),
 //! and what the peer did when an exchange failed, decided from the bytes it sent.
 
-use crate::doctor::net::{self, Conn, PeerGreeting, Recorded, Recording};
+use crate::doctor::net::{self, Conn, PeerGreeting, Recording};
 use crate::doctor::proxy::{self, InvalidProxy, ProxyError, ProxyTarget, TunnelError};
 use crate::doctor::Probe;
 use bytes::Bytes;
@@ -321,15 +321,8 @@ pub async fn open(probe: &Probe<'_>, addr: SocketAddr, grpc: bool) -> Result<Ope
         Err(e) => return Err(OpenFailure::Proxy(target, e)),
     };
     let peer = tcp.peer_addr().unwrap_or(addr);
-    let (stream, raw) = Recorded::new(tcp);
     Ok(Opened {
-        conn: Conn {
-            stream: Box::new(stream),
-            app: raw.clone(),
-            raw,
-            alpn: None,
-            peer,
-        },
+        conn: Conn::plain(tcp, peer),
         h2: false,
         absolute_form: true,
         proxy: Some(target),
