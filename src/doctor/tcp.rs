@@ -1,30 +1,65 @@
-//! The tcp stage: connect to every address of both families, concurrently, each bounded.
+//! The tcp stage: connect to every address of both families, concurrently, each bounded,
+//! and watch each connection briefly for a peer that resets it right after accepting.
 
 use super::net::{connect_tcp, ConnectFailure};
 use super::{suggest_url, Probe, StageResult};
-use crate::cause::net_text;
+use crate::cause::net_text::{self, CloseKind};
 use crate::cause::{Finding, Severity, Stage};
 use crate::report::{Check, Status};
 use serde_json::json;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
+/// How long a fresh connection is watched for a reset: an OTLP server never speaks first, so
+/// a healthy peer costs this much once (addresses are watched concurrently).
+const SETTLE: Duration = Duration::from_millis(150);
+
+/// Why an address gave no usable connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TcpFailure {
+    Connect(ConnectFailure),
+    /// The handshake completed, then the peer reset the connection before a byte was sent
+    /// either way: a front end with no live backend.
+    ResetAfterAccept,
+}
+
 /// One address's connect attempt.
 #[derive(Clone, Debug)]
 pub struct Attempt {
     pub addr: SocketAddr,
     pub took: Duration,
-    pub result: Result<(), ConnectFailure>,
+    pub result: Result<(), TcpFailure>,
+}
+
+/// The watch window for a probe timeout: short, and a small part of the timeout.
+fn settle_window(timeout: Duration) -> Duration {
+    SETTLE.min(timeout / 10)
+}
+
+/// Watches a fresh connection for `window`. Only a reset is a verdict: a FIN is a half-close
+/// (our request can still be sent), and bytes from a peer that speaks first are for the later
+/// stages to name; both are left to them.
+async fn reset_after_accept(stream: &tokio::net::TcpStream, window: Duration) -> bool {
+    let mut byte = [0u8; 1];
+    matches!(
+        tokio::time::timeout(window, stream.peek(&mut byte)).await,
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionReset
+    )
 }
 
 /// Connects to every address concurrently; attempts come back in the order given.
 pub async fn connect_all(addrs: &[SocketAddr], timeout: Duration) -> Vec<Attempt> {
+    let window = settle_window(timeout);
     let mut set = tokio::task::JoinSet::new();
     for (i, &addr) in addrs.iter().enumerate() {
         set.spawn(async move {
             let started = Instant::now();
-            // The stream is dropped at once: later stages open their own connections.
-            let result = connect_tcp(addr, timeout).await.map(drop);
+            // The stream is dropped after the watch: later stages open their own connections.
+            let result = match connect_tcp(addr, timeout).await {
+                Err(f) => Err(TcpFailure::Connect(f)),
+                Ok(s) if reset_after_accept(&s, window).await => Err(TcpFailure::ResetAfterAccept),
+                Ok(_) => Ok(()),
+            };
             (
                 i,
                 Attempt {
@@ -44,13 +79,14 @@ pub async fn connect_all(addrs: &[SocketAddr], timeout: Duration) -> Vec<Attempt
     out.into_iter().flatten().collect()
 }
 
-fn failure_name(f: &ConnectFailure) -> String {
+fn failure_name(f: &TcpFailure) -> String {
     match f {
-        ConnectFailure::Refused => "refused".into(),
-        ConnectFailure::Timeout => "timeout".into(),
-        ConnectFailure::Unreachable => "unreachable".into(),
-        ConnectFailure::Reset => "reset".into(),
-        ConnectFailure::Other(k) => format!("{k:?}"),
+        TcpFailure::ResetAfterAccept => "reset after accept".into(),
+        TcpFailure::Connect(ConnectFailure::Refused) => "refused".into(),
+        TcpFailure::Connect(ConnectFailure::Timeout) => "timeout".into(),
+        TcpFailure::Connect(ConnectFailure::Unreachable) => "unreachable".into(),
+        TcpFailure::Connect(ConnectFailure::Reset) => "reset".into(),
+        TcpFailure::Connect(ConnectFailure::Other(k)) => format!("{k:?}"),
     }
 }
 
@@ -141,20 +177,31 @@ pub async fn run(probe: &Probe<'_>, ips: &[IpAddr]) -> (StageResult, Option<Sock
 
 fn failure_finding(
     probe: &Probe<'_>,
-    failure: &ConnectFailure,
+    failure: &TcpFailure,
     addrs: &[SocketAddr],
     evidence: serde_json::Value,
 ) -> Finding {
     let signal = probe.settings.signal;
     match failure {
-        ConnectFailure::Refused => net_text::tcp_refused(signal, addrs, evidence),
-        ConnectFailure::Timeout => {
+        // A reset seen by connect came after the peer's SYN-ACK (a refused SYN is
+        // `Refused`): the peer accepted, then reset before a byte was sent either way.
+        TcpFailure::ResetAfterAccept | TcpFailure::Connect(ConnectFailure::Reset) => {
+            net_text::accept_then_close(
+                signal,
+                Stage::Tcp,
+                addrs[0],
+                "the TCP handshake, before the doctor sent a byte,",
+                CloseKind::Reset,
+                evidence,
+            )
+        }
+        TcpFailure::Connect(ConnectFailure::Refused) => {
+            net_text::tcp_refused(signal, addrs, evidence)
+        }
+        TcpFailure::Connect(ConnectFailure::Timeout) => {
             net_text::tcp_timeout(signal, addrs, probe.opts.timeout, evidence)
         }
-        ConnectFailure::Reset => {
-            net_text::connection_reset(signal, Stage::Tcp, addrs[0], "the TCP handshake", evidence)
-        }
-        ConnectFailure::Unreachable | ConnectFailure::Other(_) => {
+        TcpFailure::Connect(ConnectFailure::Unreachable | ConnectFailure::Other(_)) => {
             net_text::tcp_unreachable(signal, addrs, evidence)
         }
     }
