@@ -387,3 +387,37 @@ async fn server_speaks_tls_tells_tls_from_plaintext() {
     assert!(runner::doctor::tls::server_speaks_tls(tls, "127.0.0.1", t).await);
     assert!(!runner::doctor::tls::server_speaks_tls(plain, "127.0.0.1", t).await);
 }
+
+/// Bytes that are neither TLS nor HTTP (a database or another service's banner), and no HTTP
+/// answer to plaintext either: a handshake failure with the bytes as evidence, never
+/// tls_to_plaintext with an `http://` fix nothing supports.
+#[tokio::test]
+async fn non_tls_non_http_answer_is_a_handshake_failure() {
+    for answer in [
+        &b"\x4a\x00\x00\x00\x0a8.0.36\x00garbage"[..],
+        b"220 smtp.test ESMTP\r\n",
+    ] {
+        let addr = pki::raw_server(move |mut c| async move {
+            let mut buf = [0u8; 4096];
+            let _ = c.read(&mut buf).await;
+            let _ = c.write_all(answer).await;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        })
+        .await;
+        let r = run(grpcs(addr)).await;
+        let f = assert_tls_error(&r, Cause::TlsHandshakeFailed);
+        assert!(!f.fix.contains("http://"), "{}", f.fix);
+        assert!(!f.fix_verified);
+        assert_eq!(
+            f.evidence["plaintext_retry"]["answered"],
+            false,
+            "{}",
+            dump(&r)
+        );
+        assert!(
+            r.findings.iter().all(|f| f.cause != Cause::TlsToPlaintext),
+            "{}",
+            dump(&r)
+        );
+    }
+}
