@@ -312,6 +312,11 @@ fn from_rustls(
                 {
                     client_cert_verdict(probe, Some(code), obs, evidence)
                 }
+                // The server asked for a certificate and we had none: whatever alert it
+                // chose, that is the likely verdict.
+                _ if obs.requested_client_cert && !obs.sent_client_cert => {
+                    net_text::tls_client_cert_required(signal, Some(code), evidence)
+                }
                 other => net_text::tls_handshake_failed(
                     signal,
                     &format!("the server sent the TLS alert {other:?} ({code})"),
