@@ -2,6 +2,8 @@
 //! settings and protocol family) are probed once through dns, tcp and tls, every path
 //! concurrently, so a blocked path costs one timeout, not one per signal or stage.
 
+mod resolver;
+
 use super::progress::Progress;
 use super::{
     backend, canary, dns, export, protocol, settings_json, tcp, tls, DoctorOptions, Probe,
@@ -140,6 +142,15 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
     // The canary: once, for traces, after every probe (its failure is explained by them).
     let mut canary_report = None;
     let traces = loaded.settings.signal(Signal::Traces);
+    let blind_spot = if opts.canary {
+        let resolved = targets.iter().any(|t| {
+            t.signal == Signal::Traces
+                && t.checks.iter().any(|c| c.stage == Stage::Dns && passed(c))
+        });
+        resolver::canary_blind_spot(&loaded.settings, opts, resolved).await
+    } else {
+        None
+    };
     let (canary_check, backend_check) = if !opts.canary {
         (
             StageResult::skip(Stage::Canary, "canary disabled (--no-canary)"),
@@ -153,6 +164,11 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
                 Stage::Canary,
                 "no usable traces exporter (see the config findings)",
             ),
+            StageResult::skip(Stage::Backend, "no canary was sent"),
+        )
+    } else if let Some(why) = blind_spot {
+        (
+            StageResult::skip(Stage::Canary, why),
             StageResult::skip(Stage::Backend, "no canary was sent"),
         )
     } else {
