@@ -178,3 +178,78 @@ async fn shared_path_findings_keep_their_signal() {
     );
     assert_eq!(r.targets.len(), 3);
 }
+
+/// A listener that resets (or closes, FIN) every connection right after accepting it.
+async fn listener_that(reset: bool) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = l.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut c, _)) = l.accept().await {
+            if reset {
+                // SO_LINGER 0: dropping sends a reset instead of a FIN.
+                #[allow(deprecated)]
+                let _ = c.set_linger(Some(Duration::ZERO));
+                drop(c);
+                continue;
+            }
+            // FIN, then keep reading so the client's bytes cause no reset.
+            tokio::spawn(async move {
+                let _ = c.shutdown().await;
+                let mut buf = [0u8; 4096];
+                while matches!(c.read(&mut buf).await, Ok(n) if n > 0) {}
+            });
+        }
+    });
+    port
+}
+
+/// A front end with no live backend that resets right after accepting: the first stage that
+/// sends bytes (protocol, for plaintext) names it accept_then_close, not connection_reset.
+/// The tcp stage does not wait for it: that wait would cost every healthy run.
+#[tokio::test]
+async fn reset_right_after_accept_is_accept_then_close() {
+    let port = listener_that(true).await;
+    let s = signal_settings(
+        Signal::Traces,
+        "http",
+        "127.0.0.1",
+        port,
+        Protocol::HttpProtobuf,
+    );
+    let r = doctor(vec![s], &opts(2000)).await;
+    let f = only(&r, Cause::AcceptThenClose);
+    // The reset races the connect: seen by connect itself (tcp) or by the first request.
+    assert!(
+        matches!(f.stage, Stage::Tcp | Stage::Protocol),
+        "{}",
+        dump(&r)
+    );
+    assert_eq!(f.severity, Severity::Error);
+    assert!(f.summary.contains("reset"), "{}", f.summary);
+    assert!(
+        r.findings.iter().all(|f| f.cause != Cause::ConnectionReset),
+        "{}",
+        dump(&r)
+    );
+    assert_eq!(status(&r, f.stage), Status::Fail);
+    assert_eq!(status(&r, Stage::Export), Status::Skip);
+}
+
+/// A FIN right after accept is only a half-close: the tcp stage passes and the stage that
+/// sends the first bytes names it.
+#[tokio::test]
+async fn close_right_after_accept_is_left_to_later_stages() {
+    let port = listener_that(false).await;
+    let s = signal_settings(
+        Signal::Traces,
+        "http",
+        "127.0.0.1",
+        port,
+        Protocol::HttpProtobuf,
+    );
+    let r = doctor(vec![s], &opts(2000)).await;
+    assert_eq!(status(&r, Stage::Tcp), Status::Pass, "{}", dump(&r));
+    let f = only(&r, Cause::AcceptThenClose);
+    assert_eq!(f.stage, Stage::Protocol);
+}

@@ -8,6 +8,7 @@ use runner::cause::{Cause, Severity, Stage};
 use runner::config::{Protocol, Signal, SignalSettings};
 use runner::report::{Report, Status};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -386,4 +387,90 @@ async fn server_speaks_tls_tells_tls_from_plaintext() {
     let t = Duration::from_secs(1);
     assert!(runner::doctor::tls::server_speaks_tls(tls, "127.0.0.1", t).await);
     assert!(!runner::doctor::tls::server_speaks_tls(plain, "127.0.0.1", t).await);
+}
+
+/// Bytes that are neither TLS nor HTTP (a database or another service's banner), and no HTTP
+/// answer to plaintext either: a handshake failure with the bytes as evidence, never
+/// tls_to_plaintext with an `http://` fix nothing supports.
+#[tokio::test]
+async fn non_tls_non_http_answer_is_a_handshake_failure() {
+    for answer in [
+        &b"\x4a\x00\x00\x00\x0a8.0.36\x00garbage"[..],
+        b"220 smtp.test ESMTP\r\n",
+    ] {
+        let addr = pki::raw_server(move |mut c| async move {
+            let mut buf = [0u8; 4096];
+            let _ = c.read(&mut buf).await;
+            let _ = c.write_all(answer).await;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        })
+        .await;
+        let r = run(grpcs(addr)).await;
+        let f = assert_tls_error(&r, Cause::TlsHandshakeFailed);
+        assert!(!f.fix.contains("http://"), "{}", f.fix);
+        assert!(!f.fix_verified);
+        assert_eq!(
+            f.evidence["plaintext_retry"]["answered"],
+            false,
+            "{}",
+            dump(&r)
+        );
+        assert!(
+            r.findings.iter().all(|f| f.cause != Cause::TlsToPlaintext),
+            "{}",
+            dump(&r)
+        );
+    }
+}
+
+/// A TLS 1.2 server that asks for a client certificate, then alerts and resets at once, racing
+/// the client's flight: the request it saw and the alert (read after a write error if the
+/// reset wins) name tls_client_cert_required, whichever the timing.
+#[tokio::test]
+async fn tls12_alert_and_reset_after_cert_request_is_cert_required() {
+    let p = pki();
+    let client_ca = pki::ca("Client CA");
+    let leaf = pki::leaf(&["127.0.0.1"], Some(&p.ca), None);
+    let config = Arc::new(pki::server_config(
+        vec![leaf.der.clone()],
+        leaf.key(),
+        mtls_opts(&client_ca, true),
+    ));
+    let addr = pki::raw_server(move |mut c| {
+        let config = config.clone();
+        async move {
+            let mut conn = rustls::ServerConnection::new(config).unwrap();
+            let mut buf = vec![0u8; 16 * 1024];
+            // Read until the ClientHello is processed and the server flight is ready.
+            while !conn.wants_write() {
+                let Ok(n) = c.read(&mut buf).await else {
+                    return;
+                };
+                if n == 0 || conn.read_tls(&mut &buf[..n]).is_err() {
+                    return;
+                }
+                if conn.process_new_packets().is_err() {
+                    return;
+                }
+            }
+            let mut flight = Vec::new();
+            while conn.wants_write() {
+                conn.write_tls(&mut flight).unwrap();
+            }
+            let _ = c.write_all(&flight).await;
+            // certificate_required, fatal; then a reset instead of a FIN.
+            let _ = c
+                .write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 116])
+                .await;
+            #[allow(deprecated)]
+            let _ = c.set_linger(Some(Duration::ZERO));
+            drop(c);
+        }
+    })
+    .await;
+    for _ in 0..5 {
+        let r = run(with_ca(grpcs(addr), p.ca_file.clone())).await;
+        let f = assert_tls_error(&r, Cause::TlsClientCertRequired);
+        assert!(f.fix.contains("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE"));
+    }
 }

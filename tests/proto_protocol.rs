@@ -143,7 +143,7 @@ async fn accept_then_close_without_a_byte() {
 }
 
 #[tokio::test]
-async fn connection_reset_after_first_request() {
+async fn reset_after_first_request_without_a_byte_is_accept_then_close() {
     let addr = raw_server(|mut s| async move {
         read_some(&mut s).await;
         #[allow(deprecated)]
@@ -154,7 +154,8 @@ async fn connection_reset_after_first_request() {
     for protocol in [Protocol::HttpProtobuf, Protocol::Grpc] {
         let fx = Fixture::new(&format!("http://{addr}/v1/traces"), protocol);
         let r = bounded(protocol::run(&fx.probe(), addr)).await;
-        let f = finding(&r, Cause::ConnectionReset);
+        // A plaintext peer that resets before sending a byte never spoke: accept_then_close.
+        let f = finding(&r, Cause::AcceptThenClose);
         assert_eq!(f.stage, Stage::Protocol);
         assert_eq!(f.severity, Severity::Error);
     }

@@ -221,7 +221,7 @@ fn scenario_files_are_valid() {
             if runner::cause::Cause::from_code(&ef.cause).is_none() {
                 problems.push(format!("{}: unknown cause {:?}", f.name, ef.cause));
             }
-            if !stages.contains(&ef.stage.as_str()) {
+            if !ef.stage.split('|').all(|st| stages.contains(&st)) {
                 problems.push(format!("{}: unknown stage {:?}", f.name, ef.stage));
             }
             if !["error", "warning", "info"].contains(&ef.severity.as_str()) {

@@ -276,5 +276,26 @@ pub fn connection_reset(
         )
 }
 
+/// Folds a config-stage finding into the later finding (same cause and signal) that a probe
+/// confirmed on the wire: the later one's summary and fix stay (they rest on evidence), the
+/// config explanation is added when it says something the later one does not, and what the
+/// config finding said is kept in the evidence under `config`.
+pub fn absorb_config_finding(later: &mut Finding, earlier: Finding) {
+    let extra = earlier.explanation.trim();
+    if !extra.is_empty() && !later.explanation.contains(extra) {
+        later.explanation = format!("{} {extra}", later.explanation.trim_end());
+    }
+    if let Some(o) = later.evidence.as_object_mut() {
+        o.insert(
+            "config".to_string(),
+            serde_json::json!({
+                "summary": earlier.summary,
+                "fix": earlier.fix,
+                "evidence": earlier.evidence,
+            }),
+        );
+    }
+}
+
 mod tls;
 pub use tls::*;

@@ -2,12 +2,14 @@
 //! settings and protocol family) are probed once through dns, tcp and tls, every path
 //! concurrently, so a blocked path costs one timeout, not one per signal or stage.
 
+mod resolver;
+
 use super::progress::Progress;
 use super::{
     backend, canary, dns, export, protocol, settings_json, tcp, tls, DoctorOptions, Probe,
     StageResult,
 };
-use crate::cause::{Cause, Finding, Severity, Stage};
+use crate::cause::{net_text, Cause, Finding, Severity, Stage};
 use crate::config::{Environment, Loaded, ProxySettings, Signal, SignalSettings};
 use crate::report::{Check, Report, Status, Target, SCHEMA};
 use std::net::SocketAddr;
@@ -135,9 +137,20 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
         });
     }
 
+    merge_confirmed(&mut findings);
+
     // The canary: once, for traces, after every probe (its failure is explained by them).
     let mut canary_report = None;
     let traces = loaded.settings.signal(Signal::Traces);
+    let blind_spot = if opts.canary {
+        let resolved = targets.iter().any(|t| {
+            t.signal == Signal::Traces
+                && t.checks.iter().any(|c| c.stage == Stage::Dns && passed(c))
+        });
+        resolver::canary_blind_spot(&loaded.settings, opts, resolved).await
+    } else {
+        None
+    };
     let (canary_check, backend_check) = if !opts.canary {
         (
             StageResult::skip(Stage::Canary, "canary disabled (--no-canary)"),
@@ -151,6 +164,11 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
                 Stage::Canary,
                 "no usable traces exporter (see the config findings)",
             ),
+            StageResult::skip(Stage::Backend, "no canary was sent"),
+        )
+    } else if let Some(why) = blind_spot {
+        (
+            StageResult::skip(Stage::Canary, why),
             StageResult::skip(Stage::Backend, "no canary was sent"),
         )
     } else {
@@ -207,6 +225,32 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
         targets,
         findings,
         canary: canary_report,
+    }
+}
+
+/// A config-stage suspicion that a later stage saw on the wire (same cause, same signal) is one
+/// finding: the later, evidence-backed one, which takes in what the config finding added.
+fn merge_confirmed(findings: &mut Vec<Finding>) {
+    let mut i = 0;
+    while i < findings.len() {
+        let earlier = &findings[i];
+        let later = (earlier.stage == Stage::Config && earlier.signal.is_some())
+            .then(|| {
+                findings.iter().position(|f| {
+                    f.stage > Stage::Config
+                        && f.cause == earlier.cause
+                        && f.signal == earlier.signal
+                })
+            })
+            .flatten();
+        match later {
+            Some(j) => {
+                let earlier = findings.remove(i);
+                let j = if j > i { j - 1 } else { j };
+                net_text::absorb_config_finding(&mut findings[j], earlier);
+            }
+            None => i += 1,
+        }
     }
 }
 
@@ -402,4 +446,53 @@ async fn timed(f: impl std::future::Future<Output = StageResult>) -> StageResult
         r.check = r.check.took(t0.elapsed());
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(cause: Cause, stage: Stage, signal: Option<Signal>, text: &str) -> Finding {
+        let mut f = Finding::new(cause, Severity::Error, signal).at_stage(stage);
+        f.explanation = text.to_string();
+        f
+    }
+
+    #[test]
+    fn a_config_suspicion_confirmed_later_is_one_finding() {
+        let traces = Some(Signal::Traces);
+        let mut all = vec![
+            f(
+                Cause::SignalPathDuplicated,
+                Stage::Config,
+                traces,
+                "From the settings.",
+            ),
+            f(
+                Cause::SignalPathDuplicated,
+                Stage::Config,
+                Some(Signal::Logs),
+                "Logs.",
+            ),
+            f(Cause::ServiceNameMissing, Stage::Config, None, "Global."),
+            f(
+                Cause::SignalPathDuplicated,
+                Stage::Export,
+                traces,
+                "On the wire.",
+            ),
+        ];
+        merge_confirmed(&mut all);
+        let kept: Vec<(Stage, Option<Signal>)> = all.iter().map(|f| (f.stage, f.signal)).collect();
+        assert_eq!(
+            kept,
+            vec![
+                (Stage::Config, Some(Signal::Logs)),
+                (Stage::Config, None),
+                (Stage::Export, traces),
+            ]
+        );
+        assert_eq!(all[2].explanation, "On the wire. From the settings.");
+        assert_eq!(all[2].evidence["config"]["evidence"], serde_json::json!({}));
+    }
 }

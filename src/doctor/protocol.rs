@@ -257,17 +257,24 @@ async fn failure_findings(
             }
             let signal = probe.settings.signal;
             let request = waiting.request();
-            found.unwrap_or_else(|| match did {
-                PeerDid::Reset => net_text::connection_reset(signal, stage, addr, request, ev),
-                _ => net_text::accept_then_close(
-                    signal,
-                    stage,
-                    addr,
-                    request,
-                    net_text::CloseKind::Eof,
-                    ev,
-                ),
-            })
+            // Nothing came back before the close or reset: on a plaintext connection the peer
+            // never spoke at all, a front end with no live backend (accept_then_close). Over
+            // TLS it had completed a handshake, so a reset is mid-conversation.
+            match did {
+                PeerDid::Reset if probe.endpoint.tls => found.unwrap_or_else(|| {
+                    net_text::connection_reset(signal, stage, addr, request, ev)
+                }),
+                _ => {
+                    let kind = if did == PeerDid::Reset {
+                        net_text::CloseKind::Reset
+                    } else {
+                        net_text::CloseKind::Eof
+                    };
+                    found.unwrap_or_else(|| {
+                        net_text::accept_then_close(signal, stage, addr, request, kind, ev)
+                    })
+                }
+            }
         }
         PeerDid::Silent => text::response_timeout(probe, stage, waiting, probe.opts.timeout, ev),
         other_did => text::unparseable(probe, stage, other_did, ev),
@@ -292,7 +299,7 @@ pub(crate) fn open_failed(probe: &Probe<'_>, stage: Stage, e: OpenFailure) -> St
                     match c {
                         super::net::ConnectFailure::Refused => Cause::TcpRefused,
                         super::net::ConnectFailure::Timeout => Cause::TcpTimeout,
-                        super::net::ConnectFailure::Reset => Cause::ConnectionReset,
+                        super::net::ConnectFailure::Reset => Cause::AcceptThenClose,
                         _ => Cause::TcpUnreachable,
                     },
                     format!("{c:?}"),

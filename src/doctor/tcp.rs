@@ -1,20 +1,30 @@
 //! The tcp stage: connect to every address of both families, concurrently, each bounded.
+//!
+//! A peer that accepts and then resets or closes is named by the first stage that sends it
+//! something (tls or protocol), from what came back: waiting here for a reset would cost every
+//! healthy run that wait.
 
 use super::net::{connect_tcp, ConnectFailure};
 use super::{suggest_url, Probe, StageResult};
-use crate::cause::net_text;
+use crate::cause::net_text::{self, CloseKind};
 use crate::cause::{Finding, Severity, Stage};
 use crate::report::{Check, Status};
 use serde_json::json;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
+/// Why an address gave no usable connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TcpFailure {
+    Connect(ConnectFailure),
+}
+
 /// One address's connect attempt.
 #[derive(Clone, Debug)]
 pub struct Attempt {
     pub addr: SocketAddr,
     pub took: Duration,
-    pub result: Result<(), ConnectFailure>,
+    pub result: Result<(), TcpFailure>,
 }
 
 /// Connects to every address concurrently; attempts come back in the order given.
@@ -24,7 +34,10 @@ pub async fn connect_all(addrs: &[SocketAddr], timeout: Duration) -> Vec<Attempt
         set.spawn(async move {
             let started = Instant::now();
             // The stream is dropped at once: later stages open their own connections.
-            let result = connect_tcp(addr, timeout).await.map(drop);
+            let result = connect_tcp(addr, timeout)
+                .await
+                .map(drop)
+                .map_err(TcpFailure::Connect);
             (
                 i,
                 Attempt {
@@ -44,13 +57,13 @@ pub async fn connect_all(addrs: &[SocketAddr], timeout: Duration) -> Vec<Attempt
     out.into_iter().flatten().collect()
 }
 
-fn failure_name(f: &ConnectFailure) -> String {
+fn failure_name(f: &TcpFailure) -> String {
     match f {
-        ConnectFailure::Refused => "refused".into(),
-        ConnectFailure::Timeout => "timeout".into(),
-        ConnectFailure::Unreachable => "unreachable".into(),
-        ConnectFailure::Reset => "reset".into(),
-        ConnectFailure::Other(k) => format!("{k:?}"),
+        TcpFailure::Connect(ConnectFailure::Refused) => "refused".into(),
+        TcpFailure::Connect(ConnectFailure::Timeout) => "timeout".into(),
+        TcpFailure::Connect(ConnectFailure::Unreachable) => "unreachable".into(),
+        TcpFailure::Connect(ConnectFailure::Reset) => "reset".into(),
+        TcpFailure::Connect(ConnectFailure::Other(k)) => format!("{k:?}"),
     }
 }
 
@@ -141,20 +154,29 @@ pub async fn run(probe: &Probe<'_>, ips: &[IpAddr]) -> (StageResult, Option<Sock
 
 fn failure_finding(
     probe: &Probe<'_>,
-    failure: &ConnectFailure,
+    failure: &TcpFailure,
     addrs: &[SocketAddr],
     evidence: serde_json::Value,
 ) -> Finding {
     let signal = probe.settings.signal;
     match failure {
-        ConnectFailure::Refused => net_text::tcp_refused(signal, addrs, evidence),
-        ConnectFailure::Timeout => {
+        // A reset seen by connect came after the peer's SYN-ACK (a refused SYN is
+        // `Refused`): the peer accepted, then reset before a byte was sent either way.
+        TcpFailure::Connect(ConnectFailure::Reset) => net_text::accept_then_close(
+            signal,
+            Stage::Tcp,
+            addrs[0],
+            "the TCP handshake, before the doctor sent a byte,",
+            CloseKind::Reset,
+            evidence,
+        ),
+        TcpFailure::Connect(ConnectFailure::Refused) => {
+            net_text::tcp_refused(signal, addrs, evidence)
+        }
+        TcpFailure::Connect(ConnectFailure::Timeout) => {
             net_text::tcp_timeout(signal, addrs, probe.opts.timeout, evidence)
         }
-        ConnectFailure::Reset => {
-            net_text::connection_reset(signal, Stage::Tcp, addrs[0], "the TCP handshake", evidence)
-        }
-        ConnectFailure::Unreachable | ConnectFailure::Other(_) => {
+        TcpFailure::Connect(ConnectFailure::Unreachable | ConnectFailure::Other(_)) => {
             net_text::tcp_unreachable(signal, addrs, evidence)
         }
     }

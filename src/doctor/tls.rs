@@ -8,7 +8,7 @@
 pub mod chain;
 mod classify;
 
-use super::net::{alpn_for, connect_tcp, Recorded, Recording};
+use super::net::{self, alpn_for, connect_tcp, Recorded, Recording};
 use super::{Probe, StageResult};
 use crate::cause::{net_text, Stage};
 use crate::report::{Check, Status};
@@ -74,7 +74,7 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
     let name = server_name(&probe.endpoint.host);
     let left = deadline.saturating_duration_since(Instant::now());
-    let outcome = tokio::time::timeout(left, connector.connect(name, stream)).await;
+    let outcome = tokio::time::timeout(left, connector.connect(name, stream).into_fallible()).await;
     let observed = |chain_rec: &Mutex<Vec<CertificateDer<'static>>>| {
         let st = cc_state.lock().unwrap();
         Observed {
@@ -158,12 +158,32 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
                 .took(started.elapsed());
             StageResult::new(check)
         }
-        Ok(Err(err)) => {
+        Ok(Err((err, mut io))) => {
             let obs = observed(&chain_rec);
             evidence["chain"] = json!(obs.chain);
             evidence["client_certificate"] =
                 json!({ "requested": obs.requested_client_cert, "sent": obs.sent_client_cert });
             evidence["error"] = json!(format!("{err}"));
+            // A server that refuses us may alert and hang up while we still write our flight
+            // (TLS 1.2 mTLS): the handshake then stops at the write error with the alert
+            // unread. Read it now, briefly, and classify from it.
+            let left = deadline.saturating_duration_since(Instant::now());
+            let alert = if net::rustls_error(&err).is_none() {
+                alert_after_error(&mut io, left.min(Duration::from_millis(250))).await
+            } else {
+                None
+            };
+            drop(io);
+            let err = match alert {
+                Some(code) => {
+                    evidence["alert_after_error"] = json!(code);
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        rustls::Error::AlertReceived(rustls::AlertDescription::from(code)),
+                    )
+                }
+                None => err,
+            };
             evidence["raw"] = raw.evidence();
             let f =
                 classify::handshake_error(probe, addr, Some(&err), &raw, &obs, evidence.clone())
@@ -203,6 +223,46 @@ where
         Ok(Err(e)) => Some(e),
         _ => None,
     }
+}
+
+/// Reads what the server sent after the handshake stopped on an I/O error and returns the
+/// description of the first TLS alert in it. Before the server's ChangeCipherSpec (where a
+/// TLS 1.2 server refuses a client certificate) alerts are plaintext records.
+async fn alert_after_error<S>(io: &mut S, bound: Duration) -> Option<u8>
+where
+    S: tokio::io::AsyncRead + Unpin,
+{
+    let mut buf = vec![0u8; 4096];
+    let mut n = 0;
+    let _ = tokio::time::timeout(bound, async {
+        while n < buf.len() {
+            match io.read(&mut buf[n..]).await {
+                Ok(0) | Err(_) => break,
+                Ok(k) => n += k,
+            }
+            if first_alert(&buf[..n]).is_some() {
+                break;
+            }
+        }
+    })
+    .await;
+    first_alert(&buf[..n])
+}
+
+/// The description of the first complete alert record among whole TLS records in `bytes`.
+fn first_alert(bytes: &[u8]) -> Option<u8> {
+    let mut rest = bytes;
+    while let [kind, 0x03, _, hi, lo, body @ ..] = rest {
+        let len = usize::from(*hi) << 8 | usize::from(*lo);
+        if body.len() < len {
+            return None;
+        }
+        if *kind == 0x15 && len == 2 {
+            return Some(body[1]);
+        }
+        rest = &body[len..];
+    }
+    None
 }
 
 /// The exporter's TLS configuration with recorders around its verifier and identity.
@@ -254,4 +314,22 @@ pub async fn server_speaks_tls(addr: SocketAddr, server_name: &str, timeout: Dur
     )
     .await;
     matches!(result, Ok(Ok(_))) || raw.greeting() == super::net::PeerGreeting::TlsHandshake
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_alert;
+
+    #[test]
+    fn finds_the_alert_among_records() {
+        // A handshake record's tail, then a fatal certificate_required alert.
+        let bytes = [
+            0x16, 0x03, 0x03, 0x00, 0x01, 0x0e, 0x15, 0x03, 0x03, 0x00, 0x02, 2, 116,
+        ];
+        assert_eq!(first_alert(&bytes), Some(116));
+        assert_eq!(first_alert(&bytes[6..]), Some(116));
+        assert_eq!(first_alert(&bytes[..12]), None, "incomplete alert");
+        assert_eq!(first_alert(b"HTTP/1.1 400"), None);
+        assert_eq!(first_alert(&[]), None);
+    }
 }

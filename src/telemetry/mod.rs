@@ -152,7 +152,10 @@ fn exporter(settings: &Settings, recorder: &Arc<Recorder>) -> Result<Option<AnyE
         ),
         ExporterKind::Otlp => {
             let s = traces()?;
-            let tls_on = s.endpoint.as_ref().is_some_and(|e| e.tls) && !s.insecure.value;
+            // `Endpoint.tls` is the one TLS decision (made by config: the scheme wins, INSECURE
+            // only turns TLS off for a scheme-less gRPC endpoint), so the exporter and the
+            // probes always agree.
+            let tls_on = s.endpoint.as_ref().is_some_and(|e| e.tls);
             let alpn: &[&[u8]] = if s.protocol.value == Protocol::Grpc {
                 &[b"h2"]
             } else {

@@ -235,3 +235,27 @@ pub fn tls_handshake_failed(signal: Signal, detail: &str, evidence: Value) -> Fi
             .to_string(),
     )
 }
+
+/// The peer answered the ClientHello with bytes that are neither TLS nor a plaintext protocol
+/// the exporter could speak (HTTP/1, HTTP/2), and plaintext on the same port got no such
+/// answer either: not a TLS server, but no evidence that `http://` would work.
+pub fn tls_not_a_tls_server(
+    signal: Signal,
+    addr: SocketAddr,
+    seen: &str,
+    evidence: Value,
+) -> Finding {
+    finding(Cause::TlsHandshakeFailed, Severity::Error, signal, evidence).text(
+        format!("{addr} answered the TLS ClientHello with something that is not TLS."),
+        format!(
+            "The doctor sent a TLS ClientHello and got {seen} back instead of a TLS ServerHello, \
+             and a plaintext HTTP request to the same port got no HTTP answer either: whatever \
+             listens there speaks neither TLS nor OTLP's HTTP (another service, such as a \
+             database, or a port mapped to the wrong container)."
+        ),
+        format!(
+            "Check which service listens on {addr} and point the endpoint at the collector's \
+             OTLP port (4317 for gRPC, 4318 for HTTP); the evidence shows the bytes it sent."
+        ),
+    )
+}

@@ -65,6 +65,14 @@ pub async fn plaintext_answer(
     })
 }
 
+/// A greeting that is itself a plaintext protocol the exporter could speak.
+fn speaks_plaintext_protocol(greeting: &PeerGreeting) -> bool {
+    matches!(
+        greeting,
+        PeerGreeting::Http1 | PeerGreeting::H2Settings | PeerGreeting::H2GoAway
+    )
+}
+
 /// What a non-TLS answer looked like, for the finding's explanation.
 fn describe(greeting: &PeerGreeting, first: &[u8]) -> String {
     let line = printable(
@@ -102,11 +110,18 @@ pub async fn handshake_error(
     let signal = probe.settings.signal;
     let greeting = raw.greeting();
     let first = raw.first_bytes();
-    // The peer answered, and not in TLS: a plaintext server.
+    // The peer answered, and not in TLS. Only a plaintext protocol the exporter speaks (HTTP/1,
+    // HTTP/2 frames), in this answer or in a plaintext retry, makes it tls_to_plaintext: other
+    // bytes say nothing about whether `http://` would work.
     if !greeting.is_tls() && greeting != PeerGreeting::Nothing {
         let seen = describe(&greeting, &first);
         let answered = retry_plaintext(probe, addr).await;
-        return to_plaintext(probe, addr, &seen, answered, evidence);
+        if speaks_plaintext_protocol(&greeting) || answered.is_some() {
+            return to_plaintext(probe, addr, &seen, answered, evidence);
+        }
+        let mut evidence = evidence;
+        evidence["plaintext_retry"] = serde_json::json!({ "answered": false });
+        return net_text::tls_not_a_tls_server(signal, addr, &seen, evidence);
     }
     let typed = err.and_then(rustls_error);
     if let Some(e) = typed {
@@ -296,6 +311,11 @@ fn from_rustls(
                     if obs.requested_client_cert =>
                 {
                     client_cert_verdict(probe, Some(code), obs, evidence)
+                }
+                // The server asked for a certificate and we had none: whatever alert it
+                // chose, that is the likely verdict.
+                _ if obs.requested_client_cert && !obs.sent_client_cert => {
+                    net_text::tls_client_cert_required(signal, Some(code), evidence)
                 }
                 other => net_text::tls_handshake_failed(
                     signal,
