@@ -1,0 +1,72 @@
+//! The real-component scenarios' descriptions under `scenarios/real/`: the catalogue entry each
+//! test reproduces, and the expectation the test checks the doctor's report against.
+
+use super::doctor::Outcome;
+use serde::Deserialize;
+use std::path::PathBuf;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// `real:<component>`: the scenario harness skips these; this suite runs them.
+    pub needs: String,
+    pub title: String,
+    pub situation: String,
+    pub expect: Expect,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// `healthy`, `degraded` or `broken`.
+    pub verdict: String,
+    /// Causes the report must name (severity `error` when the verdict is `broken`).
+    #[serde(default)]
+    pub causes: Vec<String>,
+    /// Other causes that may also appear as errors without making the diagnosis wrong.
+    #[serde(default)]
+    pub also_allowed: Vec<String>,
+}
+
+impl Scenario {
+    pub fn load(name: &str) -> Scenario {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios/real")
+            .join(format!("{name}.toml"));
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let s: Scenario =
+            toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            s.needs.starts_with("real:"),
+            "{}: needs must start with real:",
+            path.display()
+        );
+        s
+    }
+
+    /// Checks the doctor's verdict, exit code and causes against this scenario's expectation.
+    pub fn check(&self, out: &Outcome) {
+        let e = &self.expect;
+        let ctx = || format!("scenario {:?}\n{out}", self.title);
+        assert_eq!(out.verdict(), e.verdict, "verdict; {}", ctx());
+        let code = if e.verdict == "broken" { 1 } else { 0 };
+        assert_eq!(out.code, Some(code), "exit code; {}", ctx());
+        let all = out.causes();
+        for cause in &e.causes {
+            assert!(
+                all.contains(cause),
+                "expected cause {cause}, found {all:?}; {}",
+                ctx()
+            );
+        }
+        for cause in out.causes_with("error") {
+            assert!(
+                e.causes.contains(&cause) || e.also_allowed.contains(&cause),
+                "unexpected error cause {cause} (expected {:?}); {}",
+                e.causes,
+                ctx()
+            );
+        }
+    }
+}
