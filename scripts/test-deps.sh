@@ -10,6 +10,8 @@ command -v haproxy >/dev/null 2>&1 || need_apt+=(haproxy)
 command -v dnsmasq >/dev/null 2>&1 || need_apt+=(dnsmasq-base)
 command -v dig >/dev/null 2>&1 || need_apt+=(bind9-dnsutils)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+command -v timeout >/dev/null 2>&1 || need_apt+=(coreutils)
 command -v git >/dev/null 2>&1 || need_apt+=(git)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "test-deps: installing Debian packages: ${need_apt[*]}"

@@ -38,8 +38,11 @@ impl Invocation {
     }
 
     pub fn client(self, cert: &Path, key: &Path) -> Invocation {
-        self.env("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", cert.display().to_string())
-            .env("OTEL_EXPORTER_OTLP_CLIENT_KEY", key.display().to_string())
+        self.env(
+            "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE",
+            cert.display().to_string(),
+        )
+        .env("OTEL_EXPORTER_OTLP_CLIENT_KEY", key.display().to_string())
     }
 
     pub fn arg(mut self, a: impl AsRef<str>) -> Invocation {

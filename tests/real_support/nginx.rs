@@ -3,7 +3,7 @@
 
 use super::proc::{start_with_retry, v4, Proc, READY_WITHIN};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 #[derive(Debug)]
 pub struct Nginx {
@@ -25,7 +25,13 @@ impl Nginx {
         stream: impl Fn(&[u16]) -> String,
     ) -> Nginx {
         let root = dir.join("nginx");
-        for sub in ["tmp/body", "tmp/proxy", "tmp/fastcgi", "tmp/uwsgi", "tmp/scgi"] {
+        for sub in [
+            "tmp/body",
+            "tmp/proxy",
+            "tmp/fastcgi",
+            "tmp/uwsgi",
+            "tmp/scgi",
+        ] {
             std::fs::create_dir_all(root.join(sub)).expect("nginx dirs");
         }
         start_with_retry("nginx", nports, |ports| {
@@ -51,7 +57,11 @@ impl Nginx {
             )
             .map_err(|e| format!("spawn nginx: {e}"))?;
             let mut addrs: Vec<SocketAddr> = ports.iter().map(|p| v4(*p)).collect();
-            addrs.extend(also_v6.iter().map(|i| SocketAddr::from(([0u16, 0, 0, 0, 0, 0, 0, 1], ports[*i]))));
+            addrs.extend(
+                also_v6
+                    .iter()
+                    .map(|i| SocketAddr::from(([0u16, 0, 0, 0, 0, 0, 0, 1], ports[*i]))),
+            );
             proc.wait_for_ports(&addrs, READY_WITHIN).map_err(|e| {
                 let errlog = std::fs::read_to_string(root.join("error.log")).unwrap_or_default();
                 format!("{e}\nerror.log:\n{errlog}")
@@ -99,13 +109,4 @@ fn config(root: &Path, http: &str, stream: &str) -> String {
         ));
     }
     conf
-}
-
-/// `ssl_certificate` lines for a PEM pair.
-pub fn ssl_cert(cert: &PathBuf, key: &PathBuf) -> String {
-    format!(
-        "ssl_certificate {};\nssl_certificate_key {};\n",
-        cert.display(),
-        key.display()
-    )
 }

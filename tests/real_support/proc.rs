@@ -172,7 +172,10 @@ pub fn start_with_retry<T>(
             Err(e) => errors.push(e),
         }
     }
-    panic!("{name} did not start after 3 tries:\n{}", errors.join("\n---\n"));
+    panic!(
+        "{name} did not start after 3 tries:\n{}",
+        errors.join("\n---\n")
+    );
 }
 
 pub fn v4(port: u16) -> SocketAddr {

@@ -33,8 +33,8 @@ impl Scenario {
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("scenarios/real")
             .join(format!("{name}.toml"));
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let s: Scenario =
             toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert!(
