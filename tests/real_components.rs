@@ -327,6 +327,18 @@ fn dnsmasq_v4_only_healthy() {
 }
 
 #[test]
+fn dnsmasq_v6_refused() {
+    let w = World::new();
+    let dns = w.dns();
+    let url = format!("http://{}:{}", dnsmasq::DUAL, w.rotel.http_port);
+    let out = check(
+        "dnsmasq_v6_refused",
+        Invocation::otlp(&url, HTTP).dns_server(dns.addr()),
+    );
+    w.assert_canary_arrived(&out);
+}
+
+#[test]
 fn dnsmasq_nxdomain() {
     let w = World::new();
     let dns = w.dns();

@@ -150,6 +150,23 @@ impl Outcome {
             .as_str()
     }
 
+    /// The target a finding belongs to (by signal; the first target for shared findings).
+    pub fn target_of(&self, finding: &Value) -> usize {
+        self.report["targets"]
+            .as_array()
+            .and_then(|ts| ts.iter().position(|t| t["signal"] == finding["signal"]))
+            .unwrap_or(0)
+    }
+
+    /// The status of `stage` in target `i`'s checks.
+    pub fn status_in(&self, i: usize, stage: &str) -> Option<&str> {
+        self.report["targets"][i]["checks"]
+            .as_array()?
+            .iter()
+            .find(|c| c["stage"] == stage)?["status"]
+            .as_str()
+    }
+
     pub fn canary(&self) -> &Value {
         &self.report["canary"]
     }

@@ -60,6 +60,24 @@ impl Scenario {
                 ctx()
             );
         }
+        for f in out.findings() {
+            if f["severity"] != "error" {
+                continue;
+            }
+            // An error found at a stage fails that stage's check (contract §4).
+            let stage = f["stage"].as_str().unwrap_or_default();
+            let target = out.target_of(f);
+            assert_eq!(
+                out.status_in(target, stage),
+                Some("fail"),
+                "finding {} at stage {stage}: that check must fail; {}",
+                f["cause"],
+                ctx()
+            );
+        }
+        if e.verdict != "broken" {
+            check_path_proven(out, &ctx());
+        }
         for cause in out.causes_with("error") {
             assert!(
                 e.causes.contains(&cause) || e.also_allowed.contains(&cause),
@@ -68,5 +86,43 @@ impl Scenario {
                 ctx()
             );
         }
+    }
+}
+
+/// A report without errors must also show the path walked: a doctor that skipped every stage
+/// would otherwise look healthy. Every target's network stages pass (TLS only for https://,
+/// name resolution may skip an IP literal) and the canary went through.
+fn check_path_proven(out: &Outcome, ctx: &str) {
+    let targets = out.report["targets"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(!targets.is_empty(), "no targets; {ctx}");
+    for t in &targets {
+        let url = t["url"].as_str().unwrap_or_default();
+        let status = |stage: &str| {
+            t["checks"]
+                .as_array()
+                .and_then(|c| c.iter().find(|c| c["stage"] == stage))
+                .and_then(|c| c["status"].as_str())
+                .unwrap_or("<missing>")
+                .to_string()
+        };
+        let mut must_pass = vec!["tcp", "protocol", "export", "canary"];
+        if url.starts_with("https://") {
+            must_pass.push("tls");
+        }
+        for stage in must_pass {
+            let st = status(stage);
+            assert!(
+                st == "pass" || st == "warn",
+                "{url}: stage {stage} is {st}, expected pass; {ctx}"
+            );
+        }
+        let dns = status("dns");
+        assert!(
+            ["pass", "warn", "skip"].contains(&dns.as_str()),
+            "{url}: stage dns is {dns}; {ctx}"
+        );
     }
 }
