@@ -12,7 +12,7 @@ use real_support::dnsmasq::{self, Dnsmasq};
 use real_support::doctor::{Invocation, Outcome};
 use real_support::haproxy::Haproxy;
 use real_support::nginx::Nginx;
-use real_support::proc::free_port;
+use real_support::proc::{free_port, group_members};
 use real_support::rotel::Rotel;
 use real_support::scenario::Scenario;
 use std::io::{Read, Write};
@@ -121,6 +121,33 @@ fn component_nginx_tls_and_stream() {
     assert!(reply.contains("HTTPS port"), "{reply}");
     let reply = http1(nginx.ports[1], "");
     assert_eq!(reply, "", "a stream proxy with no backend sends nothing");
+}
+
+/// Dropping a guard kills the whole process group: nginx's master and its worker.
+#[test]
+fn component_guard_kills_the_process_group() {
+    let dir = real_support::tempdir();
+    let nginx = Nginx::start(
+        dir.path(),
+        1,
+        &[],
+        |p| nginx_http(p[0], free_port()),
+        |_| String::new(),
+    );
+    let pgid = nginx.proc.pid();
+    let before = group_members(pgid);
+    // timeout, nginx master, nginx worker.
+    assert!(before.len() >= 3, "group {pgid}: {before:?}");
+    drop(nginx);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !group_members(pgid).is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        group_members(pgid),
+        Vec::<u32>::new(),
+        "survivors in group {pgid}"
+    );
 }
 
 /// dnsmasq answers for collector.test on its port (checked with dig, as an operator would).
