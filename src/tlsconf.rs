@@ -18,6 +18,8 @@ pub enum TlsSetupError {
     KeyMismatch { message: String },
     #[error("client certificate given without a key, or a key without a certificate")]
     HalfIdentity,
+    #[error("no usable trusted root certificate: {message}")]
+    NoRoots { message: String },
 }
 
 /// Reads PEM certificates from a file.
@@ -57,8 +59,8 @@ pub fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsSetupError> {
 pub fn root_store(ca_file: Option<&Path>) -> Result<RootCertStore, TlsSetupError> {
     let mut roots = RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    for cert in rustls_native_certs::load_native_certs().certs {
-        let _ = roots.add(cert);
+    for cert in native_certs() {
+        let _ = roots.add(cert.clone());
     }
     if let Some(path) = ca_file {
         for cert in read_certs(path)? {
@@ -66,6 +68,45 @@ pub fn root_store(ca_file: Option<&Path>) -> Result<RootCertStore, TlsSetupError
         }
     }
     Ok(roots)
+}
+
+/// The system's trusted certificates, read once per process (reading them costs milliseconds,
+/// and every probe of every signal needs them).
+fn native_certs() -> &'static [CertificateDer<'static>] {
+    static CERTS: std::sync::OnceLock<Vec<CertificateDer<'static>>> = std::sync::OnceLock::new();
+    CERTS.get_or_init(|| rustls_native_certs::load_native_certs().certs)
+}
+
+/// The webpki verifier for one signal's settings: the same trust `client_config` uses, for
+/// callers that wrap it (the doctor records the presented chain before delegating).
+pub fn server_verifier(
+    settings: &SignalSettings,
+) -> Result<Arc<rustls::client::WebPkiServerVerifier>, TlsSetupError> {
+    let roots = root_store(settings.certificate.as_ref().map(|c| c.value.as_path()))?;
+    rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider())
+        .build()
+        .map_err(|e| TlsSetupError::NoRoots {
+            message: e.to_string(),
+        })
+}
+
+/// The configured client identity (certificate chain and key), `None` when none is configured.
+pub fn client_identity(
+    settings: &SignalSettings,
+) -> Result<Option<Arc<rustls::sign::CertifiedKey>>, TlsSetupError> {
+    match (&settings.client_certificate, &settings.client_key) {
+        (Some(cert), Some(key)) => {
+            let chain = read_certs(&cert.value)?;
+            let key = read_key(&key.value)?;
+            rustls::sign::CertifiedKey::from_der(chain, key, &provider())
+                .map(|k| Some(Arc::new(k)))
+                .map_err(|e| TlsSetupError::KeyMismatch {
+                    message: e.to_string(),
+                })
+        }
+        (None, None) => Ok(None),
+        _ => Err(TlsSetupError::HalfIdentity),
+    }
 }
 
 /// The crypto provider every TLS configuration of the program uses.

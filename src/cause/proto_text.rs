@@ -1,1 +1,659 @@
 //! Wording of protocol and export findings (HTTP and gRPC answers, proxies).
+//!
+//! Builders take typed facts (what the peer did, status codes, what a verified fix attempt saw)
+//! and return findings; stages never write sentences themselves.
+
+mod grpc_export;
+mod http_export;
+
+pub use grpc_export::*;
+pub use http_export::*;
+
+use super::{Cause, Finding, Severity, Stage};
+use crate::config::{Protocol, Source};
+use crate::doctor::protocol::wire::PeerDid;
+use crate::doctor::proxy::{InvalidProxy, ProxyError, ProxyTarget};
+use crate::doctor::Probe;
+use std::time::Duration;
+
+/// What a verification attempt changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// The same host and port with protocol gRPC.
+    Grpc,
+    /// The same host and port with an HTTP protocol (`/v1/<signal>`).
+    Http(Protocol),
+    /// Another port on the same host, with the protocol that belongs there.
+    Port(u16, Protocol),
+    /// TLS (`https://`) on the same host and port.
+    Tls,
+    /// Another URL path on the same host and port.
+    Path(String),
+    /// The same request without compression.
+    NoCompression,
+}
+
+/// What a verification attempt saw.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Observed {
+    /// A gRPC answer with this grpc-status.
+    Grpc(u32),
+    /// An HTTP answer with this status and media type.
+    Http(u16, Option<String>),
+    /// The exchange failed.
+    Failed(PeerDid),
+    /// No connection could be opened.
+    NoConnection,
+    /// A TLS ClientHello got a ServerHello.
+    ServerHello,
+    /// A TLS ClientHello got no ServerHello.
+    NoServerHello,
+}
+
+/// One verification attempt: the doctor tried `change` against `target` and saw `observed`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tried {
+    pub change: Change,
+    pub target: String,
+    pub worked: bool,
+    pub observed: Observed,
+}
+
+impl Tried {
+    pub fn evidence(&self) -> serde_json::Value {
+        serde_json::json!({
+            "change": describe_change(&self.change),
+            "target": self.target,
+            "worked": self.worked,
+            "observed": describe_observed(&self.observed),
+        })
+    }
+}
+
+pub(crate) fn describe_change(c: &Change) -> String {
+    match c {
+        Change::Grpc => "protocol grpc".into(),
+        Change::Http(p) => format!("protocol {p}"),
+        Change::Port(port, p) => format!("port {port} with protocol {p}"),
+        Change::Tls => "TLS (https://)".into(),
+        Change::Path(p) => format!("path {p}"),
+        Change::NoCompression => "no compression".into(),
+    }
+}
+
+pub(crate) fn describe_observed(o: &Observed) -> String {
+    match o {
+        Observed::Grpc(code) => format!("grpc-status {code} ({})", grpc_code_name(*code)),
+        Observed::Http(status, Some(mt)) => format!("HTTP {status} with content-type {mt}"),
+        Observed::Http(status, None) => format!("HTTP {status} without a content-type"),
+        Observed::Failed(did) => describe_peer(*did).to_string(),
+        Observed::NoConnection => "no connection could be opened".into(),
+        Observed::ServerHello => "a TLS ClientHello was answered with a ServerHello".into(),
+        Observed::NoServerHello => "a TLS ClientHello got no ServerHello".into(),
+    }
+}
+
+/// What the peer did, as a phrase.
+pub fn describe_peer(did: PeerDid) -> &'static str {
+    match did {
+        PeerDid::Closed => "the peer closed the connection without sending a byte",
+        PeerDid::Reset => "the peer reset the connection without sending a byte",
+        PeerDid::Silent => "the peer sent no answer within the timeout",
+        PeerDid::SpokeTls => "the peer answered with a TLS record",
+        PeerDid::SpokeHttp1 => "the peer answered the HTTP/2 preface with HTTP/1 (`HTTP/1.`)",
+        PeerDid::SpokeH2 => "the peer answered the HTTP/1 request with an HTTP/2 frame",
+        PeerDid::Unparseable {
+            too_large: true, ..
+        } => "the peer's response head exceeded the 64 KiB limit",
+        PeerDid::Unparseable { closed: true, .. } => {
+            "the peer closed the connection in the middle of its answer"
+        }
+        PeerDid::Unparseable { .. } => "the peer answered with bytes that are not a valid response",
+    }
+}
+
+/// `protocol (from env:OTEL_EXPORTER_OTLP_PROTOCOL)`.
+fn setting(name: &str, source: &Source) -> String {
+    format!("`{name}` (from {source})")
+}
+
+/// "The doctor tried ...: it worked/did not" sentences, and whether any attempt worked.
+fn tried_text(tried: &[Tried]) -> (String, bool) {
+    let mut text = String::new();
+    for t in tried {
+        text.push_str(&format!(
+            " The doctor tried {} on {}: {}{}.",
+            describe_change(&t.change),
+            t.target,
+            describe_observed(&t.observed),
+            if t.worked {
+                ", so this works"
+            } else {
+                ", so this did not work either"
+            },
+        ));
+    }
+    (text, tried.iter().any(|t| t.worked))
+}
+
+fn finish(mut f: Finding, tried: &[Tried], evidence: serde_json::Value) -> Finding {
+    let (text, verified) = tried_text(tried);
+    f.fix.push_str(&text);
+    f.fix_verified = verified;
+    let mut evidence = evidence;
+    if let serde_json::Value::Object(map) = &mut evidence {
+        if !tried.is_empty() {
+            map.insert(
+                "tried".into(),
+                serde_json::Value::Array(tried.iter().map(Tried::evidence).collect()),
+            );
+        }
+    }
+    f.evidence(evidence)
+}
+
+/// The fix sentence for switching protocol/port, preferring what worked.
+fn switch_fix(probe: &Probe<'_>, tried: &[Tried], fallback: String) -> String {
+    let host = crate::doctor::proxy::bracket(&probe.endpoint.host);
+    let scheme = if probe.endpoint.tls { "https" } else { "http" };
+    let first = tried.iter().find(|t| t.worked).or(tried.first());
+    match first.map(|t| &t.change) {
+        Some(Change::Grpc) => format!(
+            "Set the protocol to `grpc` (OTEL_EXPORTER_OTLP_PROTOCOL=grpc or `otel.protocol`), \
+             replacing {}; the endpoint stays {}.",
+            setting("protocol", &probe.settings.protocol.source),
+            probe.endpoint.display
+        ),
+        Some(Change::Http(p)) => format!(
+            "Set the protocol to `{p}` (OTEL_EXPORTER_OTLP_PROTOCOL={p} or `otel.protocol`), \
+             replacing {}; the endpoint stays {}.",
+            setting("protocol", &probe.settings.protocol.source),
+            probe.endpoint.display
+        ),
+        Some(Change::Port(port, p)) => format!(
+            "Point the endpoint at the {p} port: `{scheme}://{host}:{port}` instead of {} \
+             (set by {}).",
+            probe.endpoint.display, probe.settings.endpoint_raw.source
+        ),
+        _ => fallback,
+    }
+}
+
+/// An HTTP exporter talking to a gRPC (HTTP/2-only) port.
+pub fn http_to_grpc_port(
+    probe: &Probe<'_>,
+    did: PeerDid,
+    tried: &[Tried],
+    ev: serde_json::Value,
+) -> Finding {
+    let fix = switch_fix(
+        probe,
+        tried,
+        format!(
+            "Use the collector's OTLP/HTTP port (4318 by default) in the endpoint, or set the \
+             protocol to `grpc`."
+        ),
+    );
+    let f = Finding::new(
+        Cause::HttpToGrpcPort,
+        Severity::Error,
+        Some(probe.settings.signal),
+    )
+    .text(
+        format!(
+            "The {} exporter speaks HTTP/1.1 to {}, which is a gRPC (HTTP/2) port.",
+            probe.settings.protocol.value, probe.endpoint.display
+        ),
+        format!(
+            "The doctor sent an HTTP/1.1 POST, and {}. A gRPC server expects the HTTP/2 preface \
+             first and rejects anything else; SDKs report this as `malformed HTTP response`, \
+             `invalid HTTP version parsed` or a connection reset.",
+            describe_peer(did)
+        ),
+        fix,
+    );
+    finish(f, tried, ev)
+}
+
+/// A gRPC exporter talking to an HTTP/1 port.
+pub fn grpc_to_http_port(
+    probe: &Probe<'_>,
+    did: Option<PeerDid>,
+    tried: &[Tried],
+    ev: serde_json::Value,
+) -> Finding {
+    let fix = switch_fix(
+        probe,
+        tried,
+        "Use the collector's OTLP/gRPC port (4317 by default) in the endpoint, or set the \
+         protocol to `http/protobuf`."
+            .to_string(),
+    );
+    let seen = match did {
+        Some(d) => describe_peer(d).to_string(),
+        None => {
+            "the peer answered the gRPC call with a plain HTTP response, not a gRPC one".to_string()
+        }
+    };
+    let f = Finding::new(
+        Cause::GrpcToHttpPort,
+        Severity::Error,
+        Some(probe.settings.signal),
+    )
+    .text(
+        format!(
+            "The gRPC exporter talks to {}, which is an OTLP/HTTP port.",
+            probe.endpoint.display
+        ),
+        format!(
+            "The doctor opened an HTTP/2 connection for gRPC and {seen}. SDKs report this as \
+             `frame too large`, `FRAME_SIZE_ERROR` or `Received http2 header with status: 404`."
+        ),
+        fix,
+    );
+    finish(f, tried, ev)
+}
+
+/// How the peer showed it expects TLS.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TlsSign {
+    /// It answered plaintext with a TLS record or alert.
+    TlsRecord,
+    /// It answered `400 The plain HTTP request was sent to HTTPS port` (nginx).
+    PlainHttpToHttpsPort,
+    /// It closed or reset the plaintext connection, and a ClientHello got a ServerHello.
+    Closed,
+}
+
+/// Plaintext settings against a TLS port.
+pub fn plaintext_to_tls(
+    probe: &Probe<'_>,
+    sign: TlsSign,
+    tried: &[Tried],
+    ev: serde_json::Value,
+) -> Finding {
+    let host_port = format!(
+        "{}:{}",
+        crate::doctor::proxy::bracket(&probe.endpoint.host),
+        probe.endpoint.port
+    );
+    let seen = match sign {
+        TlsSign::TlsRecord => "answered plaintext with a TLS record",
+        TlsSign::PlainHttpToHttpsPort => {
+            "answered `400 The plain HTTP request was sent to HTTPS port`"
+        }
+        TlsSign::Closed => "closed the plaintext connection without answering",
+    };
+    let mut fix = format!(
+        "Use TLS: set the endpoint to `https://{host_port}{}` (set by {}).",
+        if probe.settings.protocol.value.is_http() {
+            &probe.endpoint.path
+        } else {
+            ""
+        },
+        probe.settings.endpoint_raw.source
+    );
+    if probe.settings.insecure.value {
+        fix.push_str(&format!(
+            " Also remove {}.",
+            setting("insecure=true", &probe.settings.insecure.source)
+        ));
+    }
+    let f = Finding::new(
+        Cause::PlaintextToTls,
+        Severity::Error,
+        Some(probe.settings.signal),
+    )
+    .at_stage(Stage::Tls)
+    .text(
+        format!(
+            "{} expects TLS, but the exporter is configured for plaintext.",
+            probe.endpoint.display
+        ),
+        format!(
+            "The doctor spoke plaintext and the peer {seen}: it is a TLS port. SDKs report \
+                 this as `error reading server preface: EOF` or a reset."
+        ),
+        fix,
+    );
+    finish(f, tried, ev)
+}
+
+/// The peer accepted the connection, then closed it without answering.
+pub fn accept_then_close(probe: &Probe<'_>, stage: Stage, ev: serde_json::Value) -> Finding {
+    Finding::new(
+        Cause::AcceptThenClose,
+        Severity::Error,
+        Some(probe.settings.signal),
+    )
+    .at_stage(stage)
+    .text(
+        format!(
+            "{} accepts connections but closes them without answering.",
+            probe.endpoint.display
+        ),
+        "The doctor's first request got an immediate close with no byte in reply. This is \
+             what a load balancer, proxy or port-forward does when it has no live backend, or a \
+             server that rejects the request's protocol outright.",
+        "Check that the service behind this address is running and healthy (for Kubernetes: \
+             the pods behind the service, the port-forward's target), and that the endpoint's \
+             scheme and protocol match it.",
+    )
+    .evidence(ev)
+}
+
+/// The peer reset the connection without answering.
+pub fn connection_reset(probe: &Probe<'_>, stage: Stage, ev: serde_json::Value) -> Finding {
+    Finding::new(
+        Cause::ConnectionReset,
+        Severity::Error,
+        Some(probe.settings.signal),
+    )
+    .at_stage(stage)
+    .text(
+        format!(
+            "{} resets the connection without answering.",
+            probe.endpoint.display
+        ),
+        "The doctor's first request was answered with a TCP reset and no byte. A firewall, \
+             a proxy with no backend, or a server that rejects the request's protocol does this.",
+        "Check the service behind this address and anything between (firewall, proxy, load \
+             balancer); check that the protocol setting matches the port.",
+    )
+    .evidence(ev)
+}
+
+/// What the doctor was waiting for when the timeout expired.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Waiting {
+    /// The answer to the protocol check.
+    Protocol,
+    /// The response to the export request.
+    Export,
+}
+
+/// No answer within the timeout.
+pub fn response_timeout(
+    probe: &Probe<'_>,
+    stage: Stage,
+    waiting: Waiting,
+    timeout: Duration,
+    ev: serde_json::Value,
+) -> Finding {
+    let what = match waiting {
+        Waiting::Protocol => "the first request",
+        Waiting::Export => "the empty export request",
+    };
+    Finding::new(
+        Cause::ResponseTimeout,
+        Severity::Error,
+        Some(probe.settings.signal),
+    )
+    .at_stage(stage)
+    .text(
+        format!(
+            "{} accepted the connection but did not answer {what} within {}.",
+            probe.endpoint.display,
+            humantime::format_duration(timeout)
+        ),
+        "The connection opened, the request was sent, and no response head arrived in time. \
+             SDKs report this as `context deadline exceeded`, `DEADLINE_EXCEEDED` or \
+             `Client.Timeout exceeded while awaiting headers`. A stalled collector, a proxy \
+             waiting on a dead upstream, or a server that speaks another protocol and waits for \
+             more input all look like this.",
+        format!(
+            "Check the collector's health and whatever sits in front of it. If it is only \
+                 slow, raise the exporter timeout ({}) and `--timeout` here.",
+            setting("timeout", &probe.settings.timeout.source)
+        ),
+    )
+    .evidence(ev)
+}
+
+/// The peer's answer is not a usable HTTP (or gRPC) response.
+pub fn unparseable(
+    probe: &Probe<'_>,
+    stage: Stage,
+    did: PeerDid,
+    ev: serde_json::Value,
+) -> Finding {
+    let grpc = probe.settings.protocol.value == Protocol::Grpc;
+    let cause = if grpc {
+        Cause::GrpcNonGrpcResponse
+    } else {
+        Cause::NotOtlpEndpoint
+    };
+    Finding::new(cause, Severity::Error, Some(probe.settings.signal))
+        .at_stage(stage)
+        .text(
+            format!(
+                "{} does not answer like an OTLP receiver.",
+                probe.endpoint.display
+            ),
+            format!(
+                "{} (first bytes in the evidence). An OTLP receiver answers with a \
+                 well-formed {} response.",
+                capitalize(describe_peer(did)),
+                if grpc { "HTTP/2 gRPC" } else { "HTTP" }
+            ),
+            "Check that the endpoint names the collector's OTLP port and not some other service, \
+             and that nothing in between rewrites the traffic.",
+        )
+        .evidence(ev)
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// The proxy the exporter uses refused or failed.
+pub fn proxy_failure(
+    probe: &Probe<'_>,
+    proxy: &ProxyTarget,
+    error: &ProxyError,
+    ev: serde_json::Value,
+) -> Finding {
+    let what = match error {
+        ProxyError::Resolve => "its name does not resolve".to_string(),
+        ProxyError::Connect(c) => format!("connecting to it failed ({c:?})"),
+        ProxyError::Refused { status: 407, .. } if proxy.has_credentials => {
+            "it answered 407 Proxy Authentication Required (the doctor does not send proxy \
+             credentials, so this may be only the doctor's limitation)"
+                .to_string()
+        }
+        ProxyError::Refused { status: 407, .. } => {
+            "it answered 407 Proxy Authentication Required and no credentials are configured"
+                .to_string()
+        }
+        ProxyError::Refused { status, .. } => format!("it refused the tunnel with HTTP {status}"),
+        ProxyError::Closed { .. } => "it closed the connection without a complete answer".into(),
+        ProxyError::Timeout => "it did not answer within the timeout".into(),
+        ProxyError::Garbage { .. } => "its answer was not HTTP".into(),
+        ProxyError::UnsupportedScheme => format!(
+            "its scheme `{}` is not supported (only http:// proxies are)",
+            proxy.scheme
+        ),
+    };
+    Finding::new(
+        Cause::ProxyFailure,
+        Severity::Error,
+        Some(probe.settings.signal),
+    )
+    .text(
+        format!(
+            "The exporter reaches {} through the proxy {}, and {what}.",
+            probe.endpoint.display, proxy.display
+        ),
+        format!(
+            "The proxy comes from {}. The HTTP exporter sends every request through it unless \
+             NO_PROXY lists the host, so the collector is unreachable while the proxy fails.",
+            proxy.source
+        ),
+        format!(
+            "Fix or replace the proxy in {}, or add `{}` to NO_PROXY if the collector is \
+             reachable directly.",
+            proxy.source, probe.endpoint.host
+        ),
+    )
+    .evidence(ev)
+}
+
+/// TLS with the endpoint failed inside the proxy's tunnel.
+pub fn proxy_tunnel_tls(probe: &Probe<'_>, proxy: &ProxyTarget, ev: serde_json::Value) -> Finding {
+    Finding::new(
+        Cause::ProxyFailure,
+        Severity::Error,
+        Some(probe.settings.signal),
+    )
+    .text(
+        format!(
+            "The proxy {} opened a tunnel to {}, but TLS through it failed.",
+            proxy.display, probe.endpoint.display
+        ),
+        "The proxy accepted CONNECT, then the TLS handshake with the endpoint failed inside the \
+         tunnel: the proxy may intercept TLS with its own certificate, or forward elsewhere.",
+        format!(
+            "If the proxy intercepts TLS, add its CA to the certificate setting; otherwise add \
+             `{}` to NO_PROXY (proxy from {}).",
+            probe.endpoint.host, proxy.source
+        ),
+    )
+    .evidence(ev)
+}
+
+/// A proxy setting that is not a URL.
+pub fn proxy_invalid(probe: &Probe<'_>, invalid: &InvalidProxy) -> Finding {
+    Finding::new(
+        Cause::ProxyFailure,
+        Severity::Error,
+        Some(probe.settings.signal),
+    )
+    .text(
+        format!(
+            "The proxy setting from {} is not a usable URL.",
+            invalid.source
+        ),
+        "The HTTP exporter cannot send through a proxy it cannot parse.",
+        format!("Set {} to `http://HOST:PORT`, or unset it.", invalid.source),
+    )
+    .evidence(serde_json::json!({ "proxy": invalid.value, "source": invalid.source }))
+}
+
+/// A proxy is set, but the gRPC exporter (tonic) connects directly.
+pub fn grpc_ignores_proxy(probe: &Probe<'_>, proxy: &ProxyTarget, direct_works: bool) -> Finding {
+    let severity = if direct_works {
+        Severity::Info
+    } else {
+        Severity::Warning
+    };
+    Finding::new(Cause::ProxyFailure, severity, Some(probe.settings.signal))
+        .text(
+            format!(
+            "A proxy is set ({} from {}), but the gRPC exporter ignores proxies and connects to \
+             {} directly.",
+            proxy.display, proxy.source, probe.endpoint.display
+        ),
+            format!(
+            "The runner's gRPC exporter (tonic) has no proxy support: HTTPS_PROXY, HTTP_PROXY and \
+             NO_PROXY do not apply to it. The doctor probed the direct path, which is the one the \
+             exporter takes; it {}.",
+            if direct_works { "works" } else { "does not work" }
+        ),
+            if direct_works {
+                "Nothing to do if the direct path is intended. To send through the proxy, use \
+             protocol `http/protobuf` (the HTTP exporter honours the proxy settings)."
+                    .to_string()
+            } else {
+                "If the collector is reachable only through the proxy, switch to protocol \
+             `http/protobuf` with the collector's HTTP endpoint: the HTTP exporter honours \
+             HTTPS_PROXY/HTTP_PROXY/NO_PROXY."
+                    .to_string()
+            },
+        )
+        .evidence(serde_json::json!({ "proxy": proxy.display, "source": proxy.source }))
+}
+
+/// gRPC status code names.
+pub fn grpc_code_name(code: u32) -> &'static str {
+    match code {
+        0 => "OK",
+        1 => "CANCELLED",
+        2 => "UNKNOWN",
+        3 => "INVALID_ARGUMENT",
+        4 => "DEADLINE_EXCEEDED",
+        5 => "NOT_FOUND",
+        6 => "ALREADY_EXISTS",
+        7 => "PERMISSION_DENIED",
+        8 => "RESOURCE_EXHAUSTED",
+        9 => "FAILED_PRECONDITION",
+        10 => "ABORTED",
+        11 => "OUT_OF_RANGE",
+        12 => "UNIMPLEMENTED",
+        13 => "INTERNAL",
+        14 => "UNAVAILABLE",
+        15 => "DATA_LOSS",
+        16 => "UNAUTHENTICATED",
+        _ => "unknown code",
+    }
+}
+
+/// The protocol check's summary for a gRPC endpoint that speaks HTTP/2.
+pub fn speaks_h2_summary(probe: &Probe<'_>) -> String {
+    format!(
+        "{} speaks HTTP/2{}",
+        probe.endpoint.display,
+        if probe.endpoint.tls {
+            " over TLS"
+        } else {
+            " (h2c, prior knowledge)"
+        }
+    )
+}
+
+/// The protocol check's summary for an HTTP endpoint that answered.
+pub fn speaks_http_summary(probe: &Probe<'_>, version: http::Version, status: u16) -> String {
+    format!(
+        "{} answers {version:?} (status {status} to an empty export)",
+        probe.endpoint.display
+    )
+}
+
+/// What the `grpc.health.v1` answer means (information only).
+pub fn health_note(grpc_status: Option<u32>, http_status: u16) -> String {
+    match grpc_status {
+        Some(0) => "grpc.health.v1 answered OK".into(),
+        Some(5) | Some(12) => format!(
+            "grpc.health.v1 is not registered ({}): normal for the OpenTelemetry Collector, \
+             which does not serve it on its OTLP port; the export stage checks the OTLP service",
+            grpc_code_name(grpc_status.unwrap_or(12))
+        ),
+        Some(code) => format!(
+            "grpc.health.v1 answered {} ({code}); information only",
+            grpc_code_name(code)
+        ),
+        None => format!(
+            "grpc.health.v1 got a non-gRPC answer (HTTP {http_status}); the export stage \
+             classifies the OTLP service's answer"
+        ),
+    }
+}
+
+/// Opening a connection again failed although the earlier stages passed.
+pub fn reconnect_failed(probe: &Probe<'_>, stage: Stage, cause: Cause, detail: &str) -> Finding {
+    Finding::new(cause, Severity::Error, Some(probe.settings.signal))
+        .at_stage(stage)
+        .text(
+            format!(
+                "Connecting to {} again for the {stage} stage failed ({detail}).",
+                probe.endpoint.display
+            ),
+            "The earlier stages connected, then a new connection failed: the endpoint is \
+             unstable (restarting, overloaded, or a load balancer with flapping backends).",
+            "Check the collector's restarts and health, and run the doctor again.",
+        )
+        .evidence(serde_json::json!({ "error": detail }))
+}

@@ -2,7 +2,8 @@
 
 use crate::redact::Secret;
 use serde::Deserialize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use toml::de::DeTable;
 
 /// Why the configuration could not be loaded: the contract's exit-2 cases.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +25,20 @@ pub enum ConfigError {
     },
     #[error("{flag}: {message}")]
     Flag { flag: String, message: String },
+    #[error(
+        "config file {path}, line {line}, column {column}: unknown key `{key}` in {table}{}",
+        suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default()
+    )]
+    UnknownKey {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        key: String,
+        /// `the top level`, `[otel]` or `[[runners]]`.
+        table: String,
+        /// The nearest valid key, when one is close enough to be a typo.
+        suggestion: Option<String>,
+    },
     #[error("not implemented yet")]
     NotImplemented,
 }
@@ -77,6 +92,7 @@ pub struct RunnerEntry {
 /// The `[otel]` table: every exporter setting of the contract. Unknown keys are reported with
 /// the nearest valid key by the loader (not by serde, whose message cannot suggest).
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct OtelTable {
     pub endpoint: Option<String>,
     pub traces_endpoint: Option<String>,
@@ -105,4 +121,207 @@ pub struct OtelTable {
     pub preflight: Option<String>,
     /// Pre-flight budget, e.g. `2s`.
     pub preflight_budget: Option<String>,
+}
+
+/// Valid keys at the top level of `config.toml`.
+pub const TOP_KEYS: &[&str] = &[
+    "concurrent",
+    "check_interval",
+    "shutdown_timeout",
+    "log_file",
+    "runners",
+    "otel",
+];
+
+/// Valid keys of a `[[runners]]` entry.
+pub const RUNNER_KEYS: &[&str] = &["name", "url", "token", "executor", "builds_dir"];
+
+/// Valid keys of the `[otel]` table.
+pub const OTEL_KEYS: &[&str] = &[
+    "endpoint",
+    "traces_endpoint",
+    "metrics_endpoint",
+    "logs_endpoint",
+    "protocol",
+    "headers",
+    "insecure",
+    "certificate",
+    "client_certificate",
+    "client_key",
+    "compression",
+    "timeout",
+    "service_name",
+    "resource_attributes",
+    "exporter",
+    "exporter_path",
+    "sampler",
+    "sampler_arg",
+    "signals",
+    "preflight",
+    "preflight_budget",
+];
+
+/// Reads and parses a config file. Syntax errors, wrong types and unknown keys are errors
+/// naming the file, line and column (the contract's exit-2 cases).
+pub fn read(path: &Path) -> Result<RunnerConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Unreadable {
+        path: path.to_owned(),
+        message: match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_owned(),
+            _ => e.to_string(),
+        },
+    })?;
+    parse(path, &text)
+}
+
+/// Parses config text; `path` is only used in error messages.
+pub fn parse(path: &Path, text: &str) -> Result<RunnerConfig, ConfigError> {
+    let syntax = |e: toml::de::Error| {
+        let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
+        ConfigError::Syntax {
+            path: path.to_owned(),
+            line,
+            column,
+            message: e.message().trim().to_owned(),
+        }
+    };
+    let doc = DeTable::parse(text).map_err(syntax)?;
+    check_keys(path, text, doc.get_ref())?;
+    toml::from_str(text).map_err(syntax)
+}
+
+/// Rejects unknown keys before serde does, so the message can name the nearest valid key.
+fn check_keys(path: &Path, text: &str, doc: &DeTable<'_>) -> Result<(), ConfigError> {
+    check_table(path, text, doc, TOP_KEYS, "the top level")?;
+    if let Some(otel) = doc.get("otel").and_then(|v| v.get_ref().as_table()) {
+        check_table(path, text, otel, OTEL_KEYS, "[otel]")?;
+    }
+    if let Some(runners) = doc.get("runners").and_then(|v| v.get_ref().as_array()) {
+        for entry in runners {
+            if let Some(t) = entry.get_ref().as_table() {
+                check_table(path, text, t, RUNNER_KEYS, "[[runners]]")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_table(
+    path: &Path,
+    text: &str,
+    table: &DeTable<'_>,
+    valid: &[&str],
+    name: &str,
+) -> Result<(), ConfigError> {
+    for key in table.keys() {
+        if !valid.contains(&key.get_ref().as_ref()) {
+            let (line, column) = line_col(text, key.span().start);
+            return Err(ConfigError::UnknownKey {
+                path: path.to_owned(),
+                line,
+                column,
+                key: key.get_ref().to_string(),
+                table: name.to_owned(),
+                suggestion: nearest(key.get_ref(), valid).map(str::to_owned),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The candidate nearest to `word`, when it is close enough to be a typo of it.
+pub fn nearest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let word_l = word.to_ascii_lowercase();
+    candidates
+        .iter()
+        .map(|c| (strsim::jaro_winkler(&word_l, &c.to_ascii_lowercase()), *c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..floor_char_boundary(text, offset)];
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
+    (line, column)
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> String {
+        parse(Path::new("c.toml"), text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn every_otel_key_is_accepted() {
+        let body: String = OTEL_KEYS
+            .iter()
+            .map(|k| match *k {
+                "headers" | "resource_attributes" => format!("{k} = {{}}\n"),
+                "insecure" => format!("{k} = true\n"),
+                "signals" => format!("{k} = [\"traces\"]\n"),
+                "timeout" => format!("{k} = 10\n"),
+                _ => format!("{k} = \"x\"\n"),
+            })
+            .collect();
+        parse(Path::new("c.toml"), &format!("[otel]\n{body}")).unwrap();
+    }
+
+    #[test]
+    fn syntax_error_names_line_and_column() {
+        let e = err("concurrent = 1\n[otel]\nendpoint = \"http://x\n");
+        assert!(e.contains("c.toml, line 3, column"), "{e}");
+    }
+
+    #[test]
+    fn unknown_otel_key_suggests_nearest() {
+        let e = err("[otel]\nendpont = \"http://x\"\n");
+        assert!(e.contains("unknown key `endpont` in [otel]"), "{e}");
+        assert!(e.contains("did you mean `endpoint`?"), "{e}");
+        assert!(e.contains("line 2, column 1"), "{e}");
+    }
+
+    #[test]
+    fn unknown_runner_and_top_keys() {
+        let e = err("[[runners]]\nname = \"a\"\nurl = \"u\"\ntokn = \"t\"\nexecutor = \"shell\"\n");
+        assert!(
+            e.contains("`tokn` in [[runners]]") && e.contains("`token`"),
+            "{e}"
+        );
+        let e = err("concurrency = 2\n");
+        assert!(
+            e.contains("`concurrency` in the top level") && e.contains("`concurrent`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn wrong_type_names_line() {
+        let e = err("[otel]\ninsecure = \"yes\"\n");
+        assert!(e.contains("line 2"), "{e}");
+    }
+
+    #[test]
+    fn line_col_counts_characters() {
+        assert_eq!(line_col("ab\ncdé", 7), (2, 4));
+        assert_eq!(line_col("ab\ncdé", 5), (2, 3));
+        assert_eq!(line_col("x", 0), (1, 1));
+    }
 }

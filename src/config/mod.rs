@@ -1,7 +1,11 @@
 //! Turns flags, the config file and the environment into `Settings`, each value with its source.
 
+pub mod endpoint;
 pub mod env;
 pub mod file;
+pub mod global;
+mod json;
+pub mod kv;
 pub mod resolve;
 pub mod settings;
 
@@ -44,14 +48,64 @@ pub struct Loaded {
 }
 
 /// Loads the config file (when given or `./config.toml` exists) and resolves the settings.
-/// Errors are the contract's exit-2 cases: the file is missing or not valid TOML.
+/// Errors are the contract's exit-2 cases: the file is missing or not valid TOML, a key is
+/// unknown, or a value has the wrong TOML type. Values of the right type that make no sense
+/// (`protocol = "grpcc"`) are not errors here: they become `config_invalid` findings, so the
+/// doctor can still report everything else.
 pub fn load(overrides: &Overrides, env: &Environment) -> Result<Loaded, ConfigError> {
-    let _ = (overrides, env);
-    Err(ConfigError::NotImplemented)
+    let path = match &overrides.config_path {
+        Some(p) => Some(p.clone()),
+        None => Some(PathBuf::from("config.toml")).filter(|p| p.is_file()),
+    };
+    let file = match &path {
+        Some(p) => Some(file::read(p)?),
+        None => None,
+    };
+    let otel = file.as_ref().map(|f| f.otel.clone()).unwrap_or_default();
+    let (settings, findings) = resolve_all(overrides, &otel, env);
+    Ok(Loaded {
+        settings,
+        file,
+        path,
+        findings,
+    })
+}
+
+/// Resolves every setting from flags, the `[otel]` table and the environment: a pure function.
+pub fn resolve_all(
+    overrides: &Overrides,
+    otel: &OtelTable,
+    env: &Environment,
+) -> (Settings, Vec<Finding>) {
+    let mut cx = resolve::Ctx::new(overrides, otel, env);
+    let enabled = global::signals(&mut cx);
+    let signals = enabled
+        .into_iter()
+        .map(|s| resolve::signal_settings(&mut cx, s))
+        .collect();
+    let resource_attributes = resolve::sourced(global::resource_attributes(&mut cx));
+    let service_name = Some(resolve::sourced(global::service_name(&mut cx)));
+    let sdk_disabled = resolve::sourced(global::sdk_disabled(&mut cx));
+    let traces_exporter = resolve::sourced(global::traces_exporter(&mut cx));
+    let sampler = resolve::sourced(global::sampler(&mut cx));
+    let proxy = global::proxy(&mut cx);
+    let preflight = resolve::sourced(global::preflight(&mut cx));
+    let settings = Settings {
+        signals,
+        service_name,
+        resource_attributes,
+        sdk_disabled,
+        traces_exporter,
+        sampler,
+        proxy,
+        preflight,
+        shadowed: cx.shadowed,
+    };
+    (settings, cx.findings)
 }
 
 /// The effective settings with their sources, as the report's `settings` object
 /// (keyed by signal, plus global values and `shadowed`). Secrets are redacted.
 pub fn report_json(loaded: &Loaded) -> serde_json::Value {
-    serde_json::to_value(&loaded.settings).unwrap_or_default()
+    json::settings(loaded)
 }

@@ -171,6 +171,8 @@ pub struct Shadowed {
     pub source: Source,
     /// The source that won.
     pub winner: Source,
+    /// Display form of the winning value; secrets already redacted.
+    pub winner_value: String,
 }
 
 /// A parsed endpoint. `raw` is what the user wrote (password redacted when displayed).

@@ -1,1 +1,164 @@
-//! The export stage: an empty OTLP export request, its answer classified.
+//! The export stage: an empty OTLP export request, its answer classified from typed values
+//! (status code, content-type, grpc-status, decoded bodies).
+
+pub mod grpc;
+pub mod http;
+
+use super::{Probe, StageResult};
+use crate::config::{Protocol, Signal};
+use std::net::SocketAddr;
+use std::time::Instant;
+
+/// Runs the export stage against `addr` (a TCP address that connected; TLS passed if used).
+pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
+    let started = Instant::now();
+    let mut result = if probe.settings.protocol.value == Protocol::Grpc {
+        grpc::run(probe, addr).await
+    } else {
+        http::run(probe, addr).await
+    };
+    result.check = result.check.took(started.elapsed());
+    result
+}
+
+/// `google.rpc.Status`, the body of OTLP error answers.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct RpcStatus {
+    #[prost(int32, tag = "1")]
+    pub code: i32,
+    #[prost(string, tag = "2")]
+    pub message: String,
+    #[prost(message, repeated, tag = "3")]
+    pub details: Vec<Any>,
+}
+
+/// `google.protobuf.Any`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct Any {
+    #[prost(string, tag = "1")]
+    pub type_url: String,
+    #[prost(bytes = "vec", tag = "2")]
+    pub value: Vec<u8>,
+}
+
+/// `partial_success` of an export response: rejected items and the message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartialSuccess {
+    pub rejected: i64,
+    pub message: String,
+}
+
+impl PartialSuccess {
+    pub fn evidence(&self, signal: Signal) -> serde_json::Value {
+        serde_json::json!({ rejected_field(signal): self.rejected, "error_message": self.message })
+    }
+}
+
+fn rejected_field(signal: Signal) -> &'static str {
+    match signal {
+        Signal::Traces => "rejected_spans",
+        Signal::Metrics => "rejected_data_points",
+        Signal::Logs => "rejected_log_records",
+    }
+}
+
+/// Decodes a protobuf export response. The three signals' responses share one wire layout
+/// (field 1: partial_success { int64 rejected = 1; string error_message = 2 }), so the trace
+/// type decodes all of them. `Err` when the bytes are not such a message.
+pub fn decode_response_protobuf(body: &[u8]) -> Result<Option<PartialSuccess>, ()> {
+    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse;
+    let msg = <ExportTraceServiceResponse as prost::Message>::decode(body).map_err(|_| ())?;
+    Ok(msg
+        .partial_success
+        .filter(|p| p.rejected_spans != 0 || !p.error_message.is_empty())
+        .map(|p| PartialSuccess {
+            rejected: p.rejected_spans,
+            message: p.error_message,
+        }))
+}
+
+/// Decodes a JSON export response (`{}` or `{"partialSuccess": {...}}`).
+pub fn decode_response_json(body: &[u8], signal: Signal) -> Result<Option<PartialSuccess>, ()> {
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|_| ())?;
+    let obj = value.as_object().ok_or(())?;
+    let Some(p) = obj
+        .get("partialSuccess")
+        .or_else(|| obj.get("partial_success"))
+    else {
+        return Ok(None);
+    };
+    let camel = match signal {
+        Signal::Traces => "rejectedSpans",
+        Signal::Metrics => "rejectedDataPoints",
+        Signal::Logs => "rejectedLogRecords",
+    };
+    let rejected = p
+        .get(camel)
+        .or_else(|| p.get(rejected_field(signal)))
+        .and_then(|v| {
+            v.as_i64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+        })
+        .unwrap_or(0);
+    let message = p
+        .get("errorMessage")
+        .or_else(|| p.get("error_message"))
+        .and_then(|v| v.as_str())
+        .unwrap_or("")
+        .to_string();
+    Ok((rejected != 0 || !message.is_empty()).then_some(PartialSuccess { rejected, message }))
+}
+
+/// The `google.rpc.Status` in an error body (protobuf or JSON), if it is one.
+pub fn decode_status(body: &[u8], media_type: Option<&str>) -> Option<(i32, String)> {
+    match media_type? {
+        "application/x-protobuf" | "application/protobuf" => {
+            let s = <RpcStatus as prost::Message>::decode(body).ok()?;
+            (s.code != 0 || !s.message.is_empty()).then_some((s.code, s.message))
+        }
+        "application/json" => {
+            let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+            let message = v.get("message")?.as_str()?.to_string();
+            let code = v.get("code").and_then(|c| c.as_i64()).unwrap_or(0) as i32;
+            Some((code, message))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_partial_success_and_status() {
+        use opentelemetry_proto::tonic::collector::trace::v1::{
+            ExportTracePartialSuccess, ExportTraceServiceResponse,
+        };
+        let resp = ExportTraceServiceResponse {
+            partial_success: Some(ExportTracePartialSuccess {
+                rejected_spans: 3,
+                error_message: "bad".into(),
+            }),
+        };
+        let bytes = prost::Message::encode_to_vec(&resp);
+        let p = decode_response_protobuf(&bytes).unwrap().unwrap();
+        assert_eq!((p.rejected, p.message.as_str()), (3, "bad"));
+        assert_eq!(decode_response_protobuf(b""), Ok(None));
+        assert!(decode_response_protobuf(b"<html>").is_err());
+        let j = br#"{"partialSuccess":{"rejectedLogRecords":"2","errorMessage":"x"}}"#;
+        let p = decode_response_json(j, Signal::Logs).unwrap().unwrap();
+        assert_eq!(p.rejected, 2);
+        assert_eq!(decode_response_json(b"{}", Signal::Traces), Ok(None));
+        let st = RpcStatus {
+            code: 16,
+            message: "missing token".into(),
+            details: vec![],
+        };
+        let bytes = prost::Message::encode_to_vec(&st);
+        assert_eq!(
+            decode_status(&bytes, Some("application/x-protobuf")),
+            Some((16, "missing token".into()))
+        );
+    }
+}

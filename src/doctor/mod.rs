@@ -8,15 +8,18 @@ pub mod config;
 pub mod dns;
 pub mod export;
 pub mod net;
+mod orchestrate;
+pub mod progress;
 pub mod protocol;
+pub mod proxy;
 pub mod tcp;
 pub mod tls;
 
 use crate::cause::{Finding, Stage};
 use crate::config::{Endpoint, Environment, Loaded, ProxySettings, SignalSettings};
-use crate::report::{Check, Report, Status, Target, SCHEMA};
-use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use crate::report::{Check, Report, Status};
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
 
 /// How the doctor runs (not what it checks: that is `Settings`).
 #[derive(Clone, Debug)]
@@ -94,36 +97,29 @@ pub struct Probe<'a> {
 
 /// Runs the whole diagnosis and returns the report. Never fails: problems are findings.
 pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Report {
-    let _ = opts;
-    let started = Instant::now();
-    let config = config::run(loaded, env);
-    let mut findings = config.findings.clone();
-    let mut targets = Vec::new();
-    for s in &loaded.settings.signals {
-        let mut checks = vec![config.check.clone()];
-        for stage in &Stage::ALL[1..] {
-            checks.push(Check::new(*stage, Status::Skip, "not implemented yet"));
+    orchestrate::run(loaded, env, opts).await
+}
+
+/// The endpoint URL with another scheme and/or host (an address literal), for fix sentences.
+pub fn suggest_url(endpoint: &Endpoint, scheme: Option<&str>, ip: Option<&IpAddr>) -> String {
+    let scheme = scheme.unwrap_or(&endpoint.scheme);
+    let host = match ip {
+        Some(IpAddr::V6(v6)) => format!("[{v6}]"),
+        Some(v4) => v4.to_string(),
+        None if endpoint.host.contains(':') && !endpoint.host.starts_with('[') => {
+            format!("[{}]", endpoint.host)
         }
-        targets.push(Target {
-            signal: s.signal,
-            url: s
-                .url
-                .clone()
-                .unwrap_or_else(|| s.endpoint_raw.value.clone()),
-            protocol: s.protocol.value,
-            checks,
-        });
-    }
-    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
-    Report {
-        schema: SCHEMA,
-        version: crate::VERSION,
-        verdict: Report::verdict_of(&findings),
-        duration_ms: started.elapsed().as_millis() as u64,
-        settings: settings_json(loaded),
-        targets,
-        findings,
-        canary: None,
+        None => endpoint.host.clone(),
+    };
+    let path = if endpoint.path == "/" {
+        ""
+    } else {
+        &endpoint.path
+    };
+    if scheme.is_empty() {
+        format!("{host}:{}{path}", endpoint.port)
+    } else {
+        format!("{scheme}://{host}:{}{path}", endpoint.port)
     }
 }
 

@@ -1,1 +1,353 @@
 //! The protocol stage: does the peer speak gRPC (h2) or HTTP as configured.
+
+pub mod verify;
+pub mod wire;
+
+use super::{proxy, Probe, StageResult};
+use crate::cause::proto_text::{self as text, Change, TlsSign, Waiting};
+use crate::cause::{Cause, Finding, Severity, Stage};
+use crate::config::Protocol;
+use crate::report::{Check, Status};
+use std::net::SocketAddr;
+use std::time::Instant;
+use wire::{OpenFailure, PeerDid};
+
+const HEALTH_PATH: &str = "/grpc.health.v1.Health/Check";
+
+/// Runs the protocol stage against `addr` (a TCP address that connected; TLS passed if used).
+pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
+    let started = Instant::now();
+    let grpc = probe.settings.protocol.value == Protocol::Grpc;
+    let mut result = if grpc {
+        grpc_check(probe, addr).await
+    } else {
+        http_check(probe, addr).await
+    };
+    if grpc {
+        // tonic ignores proxies: say so whenever one would apply to an HTTP exporter.
+        let endpoint = probe.endpoint;
+        if let Ok(Some(p)) =
+            proxy::proxy_for(&endpoint.host, endpoint.port, endpoint.tls, probe.proxy)
+        {
+            let works = result.check.status == Status::Pass;
+            result
+                .findings
+                .push(text::grpc_ignores_proxy(probe, &p, works));
+        }
+    }
+    result.check = result.check.took(started.elapsed());
+    result
+}
+
+/// h2 handshake plus `grpc.health.v1.Health/Check` (information only).
+async fn grpc_check(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
+    let opened = match wire::open(probe, addr, true).await {
+        Ok(o) => o,
+        Err(e) => return open_failed(probe, Stage::Protocol, e),
+    };
+    let alpn = opened.conn.alpn.clone();
+    let req = wire::grpc_request(probe, addr.port(), HEALTH_PATH, &[], false);
+    let ex = wire::exchange(opened.conn, true, req, probe.opts.timeout).await;
+    match ex.result {
+        Ok(answer) => {
+            let grpc_status: Option<u32> = answer
+                .grpc_field("grpc-status")
+                .and_then(|s| s.trim().parse().ok());
+            let serving = wire::grpc_message(&answer.body)
+                .and_then(|m| <HealthCheckResponse as prost::Message>::decode(m.as_slice()).ok());
+            let evidence = serde_json::json!({
+                "http_version": "HTTP/2",
+                "alpn": alpn.map(|a| String::from_utf8_lossy(&a).into_owned()),
+                "health_check": {
+                    "http_status": answer.status.as_u16(),
+                    "content_type": answer.media_type(),
+                    "grpc_status": grpc_status,
+                    "grpc_message": answer.grpc_field("grpc-message"),
+                    "serving_status": serving.map(|s| s.status),
+                    "note": text::health_note(grpc_status, answer.status.as_u16()),
+                },
+                "elapsed_ms": ex.elapsed.as_millis() as u64,
+            });
+            StageResult::new(
+                Check::new(
+                    Stage::Protocol,
+                    Status::Pass,
+                    text::speaks_h2_summary(probe),
+                )
+                .evidence(evidence),
+            )
+        }
+        Err(failure) => {
+            let did = wire::peer_did(failure, &ex.app, true);
+            let ev = failure_evidence(did, &ex.app, None);
+            let findings =
+                failure_findings(probe, addr, did, Stage::Protocol, Waiting::Protocol, ev).await;
+            from_findings(
+                Stage::Protocol,
+                findings,
+                String::new(),
+                serde_json::Value::Null,
+            )
+        }
+    }
+}
+
+/// One empty export POST: does the peer answer HTTP at all.
+async fn http_check(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
+    let opened = match wire::open(probe, addr, false).await {
+        Ok(o) => o,
+        Err(e) => return open_failed(probe, Stage::Protocol, e),
+    };
+    let h2 = opened.h2;
+    let proxy = opened.proxy.as_ref().map(|p| p.display.clone());
+    let path = wire::url_path(probe);
+    let req = wire::http_request(
+        probe,
+        &opened,
+        addr.port(),
+        &path,
+        probe.settings.protocol.value,
+        probe.settings.compression.value,
+    );
+    let ex = wire::exchange(opened.conn, h2, req, probe.opts.timeout).await;
+    match ex.result {
+        Ok(answer) => {
+            let plain_to_https = answer.status == 400
+                && contains(&answer.body, b"plain HTTP request was sent to HTTPS port");
+            if plain_to_https && !probe.endpoint.tls {
+                let tried = [verify::try_tls(probe, addr).await];
+                let ev = serde_json::json!({
+                    "http_status": 400,
+                    "body": wire::quote(&answer.body, probe.opts.verbose),
+                });
+                let f = text::plaintext_to_tls(probe, TlsSign::PlainHttpToHttpsPort, &tried, ev);
+                return from_findings(
+                    Stage::Protocol,
+                    vec![f],
+                    String::new(),
+                    serde_json::Value::Null,
+                );
+            }
+            let evidence = serde_json::json!({
+                "http_version": format!("{:?}", answer.version),
+                "status": answer.status.as_u16(),
+                "proxy": proxy,
+                "elapsed_ms": ex.elapsed.as_millis() as u64,
+            });
+            StageResult::new(
+                Check::new(
+                    Stage::Protocol,
+                    Status::Pass,
+                    text::speaks_http_summary(probe, answer.version, answer.status.as_u16()),
+                )
+                .evidence(evidence),
+            )
+        }
+        Err(failure) => {
+            let did = wire::peer_did(failure, &ex.app, h2);
+            let ev = failure_evidence(did, &ex.app, proxy);
+            let findings =
+                failure_findings(probe, addr, did, Stage::Protocol, Waiting::Protocol, ev).await;
+            from_findings(
+                Stage::Protocol,
+                findings,
+                String::new(),
+                serde_json::Value::Null,
+            )
+        }
+    }
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Evidence of a failed exchange: what the peer did and the bytes it sent.
+pub(crate) fn failure_evidence(
+    did: PeerDid,
+    app: &super::net::Recording,
+    proxy: Option<String>,
+) -> serde_json::Value {
+    serde_json::json!({ "peer": did, "wire": app.evidence(), "proxy": proxy })
+}
+
+/// Findings for a failed exchange, with the verified fixes tried where one applies.
+pub(crate) async fn failure_findings(
+    probe: &Probe<'_>,
+    addr: SocketAddr,
+    did: PeerDid,
+    stage: Stage,
+    waiting: Waiting,
+    ev: serde_json::Value,
+) -> Vec<Finding> {
+    let grpc = probe.settings.protocol.value == Protocol::Grpc;
+    let plaintext = !probe.endpoint.tls;
+    let signal_path = probe.settings.signal.http_path();
+    let other = |port: u16| SocketAddr::new(addr.ip(), port);
+    let f = match did {
+        PeerDid::SpokeTls if plaintext => {
+            let tried = [verify::try_tls(probe, addr).await];
+            text::plaintext_to_tls(probe, TlsSign::TlsRecord, &tried, ev)
+        }
+        PeerDid::SpokeHttp1 if grpc => {
+            let mut tried = vec![
+                verify::try_http(
+                    probe,
+                    addr,
+                    Change::Http(Protocol::HttpProtobuf),
+                    Protocol::HttpProtobuf,
+                    signal_path,
+                    probe.settings.compression.value,
+                )
+                .await,
+            ];
+            if !tried[0].worked && addr.port() != 4317 {
+                tried.push(verify::try_grpc(probe, other(4317)).await);
+            }
+            text::grpc_to_http_port(probe, Some(did), &tried, ev)
+        }
+        PeerDid::SpokeH2 if !grpc => {
+            let mut tried = vec![verify::try_grpc(probe, addr).await];
+            if !tried[0].worked && addr.port() != 4318 {
+                let proto = probe.settings.protocol.value;
+                let path = wire::url_path(probe);
+                tried.push(
+                    verify::try_http(
+                        probe,
+                        other(4318),
+                        Change::Port(4318, proto),
+                        proto,
+                        &path,
+                        probe.settings.compression.value,
+                    )
+                    .await,
+                );
+            }
+            text::http_to_grpc_port(probe, did, &tried, ev)
+        }
+        PeerDid::Reset | PeerDid::Closed => {
+            // A gRPC port resets HTTP/1 requests; a TLS port may close on plaintext.
+            let mut found = None;
+            if grpc {
+                let tried = [verify::try_http(
+                    probe,
+                    addr,
+                    Change::Http(Protocol::HttpProtobuf),
+                    Protocol::HttpProtobuf,
+                    signal_path,
+                    probe.settings.compression.value,
+                )
+                .await];
+                if tried[0].worked {
+                    found = Some(text::grpc_to_http_port(
+                        probe,
+                        Some(did),
+                        &tried,
+                        ev.clone(),
+                    ));
+                }
+            } else if did == PeerDid::Reset {
+                let tried = [verify::try_grpc(probe, addr).await];
+                if tried[0].worked {
+                    found = Some(text::http_to_grpc_port(probe, did, &tried, ev.clone()));
+                }
+            }
+            if found.is_none() && plaintext {
+                let tried = [verify::try_tls(probe, addr).await];
+                if tried[0].worked {
+                    found = Some(text::plaintext_to_tls(
+                        probe,
+                        TlsSign::Closed,
+                        &tried,
+                        ev.clone(),
+                    ));
+                }
+            }
+            found.unwrap_or_else(|| match did {
+                PeerDid::Reset => text::connection_reset(probe, stage, ev),
+                _ => text::accept_then_close(probe, stage, ev),
+            })
+        }
+        PeerDid::Silent => text::response_timeout(probe, stage, waiting, probe.opts.timeout, ev),
+        other_did => text::unparseable(probe, stage, other_did, ev),
+    };
+    vec![f]
+}
+
+/// A stage result when no connection could be opened.
+pub(crate) fn open_failed(probe: &Probe<'_>, stage: Stage, e: OpenFailure) -> StageResult {
+    let f = match &e {
+        OpenFailure::InvalidProxy(invalid) => text::proxy_invalid(probe, invalid),
+        OpenFailure::Proxy(p, err) => {
+            let ev = serde_json::json!({ "proxy": p.display, "source": p.source, "error": proxy_error_evidence(err) });
+            text::proxy_failure(probe, p, err, ev)
+        }
+        OpenFailure::TunnelTls(p) => {
+            text::proxy_tunnel_tls(probe, p, serde_json::json!({ "proxy": p.display }))
+        }
+        OpenFailure::Net(err) => {
+            let (cause, detail) = match err {
+                super::net::OpenError::Connect(c) => (
+                    match c {
+                        super::net::ConnectFailure::Refused => Cause::TcpRefused,
+                        super::net::ConnectFailure::Timeout => Cause::TcpTimeout,
+                        super::net::ConnectFailure::Reset => Cause::ConnectionReset,
+                        _ => Cause::TcpUnreachable,
+                    },
+                    format!("{c:?}"),
+                ),
+                super::net::OpenError::TlsSetup(s) => (Cause::TlsHandshakeFailed, s.to_string()),
+                super::net::OpenError::Handshake { error, .. } => {
+                    (Cause::TlsHandshakeFailed, format!("{:?}", error.kind()))
+                }
+                super::net::OpenError::HandshakeTimeout { .. } => {
+                    (Cause::TlsHandshakeFailed, "timeout".to_string())
+                }
+            };
+            text::reconnect_failed(probe, stage, cause, &detail)
+        }
+    };
+    from_findings(stage, vec![f], String::new(), serde_json::Value::Null)
+}
+
+fn proxy_error_evidence(e: &proxy::ProxyError) -> serde_json::Value {
+    use proxy::ProxyError as E;
+    match e {
+        E::Refused { status, head } => serde_json::json!({ "status": status, "answer": head }),
+        E::Closed { head } | E::Garbage { head } => serde_json::json!({ "answer": head }),
+        other => serde_json::json!(format!("{other:?}")),
+    }
+}
+
+/// A check from findings: fail on an error, warn on a warning, pass otherwise.
+pub(crate) fn from_findings(
+    stage: Stage,
+    findings: Vec<Finding>,
+    pass_summary: String,
+    evidence: serde_json::Value,
+) -> StageResult {
+    let worst = findings.iter().map(|f| f.severity).max();
+    let status = match worst {
+        Some(Severity::Error) => Status::Fail,
+        Some(Severity::Warning) => Status::Warn,
+        _ => Status::Pass,
+    };
+    let summary = match findings.iter().find(|f| Some(f.severity) == worst) {
+        Some(f) if status != Status::Pass => f.summary.clone(),
+        _ => pass_summary,
+    };
+    let evidence = match (&evidence, findings.first()) {
+        (serde_json::Value::Null, Some(f)) => f.evidence.clone(),
+        _ => evidence,
+    };
+    let mut result = StageResult::new(Check::new(stage, status, summary).evidence(evidence));
+    result.findings = findings;
+    result
+}
+
+/// `grpc.health.v1.HealthCheckResponse`.
+#[derive(Clone, PartialEq, prost::Message)]
+struct HealthCheckResponse {
+    #[prost(int32, tag = "1")]
+    status: i32,
+}

@@ -1,1 +1,254 @@
 //! The tls stage: handshake, chain, ALPN; plaintext versus TLS decided from the first bytes.
+//!
+//! The handshake uses the same trust and identity as the exporter (`tlsconf`), wrapped so that
+//! the presented chain and the server's request for a client certificate are recorded even
+//! when the handshake fails. Failures are classified from typed rustls errors and the raw
+//! bytes the peer sent (`classify`), never from error strings.
+
+pub mod chain;
+mod classify;
+
+use super::net::{alpn_for, connect_tcp, Recorded, Recording};
+use super::{Probe, StageResult};
+use crate::cause::{net_text, Stage};
+use crate::report::{Check, Status};
+use chain::{AcceptAnything, CertInfo, ClientCertState, RecordingResolver, RecordingVerifier};
+use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::ClientConfig;
+use serde_json::json;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::AsyncReadExt;
+
+pub use classify::{plaintext_answer, PlaintextAnswer};
+
+/// What one handshake attempt recorded, whatever its outcome.
+#[derive(Debug, Default)]
+pub struct Observed {
+    pub chain: Vec<CertInfo>,
+    pub requested_client_cert: bool,
+    pub sent_client_cert: bool,
+}
+
+/// The server name rustls verifies against: the endpoint host (an IP literal is an IP name).
+pub fn server_name(host: &str) -> ServerName<'static> {
+    let bare = super::dns::bare_host(host).to_string();
+    ServerName::try_from(bare)
+        .unwrap_or_else(|_| ServerName::try_from("invalid.name").expect("valid name"))
+}
+
+/// Runs the stage against `addr` (which the tcp stage connected to).
+pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
+    let started = Instant::now();
+    let signal = probe.settings.signal;
+    let timeout = probe.opts.timeout;
+    let chain_rec = Arc::new(Mutex::new(Vec::<CertificateDer<'static>>::new()));
+    let cc_state = Arc::new(Mutex::new(ClientCertState::default()));
+    let config = match recording_config(probe, chain_rec.clone(), cc_state.clone()) {
+        Ok(c) => c,
+        Err(e) => {
+            let f = net_text::tls_setup_failed(signal, &e.to_string());
+            let check = Check::new(Stage::Tls, Status::Fail, f.summary.clone());
+            return StageResult::new(check.took(started.elapsed())).with(f);
+        }
+    };
+    let offered: Vec<String> = alpn_for(probe.settings.protocol.value)
+        .iter()
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .collect();
+    let tcp = match connect_tcp(addr, timeout).await {
+        Ok(s) => s,
+        Err(e) => {
+            let check = Check::new(
+                Stage::Tls,
+                Status::Skip,
+                format!("could not connect again to {addr} ({e:?})"),
+            );
+            return StageResult::new(check.took(started.elapsed()));
+        }
+    };
+    let (stream, raw) = Recorded::new(tcp);
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let name = server_name(&probe.endpoint.host);
+    let outcome = tokio::time::timeout(timeout, connector.connect(name, stream)).await;
+    let observed = |chain_rec: &Mutex<Vec<CertificateDer<'static>>>| {
+        let st = cc_state.lock().unwrap();
+        Observed {
+            chain: chain_rec
+                .lock()
+                .unwrap()
+                .iter()
+                .filter_map(|c| CertInfo::parse(c))
+                .collect(),
+            requested_client_cert: st.requested,
+            sent_client_cert: st.sent,
+        }
+    };
+    let mut evidence = json!({
+        "address": addr.to_string(),
+        "server_name": super::dns::bare_host(&probe.endpoint.host),
+        "offered_alpn": offered,
+    });
+    match outcome {
+        Ok(Ok(mut tls)) => {
+            let (_, conn) = tls.get_ref();
+            let version = conn.protocol_version().map(|v| format!("{v:?}"));
+            let cipher = conn
+                .negotiated_cipher_suite()
+                .map(|c| format!("{:?}", c.suite()));
+            let alpn = conn
+                .alpn_protocol()
+                .map(|p| String::from_utf8_lossy(p).into_owned());
+            let tls13 = conn.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3);
+            // With TLS 1.3 the server judges our certificate after we think the handshake is
+            // done: its verdict (an alert) comes with the first read. Read once, briefly.
+            let requested = cc_state.lock().unwrap().requested;
+            let late = if tls13 && requested {
+                late_verdict(&mut tls, timeout).await
+            } else {
+                None
+            };
+            let obs = observed(&chain_rec);
+            evidence["version"] = json!(version);
+            evidence["cipher"] = json!(cipher);
+            evidence["alpn"] = json!(alpn);
+            evidence["chain"] = json!(obs.chain);
+            evidence["client_certificate"] =
+                json!({ "requested": obs.requested_client_cert, "sent": obs.sent_client_cert });
+            evidence["raw"] = raw.evidence();
+            if let Some(err) = late {
+                let f = classify::handshake_error(
+                    probe,
+                    addr,
+                    Some(&err),
+                    &raw,
+                    &obs,
+                    evidence.clone(),
+                )
+                .await;
+                let check = Check::new(Stage::Tls, Status::Fail, f.summary.clone())
+                    .evidence(evidence)
+                    .took(started.elapsed());
+                return StageResult::new(check).with(f);
+            }
+            let summary = format!(
+                "{} {}, ALPN {}{}",
+                version.as_deref().unwrap_or("TLS"),
+                cipher.as_deref().unwrap_or(""),
+                alpn.as_deref().unwrap_or("none"),
+                obs.chain
+                    .first()
+                    .map(|c| format!(", certificate {} valid until {}", c.subject, c.not_after))
+                    .unwrap_or_default()
+            );
+            let grpc = !probe.settings.protocol.value.is_http();
+            if grpc && alpn.as_deref() != Some("h2") {
+                let f = net_text::tls_alpn_h2_missing(signal, alpn.as_deref(), evidence.clone());
+                let check = Check::new(Stage::Tls, Status::Fail, f.summary.clone())
+                    .evidence(evidence)
+                    .took(started.elapsed());
+                return StageResult::new(check).with(f);
+            }
+            let check = Check::new(Stage::Tls, Status::Pass, summary)
+                .evidence(evidence)
+                .took(started.elapsed());
+            StageResult::new(check)
+        }
+        Ok(Err(err)) => {
+            let obs = observed(&chain_rec);
+            evidence["chain"] = json!(obs.chain);
+            evidence["client_certificate"] =
+                json!({ "requested": obs.requested_client_cert, "sent": obs.sent_client_cert });
+            evidence["error"] = json!(format!("{err}"));
+            evidence["raw"] = raw.evidence();
+            let f =
+                classify::handshake_error(probe, addr, Some(&err), &raw, &obs, evidence.clone())
+                    .await;
+            let check = Check::new(Stage::Tls, Status::Fail, f.summary.clone())
+                .evidence(evidence)
+                .took(started.elapsed());
+            StageResult::new(check).with(f)
+        }
+        Err(_) => {
+            let obs = observed(&chain_rec);
+            evidence["chain"] = json!(obs.chain);
+            evidence["raw"] = raw.evidence();
+            evidence["timeout_ms"] = json!(timeout.as_millis() as u64);
+            let f = classify::handshake_timeout(probe, &raw, evidence.clone());
+            let check = Check::new(Stage::Tls, Status::Fail, f.summary.clone())
+                .evidence(evidence)
+                .took(started.elapsed());
+            StageResult::new(check).with(f)
+        }
+    }
+}
+
+/// One bounded read after a TLS 1.3 handshake: the error (an alert, a reset, EOF) if the
+/// server rejected us, `None` if it sent data or stayed quiet (both mean it kept us).
+async fn late_verdict<S>(tls: &mut S, timeout: Duration) -> Option<std::io::Error>
+where
+    S: tokio::io::AsyncRead + Unpin,
+{
+    let bound = (timeout / 3).min(Duration::from_millis(750));
+    let mut buf = [0u8; 1024];
+    match tokio::time::timeout(bound, tls.read(&mut buf)).await {
+        Ok(Ok(0)) => Some(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "closed after the handshake",
+        )),
+        Ok(Err(e)) => Some(e),
+        _ => None,
+    }
+}
+
+/// The exporter's TLS configuration with recorders around its verifier and identity.
+fn recording_config(
+    probe: &Probe<'_>,
+    chain: Arc<Mutex<Vec<CertificateDer<'static>>>>,
+    state: Arc<Mutex<ClientCertState>>,
+) -> Result<ClientConfig, crate::tlsconf::TlsSetupError> {
+    let verifier = crate::tlsconf::server_verifier(probe.settings)?;
+    let identity = crate::tlsconf::client_identity(probe.settings)?;
+    let mut config = ClientConfig::builder_with_provider(crate::tlsconf::provider())
+        .with_safe_default_protocol_versions()
+        .expect("ring supports the default versions")
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(RecordingVerifier {
+            inner: verifier,
+            chain,
+        }))
+        .with_client_cert_resolver(Arc::new(RecordingResolver { identity, state }));
+    config.alpn_protocols = alpn_for(probe.settings.protocol.value)
+        .iter()
+        .map(|p| p.to_vec())
+        .collect();
+    Ok(config)
+}
+
+/// True if `addr` answers a ClientHello with a TLS handshake record (a ServerHello), whatever
+/// its certificate. For verifying a `plaintext_to_tls` fix.
+pub async fn server_speaks_tls(addr: SocketAddr, server_name: &str, timeout: Duration) -> bool {
+    let provider = crate::tlsconf::provider();
+    let Ok(builder) =
+        ClientConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions()
+    else {
+        return false;
+    };
+    let mut config = builder
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(AcceptAnything(provider)))
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let Ok(tcp) = connect_tcp(addr, timeout).await else {
+        return false;
+    };
+    let (stream, raw): (_, Recording) = Recorded::new(tcp);
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let result = tokio::time::timeout(
+        timeout,
+        connector.connect(self::server_name(server_name), stream),
+    )
+    .await;
+    matches!(result, Ok(Ok(_))) || raw.greeting() == super::net::PeerGreeting::TlsHandshake
+}

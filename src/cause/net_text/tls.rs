@@ -1,0 +1,273 @@
+//! Wording of tls findings.
+
+use super::finding;
+use crate::cause::{Cause, Finding, Severity, Stage};
+use crate::config::Signal;
+use serde_json::Value;
+use std::net::SocketAddr;
+
+const CA_SETTING: &str =
+    "`OTEL_EXPORTER_OTLP_CERTIFICATE` (or `--ca-file`, or `otel.certificate` in the config file)";
+
+/// TLS was spoken to a plaintext server. `verified`: a plaintext request on the same port
+/// got a protocol answer.
+pub fn tls_to_plaintext(
+    signal: Signal,
+    addr: SocketAddr,
+    seen: &str,
+    suggested_url: &str,
+    setting: &str,
+    verified: bool,
+    evidence: Value,
+) -> Finding {
+    let tried = if verified {
+        format!(" The doctor tried plaintext on {addr} and got a plaintext protocol answer.")
+    } else {
+        String::new()
+    };
+    let mut f = finding(Cause::TlsToPlaintext, Severity::Error, signal, evidence).text(
+        format!("The exporter speaks TLS, but {addr} speaks plaintext."),
+        format!(
+            "The doctor sent a TLS ClientHello and got {seen} back instead of a TLS ServerHello: \
+             the port serves plaintext (the collector's receivers are plaintext unless given a \
+             certificate). Go reports `first record does not look like a TLS handshake`, \
+             OpenSSL `wrong version number`, rustls `InvalidContentType`."
+        ),
+        format!(
+            "Set {setting} to `{suggested_url}` (plaintext), or set \
+             `OTEL_EXPORTER_OTLP_INSECURE=true` (`--insecure`) for gRPC.{tried}"
+        ),
+    );
+    f.fix_verified = verified;
+    f
+}
+
+/// The configured CA or client certificate files could not be used for the handshake.
+pub fn tls_setup_failed(signal: Signal, detail: &str) -> Finding {
+    Finding::new(Cause::TlsFilesInvalid, Severity::Error, Some(signal))
+        .at_stage(Stage::Tls)
+        .text(
+            "The TLS files of the configuration cannot be used.".to_string(),
+            format!("The handshake could not be prepared: {detail}."),
+            "Point `OTEL_EXPORTER_OTLP_CERTIFICATE`, `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE` and \
+             `OTEL_EXPORTER_OTLP_CLIENT_KEY` (or `--ca-file`, `--client-cert`, `--client-key`) at \
+             readable PEM files; certificate and key must belong together."
+                .to_string(),
+        )
+}
+
+/// Plaintext was spoken to a TLS server (detected by the protocol stage, verified with
+/// `doctor::tls::server_speaks_tls`).
+#[allow(clippy::too_many_arguments)]
+pub fn plaintext_to_tls(
+    signal: Signal,
+    stage: Stage,
+    addr: SocketAddr,
+    seen: &str,
+    suggested_url: &str,
+    setting: &str,
+    verified: bool,
+    evidence: Value,
+) -> Finding {
+    let tried = if verified {
+        format!(" The doctor tried a TLS handshake with {addr} and the server answered it.")
+    } else {
+        String::new()
+    };
+    let mut f = finding(Cause::PlaintextToTls, Severity::Error, signal, evidence)
+        .at_stage(stage)
+        .text(
+            format!("The exporter speaks plaintext, but {addr} expects TLS."),
+            format!(
+                "The doctor sent a plaintext request and got {seen}: the port is served by a TLS \
+                 terminator. Go reports `error reading server preface: EOF`, nginx answers `400 \
+                 The plain HTTP request was sent to HTTPS port`."
+            ),
+            format!(
+                "Set {setting} to `{suggested_url}` and unset `OTEL_EXPORTER_OTLP_INSECURE` \
+                 (no `--insecure`).{tried}"
+            ),
+        );
+    f.fix_verified = verified;
+    f
+}
+
+pub fn tls_unknown_ca(
+    signal: Signal,
+    issuer: Option<&str>,
+    self_signed: bool,
+    ca_configured: bool,
+    evidence: Value,
+) -> Finding {
+    let issuer = issuer.unwrap_or("an unknown issuer");
+    let what = if self_signed {
+        format!("is self-signed ({issuer})")
+    } else {
+        format!("was issued by {issuer}")
+    };
+    let trust = if ca_configured {
+        "the system's trusted roots nor the configured CA file"
+    } else {
+        "the system's trusted roots (no CA file is configured)"
+    };
+    finding(Cause::TlsUnknownCa, Severity::Error, signal, evidence).text(
+        format!("The server's certificate {what}, which this machine does not trust."),
+        format!(
+            "The chain the server presented does not lead to a certificate in {trust}. Go \
+             reports `x509: certificate signed by unknown authority`, rustls `UnknownIssuer`."
+        ),
+        format!(
+            "Set {CA_SETTING} to a PEM file holding the CA that issued the collector's \
+             certificate (for a self-signed certificate, that certificate itself)."
+        ),
+    )
+}
+
+pub fn tls_hostname_mismatch(
+    signal: Signal,
+    host: &str,
+    valid_for: &[String],
+    evidence: Value,
+) -> Finding {
+    let names = if valid_for.is_empty() {
+        "no names at all".to_string()
+    } else {
+        valid_for
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    finding(
+        Cause::TlsHostnameMismatch,
+        Severity::Error,
+        signal,
+        evidence,
+    )
+    .text(
+        format!("The server's certificate is not valid for `{host}`."),
+        format!(
+            "The certificate is valid for {names}, but the endpoint names `{host}`. Typical when \
+             dialing a load balancer by IP address or by its cloud DNS name."
+        ),
+        format!(
+            "Use a host name the certificate names in the endpoint ({names}), or reissue the \
+             certificate with `{host}` in its subject alternative names."
+        ),
+    )
+}
+
+pub fn tls_cert_expired(signal: Signal, not_after: &str, now: &str, evidence: Value) -> Finding {
+    finding(Cause::TlsCertExpired, Severity::Error, signal, evidence).text(
+        format!("The server's certificate expired on {not_after}."),
+        format!(
+            "The certificate is valid until {not_after}; this machine's clock says {now}. Go \
+             reports `x509: certificate has expired or is not yet valid`."
+        ),
+        "Renew the collector's (or its TLS terminator's) certificate; if the date above is \
+         wrong, fix this machine's clock (NTP)."
+            .to_string(),
+    )
+}
+
+pub fn tls_cert_not_yet_valid(
+    signal: Signal,
+    not_before: &str,
+    now: &str,
+    evidence: Value,
+) -> Finding {
+    finding(Cause::TlsCertNotYetValid, Severity::Error, signal, evidence).text(
+        format!("The server's certificate is not valid before {not_before}."),
+        format!(
+            "The certificate becomes valid at {not_before}, but this machine's clock says {now}. \
+             Either the certificate was just issued with a future start, or (more often) this \
+             machine's clock is behind."
+        ),
+        "Check this machine's clock first (`date -u`, NTP); otherwise wait, or reissue the \
+         certificate with a start date in the past."
+            .to_string(),
+    )
+}
+
+pub fn tls_client_cert_required(signal: Signal, alert: Option<u8>, evidence: Value) -> Finding {
+    let alert = alert.map_or(String::new(), |a| format!(" (TLS alert {a})"));
+    finding(
+        Cause::TlsClientCertRequired,
+        Severity::Error,
+        signal,
+        evidence,
+    )
+    .text(
+        format!("The server requires a client certificate and none is configured{alert}."),
+        "The server asked for a client certificate (mutual TLS) during the handshake; the \
+         exporter has none and the server refused the connection. Go reports `remote error: \
+         tls: certificate required` or `bad certificate`."
+            .to_string(),
+        "Set `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE` and `OTEL_EXPORTER_OTLP_CLIENT_KEY` (or \
+         `--client-cert`/`--client-key`) to the PEM certificate and key the collector trusts."
+            .to_string(),
+    )
+}
+
+pub fn tls_client_cert_rejected(
+    signal: Signal,
+    alert: Option<u8>,
+    cert_path: &str,
+    evidence: Value,
+) -> Finding {
+    let alert = alert.map_or(String::new(), |a| format!(" (TLS alert {a})"));
+    finding(Cause::TlsClientCertRejected, Severity::Error, signal, evidence).text(
+        format!("The server rejected the client certificate {cert_path}{alert}."),
+        "The server asked for a client certificate, the doctor sent the configured one, and \
+         the server refused it: it is not issued by a CA the server trusts, has expired, or \
+         lacks the client-auth purpose."
+            .to_string(),
+        format!(
+            "Use a client certificate issued by the CA the collector's `client_ca_file` names, \
+             or add its CA there; check {cert_path} with `openssl x509 -noout -text -in {cert_path}`."
+        ),
+    )
+}
+
+pub fn tls_version_unsupported(signal: Signal, detail: &str, evidence: Value) -> Finding {
+    finding(
+        Cause::TlsVersionUnsupported,
+        Severity::Error,
+        signal,
+        evidence,
+    )
+    .text(
+        "The server and the exporter share no TLS version.".to_string(),
+        format!(
+            "The exporter offers TLS 1.2 and 1.3 only; {detail}. Servers limited to TLS 1.0/1.1 \
+             are refused by every current OpenTelemetry SDK."
+        ),
+        "Enable TLS 1.2 or 1.3 on the collector or its TLS terminator (`min_version: \"1.2\"`)."
+            .to_string(),
+    )
+}
+
+pub fn tls_alpn_h2_missing(signal: Signal, negotiated: Option<&str>, evidence: Value) -> Finding {
+    let got = negotiated.map_or("no application protocol".to_string(), |p| format!("`{p}`"));
+    finding(Cause::TlsAlpnH2Missing, Severity::Error, signal, evidence).text(
+        format!("The TLS server negotiated {got} instead of `h2`, which gRPC needs."),
+        format!(
+            "gRPC runs over HTTP/2 and offers ALPN `h2`; the server answered with {got}. \
+             grpc-go 1.67+ refuses such a connection (`missing selected ALPN property`), and an \
+             HTTP/1 terminator cannot carry gRPC anyway."
+        ),
+        "Enable HTTP/2 on the TLS terminator (nginx: `listen ... ssl http2;` with `grpc_pass`), \
+         or export with `http/protobuf` to the collector's HTTP port."
+            .to_string(),
+    )
+}
+
+pub fn tls_handshake_failed(signal: Signal, detail: &str, evidence: Value) -> Finding {
+    finding(Cause::TlsHandshakeFailed, Severity::Error, signal, evidence).text(
+        "The TLS handshake failed.".to_string(),
+        format!("The handshake did not complete: {detail}."),
+        "Compare the server's TLS settings with the exporter's (versions, ciphers, certificates); \
+         the evidence shows what the server sent."
+            .to_string(),
+    )
+}

@@ -1,0 +1,201 @@
+//! Wording of gRPC export answers (grpc-status, non-gRPC responses).
+
+use super::grpc_code_name;
+use crate::cause::{Cause, Finding, Severity, Stage};
+use crate::doctor::Probe;
+
+type Ev = serde_json::Value;
+
+fn new(probe: &Probe<'_>, cause: Cause, severity: Severity) -> Finding {
+    Finding::new(cause, severity, Some(probe.settings.signal)).at_stage(Stage::Export)
+}
+
+fn quoted(message: &str) -> String {
+    if message.is_empty() {
+        String::new()
+    } else {
+        format!(" with the message `{message}`")
+    }
+}
+
+/// An HTTP/2 answer that is not gRPC (status != 200 or content-type not application/grpc).
+pub fn grpc_non_grpc_response(
+    probe: &Probe<'_>,
+    status: u16,
+    media: Option<&str>,
+    haproxy: bool,
+    ev: Ev,
+) -> Finding {
+    let gateway = matches!(status, 502..=504);
+    new(probe, Cause::GrpcNonGrpcResponse, Severity::Error)
+        .text(
+            format!(
+                "{} answered the gRPC export with HTTP {status} ({}), not a gRPC response.",
+                probe.endpoint.display,
+                media.unwrap_or("no content-type")
+            ),
+            format!(
+                "A gRPC server answers 200 with content-type application/grpc and a grpc-status. \
+                 This answer comes from something else: {}. SDKs report it as `unexpected HTTP \
+                 status code received from server` or `Received message larger than max`.",
+                if gateway {
+                    if haproxy {
+                        "a proxy whose upstream is down (haproxy: `No server is available`)"
+                    } else {
+                        "a proxy or load balancer whose upstream is down"
+                    }
+                } else {
+                    "an HTTP server or proxy that does not route gRPC to a collector"
+                }
+            ),
+            if gateway {
+                "Check the collector behind the proxy, and that the proxy forwards gRPC \
+                 (nginx `grpc_pass`, HTTP/2 to the upstream)."
+                    .to_string()
+            } else {
+                format!(
+                    "Point the endpoint (set by {}) at the collector's OTLP/gRPC port (4317 by \
+                     default), or make the proxy forward gRPC.",
+                    probe.settings.endpoint_raw.source
+                )
+            },
+        )
+        .evidence(ev)
+}
+
+/// A gRPC answer without grpc-status.
+pub fn grpc_missing_status(probe: &Probe<'_>, ev: Ev) -> Finding {
+    new(probe, Cause::GrpcNonGrpcResponse, Severity::Error)
+        .text(
+            format!(
+                "{} answered gRPC without a grpc-status.",
+                probe.endpoint.display
+            ),
+            "The answer claimed content-type application/grpc but carried no grpc-status in \
+             headers or trailers: the stream was cut, or a proxy mangles gRPC trailers.",
+            "Check the proxies between the runner and the collector: they must pass HTTP/2 \
+             trailers through (nginx `grpc_pass`, not `proxy_pass`).",
+        )
+        .evidence(ev)
+}
+
+/// grpc-status 12 for the export method.
+pub fn grpc_unimplemented(probe: &Probe<'_>, path: &str, message: &str, ev: Ev) -> Finding {
+    new(probe, Cause::GrpcUnimplemented, Severity::Error)
+        .text(
+            format!(
+                "{} does not serve the OTLP {} service (UNIMPLEMENTED).",
+                probe.endpoint.display, probe.settings.signal
+            ),
+            format!(
+                "The call `{path}` was answered UNIMPLEMENTED{}: the server speaks gRPC but has \
+                 no such service. Either the collector has no {} pipeline with an OTLP receiver, \
+                 or this is not an OpenTelemetry collector.",
+                quoted(message),
+                probe.settings.signal
+            ),
+            format!(
+                "Add a {} pipeline with the `otlp` receiver to the collector, or disable this \
+                 signal in the runner; check the endpoint ({}) is the collector.",
+                probe.settings.signal, probe.settings.endpoint_raw.source
+            ),
+        )
+        .evidence(ev)
+}
+
+/// grpc-status 16 (UNAUTHENTICATED) or 7 (PERMISSION_DENIED).
+pub fn grpc_unauthenticated(probe: &Probe<'_>, code: u32, message: &str, ev: Ev) -> Finding {
+    let names: Vec<String> = probe
+        .settings
+        .headers
+        .value
+        .iter()
+        .map(|h| format!("`{}`", h.name))
+        .collect();
+    let sent = if names.is_empty() {
+        "No headers are configured".to_string()
+    } else {
+        format!(
+            "The configured headers {} (from {}) were sent; their values are not shown",
+            names.join(", "),
+            probe.settings.headers.source
+        )
+    };
+    new(probe, Cause::GrpcUnauthenticated, Severity::Error)
+        .text(
+            format!(
+                "{} rejected the export's credentials ({}).",
+                probe.endpoint.display,
+                grpc_code_name(code)
+            ),
+            format!(
+                "The export was answered grpc-status {code} ({}){}. {sent}.",
+                grpc_code_name(code),
+                quoted(message)
+            ),
+            if code == 7 {
+                "The credentials are known but not allowed to write: check the token's scopes \
+                 or the tenant it belongs to."
+                    .to_string()
+            } else {
+                "Set the header the receiver expects (usually `authorization=Bearer <token>`) in \
+                 OTEL_EXPORTER_OTLP_HEADERS or `otel.headers`, URL-encoded, with a valid token."
+                    .to_string()
+            },
+        )
+        .evidence(ev)
+}
+
+/// grpc-status 14.
+pub fn grpc_unavailable(probe: &Probe<'_>, message: &str, ev: Ev) -> Finding {
+    new(probe, Cause::GrpcUnavailable, Severity::Error)
+        .text(
+            format!("{} answered the export UNAVAILABLE.", probe.endpoint.display),
+            format!(
+                "grpc-status 14{}: typically a proxy (nginx `grpc_pass`, Envoy) whose collector \
+                 is down, or a collector refusing data while its pipeline is full or shutting down.",
+                quoted(message)
+            ),
+            "Check the collector behind this address: that it runs, its exporters keep up, and \
+             the proxy's upstream points at its gRPC port.",
+        )
+        .evidence(ev)
+}
+
+/// grpc-status 8.
+pub fn grpc_resource_exhausted(probe: &Probe<'_>, message: &str, ev: Ev) -> Finding {
+    new(probe, Cause::GrpcResourceExhausted, Severity::Error)
+        .text(
+            format!(
+                "{} answered the export RESOURCE_EXHAUSTED.",
+                probe.endpoint.display
+            ),
+            format!(
+                "grpc-status 8{}: a rate limit, quota or memory limiter refuses data, or the \
+                 message exceeds the receiver's size limit.",
+                quoted(message)
+            ),
+            "Check the collector's memory_limiter and the receiver's `max_recv_msg_size_mib`, \
+             or the vendor's quota; lower the batch size or volume.",
+        )
+        .evidence(ev)
+}
+
+/// Any other non-OK grpc-status.
+pub fn grpc_other_status(probe: &Probe<'_>, code: u32, message: &str, ev: Ev) -> Finding {
+    new(probe, Cause::HttpServerError, Severity::Error)
+        .text(
+            format!(
+                "{} failed the export with grpc-status {code} ({}).",
+                probe.endpoint.display,
+                grpc_code_name(code)
+            ),
+            format!(
+                "A valid empty export was answered {}{}.",
+                grpc_code_name(code),
+                quoted(message)
+            ),
+            "Check the receiver's logs around this time.",
+        )
+        .evidence(ev)
+}

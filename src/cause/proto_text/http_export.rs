@@ -1,0 +1,433 @@
+//! Wording of HTTP export answers (status codes, bodies).
+
+use super::{finish, setting, Tried};
+use crate::cause::{Cause, Finding, Severity, Stage};
+use crate::doctor::export::PartialSuccess;
+use crate::doctor::Probe;
+
+type Ev = serde_json::Value;
+
+/// What is wrong with the URL path, for a 404.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PathProblem {
+    /// The path ends in `/v1/<signal>`: the path is what OTLP expects.
+    LooksRight,
+    /// `/v1/<signal>` is missing.
+    Missing { corrected: String },
+    /// `/v1/<signal>` appears twice.
+    Duplicated { corrected: String },
+    /// The path names another signal's route.
+    OtherSignal { corrected: String },
+}
+
+/// The export check's summary when the empty export was accepted.
+pub fn export_ok_summary(probe: &Probe<'_>, partial: Option<&PartialSuccess>) -> String {
+    match partial {
+        Some(p) => format!(
+            "the empty {} export was accepted, with partial_success ({} rejected{})",
+            probe.settings.signal,
+            p.rejected,
+            if p.message.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", p.message)
+            }
+        ),
+        None => format!("the empty {} export was accepted", probe.settings.signal),
+    }
+}
+
+fn headers_named(probe: &Probe<'_>) -> String {
+    let names: Vec<String> = probe
+        .settings
+        .headers
+        .value
+        .iter()
+        .map(|h| format!("`{}`", h.name))
+        .collect();
+    if names.is_empty() {
+        "No headers are configured (OTEL_EXPORTER_OTLP_HEADERS, `otel.headers`, --header)".into()
+    } else {
+        format!(
+            "The configured headers {} (from {}) were sent; their values are not shown",
+            names.join(", "),
+            probe.settings.headers.source
+        )
+    }
+}
+
+fn new(probe: &Probe<'_>, cause: Cause, severity: Severity) -> Finding {
+    Finding::new(cause, severity, Some(probe.settings.signal)).at_stage(Stage::Export)
+}
+
+/// A 2xx that is not an OTLP response (e.g. a web UI).
+pub fn not_otlp_endpoint(
+    probe: &Probe<'_>,
+    status: u16,
+    media: Option<&str>,
+    empty: bool,
+    ev: Ev,
+) -> Finding {
+    let severity = if empty && media.is_none() {
+        Severity::Warning
+    } else {
+        Severity::Error
+    };
+    new(probe, Cause::NotOtlpEndpoint, severity)
+        .text(
+            format!(
+                "{} answered the export with {status} but not with an OTLP response.",
+                probe.endpoint.display
+            ),
+            format!(
+                "An OTLP receiver answers a successful export with a protobuf or JSON \
+                 ExportServiceResponse; this answer had content-type {} and a body that does \
+                 not decode as one (quoted in the evidence). It is some other HTTP service, \
+                 such as a backend's web UI, a health endpoint or a catch-all proxy route, and \
+                 it probably discards what it is sent.",
+                media.unwrap_or("(none)")
+            ),
+            format!(
+                "Point the endpoint (set by {}) at the collector's OTLP/HTTP receiver, usually \
+                 port 4318 with path `{}`.",
+                probe.settings.endpoint_raw.source,
+                probe.settings.signal.http_path()
+            ),
+        )
+        .evidence(ev)
+}
+
+/// 3xx: never followed, since it would carry the configured headers elsewhere.
+pub fn http_redirect(probe: &Probe<'_>, status: u16, location: Option<&str>, ev: Ev) -> Finding {
+    let location = location
+        .map(redact_url)
+        .unwrap_or_else(|| "(no Location)".into());
+    new(probe, Cause::HttpRedirect, Severity::Error)
+        .text(
+            format!(
+                "{} redirects the export ({status}) to {location}.",
+                probe.endpoint.display
+            ),
+            "OTLP exporters do not follow redirects, so every export is lost. The doctor did not \
+             follow it either: that would send the configured headers to another place.",
+            format!(
+                "If {location} is the real receiver, set the endpoint (set by {}) to it \
+                 directly; a redirect from http:// to https:// means the endpoint needs https://.",
+                probe.settings.endpoint_raw.source
+            ),
+        )
+        .evidence(ev)
+}
+
+fn redact_url(u: &str) -> String {
+    match url::Url::parse(u) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("REDACTED"));
+            url.to_string()
+        }
+        _ => u.to_string(),
+    }
+}
+
+/// nginx's `400 No required SSL certificate was sent`.
+pub fn client_cert_required_by_http(probe: &Probe<'_>, ev: Ev) -> Finding {
+    Finding::new(
+        Cause::TlsClientCertRequired,
+        Severity::Error,
+        Some(probe.settings.signal),
+    )
+    .at_stage(Stage::Tls)
+    .text(
+        format!(
+            "{} requires a client certificate, and none was sent.",
+            probe.endpoint.display
+        ),
+        "The TLS handshake completed, then the server (nginx with `ssl_verify_client on`) \
+             answered HTTP 400 `No required SSL certificate was sent`.",
+        "Set the client certificate and key (OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE and \
+             OTEL_EXPORTER_OTLP_CLIENT_KEY, or `--client-cert`/`--client-key`).",
+    )
+    .evidence(ev)
+}
+
+/// 401/403.
+pub fn http_auth_rejected(
+    probe: &Probe<'_>,
+    status: u16,
+    www_authenticate: Option<&str>,
+    ev: Ev,
+) -> Finding {
+    let challenge = www_authenticate
+        .map(|c| format!(" The server asks for `{c}`."))
+        .unwrap_or_default();
+    new(probe, Cause::HttpAuthRejected, Severity::Error)
+        .text(
+            format!(
+                "{} rejected the export's credentials ({status} {}).",
+                probe.endpoint.display,
+                if status == 401 {
+                    "Unauthorized"
+                } else {
+                    "Forbidden"
+                }
+            ),
+            format!("{}.{challenge}", headers_named(probe)),
+            "Set the header the receiver expects (usually `authorization=Bearer <token>` or a \
+             vendor API key header) in OTEL_EXPORTER_OTLP_HEADERS or `otel.headers`, with values \
+             URL-encoded (`Bearer%20<token>` in the variable), and check the token is valid.",
+        )
+        .evidence(ev)
+}
+
+/// 404, with the path analysed and the corrected path tried.
+pub fn http_not_found(
+    probe: &Probe<'_>,
+    path: &str,
+    problem: &PathProblem,
+    tried: &[Tried],
+    ev: Ev,
+) -> Finding {
+    let verified = tried.iter().any(|t| t.worked);
+    let source = &probe.settings.endpoint_raw.source;
+    let (cause, summary, why, fix) = match problem {
+        PathProblem::Missing { corrected } => (
+            if verified {
+                Cause::SignalPathMissing
+            } else {
+                Cause::HttpNotFound
+            },
+            format!(
+                "The export URL path `{path}` lacks `{}`.",
+                probe.settings.signal.http_path()
+            ),
+            "A signal-specific endpoint (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT and the like) or an \
+             endpoint set in code is used as-is: nothing appends the signal path to it."
+                .to_string(),
+            format!(
+                "Use the path `{corrected}`: add it to the endpoint set by {source}, or move the \
+                 base URL to the generic OTEL_EXPORTER_OTLP_ENDPOINT, which gets `/v1/<signal>` \
+                 appended."
+            ),
+        ),
+        PathProblem::Duplicated { corrected } => (
+            if verified {
+                Cause::SignalPathDuplicated
+            } else {
+                Cause::HttpNotFound
+            },
+            format!(
+                "The export URL path `{path}` repeats `{}`.",
+                probe.settings.signal.http_path()
+            ),
+            "The generic OTEL_EXPORTER_OTLP_ENDPOINT gets `/v1/<signal>` appended, so a value \
+             that already ends in it is doubled."
+                .to_string(),
+            format!(
+                "Use the path `{corrected}`: remove `{}` from the endpoint set by {source}.",
+                probe.settings.signal.http_path()
+            ),
+        ),
+        PathProblem::OtherSignal { corrected } => (
+            Cause::HttpNotFound,
+            format!(
+                "The {} export goes to `{path}`, another signal's route.",
+                probe.settings.signal
+            ),
+            "Each signal has its own route; this endpoint was probably copied from another \
+             signal's setting."
+                .to_string(),
+            format!("Use the path `{corrected}` in the endpoint set by {source}."),
+        ),
+        PathProblem::LooksRight => (
+            Cause::HttpNotFound,
+            format!(
+                "{} has no OTLP route at `{path}` (404).",
+                probe.endpoint.display
+            ),
+            "The path is what OTLP expects, so the receiver has no pipeline for this signal, is \
+             not an OpenTelemetry receiver, or sits behind a proxy that needs a path prefix."
+                .to_string(),
+            format!(
+                "Enable a {} pipeline with an OTLP receiver in the collector, or find the \
+                 receiver's real URL (a proxy prefix) and set it in the endpoint ({source}).",
+                probe.settings.signal
+            ),
+        ),
+    };
+    let f = new(probe, cause, Severity::Error).text(
+        summary,
+        format!("The receiver answered 404 Not Found to POST `{path}`. {why}"),
+        fix,
+    );
+    finish(f, tried, ev)
+}
+
+/// 405.
+pub fn http_method_not_allowed(probe: &Probe<'_>, allow: Option<&str>, ev: Ev) -> Finding {
+    new(probe, Cause::HttpMethodNotAllowed, Severity::Error)
+        .text(
+            format!("{} does not accept POST (405).", probe.endpoint.display),
+            format!(
+                "OTLP/HTTP exports are POSTs; this route allows {}. It is not an OTLP export \
+                 route (a UI or query API, or a read-only proxy rule).",
+                allow
+                    .map(|a| format!("only `{a}`"))
+                    .unwrap_or_else(|| "other methods".into())
+            ),
+            format!(
+                "Point the endpoint (set by {}) at the collector's OTLP/HTTP receiver \
+                 (port 4318, path `{}`).",
+                probe.settings.endpoint_raw.source,
+                probe.settings.signal.http_path()
+            ),
+        )
+        .evidence(ev)
+}
+
+/// 413.
+pub fn http_payload_too_large(probe: &Probe<'_>, message: Option<&str>, ev: Ev) -> Finding {
+    new(probe, Cause::HttpPayloadTooLarge, Severity::Error)
+        .text(
+            format!(
+                "{} rejects even an empty export as too large (413).",
+                probe.endpoint.display
+            ),
+            format!(
+                "A proxy or receiver in front has a body limit that an empty request already \
+                 exceeds{}; real batches will be dropped as permanent failures.",
+                message.map(|m| format!(" (`{m}`)")).unwrap_or_default()
+            ),
+            "Raise the body limit of the proxy or receiver (nginx `client_max_body_size`, the \
+             collector's `max_request_body_size`), or lower the exporter's batch size.",
+        )
+        .evidence(ev)
+}
+
+/// The receiver cannot decompress gzip.
+pub fn compression_unsupported(probe: &Probe<'_>, tried: &[Tried], ev: Ev) -> Finding {
+    let f = new(probe, Cause::CompressionUnsupported, Severity::Error).text(
+        format!(
+            "{} refuses gzip-compressed exports.",
+            probe.endpoint.display
+        ),
+        "The export was sent with gzip compression, as configured, and the receiver rejected \
+         its encoding (HTTP 415, or gRPC UNIMPLEMENTED naming the encoding).",
+        format!(
+            "Turn compression off: unset {} or set OTEL_EXPORTER_OTLP_COMPRESSION=none.",
+            setting("compression=gzip", &probe.settings.compression.source)
+        ),
+    );
+    finish(f, tried, ev)
+}
+
+/// 415.
+pub fn http_unsupported_media_type(
+    probe: &Probe<'_>,
+    message: Option<&str>,
+    tried: &[Tried],
+    ev: Ev,
+) -> Finding {
+    let other = tried.first().map(|t| super::describe_change(&t.change));
+    let f = new(probe, Cause::HttpUnsupportedMediaType, Severity::Error).text(
+        format!(
+            "{} does not accept {} exports (415).",
+            probe.endpoint.display, probe.settings.protocol.value
+        ),
+        format!(
+            "The receiver rejected the content-type that protocol {} sends{}.",
+            probe.settings.protocol.value,
+            message.map(|m| format!(": `{m}`")).unwrap_or_default()
+        ),
+        format!(
+            "Set the protocol ({}) to {}.",
+            setting("protocol", &probe.settings.protocol.source),
+            other.unwrap_or_else(|| "the one the receiver supports".into())
+        ),
+    );
+    finish(f, tried, ev)
+}
+
+/// 429.
+pub fn http_throttled(probe: &Probe<'_>, retry_after: Option<&str>, ev: Ev) -> Finding {
+    new(probe, Cause::HttpThrottled, Severity::Warning)
+        .text(
+            format!("{} is throttling exports (429).", probe.endpoint.display),
+            format!(
+                "The receiver or a gateway rate-limits this client{}. Exporters retry, but data \
+                 is dropped when the limit persists.",
+                retry_after
+                    .map(|r| format!(" and asks to retry after {r}"))
+                    .unwrap_or_default()
+            ),
+            "Check the receiver's or vendor's rate limits and quotas; reduce export volume \
+             (sampling, batching) or raise the limit.",
+        )
+        .evidence(ev)
+}
+
+/// 502/503/504 from a proxy or load balancer.
+pub fn http_upstream_unavailable(probe: &Probe<'_>, status: u16, haproxy: bool, ev: Ev) -> Finding {
+    new(probe, Cause::HttpUpstreamUnavailable, Severity::Error)
+        .text(
+            format!(
+                "The proxy at {} has no working collector behind it ({status}).",
+                probe.endpoint.display
+            ),
+            format!(
+                "{status} is a gateway's answer: it accepted the request but could not reach its \
+                 upstream{}.",
+                if haproxy {
+                    " (haproxy: `No server is available to handle this request.`)"
+                } else {
+                    ""
+                }
+            ),
+            "Check the collector behind the proxy or load balancer: that it runs, and that the \
+             proxy's upstream address and port point at its OTLP receiver.",
+        )
+        .evidence(ev)
+}
+
+/// Other 5xx.
+pub fn http_server_error(probe: &Probe<'_>, status: u16, message: Option<&str>, ev: Ev) -> Finding {
+    new(probe, Cause::HttpServerError, Severity::Error)
+        .text(
+            format!(
+                "{} failed the export with {status}.",
+                probe.endpoint.display
+            ),
+            format!(
+                "The receiver reported an internal error{}.",
+                message.map(|m| format!(": `{m}`")).unwrap_or_default()
+            ),
+            "Check the receiver's logs around this time; the doctor's request was an empty, \
+             valid export.",
+        )
+        .evidence(ev)
+}
+
+/// A status no OTLP receiver gives to a valid empty export (e.g. 400, 406, 422).
+pub fn http_unexpected_status(
+    probe: &Probe<'_>,
+    status: u16,
+    message: Option<&str>,
+    ev: Ev,
+) -> Finding {
+    new(probe, Cause::NotOtlpEndpoint, Severity::Error)
+        .text(
+            format!(
+                "{} rejected a valid empty export with {status}.",
+                probe.endpoint.display
+            ),
+            format!(
+                "An OTLP receiver accepts an empty export request; this one answered {status}{}, \
+                 so it is not an OTLP receiver or expects something else at this URL.",
+                message.map(|m| format!(" (`{m}`)")).unwrap_or_default()
+            ),
+            format!(
+                "Check that the endpoint (set by {}) is the collector's OTLP/HTTP receiver.",
+                probe.settings.endpoint_raw.source
+            ),
+        )
+        .evidence(ev)
+}

@@ -1,0 +1,135 @@
+//! The gRPC export: an empty `Export` call on the signal's OTLP service, classified by
+//! HTTP status, content-type and grpc-status.
+
+use crate::cause::proto_text::{self as text, Change, Waiting};
+use crate::cause::Stage;
+use crate::config::{Compression, Protocol};
+use crate::doctor::protocol::{failure_evidence, failure_findings, from_findings, open_failed};
+use crate::doctor::protocol::{verify, wire};
+use crate::doctor::{Probe, StageResult};
+use std::net::SocketAddr;
+
+pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
+    let opened = match wire::open(probe, addr, true).await {
+        Ok(o) => o,
+        Err(e) => return open_failed(probe, Stage::Export, e),
+    };
+    let gzip = probe.settings.compression.value == Compression::Gzip;
+    let path = wire::export_path(probe.settings.signal);
+    let req = wire::grpc_request(probe, addr.port(), path, &[], gzip);
+    let ex = wire::exchange(opened.conn, true, req, probe.opts.timeout).await;
+    let answer = match ex.result {
+        Ok(a) => a,
+        Err(failure) => {
+            let did = wire::peer_did(failure, &ex.app, true);
+            let ev = failure_evidence(did, &ex.app, None);
+            let findings =
+                failure_findings(probe, addr, did, Stage::Export, Waiting::Export, ev).await;
+            return from_findings(
+                Stage::Export,
+                findings,
+                String::new(),
+                serde_json::Value::Null,
+            );
+        }
+    };
+    let media = answer.media_type();
+    let grpc_status: Option<u32> = answer
+        .grpc_field("grpc-status")
+        .and_then(|s| s.trim().parse().ok());
+    let grpc_message = answer.grpc_field("grpc-message").map(|m| {
+        percent_encoding::percent_decode_str(m)
+            .decode_utf8_lossy()
+            .into_owned()
+    });
+    let is_grpc = answer.status == 200
+        && media
+            .as_deref()
+            .is_some_and(|m| m.starts_with("application/grpc"));
+    let mut ev = serde_json::json!({
+        "path": path,
+        "http_status": answer.status.as_u16(),
+        "content_type": media,
+        "grpc_status": grpc_status,
+        "grpc_message": grpc_message.as_deref().map(|m| wire::quote(m.as_bytes(), probe.opts.verbose)),
+        "grpc_encoding_sent": gzip.then_some("gzip"),
+        "grpc_accept_encoding": answer.header("grpc-accept-encoding"),
+        "body_end": answer.body_end,
+        "elapsed_ms": ex.elapsed.as_millis() as u64,
+    });
+    if !is_grpc {
+        ev["body"] = wire::quote(&answer.body, probe.opts.verbose).into();
+        // An HTTP/2-capable OTLP/HTTP port answers gRPC with a plain 404: try OTLP/HTTP there.
+        let tried = [verify::try_http(
+            probe,
+            addr,
+            Change::Http(Protocol::HttpProtobuf),
+            Protocol::HttpProtobuf,
+            probe.settings.signal.http_path(),
+            probe.settings.compression.value,
+        )
+        .await];
+        let f = if tried[0].worked {
+            text::grpc_to_http_port(probe, None, &tried, ev)
+        } else {
+            let haproxy = contains(&answer.body, b"No server is available");
+            text::grpc_non_grpc_response(
+                probe,
+                answer.status.as_u16(),
+                media.as_deref(),
+                haproxy,
+                ev,
+            )
+        };
+        return from_findings(
+            Stage::Export,
+            vec![f],
+            String::new(),
+            serde_json::Value::Null,
+        );
+    }
+    let message = grpc_message.unwrap_or_default();
+    let f = match grpc_status {
+        None => text::grpc_missing_status(probe, ev),
+        Some(0) => {
+            let partial = wire::grpc_message(&answer.body)
+                .and_then(|m| super::decode_response_protobuf(&m).ok())
+                .flatten();
+            if let Some(p) = &partial {
+                ev["partial_success"] = p.evidence(probe.settings.signal);
+            }
+            let summary = text::export_ok_summary(probe, partial.as_ref());
+            return from_findings(Stage::Export, vec![], summary, ev);
+        }
+        Some(12) => {
+            let accepts_gzip = answer
+                .header("grpc-accept-encoding")
+                .map(|v| v.split(',').any(|e| e.trim() == "gzip"));
+            let lower = message.to_ascii_lowercase();
+            if gzip
+                && (accepts_gzip == Some(false)
+                    || lower.contains("compress")
+                    || lower.contains("encoding"))
+            {
+                let tried = [verify::try_grpc_as(probe, addr, Change::NoCompression).await];
+                text::compression_unsupported(probe, &tried, ev)
+            } else {
+                text::grpc_unimplemented(probe, path, &message, ev)
+            }
+        }
+        Some(code @ (7 | 16)) => text::grpc_unauthenticated(probe, code, &message, ev),
+        Some(14) => text::grpc_unavailable(probe, &message, ev),
+        Some(8) => text::grpc_resource_exhausted(probe, &message, ev),
+        Some(code) => text::grpc_other_status(probe, code, &message, ev),
+    };
+    from_findings(
+        Stage::Export,
+        vec![f],
+        String::new(),
+        serde_json::Value::Null,
+    )
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}

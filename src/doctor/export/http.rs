@@ -1,0 +1,248 @@
+//! The OTLP/HTTP export: an empty POST to the effective URL, classified by status code,
+//! content-type and decoded body.
+
+use crate::cause::proto_text::{self as text, Change, PathProblem, TlsSign, Waiting};
+use crate::cause::Stage;
+use crate::config::{Compression, Protocol, Signal};
+use crate::doctor::protocol::verify;
+use crate::doctor::protocol::wire::{self, Answer};
+use crate::doctor::protocol::{failure_evidence, failure_findings, from_findings, open_failed};
+use crate::doctor::{Probe, StageResult};
+use std::net::SocketAddr;
+
+pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
+    let opened = match wire::open(probe, addr, false).await {
+        Ok(o) => o,
+        Err(e) => return open_failed(probe, Stage::Export, e),
+    };
+    let h2 = opened.h2;
+    let proxy = opened.proxy.as_ref().map(|p| p.display.clone());
+    let path = wire::url_path(probe);
+    let protocol = probe.settings.protocol.value;
+    let compression = probe.settings.compression.value;
+    let req = wire::http_request(probe, &opened, addr.port(), &path, protocol, compression);
+    let ex = wire::exchange(opened.conn, h2, req, probe.opts.timeout).await;
+    let answer = match ex.result {
+        Ok(a) => a,
+        Err(failure) => {
+            let did = wire::peer_did(failure, &ex.app, h2);
+            let ev = failure_evidence(did, &ex.app, proxy);
+            let findings =
+                failure_findings(probe, addr, did, Stage::Export, Waiting::Export, ev).await;
+            return from_findings(
+                Stage::Export,
+                findings,
+                String::new(),
+                serde_json::Value::Null,
+            );
+        }
+    };
+    let media = answer.media_type();
+    let status = answer.status.as_u16();
+    let decoded = super::decode_status(&answer.body, media.as_deref());
+    let mut ev = serde_json::json!({
+        "method": "POST",
+        "path": path,
+        "http_version": format!("{:?}", answer.version),
+        "status": status,
+        "content_type": media,
+        "content_encoding_sent": (compression == Compression::Gzip).then_some("gzip"),
+        "body": wire::quote(&answer.body, probe.opts.verbose),
+        "body_end": answer.body_end,
+        "proxy": proxy,
+        "elapsed_ms": ex.elapsed.as_millis() as u64,
+    });
+    if let Some((code, message)) = &decoded {
+        ev["status_body"] = serde_json::json!({ "code": code, "message": message });
+    }
+    let message = decoded.map(|(_, m)| m);
+    let f = match status {
+        200..=299 => match success(probe, &answer, media.as_deref()) {
+            Ok(partial) => {
+                if let Some(p) = &partial {
+                    ev["partial_success"] = p.evidence(probe.settings.signal);
+                }
+                let summary = text::export_ok_summary(probe, partial.as_ref());
+                return from_findings(Stage::Export, vec![], summary, ev);
+            }
+            Err(()) => {
+                text::not_otlp_endpoint(probe, status, media.as_deref(), answer.body.is_empty(), ev)
+            }
+        },
+        300..=399 => text::http_redirect(probe, status, answer.header("location"), ev),
+        400 if contains(&answer.body, b"plain HTTP request was sent to HTTPS port")
+            && !probe.endpoint.tls =>
+        {
+            let tried = [verify::try_tls(probe, addr).await];
+            text::plaintext_to_tls(probe, TlsSign::PlainHttpToHttpsPort, &tried, ev)
+        }
+        400 if contains(&answer.body, b"No required SSL certificate was sent") => {
+            text::client_cert_required_by_http(probe, ev)
+        }
+        401 | 403 => text::http_auth_rejected(probe, status, answer.header("www-authenticate"), ev),
+        404 => return not_found(probe, addr, &path, ev).await,
+        405 => text::http_method_not_allowed(probe, answer.header("allow"), ev),
+        413 => text::http_payload_too_large(probe, message.as_deref(), ev),
+        415 => {
+            let same = |change, protocol, compression| {
+                verify::try_http(probe, addr, change, protocol, &path, compression)
+            };
+            if compression == Compression::Gzip {
+                let tried = [same(Change::NoCompression, protocol, Compression::None).await];
+                if tried[0].worked {
+                    let f = text::compression_unsupported(probe, &tried, ev);
+                    return from_findings(
+                        Stage::Export,
+                        vec![f],
+                        String::new(),
+                        serde_json::Value::Null,
+                    );
+                }
+            }
+            let other = match protocol {
+                Protocol::HttpJson => Protocol::HttpProtobuf,
+                _ => Protocol::HttpJson,
+            };
+            let tried = [same(Change::Http(other), other, compression).await];
+            text::http_unsupported_media_type(probe, message.as_deref(), &tried, ev)
+        }
+        429 => text::http_throttled(probe, answer.header("retry-after"), ev),
+        502..=504 => {
+            let haproxy = contains(&answer.body, b"No server is available");
+            text::http_upstream_unavailable(probe, status, haproxy, ev)
+        }
+        500..=599 => text::http_server_error(probe, status, message.as_deref(), ev),
+        _ => text::http_unexpected_status(probe, status, message.as_deref(), ev),
+    };
+    from_findings(
+        Stage::Export,
+        vec![f],
+        String::new(),
+        serde_json::Value::Null,
+    )
+}
+
+/// A 2xx answer is an OTLP response when its content-type and body decode as one.
+fn success(
+    probe: &Probe<'_>,
+    answer: &Answer,
+    media: Option<&str>,
+) -> Result<Option<super::PartialSuccess>, ()> {
+    match media {
+        Some("application/x-protobuf") | Some("application/protobuf") => {
+            super::decode_response_protobuf(&answer.body)
+        }
+        Some("application/json") => {
+            if answer.body.is_empty() {
+                return Ok(None);
+            }
+            super::decode_response_json(&answer.body, probe.settings.signal)
+        }
+        _ => Err(()),
+    }
+}
+
+/// 404: is the path missing `/v1/<signal>`, duplicating it, or naming another signal? Try the
+/// corrected path once.
+async fn not_found(
+    probe: &Probe<'_>,
+    addr: SocketAddr,
+    path: &str,
+    mut ev: serde_json::Value,
+) -> StageResult {
+    let problem = analyse_path(path, probe.settings.signal);
+    let tried = match &problem {
+        PathProblem::LooksRight => vec![],
+        PathProblem::Missing { corrected }
+        | PathProblem::Duplicated { corrected }
+        | PathProblem::OtherSignal { corrected } => {
+            vec![
+                verify::try_http(
+                    probe,
+                    addr,
+                    Change::Path(corrected.clone()),
+                    probe.settings.protocol.value,
+                    corrected,
+                    probe.settings.compression.value,
+                )
+                .await,
+            ]
+        }
+    };
+    ev["path_analysis"] = serde_json::json!(format!("{problem:?}"));
+    let f = text::http_not_found(probe, path, &problem, &tried, ev);
+    from_findings(
+        Stage::Export,
+        vec![f],
+        String::new(),
+        serde_json::Value::Null,
+    )
+}
+
+/// What is wrong with a URL path (with optional query) for `signal`.
+pub fn analyse_path(path_and_query: &str, signal: Signal) -> PathProblem {
+    let (path, query) = match path_and_query.split_once('?') {
+        Some((p, q)) => (p, format!("?{q}")),
+        None => (path_and_query, String::new()),
+    };
+    let trimmed = path.trim_end_matches('/');
+    let own = signal.http_path();
+    if let Some(base) = trimmed.strip_suffix(own) {
+        if base.ends_with(own) {
+            return PathProblem::Duplicated {
+                corrected: format!("{base}{query}"),
+            };
+        }
+        return PathProblem::LooksRight;
+    }
+    for other in Signal::ALL.iter().filter(|s| **s != signal) {
+        if let Some(base) = trimmed.strip_suffix(other.http_path()) {
+            return PathProblem::OtherSignal {
+                corrected: format!("{base}{own}{query}"),
+            };
+        }
+    }
+    PathProblem::Missing {
+        corrected: format!("{trimmed}{own}{query}"),
+    }
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_analysed() {
+        let t = Signal::Traces;
+        assert_eq!(analyse_path("/v1/traces", t), PathProblem::LooksRight);
+        assert_eq!(analyse_path("/otlp/v1/traces/", t), PathProblem::LooksRight);
+        assert_eq!(
+            analyse_path("/", t),
+            PathProblem::Missing {
+                corrected: "/v1/traces".into()
+            }
+        );
+        assert_eq!(
+            analyse_path("/otlp?x=1", t),
+            PathProblem::Missing {
+                corrected: "/otlp/v1/traces?x=1".into()
+            }
+        );
+        assert_eq!(
+            analyse_path("/v1/traces/v1/traces", t),
+            PathProblem::Duplicated {
+                corrected: "/v1/traces".into()
+            }
+        );
+        assert_eq!(
+            analyse_path("/v1/metrics", t),
+            PathProblem::OtherSignal {
+                corrected: "/v1/traces".into()
+            }
+        );
+    }
+}

@@ -1,0 +1,396 @@
+//! Runs the stages for every target: signals sharing a network path (same host, port, TLS
+//! settings and protocol family) are probed once through dns, tcp and tls, every path
+//! concurrently, so a blocked path costs one timeout, not one per signal or stage.
+
+use super::progress::Progress;
+use super::{
+    backend, canary, dns, export, protocol, settings_json, tcp, tls, DoctorOptions, Probe,
+    StageResult,
+};
+use crate::cause::{Cause, Finding, Severity, Stage};
+use crate::config::{Environment, Loaded, ProxySettings, Signal, SignalSettings};
+use crate::report::{Check, Report, Status, Target, SCHEMA};
+use std::net::SocketAddr;
+use std::time::Instant;
+
+/// What probing one target produced.
+struct Outcome {
+    signal: Signal,
+    checks: Vec<Check>,
+    findings: Vec<Finding>,
+}
+
+fn passed(check: &Check) -> bool {
+    matches!(check.status, Status::Pass | Status::Warn)
+}
+
+/// Signals whose dns, tcp and tls results are necessarily the same.
+fn path_key(s: &SignalSettings) -> Option<String> {
+    let ep = s.endpoint.as_ref()?;
+    let path = |p: &Option<crate::config::Sourced<std::path::PathBuf>>| {
+        p.as_ref().map(|p| p.value.display().to_string())
+    };
+    Some(format!(
+        "{}|{}|{}|{}|{:?}|{:?}|{:?}",
+        ep.host,
+        ep.port,
+        ep.tls,
+        s.protocol.value.is_http(),
+        path(&s.certificate),
+        path(&s.client_certificate),
+        path(&s.client_key)
+    ))
+}
+
+/// True when the configuration makes any exporter for `signal` impossible.
+fn exporter_impossible(config_findings: &[Finding], signal: Signal) -> bool {
+    config_findings.iter().any(|f| {
+        f.severity == Severity::Error
+            && f.signal.is_none_or(|s| s == signal)
+            && matches!(
+                f.cause,
+                Cause::EndpointInvalid | Cause::ConfigInvalid | Cause::TlsFilesInvalid
+            )
+    })
+}
+
+pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Report {
+    let started = Instant::now();
+    let progress = Progress::new(opts.progress, opts.timeout);
+    let config = super::config::run(loaded, env);
+    let mut findings = config.findings.clone();
+
+    let mut groups: Vec<(String, Vec<SignalSettings>)> = Vec::new();
+    let mut outcomes: Vec<Outcome> = Vec::new();
+    for s in &loaded.settings.signals {
+        match path_key(s) {
+            None => outcomes.push(Outcome {
+                signal: s.signal,
+                checks: [
+                    Stage::Dns,
+                    Stage::Tcp,
+                    Stage::Tls,
+                    Stage::Protocol,
+                    Stage::Export,
+                ]
+                .into_iter()
+                .map(|st| {
+                    Check::new(
+                        st,
+                        Status::Skip,
+                        "no usable endpoint (see the config findings)",
+                    )
+                })
+                .collect(),
+                findings: Vec::new(),
+            }),
+            Some(key) => match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, members)) => members.push(s.clone()),
+                None => groups.push((key, vec![s.clone()])),
+            },
+        }
+    }
+    let mut set = tokio::task::JoinSet::new();
+    for (_, members) in groups {
+        set.spawn(probe_path(
+            members,
+            loaded.settings.proxy.clone(),
+            opts.clone(),
+            progress.clone(),
+            config.findings.clone(),
+        ));
+    }
+    while let Some(joined) = set.join_next().await {
+        if let Ok(group) = joined {
+            outcomes.extend(group);
+        }
+    }
+
+    let mut targets = Vec::new();
+    for s in &loaded.settings.signals {
+        let Some(pos) = outcomes.iter().position(|o| o.signal == s.signal) else {
+            continue;
+        };
+        let o = outcomes.swap_remove(pos);
+        findings.extend(o.findings);
+        let mut checks = vec![config.check.clone()];
+        checks.extend(o.checks);
+        targets.push(Target {
+            signal: s.signal,
+            url: s
+                .url
+                .clone()
+                .unwrap_or_else(|| s.endpoint_raw.value.clone()),
+            protocol: s.protocol.value,
+            checks,
+        });
+    }
+
+    // The canary: once, for traces, after every probe (its failure is explained by them).
+    let mut canary_report = None;
+    let traces = loaded.settings.signal(Signal::Traces);
+    let (canary_check, backend_check) = if !opts.canary {
+        (
+            StageResult::skip(Stage::Canary, "canary disabled (--no-canary)"),
+            StageResult::skip(Stage::Backend, "no canary was sent"),
+        )
+    } else if traces.is_none_or(|t| t.endpoint.is_none())
+        || exporter_impossible(&config.findings, Signal::Traces)
+    {
+        (
+            StageResult::skip(
+                Stage::Canary,
+                "no usable traces exporter (see the config findings)",
+            ),
+            StageResult::skip(Stage::Backend, "no canary was sent"),
+        )
+    } else {
+        let traces_findings: Vec<Finding> = findings
+            .iter()
+            .filter(|f| f.signal.is_none_or(|s| s == Signal::Traces))
+            .cloned()
+            .collect();
+        let step = progress.start("traces   canary".to_string());
+        let t0 = Instant::now();
+        let (mut c, mut canary) = canary::run(loaded, opts, &traces_findings).await;
+        step.finish();
+        if c.check.duration_ms == 0 {
+            c.check = c.check.took(t0.elapsed());
+        }
+        let step = progress.start("traces   backend".to_string());
+        let t0 = Instant::now();
+        let mut b = backend::run(opts, &mut canary).await;
+        step.finish();
+        if b.check.duration_ms == 0 {
+            b.check = b.check.took(t0.elapsed());
+        }
+        canary_report = Some(canary);
+        (c, b)
+    };
+    for t in &mut targets {
+        if t.signal == Signal::Traces {
+            t.checks.push(canary_check.check.clone());
+            t.checks.push(backend_check.check.clone());
+        } else {
+            t.checks.push(Check::new(
+                Stage::Canary,
+                Status::Skip,
+                "the canary is sent for traces only",
+            ));
+            t.checks.push(Check::new(
+                Stage::Backend,
+                Status::Skip,
+                "no canary for this signal",
+            ));
+        }
+    }
+    findings.extend(canary_check.findings);
+    findings.extend(backend_check.findings);
+
+    // Errors first; within a severity, in stage order; otherwise as found.
+    findings.sort_by_key(|f| (std::cmp::Reverse(f.severity), f.stage));
+    Report {
+        schema: SCHEMA,
+        version: crate::VERSION,
+        verdict: Report::verdict_of(&findings),
+        duration_ms: started.elapsed().as_millis() as u64,
+        settings: settings_json(loaded),
+        targets,
+        findings,
+        canary: canary_report,
+    }
+}
+
+/// Findings of a shared stage, once per signal of the path (each keeps its own signal).
+fn per_signal(findings: &[Finding], members: &[SignalSettings]) -> Vec<Vec<Finding>> {
+    members
+        .iter()
+        .map(|m| {
+            findings
+                .iter()
+                .cloned()
+                .map(|mut f| {
+                    f.signal = Some(m.signal);
+                    f
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Probes one network path for all its signals.
+async fn probe_path(
+    members: Vec<SignalSettings>,
+    proxy: ProxySettings,
+    opts: DoctorOptions,
+    progress: Progress,
+    config_findings: Vec<Finding>,
+) -> Vec<Outcome> {
+    let first = &members[0];
+    let endpoint = first
+        .endpoint
+        .clone()
+        .expect("grouped signals have an endpoint");
+    let probe = Probe {
+        settings: first,
+        endpoint: &endpoint,
+        proxy: &proxy,
+        opts: &opts,
+    };
+    let names: Vec<&str> = members.iter().map(|m| m.signal.as_str()).collect();
+    let label = |stage: Stage| {
+        format!(
+            "{:<8} {:<8} {}:{}",
+            names.join(","),
+            stage.as_str(),
+            endpoint.host,
+            endpoint.port
+        )
+    };
+    let mut shared: Vec<StageResult> = Vec::new();
+
+    let step = progress.start(label(Stage::Dns));
+    let (dns, ips) = dns::run(&probe).await;
+    step.finish();
+    let dns_ok = passed(&dns.check);
+    shared.push(dns);
+
+    let mut addr: Option<SocketAddr> = None;
+    if dns_ok {
+        let step = progress.start(label(Stage::Tcp));
+        let (tcp, chosen) = tcp::run(&probe, &ips).await;
+        step.finish();
+        addr = chosen;
+        shared.push(tcp);
+    } else {
+        shared.push(StageResult::skip(
+            Stage::Tcp,
+            "skipped: no address (dns failed)",
+        ));
+    }
+
+    let mut path_ok = addr.is_some();
+    if !endpoint.tls {
+        shared.push(StageResult::skip(
+            Stage::Tls,
+            "not used: the endpoint is plaintext",
+        ));
+    } else if !path_ok {
+        shared.push(StageResult::skip(
+            Stage::Tls,
+            "skipped: no connection (tcp failed)",
+        ));
+    } else if members
+        .iter()
+        .any(|m| exporter_impossible(&config_findings, m.signal))
+    {
+        path_ok = false;
+        shared.push(StageResult::skip(
+            Stage::Tls,
+            "skipped: the TLS settings are unusable (see the config findings)",
+        ));
+    } else if let Some(a) = addr {
+        let step = progress.start(label(Stage::Tls));
+        let tls = tls::run(&probe, a).await;
+        step.finish();
+        path_ok = passed(&tls.check);
+        shared.push(tls);
+    }
+
+    let shared_findings: Vec<Finding> = shared.iter().flat_map(|r| r.findings.clone()).collect();
+    let mut per = per_signal(&shared_findings, &members).into_iter();
+    let shared_checks: Vec<Check> = shared.into_iter().map(|r| r.check).collect();
+
+    let mut set = tokio::task::JoinSet::new();
+    for (i, m) in members.iter().enumerate() {
+        let (m, endpoint, proxy, opts, progress) = (
+            m.clone(),
+            endpoint.clone(),
+            proxy.clone(),
+            opts.clone(),
+            progress.clone(),
+        );
+        let gate = match addr {
+            Some(a) if path_ok => Ok(a),
+            _ if addr.is_none() => Err("skipped: no connection"),
+            _ => Err("skipped: the TLS handshake failed"),
+        };
+        set.spawn(async move {
+            let probe = Probe {
+                settings: &m,
+                endpoint: &endpoint,
+                proxy: &proxy,
+                opts: &opts,
+            };
+            let label = |stage: Stage| {
+                format!(
+                    "{:<8} {:<8} {}:{}",
+                    m.signal.as_str(),
+                    stage.as_str(),
+                    endpoint.host,
+                    endpoint.port
+                )
+            };
+            let addr = match gate {
+                Ok(a) => a,
+                Err(why) => {
+                    return (
+                        i,
+                        vec![
+                            StageResult::skip(Stage::Protocol, why),
+                            StageResult::skip(Stage::Export, "skipped: protocol not checked"),
+                        ],
+                    )
+                }
+            };
+            let step = progress.start(label(Stage::Protocol));
+            let proto = timed(protocol::run(&probe, addr)).await;
+            step.finish();
+            let export = if passed(&proto.check) {
+                let step = progress.start(label(Stage::Export));
+                let r = timed(export::run(&probe, addr)).await;
+                step.finish();
+                r
+            } else if proto.check.status == Status::Skip {
+                StageResult::skip(Stage::Export, "skipped: protocol not checked")
+            } else {
+                StageResult::skip(Stage::Export, "skipped: the protocol check failed")
+            };
+            (i, vec![proto, export])
+        });
+    }
+    let mut later: Vec<Option<Vec<StageResult>>> = vec![None; members.len()];
+    while let Some(joined) = set.join_next().await {
+        if let Ok((i, r)) = joined {
+            later[i] = Some(r);
+        }
+    }
+
+    members
+        .iter()
+        .zip(later)
+        .map(|(m, own)| {
+            let mut checks = shared_checks.clone();
+            let mut findings = per.next().unwrap_or_default();
+            for r in own.unwrap_or_default() {
+                checks.push(r.check);
+                findings.extend(r.findings);
+            }
+            Outcome {
+                signal: m.signal,
+                checks,
+                findings,
+            }
+        })
+        .collect()
+}
+
+/// Runs a stage and fills in its duration when the stage did not.
+async fn timed(f: impl std::future::Future<Output = StageResult>) -> StageResult {
+    let t0 = Instant::now();
+    let mut r = f.await;
+    if r.check.duration_ms == 0 && r.check.status != Status::Skip {
+        r.check = r.check.took(t0.elapsed());
+    }
+    r
+}

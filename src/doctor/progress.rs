@@ -1,0 +1,89 @@
+//! Spinners on standard error while stages run: one line per running stage, and a note when
+//! a step is slow. Hidden unless asked for and standard error is a terminal.
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::time::Duration;
+
+/// When a step counts as slow.
+pub const SLOW_AFTER: Duration = Duration::from_secs(5);
+
+/// The set of spinners of one doctor run. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Progress {
+    multi: Option<MultiProgress>,
+    timeout: Duration,
+}
+
+/// One running step's spinner; finishing (or dropping) it removes the line.
+#[derive(Debug)]
+pub struct Step {
+    bar: Option<ProgressBar>,
+    slow_note: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Progress {
+    /// Spinners only when `enabled` (a terminal, not JSON) and stderr is a terminal: indicatif's
+    /// stderr target draws nothing otherwise, so a pipe never sees control sequences.
+    pub fn new(enabled: bool, timeout: Duration) -> Progress {
+        let multi = enabled.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
+        Progress { multi, timeout }
+    }
+
+    pub fn hidden() -> Progress {
+        Progress::new(false, Duration::ZERO)
+    }
+
+    /// Starts a spinner line such as `traces  tls  collector:4317`.
+    pub fn start(&self, label: String) -> Step {
+        let Some(multi) = &self.multi else {
+            return Step {
+                bar: None,
+                slow_note: None,
+            };
+        };
+        let bar = multi.add(ProgressBar::new_spinner());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg} {elapsed:.dim}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.set_message(label.clone());
+        bar.enable_steady_tick(Duration::from_millis(100));
+        let slow_note = tokio::runtime::Handle::try_current().ok().map(|rt| {
+            let bar = bar.clone();
+            let bound = humantime::format_duration(self.timeout).to_string();
+            rt.spawn(async move {
+                tokio::time::sleep(SLOW_AFTER).await;
+                if !bar.is_finished() {
+                    bar.set_message(format!(
+                        "{label}: slow, still waiting (each step gives up after {bound})"
+                    ));
+                }
+            })
+        });
+        Step {
+            bar: Some(bar),
+            slow_note,
+        }
+    }
+}
+
+impl Step {
+    pub fn finish(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        if let Some(t) = self.slow_note.take() {
+            t.abort();
+        }
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Drop for Step {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

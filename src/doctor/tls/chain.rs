@@ -1,0 +1,205 @@
+//! The server's certificate chain as evidence, and the recorders the handshake fills in:
+//! a verifier that keeps the presented chain (even when verification fails) and a client
+//! certificate resolver that notes whether the server asked for one.
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::ResolvesClientCert;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::sign::CertifiedKey;
+use rustls::{DigitallySignedStruct, SignatureScheme};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+use x509_parser::extensions::GeneralName;
+
+/// One certificate of the presented chain, for the report.
+#[derive(Clone, Debug, Serialize)]
+pub struct CertInfo {
+    pub subject: String,
+    pub issuer: String,
+    /// DNS names and IP addresses of the subject alternative names.
+    pub sans: Vec<String>,
+    pub not_before: String,
+    pub not_after: String,
+    pub sha256: String,
+    #[serde(skip)]
+    pub self_signed: bool,
+}
+
+fn rfc3339(ts: i64) -> String {
+    let t = if ts >= 0 {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(ts as u64)
+    } else {
+        SystemTime::UNIX_EPOCH - Duration::from_secs(ts.unsigned_abs())
+    };
+    humantime::format_rfc3339_seconds(t).to_string()
+}
+
+/// Now, as the report shows it.
+pub fn now_rfc3339() -> String {
+    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+}
+
+impl CertInfo {
+    pub fn parse(der: &[u8]) -> Option<CertInfo> {
+        let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+        let mut sans = Vec::new();
+        if let Ok(Some(ext)) = cert.subject_alternative_name() {
+            for name in &ext.value.general_names {
+                match name {
+                    GeneralName::DNSName(d) => sans.push((*d).to_string()),
+                    GeneralName::IPAddress(b) => match b.len() {
+                        4 => sans.push(
+                            std::net::Ipv4Addr::from(<[u8; 4]>::try_from(*b).ok()?).to_string(),
+                        ),
+                        16 => sans.push(
+                            std::net::Ipv6Addr::from(<[u8; 16]>::try_from(*b).ok()?).to_string(),
+                        ),
+                        _ => {}
+                    },
+                    _ => {}
+                }
+            }
+        }
+        let v = cert.validity();
+        Some(CertInfo {
+            subject: cert.subject().to_string(),
+            issuer: cert.issuer().to_string(),
+            sans,
+            not_before: rfc3339(v.not_before.timestamp()),
+            not_after: rfc3339(v.not_after.timestamp()),
+            sha256: hex::encode(Sha256::digest(der)),
+            self_signed: cert.subject().as_raw() == cert.issuer().as_raw(),
+        })
+    }
+}
+
+/// Wraps the real verifier: records the chain, then delegates every decision.
+#[derive(Debug)]
+pub struct RecordingVerifier {
+    pub inner: Arc<dyn ServerCertVerifier>,
+    pub chain: Arc<Mutex<Vec<CertificateDer<'static>>>>,
+}
+
+impl ServerCertVerifier for RecordingVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        {
+            let mut chain = self.chain.lock().unwrap();
+            chain.clear();
+            chain.push(end_entity.clone().into_owned());
+            chain.extend(intermediates.iter().map(|c| c.clone().into_owned()));
+        }
+        self.inner
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
+
+/// Accepts any certificate: only for asking "does this port speak TLS at all".
+#[derive(Debug)]
+pub struct AcceptAnything(pub Arc<rustls::crypto::CryptoProvider>);
+
+impl ServerCertVerifier for AcceptAnything {
+    fn verify_server_cert(
+        &self,
+        _: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// Whether the server asked for a client certificate, and whether one was sent.
+#[derive(Debug, Default)]
+pub struct ClientCertState {
+    pub requested: bool,
+    pub sent: bool,
+}
+
+/// Presents the configured identity (if any) and records the server's request for it.
+#[derive(Debug)]
+pub struct RecordingResolver {
+    pub identity: Option<Arc<CertifiedKey>>,
+    pub state: Arc<Mutex<ClientCertState>>,
+}
+
+impl ResolvesClientCert for RecordingResolver {
+    fn resolve(
+        &self,
+        _root_hint_subjects: &[&[u8]],
+        _sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<CertifiedKey>> {
+        let mut st = self.state.lock().unwrap();
+        st.requested = true;
+        st.sent = self.identity.is_some();
+        self.identity.clone()
+    }
+
+    fn has_certs(&self) -> bool {
+        self.identity.is_some()
+    }
+}
