@@ -524,7 +524,11 @@ fn nginx_l7_dead_backend_http() {
 #[test]
 fn haproxy_l7_dead_backend_http() {
     let w = World::new();
-    let (_h, url) = w.haproxy(|p| haproxy_http(p, free_port()));
+    let (mut h, url) = w.haproxy(|p| haproxy_http(p, free_port()));
+    // Ready for this case once its health check has marked the only server down.
+    h.proc
+        .wait_for_log(HAPROXY_NO_SERVER, Duration::from_secs(5))
+        .unwrap();
     let url = url.replace("https://", "http://");
     check("haproxy_l7_dead_backend_http", Invocation::otlp(&url, HTTP));
 }

@@ -76,10 +76,15 @@ pub fn haproxy_mtls(port: u16, certs: &Certs, upstream: u16, grpc: bool) -> Stri
     )
 }
 
-/// haproxy plain HTTP frontend on `port` whose only backend server is `upstream`.
+/// haproxy plain HTTP frontend on `port` whose only backend server is `upstream`, health-checked
+/// as production load balancers are: once the check fails, haproxy answers 503 at once
+/// (without a check it retries the dead server and answers only after about 3 s).
 pub fn haproxy_http(port: u16, upstream: u16) -> String {
     format!(
         "frontend otlp\n  bind 127.0.0.1:{port}\n  default_backend collector\n\
-         backend collector\n  server rotel 127.0.0.1:{upstream}\n"
+         backend collector\n  server rotel 127.0.0.1:{upstream} check inter 100ms fall 1 rise 1\n"
     )
 }
+
+/// What haproxy logs once a backend has no live server left.
+pub const HAPROXY_NO_SERVER: &str = "has no server available";

@@ -72,9 +72,14 @@ impl Certs {
         let client = signed("client", &["runner-client"], true, false);
 
         let ss_key = KeyPair::generate().expect("key");
-        let ss_cert = leaf_params(SERVER_NAMES, false)
-            .self_signed(&ss_key)
-            .expect("self-signed");
+        let mut ss_params = leaf_params(SERVER_NAMES, false);
+        // A subject of its own: a self-signed `CN=localhost` would share its name with Debian's
+        // snakeoil certificate, which the ssl-cert package puts in the system's trust directory.
+        ss_params.distinguished_name = rcgen::DistinguishedName::new();
+        ss_params
+            .distinguished_name
+            .push(DnType::CommonName, "runner test self-signed");
+        let ss_cert = ss_params.self_signed(&ss_key).expect("self-signed");
         let self_signed = write_pem(&dir, "self-signed", &ss_cert.pem(), &ss_key.serialize_pem());
 
         Certs {
