@@ -57,11 +57,7 @@ pub fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsSetupError> {
 
 /// System roots plus the bundled web roots, plus the configured CA file.
 pub fn root_store(ca_file: Option<&Path>) -> Result<RootCertStore, TlsSetupError> {
-    let mut roots = RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    for cert in native_certs() {
-        let _ = roots.add(cert.clone());
-    }
+    let mut roots = base_roots().clone();
     if let Some(path) = ca_file {
         for cert in read_certs(path)? {
             let _ = roots.add(cert);
@@ -70,11 +66,24 @@ pub fn root_store(ca_file: Option<&Path>) -> Result<RootCertStore, TlsSetupError
     Ok(roots)
 }
 
-/// The system's trusted certificates, read once per process (reading them costs milliseconds,
-/// and every probe of every signal needs them).
-fn native_certs() -> &'static [CertificateDer<'static>] {
-    static CERTS: std::sync::OnceLock<Vec<CertificateDer<'static>>> = std::sync::OnceLock::new();
-    CERTS.get_or_init(|| rustls_native_certs::load_native_certs().certs)
+/// Loads the trusted roots now (e.g. on a blocking thread while other probe steps run), so
+/// the first handshake does not pay for it.
+pub fn warm_roots() {
+    let _ = base_roots();
+}
+
+/// The bundled web roots plus the system's trusted certificates, read and parsed once per
+/// process: that costs milliseconds, and every TLS probe of every signal needs them.
+fn base_roots() -> &'static RootCertStore {
+    static ROOTS: std::sync::OnceLock<RootCertStore> = std::sync::OnceLock::new();
+    ROOTS.get_or_init(|| {
+        let mut roots = RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        for cert in rustls_native_certs::load_native_certs().certs {
+            let _ = roots.add(cert);
+        }
+        roots
+    })
 }
 
 /// The webpki verifier for one signal's settings: the same trust `client_config` uses, for

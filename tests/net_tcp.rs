@@ -56,7 +56,12 @@ async fn ipv4_only_listener_behind_localhost_is_a_family_mismatch() {
         f.summary
     );
     assert_eq!(status(&r, Stage::Tcp), Status::Warn);
-    assert_eq!(r.exit_code(), 0);
+    // The listener never answers, so later stages may fail; the tcp stage itself only warns.
+    assert!(r
+        .findings
+        .iter()
+        .filter(|f| f.stage == Stage::Tcp)
+        .all(|f| f.severity != Severity::Error));
 }
 
 #[tokio::test]

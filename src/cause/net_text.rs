@@ -169,6 +169,7 @@ pub fn tcp_unreachable(signal: Signal, addrs: &[SocketAddr], evidence: Value) ->
 }
 
 /// One family answers, the other does not. `fix_verified`: `working` was connected.
+#[allow(clippy::too_many_arguments)]
 pub fn address_family_mismatch(
     signal: Signal,
     host: &str,
@@ -176,8 +177,14 @@ pub fn address_family_mismatch(
     working: SocketAddr,
     suggested_url: &str,
     setting: &str,
+    tls: bool,
     evidence: Value,
 ) -> Finding {
+    let cert_note = if tls {
+        " With TLS, the server's certificate must then name that address."
+    } else {
+        ""
+    };
     let fam = |a: &SocketAddr| if a.is_ipv6() { "IPv6" } else { "IPv4" };
     let failed_fam = failed.first().map(fam).unwrap_or("the other family");
     let mut f = finding(
@@ -200,7 +207,7 @@ pub fn address_family_mismatch(
         ),
         format!(
             "Set {setting} to `{suggested_url}`: the doctor connected to {working}. Or make the \
-             collector listen on both families."
+             collector listen on both families.{cert_note}"
         ),
     );
     f.fix_verified = true;

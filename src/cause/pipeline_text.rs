@@ -1,1 +1,204 @@
 //! Wording of pipeline findings (canary, backend).
+
+use super::{Cause, Finding, Severity, Stage};
+use crate::config::{Sampler, Signal, Source};
+use crate::telemetry::{ExportFailure, FailureKind, PartialSuccess};
+use serde_json::json;
+use std::time::Duration;
+
+/// The canary could not be exported. `matched` are the probe findings that explain it.
+pub fn canary_export_failed(url: &str, failure: &ExportFailure, matched: &[&Finding]) -> Finding {
+    let what = match &failure.kind {
+        FailureKind::HttpStatus { status } => format!("the collector answered HTTP {status}"),
+        FailureKind::GrpcStatus { code, message } => {
+            format!("the collector answered gRPC status {code} ({message})")
+        }
+        FailureKind::Transport => "no answer came back: the connection failed".to_owned(),
+        FailureKind::Timeout => "no answer came back in time".to_owned(),
+        FailureKind::Exporter => "the exporter itself failed".to_owned(),
+    };
+    let (explanation, fix) = match matched.first() {
+        Some(first) => (
+            format!(
+                "The runner's own exporter sent a real span to {url} and {what}: {}. The probes \
+                 saw the same problem on the wire: {}.",
+                failure.chain_text(),
+                matched
+                    .iter()
+                    .map(|f| format!("{} ({})", f.cause.code(), f.summary))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            format!("Fix the probe finding first: {}", first.fix),
+        ),
+        None => (
+            format!(
+                "The runner's own exporter sent a real span to {url} and {what}: {}. The probes \
+                 found nothing wrong on the path, so the exporter's request itself was refused \
+                 or broken.",
+                failure.chain_text()
+            ),
+            "Compare the exporter's settings in the report (protocol, headers, compression, \
+             TLS files) with what the collector expects, and read the error chain above."
+                .to_owned(),
+        ),
+    };
+    Finding::new(
+        Cause::CanaryExportFailed,
+        Severity::Error,
+        Some(Signal::Traces),
+    )
+    .text(
+        format!("The canary span was not exported: {what}."),
+        explanation,
+        fix,
+    )
+    .evidence(json!({
+        "failure": failure,
+        "matched_findings": matched.iter().map(|f| f.cause.code()).collect::<Vec<_>>(),
+    }))
+}
+
+/// The pipeline could not even be built (bad TLS files, unwritable file, ...).
+pub fn canary_pipeline_unbuildable(error: &str) -> Finding {
+    Finding::new(
+        Cause::CanaryExportFailed,
+        Severity::Error,
+        Some(Signal::Traces),
+    )
+    .text(
+        "The canary was not sent: the runner's telemetry pipeline could not be built.",
+        format!(
+            "Building the exporter exactly as `runner run` does failed: {error}. The runner \
+                 would start without exporting any trace."
+        ),
+        "Correct the setting named in the error (see the config findings), then run the \
+             doctor again.",
+    )
+    .evidence(json!({ "error": error }))
+}
+
+/// The collector accepted the request but rejected spans (OTLP `partial_success`).
+pub fn canary_partial_success(url: &str, partial: &PartialSuccess) -> Finding {
+    let severity = if partial.rejected_spans > 0 {
+        Severity::Error
+    } else {
+        Severity::Warning
+    };
+    let message = if partial.message.is_empty() {
+        "(no message)".to_owned()
+    } else {
+        partial.message.clone()
+    };
+    Finding::new(Cause::CanaryPartialSuccess, severity, Some(Signal::Traces))
+        .text(
+            format!(
+                "The collector accepted the export but rejected {} span(s): {message}",
+                partial.rejected_spans
+            ),
+            format!(
+                "{url} answered with success and a `partial_success` of rejected_spans={} and \
+                 error_message \"{message}\". Most SDKs only log this (Python ignores it), so \
+                 spans vanish while every export looks successful.",
+                partial.rejected_spans
+            ),
+            "Read the collector's message: it names the part of the span it refused (an \
+             attribute limit, a missing resource attribute, a processor rule). Change the \
+             collector's limits or the runner's resource attributes accordingly.",
+        )
+        .evidence(json!({
+            "rejected_spans": partial.rejected_spans,
+            "error_message": partial.message,
+        }))
+}
+
+/// The sampler dropped the canary before any exporter saw it.
+pub fn canary_not_sampled(sampler: &Sampler, source: &Source) -> Finding {
+    let drops_all = matches!(sampler, Sampler::AlwaysOff | Sampler::ParentBasedAlwaysOff)
+        || matches!(sampler, Sampler::TraceIdRatio(r) | Sampler::ParentBasedTraceIdRatio(r) if *r <= 0.0);
+    let severity = if drops_all {
+        Severity::Error
+    } else {
+        Severity::Warning
+    };
+    let name = serde_json::to_value(sampler)
+        .ok()
+        .and_then(|v| v.get("name").and_then(|n| n.as_str().map(str::to_owned)))
+        .unwrap_or_else(|| format!("{sampler:?}"));
+    Finding::new(Cause::CanaryNotSampled, severity, Some(Signal::Traces))
+        .text(
+            format!("The sampler ({name}, from {source}) dropped the canary span."),
+            if drops_all {
+                "The span was created unsampled, so the batch processor never handed it to the \
+                 exporter: with this sampler no trace of the runner is ever exported."
+                    .to_owned()
+            } else {
+                "The span was created unsampled, so it was never exported; with a ratio sampler \
+                 only a share of traces is exported and this one was not."
+                    .to_owned()
+            },
+            format!(
+                "Set OTEL_TRACES_SAMPLER=parentbased_always_on (or `sampler` in the [otel] table), \
+                 replacing the value from {source}, or raise OTEL_TRACES_SAMPLER_ARG."
+            ),
+        )
+        .evidence(json!({ "sampler": sampler, "source": source.to_string() }))
+}
+
+/// The export did not finish within the bound.
+pub fn canary_timeout(url: &str, bound: Duration, failure: Option<&ExportFailure>) -> Finding {
+    Finding::new(Cause::CanaryTimeout, Severity::Error, Some(Signal::Traces))
+        .text(
+            format!(
+                "The canary export to {url} did not finish within {} ms.",
+                bound.as_millis()
+            ),
+            format!(
+                "The runner's exporter sent the span and waited; {}. A collector (or a proxy in \
+                 front of it) that accepts connections but answers slowly or never makes every \
+                 export hang until its timeout, and the batch queue backs up.",
+                failure
+                    .map(|f| format!("it reported: {}", f.chain_text()))
+                    .unwrap_or_else(|| "no answer came back before the doctor's bound".to_owned())
+            ),
+            "Check the collector's load and its exporters (a blocked pipeline applies back \
+             pressure to the receiver); if the collector is just slow, raise \
+             OTEL_EXPORTER_OTLP_TIMEOUT (milliseconds) and the doctor's --timeout.",
+        )
+        .evidence(json!({ "bound_ms": bound.as_millis() as u64, "failure": failure }))
+}
+
+/// The collector accepted the canary but the backend never showed it.
+pub fn canary_not_in_backend(
+    backend: &str,
+    url: &str,
+    trace_id: &str,
+    waited: Duration,
+) -> Finding {
+    Finding::new(
+        Cause::CanaryNotInBackend,
+        Severity::Error,
+        Some(Signal::Traces),
+    )
+    .at_stage(Stage::Backend)
+    .text(
+        format!(
+            "The collector accepted the canary, but {backend} at {url} did not show trace \
+                 {trace_id} within {} ms.",
+            waited.as_millis()
+        ),
+        "The export succeeded, so the runner's side is fine: the span was lost after the \
+             collector took it. Typical causes: the collector's traces pipeline lacks this \
+             receiver, its exporter to the backend fails (see the collector's log), a sampling \
+             or filter processor drops it, or the backend ingests slowly.",
+        "Look at the collector's `service.pipelines.traces` (receivers, processors, \
+             exporters) and its log for export errors to the backend; then run the doctor \
+             again, with a larger --timeout if the backend is slow to index.",
+    )
+    .evidence(json!({
+        "backend": backend,
+        "url": url,
+        "trace_id": trace_id,
+        "waited_ms": waited.as_millis() as u64,
+    }))
+}

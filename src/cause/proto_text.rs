@@ -5,14 +5,17 @@
 
 mod grpc_export;
 mod http_export;
+mod proxy_text;
+mod summary;
 
 pub use grpc_export::*;
 pub use http_export::*;
+pub use proxy_text::*;
+pub use summary::*;
 
 use super::{Cause, Finding, Severity, Stage};
 use crate::config::{Protocol, Source};
 use crate::doctor::protocol::wire::PeerDid;
-use crate::doctor::proxy::{InvalidProxy, ProxyError, ProxyTarget};
 use crate::doctor::Probe;
 use std::time::Duration;
 
@@ -189,10 +192,9 @@ pub fn http_to_grpc_port(
     let fix = switch_fix(
         probe,
         tried,
-        format!(
-            "Use the collector's OTLP/HTTP port (4318 by default) in the endpoint, or set the \
-             protocol to `grpc`."
-        ),
+        "Use the collector's OTLP/HTTP port (4318 by default) in the endpoint, or set the \
+         protocol to `grpc`."
+            .to_string(),
     );
     let f = Finding::new(
         Cause::HttpToGrpcPort,
@@ -450,133 +452,6 @@ fn capitalize(s: &str) -> String {
     }
 }
 
-/// The proxy the exporter uses refused or failed.
-pub fn proxy_failure(
-    probe: &Probe<'_>,
-    proxy: &ProxyTarget,
-    error: &ProxyError,
-    ev: serde_json::Value,
-) -> Finding {
-    let what = match error {
-        ProxyError::Resolve => "its name does not resolve".to_string(),
-        ProxyError::Connect(c) => format!("connecting to it failed ({c:?})"),
-        ProxyError::Refused { status: 407, .. } if proxy.has_credentials => {
-            "it answered 407 Proxy Authentication Required (the doctor does not send proxy \
-             credentials, so this may be only the doctor's limitation)"
-                .to_string()
-        }
-        ProxyError::Refused { status: 407, .. } => {
-            "it answered 407 Proxy Authentication Required and no credentials are configured"
-                .to_string()
-        }
-        ProxyError::Refused { status, .. } => format!("it refused the tunnel with HTTP {status}"),
-        ProxyError::Closed { .. } => "it closed the connection without a complete answer".into(),
-        ProxyError::Timeout => "it did not answer within the timeout".into(),
-        ProxyError::Garbage { .. } => "its answer was not HTTP".into(),
-        ProxyError::UnsupportedScheme => format!(
-            "its scheme `{}` is not supported (only http:// proxies are)",
-            proxy.scheme
-        ),
-    };
-    Finding::new(
-        Cause::ProxyFailure,
-        Severity::Error,
-        Some(probe.settings.signal),
-    )
-    .text(
-        format!(
-            "The exporter reaches {} through the proxy {}, and {what}.",
-            probe.endpoint.display, proxy.display
-        ),
-        format!(
-            "The proxy comes from {}. The HTTP exporter sends every request through it unless \
-             NO_PROXY lists the host, so the collector is unreachable while the proxy fails.",
-            proxy.source
-        ),
-        format!(
-            "Fix or replace the proxy in {}, or add `{}` to NO_PROXY if the collector is \
-             reachable directly.",
-            proxy.source, probe.endpoint.host
-        ),
-    )
-    .evidence(ev)
-}
-
-/// TLS with the endpoint failed inside the proxy's tunnel.
-pub fn proxy_tunnel_tls(probe: &Probe<'_>, proxy: &ProxyTarget, ev: serde_json::Value) -> Finding {
-    Finding::new(
-        Cause::ProxyFailure,
-        Severity::Error,
-        Some(probe.settings.signal),
-    )
-    .text(
-        format!(
-            "The proxy {} opened a tunnel to {}, but TLS through it failed.",
-            proxy.display, probe.endpoint.display
-        ),
-        "The proxy accepted CONNECT, then the TLS handshake with the endpoint failed inside the \
-         tunnel: the proxy may intercept TLS with its own certificate, or forward elsewhere.",
-        format!(
-            "If the proxy intercepts TLS, add its CA to the certificate setting; otherwise add \
-             `{}` to NO_PROXY (proxy from {}).",
-            probe.endpoint.host, proxy.source
-        ),
-    )
-    .evidence(ev)
-}
-
-/// A proxy setting that is not a URL.
-pub fn proxy_invalid(probe: &Probe<'_>, invalid: &InvalidProxy) -> Finding {
-    Finding::new(
-        Cause::ProxyFailure,
-        Severity::Error,
-        Some(probe.settings.signal),
-    )
-    .text(
-        format!(
-            "The proxy setting from {} is not a usable URL.",
-            invalid.source
-        ),
-        "The HTTP exporter cannot send through a proxy it cannot parse.",
-        format!("Set {} to `http://HOST:PORT`, or unset it.", invalid.source),
-    )
-    .evidence(serde_json::json!({ "proxy": invalid.value, "source": invalid.source }))
-}
-
-/// A proxy is set, but the gRPC exporter (tonic) connects directly.
-pub fn grpc_ignores_proxy(probe: &Probe<'_>, proxy: &ProxyTarget, direct_works: bool) -> Finding {
-    let severity = if direct_works {
-        Severity::Info
-    } else {
-        Severity::Warning
-    };
-    Finding::new(Cause::ProxyFailure, severity, Some(probe.settings.signal))
-        .text(
-            format!(
-            "A proxy is set ({} from {}), but the gRPC exporter ignores proxies and connects to \
-             {} directly.",
-            proxy.display, proxy.source, probe.endpoint.display
-        ),
-            format!(
-            "The runner's gRPC exporter (tonic) has no proxy support: HTTPS_PROXY, HTTP_PROXY and \
-             NO_PROXY do not apply to it. The doctor probed the direct path, which is the one the \
-             exporter takes; it {}.",
-            if direct_works { "works" } else { "does not work" }
-        ),
-            if direct_works {
-                "Nothing to do if the direct path is intended. To send through the proxy, use \
-             protocol `http/protobuf` (the HTTP exporter honours the proxy settings)."
-                    .to_string()
-            } else {
-                "If the collector is reachable only through the proxy, switch to protocol \
-             `http/protobuf` with the collector's HTTP endpoint: the HTTP exporter honours \
-             HTTPS_PROXY/HTTP_PROXY/NO_PROXY."
-                    .to_string()
-            },
-        )
-        .evidence(serde_json::json!({ "proxy": proxy.display, "source": proxy.source }))
-}
-
 /// gRPC status code names.
 pub fn grpc_code_name(code: u32) -> &'static str {
     match code {
@@ -599,61 +474,4 @@ pub fn grpc_code_name(code: u32) -> &'static str {
         16 => "UNAUTHENTICATED",
         _ => "unknown code",
     }
-}
-
-/// The protocol check's summary for a gRPC endpoint that speaks HTTP/2.
-pub fn speaks_h2_summary(probe: &Probe<'_>) -> String {
-    format!(
-        "{} speaks HTTP/2{}",
-        probe.endpoint.display,
-        if probe.endpoint.tls {
-            " over TLS"
-        } else {
-            " (h2c, prior knowledge)"
-        }
-    )
-}
-
-/// The protocol check's summary for an HTTP endpoint that answered.
-pub fn speaks_http_summary(probe: &Probe<'_>, version: http::Version, status: u16) -> String {
-    format!(
-        "{} answers {version:?} (status {status} to an empty export)",
-        probe.endpoint.display
-    )
-}
-
-/// What the `grpc.health.v1` answer means (information only).
-pub fn health_note(grpc_status: Option<u32>, http_status: u16) -> String {
-    match grpc_status {
-        Some(0) => "grpc.health.v1 answered OK".into(),
-        Some(5) | Some(12) => format!(
-            "grpc.health.v1 is not registered ({}): normal for the OpenTelemetry Collector, \
-             which does not serve it on its OTLP port; the export stage checks the OTLP service",
-            grpc_code_name(grpc_status.unwrap_or(12))
-        ),
-        Some(code) => format!(
-            "grpc.health.v1 answered {} ({code}); information only",
-            grpc_code_name(code)
-        ),
-        None => format!(
-            "grpc.health.v1 got a non-gRPC answer (HTTP {http_status}); the export stage \
-             classifies the OTLP service's answer"
-        ),
-    }
-}
-
-/// Opening a connection again failed although the earlier stages passed.
-pub fn reconnect_failed(probe: &Probe<'_>, stage: Stage, cause: Cause, detail: &str) -> Finding {
-    Finding::new(cause, Severity::Error, Some(probe.settings.signal))
-        .at_stage(stage)
-        .text(
-            format!(
-                "Connecting to {} again for the {stage} stage failed ({detail}).",
-                probe.endpoint.display
-            ),
-            "The earlier stages connected, then a new connection failed: the endpoint is \
-             unstable (restarting, overloaded, or a load balancer with flapping backends).",
-            "Check the collector's restarts and health, and run the doctor again.",
-        )
-        .evidence(serde_json::json!({ "error": detail }))
 }

@@ -187,7 +187,42 @@ pub fn parse(path: &Path, text: &str) -> Result<RunnerConfig, ConfigError> {
     };
     let doc = DeTable::parse(text).map_err(syntax)?;
     check_keys(path, text, doc.get_ref())?;
-    toml::from_str(text).map_err(syntax)
+    toml::from_str(text).map_err(|e| match syntax(e) {
+        // Type errors quote the value (`invalid type: integer `1234`, expected a string`), which
+        // may be a token: keep the types, drop the value.
+        ConfigError::Syntax {
+            path,
+            line,
+            column,
+            message,
+        } => ConfigError::Syntax {
+            path,
+            line,
+            column,
+            message: without_quoted(&message),
+        },
+        other => other,
+    })
+}
+
+/// Removes `"..."` and `` `...` `` segments (and the space before them) from a message.
+fn without_quoted(message: &str) -> String {
+    let mut out = String::new();
+    let mut closing: Option<char> = None;
+    for c in message.chars() {
+        match closing {
+            Some(q) if c == q => closing = None,
+            Some(_) => {}
+            None if c == '"' || c == '`' => {
+                closing = Some(c);
+                if out.ends_with(' ') {
+                    out.pop();
+                }
+            }
+            None => out.push(c),
+        }
+    }
+    out
 }
 
 /// Rejects unknown keys before serde does, so the message can name the nearest valid key.
@@ -313,9 +348,13 @@ mod tests {
     }
 
     #[test]
-    fn wrong_type_names_line() {
+    fn wrong_type_names_line_but_not_the_value() {
         let e = err("[otel]\ninsecure = \"yes\"\n");
-        assert!(e.contains("line 2"), "{e}");
+        assert!(e.contains("line 2") && e.contains("boolean"), "{e}");
+        let e = err(
+            "[[runners]]\nname = \"a\"\nurl = \"u\"\ntoken = 987654321\nexecutor = \"shell\"\n",
+        );
+        assert!(e.contains("line 4") && !e.contains("987654321"), "{e}");
     }
 
     #[test]

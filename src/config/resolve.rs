@@ -7,12 +7,15 @@
 //! findings and do not take part, so the next source wins (what an SDK that ignores a bad
 //! variable does).
 
+mod headers;
+
+pub use headers::header_names;
+use headers::resolve_headers;
+
 use super::endpoint::{self, signal_url};
-use super::kv;
 use super::settings::*;
 use super::{Environment, OtelTable, Overrides};
 use crate::cause::{config_text as text, Finding};
-use crate::redact::Secret;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -133,10 +136,13 @@ impl<'a> Ctx<'a> {
                         source,
                         specific: is_specific,
                     }),
-                    None => {
-                        self.findings
-                            .push(text::config_invalid(Some(signal), &source, v, expected))
-                    }
+                    // A generic variable is one problem for every signal, not one per signal.
+                    None => self.findings.push(text::config_invalid(
+                        is_specific.then_some(signal),
+                        &source,
+                        v,
+                        expected,
+                    )),
                 }
             }
         }
@@ -207,7 +213,7 @@ pub fn signal_settings(cx: &mut Ctx<'_>, signal: Signal) -> SignalSettings {
         offers.push(flag(p, "--protocol"));
     }
     offers.extend(cx.config_offer(
-        sig,
+        None,
         "protocol",
         otel.protocol.as_deref(),
         PROTOCOLS,
@@ -278,7 +284,7 @@ pub fn signal_settings(cx: &mut Ctx<'_>, signal: Signal) -> SignalSettings {
 
     let mut offers = Vec::new();
     offers.extend(cx.config_offer(
-        sig,
+        None,
         "compression",
         otel.compression.as_deref(),
         "gzip or none",
@@ -296,7 +302,7 @@ pub fn signal_settings(cx: &mut Ctx<'_>, signal: Signal) -> SignalSettings {
             other => other.to_string(),
         };
         offers.extend(cx.config_offer(
-            sig,
+            None,
             "timeout",
             Some(&raw),
             "milliseconds (10000) or a duration string (\"10s\")",
@@ -394,93 +400,6 @@ fn resolve_endpoint(cx: &mut Ctx<'_>, signal: Signal, protocol: Protocol) -> Off
         default_endpoint(protocol),
         |e| endpoint::redact_userinfo(e).0,
     )
-}
-
-fn resolve_headers(cx: &mut Ctx<'_>, signal: Signal) -> Offer<Vec<Header>> {
-    let sig = Some(signal);
-    let mut offers = Vec::new();
-    if !cx.o.headers.is_empty() {
-        let source = Source::Flag("--header".into());
-        let mut list = Vec::new();
-        for (i, h) in cx.o.headers.iter().enumerate() {
-            match h.expose().split_once('=') {
-                Some((k, v)) if !k.trim().is_empty() => {
-                    list.push((k.trim().to_owned(), Secret::new(v)))
-                }
-                _ => cx.findings.push(text::headers_invalid(
-                    sig,
-                    &source,
-                    &kv::KvProblem::MissingEquals {
-                        entry: i + 1,
-                        colon: h.expose().contains(':'),
-                    },
-                )),
-            }
-        }
-        offers.push(Offer {
-            value: checked_headers(cx, sig, &source, list),
-            source,
-            specific: false,
-        });
-    }
-    if let Some(table) = &cx.otel.headers {
-        let source = Source::Config("otel.headers".into());
-        let mut list = Vec::new();
-        for (k, v) in table {
-            match v.as_str() {
-                Some(s) => list.push((k.clone(), Secret::new(s))),
-                None => cx.findings.push(text::headers_invalid(
-                    sig,
-                    &source,
-                    &kv::KvProblem::BadHeaderValue { key: k.clone() },
-                )),
-            }
-        }
-        offers.push(Offer {
-            value: checked_headers(cx, sig, &source, list),
-            source,
-            specific: false,
-        });
-    }
-    let (specific, generic) = env_names(signal, "HEADERS");
-    for (name, is_specific) in [(specific, true), (generic, false)] {
-        if let Some(v) = cx.env.get(&name) {
-            let source = Source::Env(name);
-            let (pairs, problems) = kv::parse_list(v);
-            for p in &problems {
-                cx.findings.push(text::headers_invalid(sig, &source, p));
-            }
-            offers.push(Offer {
-                value: checked_headers(cx, sig, &source, pairs),
-                source,
-                specific: is_specific,
-            });
-        }
-    }
-    // A whole list replaces a lower one (as the signal-specific variable replaces the generic).
-    cx.settle("headers", sig, offers, Vec::new(), |h| header_names(h))
-}
-
-/// Header names only: values are secrets.
-pub fn header_names(headers: &[Header]) -> String {
-    let names: Vec<&str> = headers.iter().map(|h| h.name.as_str()).collect();
-    format!("[{}]", names.join(", "))
-}
-
-fn checked_headers(
-    cx: &mut Ctx<'_>,
-    signal: Option<Signal>,
-    source: &Source,
-    pairs: Vec<(String, Secret)>,
-) -> Vec<Header> {
-    let mut out = Vec::new();
-    for (name, value) in pairs {
-        match kv::check_header(&name, &value) {
-            Some(p) => cx.findings.push(text::headers_invalid(signal, source, &p)),
-            None => out.push(Header { name, value }),
-        }
-    }
-    out
 }
 
 fn resolve_path(

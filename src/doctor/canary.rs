@@ -1,9 +1,17 @@
 //! The canary stage: a real span through the runner's own telemetry pipeline.
 
 use super::{DoctorOptions, StageResult};
-use crate::cause::{Finding, Stage};
-use crate::config::{Loaded, Signal};
-use crate::report::Canary;
+use crate::cause::{pipeline_text, Finding, Severity, Stage};
+use crate::config::{ExporterKind, Loaded, Settings, Signal};
+use crate::report::{Canary, Check, Status};
+use crate::telemetry::{self, ExportRecord, FailureKind, Identity, Outcome, Pipeline};
+use opentelemetry::trace::{Span, SpanKind, Tracer};
+use opentelemetry::KeyValue;
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+/// The canary's span name (no personal data: only the marker and the runner's version).
+pub const SPAN_NAME: &str = "runner doctor canary";
 
 /// Sends the canary through the pipeline `runner run` would build, for the traces signal.
 /// `probe_findings` are the network findings for traces, used to explain a failed export.
@@ -12,9 +20,237 @@ pub async fn run(
     opts: &DoctorOptions,
     probe_findings: &[Finding],
 ) -> (StageResult, Canary) {
-    let _ = (loaded, opts, probe_findings, Signal::Traces);
+    let started = Instant::now();
+    let (result, canary) = run_inner(&loaded.settings, opts, probe_findings).await;
+    let mut result = result;
+    result.check.duration_ms = started.elapsed().as_millis() as u64;
+    (result, canary)
+}
+
+async fn run_inner(
+    settings: &Settings,
+    opts: &DoctorOptions,
+    probe_findings: &[Finding],
+) -> (StageResult, Canary) {
+    if !opts.canary {
+        return (
+            StageResult::skip(Stage::Canary, "--no-canary given"),
+            Canary::default(),
+        );
+    }
+    let kind = settings.traces_exporter.value.clone();
+    if settings.sdk_disabled.value || kind == ExporterKind::None {
+        let why = if settings.sdk_disabled.value {
+            "the SDK is disabled (OTEL_SDK_DISABLED)"
+        } else {
+            "the traces exporter is `none`"
+        };
+        return (
+            StageResult::skip(Stage::Canary, format!("canary not sent: {why}")),
+            Canary::default(),
+        );
+    }
+    let url = settings
+        .signal(Signal::Traces)
+        .and_then(|s| s.url.clone())
+        .unwrap_or_default();
+    let pipeline = match telemetry::build(settings, &Identity::default()) {
+        Ok(p) => p,
+        Err(e) => {
+            let msg = e.to_string();
+            let canary = Canary {
+                error: Some(msg.clone()),
+                ..Canary::default()
+            };
+            let check = Check::new(
+                Stage::Canary,
+                Status::Fail,
+                "the pipeline could not be built",
+            )
+            .evidence(json!({ "error": msg }));
+            return (
+                StageResult::new(check).with(pipeline_text::canary_pipeline_unbuildable(&msg)),
+                canary,
+            );
+        }
+    };
+    let tracer = pipeline.tracer("runner.doctor");
+    let mut span = tracer
+        .span_builder(SPAN_NAME)
+        .with_kind(SpanKind::Internal)
+        .with_attributes([
+            KeyValue::new("runner.canary", true),
+            KeyValue::new("runner.version", crate::VERSION),
+        ])
+        .start(&tracer);
+    let ctx = span.span_context().clone();
+    let sampled = ctx.is_sampled();
+    span.end();
+    drop(span);
+    let mut canary = Canary {
+        sent: sampled,
+        trace_id: Some(ctx.trace_id().to_string()),
+        span_id: Some(ctx.span_id().to_string()),
+        ..Canary::default()
+    };
+    if !sampled {
+        close(pipeline, opts.timeout).await;
+        let check = Check::new(
+            Stage::Canary,
+            Status::Fail,
+            "the sampler dropped the canary",
+        );
+        let f =
+            pipeline_text::canary_not_sampled(&settings.sampler.value, &settings.sampler.source);
+        let check = if f.severity == Severity::Error {
+            check
+        } else {
+            Check {
+                status: Status::Warn,
+                ..check
+            }
+        };
+        return (StageResult::new(check).with(f), canary);
+    }
+    let sent_at = Instant::now();
+    let flushed = pipeline.flush(opts.timeout).await;
+    let span_id = ctx.span_id().to_string();
+    let record = pipeline
+        .exports()
+        .into_iter()
+        .rev()
+        .find(|r| r.span_ids.contains(&span_id));
+    let stats = pipeline.stats();
+    close(pipeline, opts.timeout.min(Duration::from_millis(500))).await;
+    canary.latency_ms = Some(
+        record
+            .as_ref()
+            .map(|r| r.latency_ms)
+            .unwrap_or_else(|| sent_at.elapsed().as_millis() as u64),
+    );
+    let evidence = json!({
+        "exporter": kind,
+        "url": url,
+        "export": record,
+        "stats": stats,
+        "flush": flushed.as_ref().err().map(|e| e.to_string()),
+    });
+    let result = judge(
+        &kind,
+        &url,
+        record.as_ref(),
+        opts,
+        probe_findings,
+        &mut canary,
+    );
     (
-        StageResult::skip(Stage::Canary, "canary not implemented yet"),
-        Canary::default(),
+        StageResult {
+            check: Check {
+                evidence,
+                ..result.check
+            },
+            findings: result.findings,
+        },
+        canary,
     )
+}
+
+/// Shuts the pipeline down, bounded; its outcome no longer matters to the verdict.
+async fn close(pipeline: Pipeline, bound: Duration) {
+    let _ = pipeline.shutdown(bound).await;
+}
+
+/// Decides the stage's status and findings from the export record of the canary.
+fn judge(
+    kind: &ExporterKind,
+    url: &str,
+    record: Option<&ExportRecord>,
+    opts: &DoctorOptions,
+    probe_findings: &[Finding],
+    canary: &mut Canary,
+) -> StageResult {
+    let to = match kind {
+        ExporterKind::Console => "standard error (console exporter, no collector)".to_owned(),
+        ExporterKind::File(p) => format!("{} (file exporter, no collector)", p.display()),
+        _ => url.to_owned(),
+    };
+    let Some(record) = record else {
+        canary.error = Some(format!(
+            "export did not finish within {} ms",
+            opts.timeout.as_millis()
+        ));
+        let check = Check::new(Stage::Canary, Status::Fail, "the canary export timed out");
+        return StageResult::new(check).with(pipeline_text::canary_timeout(
+            url,
+            opts.timeout,
+            None,
+        ));
+    };
+    match &record.outcome {
+        Outcome::Exported => {
+            canary.exported = true;
+            StageResult::new(Check::new(
+                Stage::Canary,
+                Status::Pass,
+                format!("canary exported to {to} in {} ms", record.latency_ms),
+            ))
+        }
+        Outcome::PartiallyRejected(p) => {
+            canary.exported = p.rejected_spans == 0;
+            canary.error = Some(format!(
+                "partial success: {} span(s) rejected: {}",
+                p.rejected_spans, p.message
+            ));
+            let f = pipeline_text::canary_partial_success(url, p);
+            let status = if f.severity == Severity::Error {
+                Status::Fail
+            } else {
+                Status::Warn
+            };
+            StageResult::new(Check::new(
+                Stage::Canary,
+                status,
+                "the collector reported a partial success",
+            ))
+            .with(f)
+        }
+        Outcome::Failed(failure) => {
+            canary.error = Some(failure.chain_text());
+            let check = Check::new(Stage::Canary, Status::Fail, "the canary export failed");
+            if failure.kind == FailureKind::Timeout {
+                let bound = Duration::from_millis(record.latency_ms);
+                return StageResult::new(check).with(pipeline_text::canary_timeout(
+                    url,
+                    bound,
+                    Some(failure),
+                ));
+            }
+            let matched = matching(&failure.kind, probe_findings);
+            StageResult::new(check)
+                .with(pipeline_text::canary_export_failed(url, failure, &matched))
+        }
+    }
+}
+
+/// The probe findings that explain a failure of this kind: network stages for a broken
+/// connection, the protocol and export stages for a refusal.
+fn matching<'a>(kind: &FailureKind, probe_findings: &'a [Finding]) -> Vec<&'a Finding> {
+    let stages: &[Stage] = match kind {
+        FailureKind::Transport | FailureKind::Timeout => &[
+            Stage::Dns,
+            Stage::Tcp,
+            Stage::Tls,
+            Stage::Protocol,
+            Stage::Export,
+        ],
+        FailureKind::HttpStatus { .. } | FailureKind::GrpcStatus { .. } => {
+            &[Stage::Protocol, Stage::Export, Stage::Config]
+        }
+        FailureKind::Exporter => &[Stage::Config],
+    };
+    probe_findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error && stages.contains(&f.stage))
+        .filter(|f| f.signal.is_none_or(|s| s == Signal::Traces))
+        .collect()
 }

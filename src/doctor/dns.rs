@@ -142,7 +142,7 @@ fn failure_finding(
 
 fn evidence(res: &Resolution) -> serde_json::Value {
     let one = |(answer, took): &(Answer, Duration)| {
-        let ms = took.as_secs_f64() * 1000.0;
+        let ms = super::ms(*took);
         match answer {
             Answer::Addresses(v) => json!({
                 "answers": v.iter().map(ToString::to_string).collect::<Vec<_>>(),

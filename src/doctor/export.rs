@@ -62,12 +62,17 @@ fn rejected_field(signal: Signal) -> &'static str {
     }
 }
 
+/// The body is not an OTLP export response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NotAResponse;
+
 /// Decodes a protobuf export response. The three signals' responses share one wire layout
 /// (field 1: partial_success { int64 rejected = 1; string error_message = 2 }), so the trace
 /// type decodes all of them. `Err` when the bytes are not such a message.
-pub fn decode_response_protobuf(body: &[u8]) -> Result<Option<PartialSuccess>, ()> {
+pub fn decode_response_protobuf(body: &[u8]) -> Result<Option<PartialSuccess>, NotAResponse> {
     use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse;
-    let msg = <ExportTraceServiceResponse as prost::Message>::decode(body).map_err(|_| ())?;
+    let msg =
+        <ExportTraceServiceResponse as prost::Message>::decode(body).map_err(|_| NotAResponse)?;
     Ok(msg
         .partial_success
         .filter(|p| p.rejected_spans != 0 || !p.error_message.is_empty())
@@ -78,9 +83,12 @@ pub fn decode_response_protobuf(body: &[u8]) -> Result<Option<PartialSuccess>, (
 }
 
 /// Decodes a JSON export response (`{}` or `{"partialSuccess": {...}}`).
-pub fn decode_response_json(body: &[u8], signal: Signal) -> Result<Option<PartialSuccess>, ()> {
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|_| ())?;
-    let obj = value.as_object().ok_or(())?;
+pub fn decode_response_json(
+    body: &[u8],
+    signal: Signal,
+) -> Result<Option<PartialSuccess>, NotAResponse> {
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|_| NotAResponse)?;
+    let obj = value.as_object().ok_or(NotAResponse)?;
     let Some(p) = obj
         .get("partialSuccess")
         .or_else(|| obj.get("partial_success"))

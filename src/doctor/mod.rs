@@ -100,6 +100,11 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
     orchestrate::run(loaded, env, opts).await
 }
 
+/// Milliseconds with two decimals, for timing evidence.
+pub fn ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 100_000.0).round() / 100.0
+}
+
 /// The endpoint URL with another scheme and/or host (an address literal), for fix sentences.
 pub fn suggest_url(endpoint: &Endpoint, scheme: Option<&str>, ip: Option<&IpAddr>) -> String {
     let scheme = scheme.unwrap_or(&endpoint.scheme);
@@ -126,4 +131,39 @@ pub fn suggest_url(endpoint: &Endpoint, scheme: Option<&str>, ip: Option<&IpAddr
 /// The effective settings with their sources, as the report's `settings` object.
 pub fn settings_json(loaded: &Loaded) -> serde_json::Value {
     crate::config::report_json(loaded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn endpoint(scheme: &str, host: &str, path: &str) -> Endpoint {
+        Endpoint {
+            display: String::new(),
+            scheme: scheme.into(),
+            host: host.into(),
+            port: 4318,
+            path: path.into(),
+            tls: false,
+            password: None,
+        }
+    }
+
+    #[test]
+    fn suggested_urls() {
+        let ep = endpoint("https", "localhost", "/v1/traces");
+        assert_eq!(
+            suggest_url(&ep, Some("http"), None),
+            "http://localhost:4318/v1/traces"
+        );
+        let v6: IpAddr = "::1".parse().unwrap();
+        assert_eq!(
+            suggest_url(&endpoint("http", "localhost", "/"), None, Some(&v6)),
+            "http://[::1]:4318"
+        );
+        assert_eq!(
+            suggest_url(&endpoint("", "::1", "/"), None, None),
+            "[::1]:4318"
+        );
+    }
 }

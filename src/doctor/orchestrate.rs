@@ -90,6 +90,15 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
             },
         }
     }
+    if loaded
+        .settings
+        .signals
+        .iter()
+        .any(|s| s.endpoint.as_ref().is_some_and(|e| e.tls))
+    {
+        // Reading the system's roots takes a while: do it while dns and tcp run.
+        drop(tokio::task::spawn_blocking(crate::tlsconf::warm_roots));
+    }
     let mut set = tokio::task::JoinSet::new();
     for (_, members) in groups {
         set.spawn(probe_path(
@@ -338,7 +347,7 @@ async fn probe_path(
                         i,
                         vec![
                             StageResult::skip(Stage::Protocol, why),
-                            StageResult::skip(Stage::Export, "skipped: protocol not checked"),
+                            StageResult::skip(Stage::Export, why),
                         ],
                     )
                 }

@@ -87,3 +87,16 @@ impl Drop for Step {
         self.stop();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hidden_progress_draws_nothing_and_needs_no_runtime() {
+        let p = Progress::new(false, Duration::from_secs(1));
+        let step = p.start("traces dns".into());
+        assert!(step.bar.is_none() && step.slow_note.is_none());
+        step.finish();
+    }
+}

@@ -64,7 +64,7 @@ pub async fn run(probe: &Probe<'_>, ips: &[IpAddr]) -> (StageResult, Option<Sock
     let evidence = json!({
         "attempts": attempts.iter().map(|a| json!({
             "address": a.addr.to_string(),
-            "ms": a.took.as_secs_f64() * 1000.0,
+            "ms": super::ms(a.took),
             "result": match &a.result { Ok(()) => "connected".to_string(), Err(f) => failure_name(f) },
         })).collect::<Vec<_>>(),
     });
@@ -123,6 +123,7 @@ pub async fn run(probe: &Probe<'_>, ips: &[IpAddr]) -> (StageResult, Option<Sock
             working,
             &url,
             &setting,
+            probe.endpoint.tls,
             evidence.clone(),
         )
     } else {

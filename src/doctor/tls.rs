@@ -43,6 +43,8 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
     let started = Instant::now();
     let signal = probe.settings.signal;
     let timeout = probe.opts.timeout;
+    // The whole stage (setup, connect, handshake) fits in one timeout.
+    let deadline = started + timeout;
     let chain_rec = Arc::new(Mutex::new(Vec::<CertificateDer<'static>>::new()));
     let cc_state = Arc::new(Mutex::new(ClientCertState::default()));
     let config = match recording_config(probe, chain_rec.clone(), cc_state.clone()) {
@@ -57,7 +59,7 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
         .iter()
         .map(|p| String::from_utf8_lossy(p).into_owned())
         .collect();
-    let tcp = match connect_tcp(addr, timeout).await {
+    let tcp = match connect_tcp(addr, deadline.saturating_duration_since(Instant::now())).await {
         Ok(s) => s,
         Err(e) => {
             let check = Check::new(
@@ -71,7 +73,8 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
     let (stream, raw) = Recorded::new(tcp);
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
     let name = server_name(&probe.endpoint.host);
-    let outcome = tokio::time::timeout(timeout, connector.connect(name, stream)).await;
+    let left = deadline.saturating_duration_since(Instant::now());
+    let outcome = tokio::time::timeout(left, connector.connect(name, stream)).await;
     let observed = |chain_rec: &Mutex<Vec<CertificateDer<'static>>>| {
         let st = cc_state.lock().unwrap();
         Observed {

@@ -126,14 +126,30 @@ fn settings(out: &mut String, p: &Paint, s: &Value) {
             " {}",
             p.bold("shadowed (ignored because a higher source wins)")
         );
+        // The same generic value shadowed for several signals is one line naming them all.
+        let mut lines: Vec<(Vec<String>, &Value)> = Vec::new();
         for e in sh {
-            let signal = e["signal"]
-                .as_str()
-                .map(|s| format!("{s}."))
-                .unwrap_or_default();
+            let same = |o: &Value| {
+                ["setting", "value", "source", "winner", "winner_value"]
+                    .iter()
+                    .all(|k| o[*k] == e[*k])
+            };
+            let signal = e["signal"].as_str().unwrap_or("").to_owned();
+            match lines.iter_mut().find(|(_, o)| same(o)) {
+                Some((signals, _)) => signals.push(signal),
+                None => lines.push((vec![signal], e)),
+            }
+        }
+        for (signals, e) in lines {
+            let signals: Vec<String> = signals.into_iter().filter(|s| !s.is_empty()).collect();
+            let signal = if signals.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", signals.join(", "))
+            };
             let _ = writeln!(
                 out,
-                "  {signal}{} = {}  {}",
+                "  {}{signal} = {}  {}",
                 e["setting"].as_str().unwrap_or(""),
                 show_value(&e["value"]),
                 p.dim(&format!(

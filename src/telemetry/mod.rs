@@ -1,11 +1,38 @@
 //! The runner's real OpenTelemetry pipeline, built from `Settings` in one place.
 //!
 //! `runner run` and the doctor's canary both call `build`, so the exporter can never disagree
-//! with what the doctor reports.
+//! with what the doctor reports. The pipeline runs on its own small tokio runtime: flush,
+//! shutdown and `Drop` may then block on it from anywhere (even a current-thread runtime)
+//! without starving the batch worker they wait for.
 
-use crate::config::Settings;
-use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
+pub mod connect;
+pub mod grpc;
+pub mod http;
+pub mod jsonl;
+pub mod proxy;
+pub mod record;
+pub mod resource;
+
+pub use record::{ExportFailure, ExportRecord, FailureKind, Outcome, PartialSuccess};
+
+use crate::config::{ExporterKind, Protocol, Settings, Signal};
+use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::span_processor_with_async_runtime::BatchSpanProcessor;
+use opentelemetry_sdk::trace::{
+    BatchConfigBuilder, SdkTracer, SdkTracerProvider, SpanData, SpanExporter, SpanLimits,
+};
+use opentelemetry_sdk::Resource;
+use record::{QueueGuard, Recorder, RecordingExporter};
+use std::sync::Arc;
 use std::time::Duration;
+
+/// Spans the queue holds before new ones are dropped (and counted).
+pub const QUEUE_SIZE: usize = 2048;
+/// How often the batch processor exports on its own.
+pub const SCHEDULED_DELAY: Duration = Duration::from_secs(5);
+/// The bound of the best-effort shutdown in `Drop`.
+pub const DROP_SHUTDOWN_BOUND: Duration = Duration::from_secs(5);
 
 /// Who is exporting: goes into the resource (`service.name` defaults to `runner`).
 #[derive(Clone, Debug, Default)]
@@ -29,19 +56,173 @@ pub struct Stats {
 pub enum TelemetryError {
     #[error("telemetry pipeline: {0}")]
     Build(String),
+    /// Flush or shutdown did not finish within its bound.
+    #[error("telemetry pipeline: {what} did not finish within {} ms", bound.as_millis())]
+    Timeout { what: &'static str, bound: Duration },
+    /// The exporter reported a failure while flushing or shutting down (full chain).
+    #[error("telemetry pipeline: {0}")]
+    Export(String),
 }
 
 /// Owns the tracer provider; flush and shut down through it, bounded in time.
+/// Dropped without `shutdown`, it still flushes and shuts down, bounded by `DROP_SHUTDOWN_BOUND`.
 #[derive(Debug)]
 pub struct Pipeline {
     provider: SdkTracerProvider,
+    recorder: Arc<Recorder>,
+    runtime: Option<tokio::runtime::Runtime>,
+    exporter: ExporterKind,
+}
+
+/// The exporters the pipeline can use (the SDK's trait is not object safe).
+#[derive(Debug)]
+enum AnyExporter {
+    Grpc(grpc::GrpcExporter),
+    Http(opentelemetry_otlp::SpanExporter),
+    Lines(jsonl::JsonLinesExporter),
+}
+
+impl SpanExporter for AnyExporter {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        match self {
+            AnyExporter::Grpc(e) => e.export(batch).await,
+            AnyExporter::Http(e) => e.export(batch).await,
+            AnyExporter::Lines(e) => e.export(batch).await,
+        }
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        match self {
+            AnyExporter::Grpc(e) => e.shutdown_with_timeout(timeout),
+            AnyExporter::Http(e) => e.shutdown_with_timeout(timeout),
+            AnyExporter::Lines(e) => e.shutdown_with_timeout(timeout),
+        }
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        match self {
+            AnyExporter::Grpc(e) => e.set_resource(resource),
+            AnyExporter::Http(e) => e.set_resource(resource),
+            AnyExporter::Lines(e) => e.set_resource(resource),
+        }
+    }
+}
+
+/// The exporter that `settings` select, or `None` (exporter `none`, or the SDK disabled).
+/// Must run inside the pipeline's runtime (the gRPC channel spawns its worker there).
+fn exporter(settings: &Settings, recorder: &Arc<Recorder>) -> Result<Option<AnyExporter>, String> {
+    if settings.sdk_disabled.value {
+        return Ok(None);
+    }
+    let traces = || {
+        settings
+            .signal(Signal::Traces)
+            .ok_or_else(|| "no traces settings".to_owned())
+    };
+    Ok(Some(match &settings.traces_exporter.value {
+        ExporterKind::None => return Ok(None),
+        ExporterKind::Console => {
+            AnyExporter::Lines(jsonl::JsonLinesExporter::console(recorder.clone()))
+        }
+        ExporterKind::File(path) => AnyExporter::Lines(
+            jsonl::JsonLinesExporter::file(path, recorder.clone())
+                .map_err(|e| format!("{}: {e}", path.display()))?,
+        ),
+        ExporterKind::Otlp => {
+            let s = traces()?;
+            let tls_on = s.endpoint.as_ref().is_some_and(|e| e.tls) && !s.insecure.value;
+            let alpn: &[&[u8]] = if s.protocol.value == Protocol::Grpc {
+                &[b"h2"]
+            } else {
+                &[b"http/1.1"]
+            };
+            let tls = if tls_on {
+                Some(Arc::new(
+                    crate::tlsconf::client_config(s, alpn).map_err(|e| e.to_string())?,
+                ))
+            } else {
+                None
+            };
+            match s.protocol.value {
+                Protocol::Grpc => AnyExporter::Grpc(grpc::exporter(s, tls, recorder.clone())?),
+                p => {
+                    let client =
+                        http::OtlpHttpClient::new(s, &settings.proxy, tls, recorder.clone())?;
+                    let protocol = if p == Protocol::HttpJson {
+                        opentelemetry_otlp::Protocol::HttpJson
+                    } else {
+                        opentelemetry_otlp::Protocol::HttpBinary
+                    };
+                    // Endpoint, protocol and timeout are given explicitly so the exporter never
+                    // reads them from the environment; headers and compression are applied by
+                    // our client, which ignores any the exporter picked up itself.
+                    let e = opentelemetry_otlp::SpanExporter::builder()
+                        .with_http()
+                        .with_http_client(client)
+                        .with_endpoint(s.url.clone().unwrap_or_default())
+                        .with_protocol(protocol)
+                        .with_timeout(s.timeout.value)
+                        .with_retry_policy(opentelemetry_otlp::RetryPolicy::disabled())
+                        .build()
+                        .map_err(|e| e.to_string())?;
+                    AnyExporter::Http(e)
+                }
+            }
+        }
+    }))
 }
 
 /// Builds the pipeline from the settings (exporter, resource, sampler, batch processor).
 pub fn build(settings: &Settings, identity: &Identity) -> Result<Pipeline, TelemetryError> {
-    let _ = (settings, identity);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .max_blocking_threads(4)
+        .thread_name("runner-telemetry")
+        .enable_all()
+        .build()
+        .map_err(|e| TelemetryError::Build(format!("cannot start its runtime: {e}")))?;
+    let _inside = runtime.enter();
+    let recorder = Recorder::new();
+    let export_timeout = settings
+        .signal(Signal::Traces)
+        .map(|s| s.timeout.value)
+        .unwrap_or(Duration::from_secs(10));
+    let mut builder = SdkTracerProvider::builder()
+        .with_resource(resource::resource(settings, identity))
+        .with_sampler(resource::sampler(&settings.sampler.value))
+        .with_span_limits(SpanLimits::default());
+    if let Some(exp) = exporter(settings, &recorder).map_err(TelemetryError::Build)? {
+        // Our wrapper bounds each export just after the transport's own timeout, and the SDK's
+        // bound comes last, so the recorded outcome is the transport's, typed.
+        let recording = RecordingExporter::new(
+            exp,
+            recorder.clone(),
+            export_timeout + Duration::from_millis(500),
+        );
+        // Every field is set: `BatchConfigBuilder::default()` reads OTEL_BSP_* itself.
+        let config = BatchConfigBuilder::default()
+            .with_max_queue_size(QUEUE_SIZE + 64)
+            .with_scheduled_delay(SCHEDULED_DELAY)
+            .with_max_export_batch_size(512)
+            .with_max_export_timeout(export_timeout + Duration::from_secs(1))
+            .with_max_concurrent_exports(1)
+            .build();
+        let batch = BatchSpanProcessor::builder(recording, opentelemetry_sdk::runtime::Tokio)
+            .with_batch_config(config)
+            .build();
+        builder = builder.with_span_processor(QueueGuard::new(batch, recorder.clone(), QUEUE_SIZE));
+    }
+    let provider = builder.build();
+    drop(_inside);
     Ok(Pipeline {
-        provider: SdkTracerProvider::builder().build(),
+        provider,
+        recorder,
+        runtime: Some(runtime),
+        exporter: if settings.sdk_disabled.value {
+            ExporterKind::None
+        } else {
+            settings.traces_exporter.value.clone()
+        },
     })
 }
 
@@ -52,18 +233,75 @@ impl Pipeline {
     }
 
     pub fn stats(&self) -> Stats {
-        Stats::default()
+        self.recorder.stats()
+    }
+
+    /// The most recent exports (at most 64), oldest first.
+    pub fn exports(&self) -> Vec<ExportRecord> {
+        self.recorder.records()
+    }
+
+    /// The exporter in use (`none` when the SDK is disabled).
+    pub fn exporter_kind(&self) -> &ExporterKind {
+        &self.exporter
+    }
+
+    /// Runs a blocking provider call on the pipeline's own runtime, bounded by `bound`.
+    async fn bounded(
+        &self,
+        what: &'static str,
+        bound: Duration,
+        call: impl FnOnce(SdkTracerProvider) -> OTelSdkResult + Send + 'static,
+    ) -> Result<(), TelemetryError> {
+        let Some(rt) = &self.runtime else {
+            return Ok(());
+        };
+        let provider = self.provider.clone();
+        // The timer runs on our runtime too, so this works under any executor.
+        let task = rt.spawn(async move {
+            tokio::time::timeout(bound, tokio::task::spawn_blocking(move || call(provider))).await
+        });
+        match task.await {
+            Ok(Ok(Ok(Ok(())))) => Ok(()),
+            Ok(Ok(Ok(Err(e)))) => Err(TelemetryError::Export(
+                self.stats().last_error.unwrap_or_else(|| e.to_string()),
+            )),
+            Ok(Err(_)) => Err(TelemetryError::Timeout { what, bound }),
+            Ok(Ok(Err(join))) | Err(join) => Err(TelemetryError::Export(join.to_string())),
+        }
     }
 
     /// Exports everything queued, within `bound`.
     pub async fn flush(&self, bound: Duration) -> Result<(), TelemetryError> {
-        let _ = bound;
-        Ok(())
+        self.bounded("flush", bound, |p| p.force_flush()).await
     }
 
-    /// Flushes and shuts down within `bound`.
-    pub async fn shutdown(self, bound: Duration) -> Result<(), TelemetryError> {
-        let _ = bound;
-        Ok(())
+    /// Flushes and shuts down within `bound`, even when the collector is dead.
+    pub async fn shutdown(mut self, bound: Duration) -> Result<(), TelemetryError> {
+        let result = self
+            .bounded("shutdown", bound, move |p| p.shutdown_with_timeout(bound))
+            .await;
+        if let Some(rt) = self.runtime.take() {
+            // Anything still running (an export hung on a dead collector) is abandoned.
+            rt.shutdown_background();
+        }
+        result
+    }
+}
+
+impl Drop for Pipeline {
+    fn drop(&mut self) {
+        let Some(rt) = self.runtime.take() else {
+            return;
+        };
+        // Not shut down explicitly: flush and shut down now, bounded, so spans that ended
+        // before this point are exported before the process goes on to exit.
+        let provider = self.provider.clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        rt.spawn_blocking(move || {
+            let _ = tx.send(provider.shutdown_with_timeout(DROP_SHUTDOWN_BOUND));
+        });
+        let _ = rx.recv_timeout(DROP_SHUTDOWN_BOUND);
+        rt.shutdown_background();
     }
 }

@@ -268,14 +268,19 @@ pub fn grpc_answer(
     (resp, Some(trailers))
 }
 
-/// A TLS server (self-signed for `localhost`) that completes handshakes, then answers
-/// `response` to whatever arrives.
+/// A TLS server with a self-signed certificate for 127.0.0.1 that completes handshakes, then
+/// answers `response` to whatever arrives. Returns the address and the certificate's PEM.
 pub async fn tls_server(response: &'static [u8]) -> SocketAddr {
-    let key = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    tls_server_with_cert(response).await.0
+}
+
+pub async fn tls_server_with_cert(response: &'static [u8]) -> (SocketAddr, String) {
+    let key = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
+    let pem = key.cert.pem();
     let cert = key.cert.der().clone();
     let private =
         rustls::pki_types::PrivateKeyDer::try_from(key.signing_key.serialize_der()).unwrap();
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
     .with_safe_default_protocol_versions()
@@ -283,8 +288,9 @@ pub async fn tls_server(response: &'static [u8]) -> SocketAddr {
     .with_no_client_auth()
     .with_single_cert(vec![cert], private)
     .unwrap();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    raw_server(move |s| {
+    let addr = raw_server(move |s| {
         let acceptor = acceptor.clone();
         async move {
             use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -292,10 +298,94 @@ pub async fn tls_server(response: &'static [u8]) -> SocketAddr {
                 let mut buf = [0u8; 1024];
                 let _ = tls.read(&mut buf).await;
                 let _ = tls.write_all(response).await;
+                let _ = tls.shutdown().await;
             }
         }
     })
+    .await;
+    (addr, pem)
+}
+
+/// A server speaking HTTP/1.1 and h2c (like an OTLP/HTTP receiver built on hyper-util's auto
+/// builder), answering every request with `handler`.
+pub async fn auto_server(
+    handler: impl Fn(Request<Bytes>) -> Response<Full<Bytes>> + Send + Sync + 'static,
+) -> SocketAddr {
+    let handler: Handler = Arc::new(handler);
+    raw_server(move |s| {
+        let handler = handler.clone();
+        async move {
+            let svc = hyper::service::service_fn(move |req| {
+                let handler = handler.clone();
+                async move { Ok::<_, Infallible>(handler(collect(req).await)) }
+            });
+            let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                .serve_connection(TokioIo::new(s), svc)
+                .await;
+        }
+    })
     .await
+}
+
+/// A tiny forward proxy: `CONNECT host:port` tunnels, absolute-form requests are forwarded to
+/// the URI's authority; `refuse` answers every request with that status instead. Counts
+/// requests and records their first lines.
+pub struct TestProxy {
+    pub addr: SocketAddr,
+    pub seen: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+pub async fn test_proxy(refuse: Option<u16>) -> TestProxy {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen2 = seen.clone();
+    let addr = raw_server(move |mut s| {
+        let seen = seen2.clone();
+        async move {
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && head.len() < 16384 {
+                match s.read(&mut byte).await {
+                    Ok(1) => head.push(byte[0]),
+                    _ => return,
+                }
+            }
+            let text = String::from_utf8_lossy(&head).to_string();
+            let first = text.lines().next().unwrap_or("").to_string();
+            seen.lock().unwrap().push(first.clone());
+            if let Some(status) = refuse {
+                let _ = s
+                    .write_all(
+                        format!("HTTP/1.1 {status} Refused\r\ncontent-length: 0\r\n\r\n")
+                            .as_bytes(),
+                    )
+                    .await;
+                return;
+            }
+            let mut parts = first.split_whitespace();
+            let method = parts.next().unwrap_or("");
+            let target = parts.next().unwrap_or("").to_string();
+            if method == "CONNECT" {
+                let Ok(mut up) = TcpStream::connect(target.as_str()).await else {
+                    return;
+                };
+                let _ = s
+                    .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    .await;
+                let _ = tokio::io::copy_bidirectional(&mut s, &mut up).await;
+            } else {
+                let url = url::Url::parse(&target).unwrap();
+                let authority = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());
+                let Ok(mut up) = TcpStream::connect(authority.as_str()).await else {
+                    return;
+                };
+                let _ = up.write_all(&head).await;
+                let _ = tokio::io::copy_bidirectional(&mut s, &mut up).await;
+            }
+        }
+    })
+    .await;
+    TestProxy { addr, seen }
 }
 
 /// Reads whatever the client sends first (bounded), so replies come after the request.

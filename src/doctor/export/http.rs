@@ -65,7 +65,7 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
                 let summary = text::export_ok_summary(probe, partial.as_ref());
                 return from_findings(Stage::Export, vec![], summary, ev);
             }
-            Err(()) => {
+            Err(_) => {
                 text::not_otlp_endpoint(probe, status, media.as_deref(), answer.body.is_empty(), ev)
             }
         },
@@ -127,7 +127,7 @@ fn success(
     probe: &Probe<'_>,
     answer: &Answer,
     media: Option<&str>,
-) -> Result<Option<super::PartialSuccess>, ()> {
+) -> Result<Option<super::PartialSuccess>, super::NotAResponse> {
     match media {
         Some("application/x-protobuf") | Some("application/protobuf") => {
             super::decode_response_protobuf(&answer.body)
@@ -138,7 +138,7 @@ fn success(
             }
             super::decode_response_json(&answer.body, probe.settings.signal)
         }
-        _ => Err(()),
+        _ => Err(super::NotAResponse),
     }
 }
 

@@ -1,20 +1,21 @@
 //! Bounded HTTP/1.1 and HTTP/2 exchanges over probe connections (direct or through the proxy),
 //! and what the peer did when an exchange failed, decided from the bytes it sent.
 
-use crate::config::{Compression, Protocol};
 use crate::doctor::net::{self, Conn, PeerGreeting, Recorded, Recording};
 use crate::doctor::proxy::{self, InvalidProxy, ProxyError, ProxyTarget, TunnelError};
 use crate::doctor::Probe;
 use bytes::Bytes;
-use http::{HeaderMap, HeaderName, HeaderValue, Request, StatusCode, Version};
+use http::{HeaderMap, Request, StatusCode, Version};
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use std::io::Write;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 /// Every read from a peer stops here.
 pub const BODY_LIMIT: usize = 64 * 1024;
+
+mod request;
+pub use request::*;
 
 /// A response: head, at most `BODY_LIMIT` bytes of body, trailers.
 #[derive(Debug)]
@@ -102,8 +103,13 @@ pub fn peer_did(failure: Failure, app: &Recording, expected_h2: bool) -> PeerDid
     // A clean EOF seen by the reader outranks a write error (EPIPE) that followed it.
     let reset = app.read_error() == Some(std::io::ErrorKind::ConnectionReset)
         || (matches!(failure, Failure::Broken { reset: true, .. }) && !app.saw_eof());
+    // `HTT` is enough: read as an h2 frame header it is the length 0x485454 ("FRAME_SIZE_ERROR:
+    // 4740180"), and a trickling HTTP/1 server may not have sent more yet.
+    let first = app.first_bytes();
+    let http1_prefix = first.len() >= 3 && b"HTTP/1.".starts_with(&first[..first.len().min(7)]);
     match greeting {
         g if g.is_tls() => PeerDid::SpokeTls,
+        _ if http1_prefix && expected_h2 => PeerDid::SpokeHttp1,
         PeerGreeting::Http1 if expected_h2 => PeerDid::SpokeHttp1,
         PeerGreeting::H2Settings | PeerGreeting::H2GoAway if !expected_h2 => PeerDid::SpokeH2,
         PeerGreeting::Nothing if reset => PeerDid::Reset,
@@ -331,194 +337,4 @@ pub async fn open(probe: &Probe<'_>, addr: SocketAddr, grpc: bool) -> Result<Ope
         absolute_form: true,
         proxy: Some(target),
     })
-}
-
-/// `host:port` of the endpoint at `port`.
-pub fn authority(probe: &Probe<'_>, port: u16) -> String {
-    format!("{}:{}", proxy::bracket(&probe.endpoint.host), port)
-}
-
-fn scheme(probe: &Probe<'_>) -> &'static str {
-    if probe.endpoint.tls {
-        "https"
-    } else {
-        "http"
-    }
-}
-
-/// Adds the configured headers (this is only ever called for the configured host).
-fn with_configured_headers(
-    mut req: Request<Full<Bytes>>,
-    probe: &Probe<'_>,
-) -> Request<Full<Bytes>> {
-    for h in &probe.settings.headers.value {
-        let (Ok(name), Ok(mut value)) = (
-            HeaderName::from_bytes(h.name.trim().as_bytes()),
-            HeaderValue::from_str(h.value.expose()),
-        ) else {
-            continue; // The config stage reports headers that do not parse.
-        };
-        value.set_sensitive(true);
-        req.headers_mut().append(name, value);
-    }
-    req
-}
-
-/// gzip of `data`.
-pub fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    let _ = enc.write_all(data);
-    enc.finish().unwrap_or_default()
-}
-
-/// A gRPC length-prefixed message (compressed with gzip when asked).
-pub fn grpc_frame(message: &[u8], gzip_it: bool) -> Bytes {
-    let payload = if gzip_it {
-        gzip(message)
-    } else {
-        message.to_vec()
-    };
-    let mut frame = Vec::with_capacity(5 + payload.len());
-    frame.push(u8::from(gzip_it));
-    frame.extend_from_slice(&(payload.len() as u32).to_be_bytes());
-    frame.extend_from_slice(&payload);
-    Bytes::from(frame)
-}
-
-/// A unary gRPC call of `path` carrying `message`, with the configured headers.
-pub fn grpc_request(
-    probe: &Probe<'_>,
-    port: u16,
-    path: &str,
-    message: &[u8],
-    gzip_it: bool,
-) -> Request<Full<Bytes>> {
-    let uri = format!("{}://{}{}", scheme(probe), authority(probe, port), path);
-    let mut builder = Request::post(uri)
-        .version(Version::HTTP_2)
-        .header("content-type", "application/grpc")
-        .header("te", "trailers")
-        .header(
-            "user-agent",
-            concat!("runner-doctor/", env!("CARGO_PKG_VERSION")),
-        )
-        .header("grpc-accept-encoding", "gzip");
-    if gzip_it {
-        builder = builder.header("grpc-encoding", "gzip");
-    }
-    let req = builder
-        .body(Full::new(grpc_frame(message, gzip_it)))
-        .unwrap_or_else(|_| Request::new(Full::new(Bytes::new())));
-    with_configured_headers(req, probe)
-}
-
-/// The empty export body for an HTTP protocol: nothing for protobuf, `{}` for JSON.
-pub fn empty_export_body(protocol: Protocol) -> (&'static str, &'static [u8]) {
-    match protocol {
-        Protocol::HttpJson => ("application/json", b"{}"),
-        _ => ("application/x-protobuf", b""),
-    }
-}
-
-/// An empty OTLP/HTTP export POST to `path_and_query` at `port`, with the configured headers.
-pub fn http_request(
-    probe: &Probe<'_>,
-    opened: &Opened,
-    port: u16,
-    path_and_query: &str,
-    protocol: Protocol,
-    compression: Compression,
-) -> Request<Full<Bytes>> {
-    let authority = authority(probe, port);
-    let uri = if opened.h2 || opened.absolute_form {
-        format!("{}://{}{}", scheme(probe), authority, path_and_query)
-    } else {
-        path_and_query.to_string()
-    };
-    let (content_type, body) = empty_export_body(protocol);
-    let mut builder = Request::post(uri)
-        .header("content-type", content_type)
-        .header(
-            "user-agent",
-            concat!("runner-doctor/", env!("CARGO_PKG_VERSION")),
-        );
-    if opened.h2 {
-        builder = builder.version(Version::HTTP_2);
-    } else {
-        builder = builder.header("host", authority);
-    }
-    let body = if compression == Compression::Gzip {
-        builder = builder.header("content-encoding", "gzip");
-        gzip(body)
-    } else {
-        body.to_vec()
-    };
-    let req = builder
-        .body(Full::new(Bytes::from(body)))
-        .unwrap_or_else(|_| Request::new(Full::new(Bytes::new())));
-    with_configured_headers(req, probe)
-}
-
-/// The path and query of the effective URL (`/` when it has none).
-pub fn url_path(probe: &Probe<'_>) -> String {
-    let from_url = probe
-        .settings
-        .url
-        .as_deref()
-        .and_then(|u| url::Url::parse(u).ok())
-        .map(|u| match u.query() {
-            Some(q) => format!("{}?{}", u.path(), q),
-            None => u.path().to_string(),
-        });
-    from_url.unwrap_or_else(|| {
-        if probe.endpoint.path.is_empty() {
-            "/".to_string()
-        } else {
-            probe.endpoint.path.clone()
-        }
-    })
-}
-
-/// Quotes a body for evidence: at most 500 bytes (8 KiB when verbose), non-printables escaped.
-pub fn quote(body: &[u8], verbose: bool) -> String {
-    let limit = if verbose { 8 * 1024 } else { 500 };
-    let shown = &body[..body.len().min(limit)];
-    let text: String = String::from_utf8_lossy(shown)
-        .chars()
-        .filter(|c| !c.is_control() || *c == '\n')
-        .collect();
-    if body.len() > limit {
-        format!("{text}... ({} bytes in all)", body.len())
-    } else {
-        text
-    }
-}
-
-/// The OTLP/gRPC export method of a signal.
-pub fn export_path(signal: crate::config::Signal) -> &'static str {
-    use crate::config::Signal;
-    match signal {
-        Signal::Traces => "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
-        Signal::Metrics => "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export",
-        Signal::Logs => "/opentelemetry.proto.collector.logs.v1.LogsService/Export",
-    }
-}
-
-/// The message inside a gRPC length-prefixed frame (gunzipped when flagged), at most
-/// `BODY_LIMIT` bytes. `None` when the frame is incomplete or does not decompress.
-pub fn grpc_message(body: &[u8]) -> Option<Vec<u8>> {
-    let (&flag, rest) = body.split_first()?;
-    let len = u32::from_be_bytes(rest.get(..4)?.try_into().ok()?) as usize;
-    let payload = rest.get(4..4 + len)?;
-    if flag == 0 {
-        return Some(payload.to_vec());
-    }
-    let mut out = Vec::new();
-    let decoder = flate2::read::GzDecoder::new(payload);
-    std::io::Read::read_to_end(
-        &mut std::io::Read::take(decoder, BODY_LIMIT as u64),
-        &mut out,
-    )
-    .ok()?;
-    Some(out)
 }

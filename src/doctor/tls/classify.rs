@@ -142,6 +142,11 @@ pub async fn handshake_error(
             evidence,
         );
     }
+    if obs.requested_client_cert && typed.is_none() {
+        // The server asked for a certificate, then hung up without an alert: its verdict on
+        // what we sent (or did not send).
+        return client_cert_verdict(probe, None, obs, evidence);
+    }
     if reset {
         return net_text::connection_reset(signal, Stage::Tls, addr, "the TLS handshake", evidence);
     }
@@ -202,6 +207,27 @@ fn to_plaintext(
         answered.is_some(),
         evidence,
     )
+}
+
+/// The server refused the handshake after asking for a client certificate.
+fn client_cert_verdict(
+    probe: &Probe<'_>,
+    alert: Option<u8>,
+    obs: &Observed,
+    evidence: Value,
+) -> Finding {
+    let signal = probe.settings.signal;
+    if obs.sent_client_cert {
+        let path = probe
+            .settings
+            .client_certificate
+            .as_ref()
+            .map(|c| c.value.display().to_string())
+            .unwrap_or_default();
+        net_text::tls_client_cert_rejected(signal, alert, &path, evidence)
+    } else {
+        net_text::tls_client_cert_required(signal, alert, evidence)
+    }
 }
 
 /// Causes named by a typed rustls error; `None` when it names none of ours.
@@ -269,17 +295,7 @@ fn from_rustls(
                 | AlertDescription::HandshakeFailure
                     if obs.requested_client_cert =>
                 {
-                    if obs.sent_client_cert {
-                        let path = probe
-                            .settings
-                            .client_certificate
-                            .as_ref()
-                            .map(|c| c.value.display().to_string())
-                            .unwrap_or_default();
-                        net_text::tls_client_cert_rejected(signal, Some(code), &path, evidence)
-                    } else {
-                        net_text::tls_client_cert_required(signal, Some(code), evidence)
-                    }
+                    client_cert_verdict(probe, Some(code), obs, evidence)
                 }
                 other => net_text::tls_handshake_failed(
                     signal,

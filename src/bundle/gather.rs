@@ -1,0 +1,318 @@
+//! Gathers the bundle's files, each redacted; what cannot be gathered is recorded, not fatal.
+
+use super::{known, system};
+use crate::cli::BundleArgs;
+use crate::config::{self, Environment, Loaded, Overrides};
+use crate::doctor::{self, DoctorOptions};
+use crate::redact::{redact_env, redact_toml, Scrubber};
+use serde::Serialize;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Config, pre-flight and key files are read up to this many bytes.
+const MAX_FILE: u64 = 4 << 20;
+/// The runner log's tail: at most this many bytes and lines.
+const LOG_TAIL_BYTES: u64 = 64 * 1024;
+const LOG_TAIL_LINES: usize = 1000;
+
+/// One file of the bundle.
+#[derive(Debug)]
+pub struct Entry {
+    pub name: &'static str,
+    pub data: Vec<u8>,
+    /// A few words for the summary line, e.g. `verdict broken, 2 findings`.
+    pub about: String,
+}
+
+/// Something that was looked for and could not be gathered.
+#[derive(Debug, Serialize)]
+pub struct Failure {
+    pub item: &'static str,
+    pub error: String,
+}
+
+/// Something that was not there to gather (no config file, no pre-flight yet).
+#[derive(Debug, Serialize)]
+pub struct Absence {
+    pub item: &'static str,
+    pub reason: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Gathered {
+    pub entries: Vec<Entry>,
+    pub failed: Vec<Failure>,
+    pub absent: Vec<Absence>,
+    pub config_path: Option<PathBuf>,
+}
+
+impl Gathered {
+    fn add(&mut self, name: &'static str, data: impl Into<Vec<u8>>, about: impl Into<String>) {
+        self.entries.push(Entry {
+            name,
+            data: data.into(),
+            about: about.into(),
+        });
+    }
+    fn fail(&mut self, item: &'static str, error: impl Into<String>) {
+        self.failed.push(Failure {
+            item,
+            error: error.into(),
+        });
+    }
+    fn absent(&mut self, item: &'static str, reason: impl Into<String>) {
+        self.absent.push(Absence {
+            item,
+            reason: reason.into(),
+        });
+    }
+}
+
+/// Environment variables that go into `env.txt`.
+pub fn env_allowed(name: &str) -> bool {
+    let up = name.to_ascii_uppercase();
+    ["OTEL_", "RUNNER_", "SSL_CERT_"]
+        .iter()
+        .any(|p| name.starts_with(p))
+        || matches!(
+            up.as_str(),
+            "HTTP_PROXY" | "HTTPS_PROXY" | "NO_PROXY" | "ALL_PROXY"
+        )
+}
+
+fn pretty(v: &serde_json::Value) -> Vec<u8> {
+    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
+    s.push('\n');
+    s.into_bytes()
+}
+
+/// The config file `load` would read: `-c`/`RUNNER_CONFIG`, else `./config.toml` when present.
+fn config_path(args: &BundleArgs) -> Option<PathBuf> {
+    args.config.config.clone().or_else(|| {
+        let p = PathBuf::from("config.toml");
+        p.is_file().then_some(p)
+    })
+}
+
+pub fn gather(args: &BundleArgs, env: &Environment) -> Gathered {
+    let mut g = Gathered {
+        config_path: config_path(args),
+        ..Default::default()
+    };
+    // The raw file, parsed without the loader's checks: readable even when loading fails.
+    let raw = g.config_path.as_ref().map(|p| {
+        system::read_bounded(p, MAX_FILE).map(|text| {
+            let table = toml::from_str::<toml::Table>(&text);
+            (text, table)
+        })
+    });
+    let raw_table = match &raw {
+        Some(Ok((_, Ok(t)))) => Some(t),
+        _ => None,
+    };
+    let overrides = Overrides {
+        config_path: args.config.config.clone(),
+        ..Default::default()
+    };
+    let loaded = config::load(&overrides, env);
+    let scrub = known::scrubber(env, raw_table, loaded.as_ref().ok());
+
+    match &loaded {
+        Ok(l) => {
+            doctor_json(&mut g, l, env, args.timeout, &scrub);
+            g.add(
+                "settings.json",
+                pretty(&scrub.json(&config::report_json(l))),
+                "",
+            );
+        }
+        Err(e) => {
+            let why = scrub.text(&format!("the configuration could not be loaded: {e}"));
+            g.fail("doctor.json", why.clone());
+            g.fail("settings.json", why);
+        }
+    }
+    preflight_json(&mut g, env, &scrub);
+    config_toml(&mut g, &raw, &scrub);
+    env_txt(&mut g, env, &scrub);
+    g.add(
+        "system.json",
+        pretty(&scrub.json(&system::system_json(env))),
+        "",
+    );
+    let log_file = match &loaded {
+        Ok(l) => l.file.as_ref().and_then(|f| f.log_file.clone()),
+        Err(_) => raw_table
+            .and_then(|t| t.get("log_file"))
+            .and_then(|v| v.as_str())
+            .map(PathBuf::from),
+    };
+    runner_log(&mut g, log_file.as_deref(), &scrub);
+    g
+}
+
+fn doctor_json(
+    g: &mut Gathered,
+    loaded: &Loaded,
+    env: &Environment,
+    timeout: Duration,
+    scrub: &Scrubber,
+) {
+    let opts = DoctorOptions {
+        timeout,
+        progress: false,
+        ..Default::default()
+    };
+    // Every step is bounded by `timeout`; the whole run gets a generous outer bound too, so a
+    // bundle is written whatever the doctor does.
+    let budget = (timeout * 12).max(Duration::from_secs(20));
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // The timer must be made inside the runtime.
+        crate::app::runtime()
+            .block_on(async { tokio::time::timeout(budget, doctor::run(loaded, env, &opts)).await })
+    }));
+    match run {
+        Ok(Ok(report)) => {
+            let about = format!(
+                "verdict {:?}, {} findings",
+                report.verdict,
+                report.findings.len()
+            )
+            .to_lowercase();
+            match serde_json::from_str::<serde_json::Value>(&crate::report::json::render(&report)) {
+                Ok(v) => g.add("doctor.json", pretty(&scrub.json(&v)), about),
+                Err(e) => g.fail("doctor.json", format!("the report did not serialize: {e}")),
+            }
+        }
+        Ok(Err(_)) => g.fail(
+            "doctor.json",
+            format!(
+                "the doctor did not finish within {}",
+                humantime::format_duration(budget)
+            ),
+        ),
+        Err(_) => g.fail(
+            "doctor.json",
+            "the doctor stopped on an internal error (panic)",
+        ),
+    }
+}
+
+fn preflight_json(g: &mut Gathered, env: &Environment, scrub: &Scrubber) {
+    let path = crate::state::preflight_path(env);
+    match system::read_bounded(&path, MAX_FILE) {
+        Ok(text) => {
+            let data = match serde_json::from_str::<serde_json::Value>(&text) {
+                Ok(v) => pretty(&scrub.json(&v)),
+                Err(_) => scrub.text(&text).into_bytes(),
+            };
+            let when = std::fs::metadata(&path)
+                .and_then(|m| m.modified())
+                .map(|t| format!("written {}", humantime::format_rfc3339_seconds(t)))
+                .unwrap_or_default();
+            g.add("preflight.json", data, when);
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => g.absent(
+            "preflight.json",
+            format!(
+                "no pre-flight report at {} (runner run has not run here)",
+                path.display()
+            ),
+        ),
+        Err(e) => g.fail("preflight.json", format!("{}: {e}", path.display())),
+    }
+}
+
+type RawConfig = Option<std::io::Result<(String, Result<toml::Table, toml::de::Error>)>>;
+
+fn config_toml(g: &mut Gathered, raw: &RawConfig, scrub: &Scrubber) {
+    let path = g.config_path.clone().unwrap_or_default();
+    let shown = scrub.text(&path.display().to_string());
+    match raw {
+        None => g.absent(
+            "config.toml",
+            "no config file (none given with -c or RUNNER_CONFIG, and no ./config.toml)",
+        ),
+        Some(Err(e)) => g.fail("config.toml", format!("{shown}: {e}")),
+        Some(Ok((_, Ok(table)))) => {
+            let body = toml::to_string(&redact_toml(table)).unwrap_or_default();
+            let text = format!(
+                "# Redacted copy of {shown}, written by runner doctor bundle.\n\
+                 # Secret values are replaced by <redacted len=N sha256=...>; comments are dropped.\n\n{body}"
+            );
+            g.add("config.toml", scrub.text(&text), "redacted");
+        }
+        Some(Ok((text, Err(e)))) => {
+            let text = format!(
+                "# Redacted copy of {shown}, which is not valid TOML:\n# {}\n\n{text}",
+                e.message().replace('\n', " ")
+            );
+            g.add("config.toml", scrub.text(&text), "redacted, not valid TOML");
+        }
+    }
+}
+
+fn env_txt(g: &mut Gathered, env: &Environment, scrub: &Scrubber) {
+    let mut lines: Vec<String> = env
+        .iter()
+        .filter(|(k, _)| env_allowed(k))
+        .map(|(k, v)| format!("{k}={}", scrub.text(&redact_env(k, v))))
+        .collect();
+    lines.sort();
+    let count = lines.len();
+    let text = format!(
+        "# Allow-listed environment variables (OTEL_*, RUNNER_*, SSL_CERT_*, proxies), secrets redacted.\n{}{}",
+        lines.join("\n"),
+        if lines.is_empty() { "" } else { "\n" }
+    );
+    g.add("env.txt", text, format!("{count} variables"));
+}
+
+fn runner_log(g: &mut Gathered, path: Option<&Path>, scrub: &Scrubber) {
+    let Some(path) = path else {
+        g.absent("runner.log", "no log_file configured");
+        return;
+    };
+    match tail(path) {
+        Ok(text) => {
+            let lines = text.lines().count();
+            g.add(
+                "runner.log",
+                scrub.text(&text),
+                format!(
+                    "last {lines} lines of {}",
+                    scrub.text(&path.display().to_string())
+                ),
+            );
+        }
+        Err(e) => g.fail(
+            "runner.log",
+            format!("{}: {e}", scrub.text(&path.display().to_string())),
+        ),
+    }
+}
+
+/// The last `LOG_TAIL_BYTES` of a file, whole lines only, at most `LOG_TAIL_LINES` of them.
+fn tail(path: &Path) -> std::io::Result<String> {
+    let mut f = std::fs::File::open(path)?;
+    let len = f.metadata()?.len();
+    let start = len.saturating_sub(LOG_TAIL_BYTES);
+    f.seek(SeekFrom::Start(start))?;
+    let mut buf = Vec::new();
+    f.take(LOG_TAIL_BYTES).read_to_end(&mut buf)?;
+    let text = String::from_utf8_lossy(&buf);
+    // Starting mid-file, the first line is cut: drop it.
+    let text = if start > 0 {
+        text.split_once('\n').map_or("", |(_, rest)| rest)
+    } else {
+        &text
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let keep = &lines[lines.len().saturating_sub(LOG_TAIL_LINES)..];
+    let mut out = keep.join("\n");
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    Ok(out)
+}

@@ -1,0 +1,132 @@
+//! Wording of proxy findings: a failing proxy, and proxies the gRPC exporter ignores.
+
+use crate::cause::{Cause, Finding, Severity};
+use crate::doctor::proxy::{InvalidProxy, ProxyError, ProxyTarget};
+use crate::doctor::Probe;
+
+/// The proxy the exporter uses refused or failed.
+pub fn proxy_failure(
+    probe: &Probe<'_>,
+    proxy: &ProxyTarget,
+    error: &ProxyError,
+    ev: serde_json::Value,
+) -> Finding {
+    let what = match error {
+        ProxyError::Resolve => "its name does not resolve".to_string(),
+        ProxyError::Connect(c) => format!("connecting to it failed ({c:?})"),
+        ProxyError::Refused { status: 407, .. } if proxy.has_credentials => {
+            "it answered 407 Proxy Authentication Required (the doctor does not send proxy \
+             credentials, so this may be only the doctor's limitation)"
+                .to_string()
+        }
+        ProxyError::Refused { status: 407, .. } => {
+            "it answered 407 Proxy Authentication Required and no credentials are configured"
+                .to_string()
+        }
+        ProxyError::Refused { status, .. } => format!("it refused the tunnel with HTTP {status}"),
+        ProxyError::Closed { .. } => "it closed the connection without a complete answer".into(),
+        ProxyError::Timeout => "it did not answer within the timeout".into(),
+        ProxyError::Garbage { .. } => "its answer was not HTTP".into(),
+        ProxyError::UnsupportedScheme => format!(
+            "its scheme `{}` is not supported (only http:// proxies are)",
+            proxy.scheme
+        ),
+    };
+    Finding::new(
+        Cause::ProxyFailure,
+        Severity::Error,
+        Some(probe.settings.signal),
+    )
+    .text(
+        format!(
+            "The exporter reaches {} through the proxy {}, and {what}.",
+            probe.endpoint.display, proxy.display
+        ),
+        format!(
+            "The proxy comes from {}. The HTTP exporter sends every request through it unless \
+             NO_PROXY lists the host, so the collector is unreachable while the proxy fails.",
+            proxy.source
+        ),
+        format!(
+            "Fix or replace the proxy in {}, or add `{}` to NO_PROXY if the collector is \
+             reachable directly.",
+            proxy.source, probe.endpoint.host
+        ),
+    )
+    .evidence(ev)
+}
+
+/// TLS with the endpoint failed inside the proxy's tunnel.
+pub fn proxy_tunnel_tls(probe: &Probe<'_>, proxy: &ProxyTarget, ev: serde_json::Value) -> Finding {
+    Finding::new(
+        Cause::ProxyFailure,
+        Severity::Error,
+        Some(probe.settings.signal),
+    )
+    .text(
+        format!(
+            "The proxy {} opened a tunnel to {}, but TLS through it failed.",
+            proxy.display, probe.endpoint.display
+        ),
+        "The proxy accepted CONNECT, then the TLS handshake with the endpoint failed inside the \
+         tunnel: the proxy may intercept TLS with its own certificate, or forward elsewhere.",
+        format!(
+            "If the proxy intercepts TLS, add its CA to the certificate setting; otherwise add \
+             `{}` to NO_PROXY (proxy from {}).",
+            probe.endpoint.host, proxy.source
+        ),
+    )
+    .evidence(ev)
+}
+
+/// A proxy setting that is not a URL.
+pub fn proxy_invalid(probe: &Probe<'_>, invalid: &InvalidProxy) -> Finding {
+    Finding::new(
+        Cause::ProxyFailure,
+        Severity::Error,
+        Some(probe.settings.signal),
+    )
+    .text(
+        format!(
+            "The proxy setting from {} is not a usable URL.",
+            invalid.source
+        ),
+        "The HTTP exporter cannot send through a proxy it cannot parse.",
+        format!("Set {} to `http://HOST:PORT`, or unset it.", invalid.source),
+    )
+    .evidence(serde_json::json!({ "proxy": invalid.value, "source": invalid.source }))
+}
+
+/// A proxy is set, but the gRPC exporter (tonic) connects directly.
+pub fn grpc_ignores_proxy(probe: &Probe<'_>, proxy: &ProxyTarget, direct_works: bool) -> Finding {
+    let severity = if direct_works {
+        Severity::Info
+    } else {
+        Severity::Warning
+    };
+    Finding::new(Cause::ProxyFailure, severity, Some(probe.settings.signal))
+        .text(
+            format!(
+            "A proxy is set ({} from {}), but the gRPC exporter ignores proxies and connects to \
+             {} directly.",
+            proxy.display, proxy.source, probe.endpoint.display
+        ),
+            format!(
+            "The runner's gRPC exporter (tonic) has no proxy support: HTTPS_PROXY, HTTP_PROXY and \
+             NO_PROXY do not apply to it. The doctor probed the direct path, which is the one the \
+             exporter takes; it {}.",
+            if direct_works { "works" } else { "does not work" }
+        ),
+            if direct_works {
+                "Nothing to do if the direct path is intended. To send through the proxy, use \
+             protocol `http/protobuf` (the HTTP exporter honours the proxy settings)."
+                    .to_string()
+            } else {
+                "If the collector is reachable only through the proxy, switch to protocol \
+             `http/protobuf` with the collector's HTTP endpoint: the HTTP exporter honours \
+             HTTPS_PROXY/HTTP_PROXY/NO_PROXY."
+                    .to_string()
+            },
+        )
+        .evidence(serde_json::json!({ "proxy": proxy.display, "source": proxy.source }))
+}

@@ -1,0 +1,116 @@
+//! Checks the parts of `config.toml` the job loop depends on, naming the field at fault.
+
+use crate::config::{ConfigError, RunnerConfig};
+use std::path::Path;
+
+/// The executors this runner has.
+pub const EXECUTORS: &[&str] = &["shell"];
+
+/// Every problem is a `ConfigError::Field` (exit 2) naming the field and what would be valid.
+pub fn validate(cfg: &RunnerConfig, path: &Path) -> Result<(), ConfigError> {
+    let err = |field: String, message: String| ConfigError::Field {
+        path: path.to_owned(),
+        field,
+        message,
+    };
+    if cfg.runners.is_empty() {
+        return Err(err(
+            "runners".into(),
+            "no [[runners]] entry: add one with name, url, token and executor = \"shell\"".into(),
+        ));
+    }
+    if cfg.concurrent == 0 {
+        return Err(err(
+            "concurrent".into(),
+            "must be at least 1 (how many jobs run at once)".into(),
+        ));
+    }
+    for (i, r) in cfg.runners.iter().enumerate() {
+        let field = |f: &str| format!("runners[{i}].{f}");
+        if r.name.trim().is_empty() {
+            return Err(err(field("name"), "must not be empty".into()));
+        }
+        check_url(&r.url).map_err(|m| err(field("url"), m))?;
+        if r.token.is_empty() {
+            return Err(err(
+                field("token"),
+                "must not be empty (the runner's authentication token)".into(),
+            ));
+        }
+        if !EXECUTORS.contains(&r.executor.as_str()) {
+            return Err(err(
+                field("executor"),
+                format!(
+                    "unknown executor {:?} (valid: {})",
+                    r.executor,
+                    EXECUTORS.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_url(raw: &str) -> Result<(), String> {
+    let example = "expected e.g. \"https://gitlab.example.com/\"";
+    let url = url::Url::parse(raw).map_err(|e| format!("{raw:?} is not a URL ({e}); {example}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "{raw:?} has scheme {:?} (valid: http, https); {example}",
+            url.scheme()
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("{raw:?} has no host; {example}"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::RunnerEntry;
+    use crate::redact::Secret;
+
+    fn cfg(url: &str, executor: &str) -> RunnerConfig {
+        RunnerConfig {
+            concurrent: 1,
+            runners: vec![RunnerEntry {
+                name: "r".into(),
+                url: url.into(),
+                token: Secret::new("t"),
+                executor: executor.into(),
+                builds_dir: None,
+            }],
+            ..RunnerConfig::default()
+        }
+    }
+
+    fn field_of(r: Result<(), ConfigError>) -> String {
+        match r {
+            Err(ConfigError::Field { field, .. }) => field,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn names_the_field_at_fault() {
+        let p = Path::new("config.toml");
+        assert!(validate(&cfg("http://127.0.0.1:8080", "shell"), p).is_ok());
+        assert_eq!(
+            field_of(validate(&cfg("not a url", "shell"), p)),
+            "runners[0].url"
+        );
+        assert_eq!(
+            field_of(validate(&cfg("ftp://x/", "shell"), p)),
+            "runners[0].url"
+        );
+        assert_eq!(
+            field_of(validate(&cfg("http://x/", "docker"), p)),
+            "runners[0].executor"
+        );
+        let mut none = cfg("http://x/", "shell");
+        none.runners.clear();
+        assert_eq!(field_of(validate(&none, p)), "runners");
+    }
+}

@@ -1,0 +1,208 @@
+//! OTLP/gRPC span exporter on tonic, with TLS from `tlsconf` and every setting passed explicitly.
+//!
+//! Not opentelemetry-otlp's tonic exporter: that one only logs a partial success, merges
+//! `OTEL_EXPORTER_OTLP_HEADERS` into the metadata behind our back, and turns transport errors
+//! into strings. This one uses the same protobuf types and span grouping, and records facts.
+
+use super::connect::{self, Stream};
+use super::record::{chain_of, ExportFailure, FailureKind, PartialSuccess, Recorder};
+use crate::config::{Compression, SignalSettings};
+use hyper_util::rt::TokioIo;
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::transform::common::tonic::ResourceAttributesWithSchema;
+use opentelemetry_proto::transform::trace::tonic::group_spans_by_resource_and_scope;
+use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+use opentelemetry_sdk::Resource;
+use rustls::ClientConfig;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tonic::codegen::CompressionEncoding;
+use tonic::metadata::{MetadataKey, MetadataMap, MetadataValue};
+use tonic::transport::{Channel, Endpoint};
+
+pub struct GrpcExporter {
+    client: TraceServiceClient<Channel>,
+    metadata: MetadataMap,
+    timeout: Duration,
+    recorder: Arc<Recorder>,
+    resource: ResourceAttributesWithSchema,
+}
+
+impl fmt::Debug for GrpcExporter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Metadata values are secrets: never print them.
+        f.debug_struct("GrpcExporter")
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Connects lazily (the runner must start with the collector down) through our own connector.
+/// Must be called inside a tokio runtime: the channel spawns its worker there.
+pub fn exporter(
+    s: &SignalSettings,
+    tls: Option<Arc<ClientConfig>>,
+    recorder: Arc<Recorder>,
+) -> Result<GrpcExporter, String> {
+    let ep = s
+        .endpoint
+        .as_ref()
+        .ok_or_else(|| format!("endpoint {:?} does not parse", s.endpoint_raw.value))?;
+    let host = ep.host.clone();
+    let authority = if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]:{}", ep.port)
+    } else {
+        format!("{host}:{}", ep.port)
+    };
+    // tonic would insist on its own TLS for an `https` URI; TLS is done in our connector, so the
+    // connect URI is `http` while the origin (`:scheme`, `:authority`) says what the user wrote.
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let origin: http::Uri = format!("{scheme}://{authority}")
+        .parse()
+        .map_err(|e| format!("endpoint {authority}: {e}"))?;
+    let endpoint = Endpoint::from_shared(format!("http://{authority}"))
+        .map_err(|e| format!("endpoint {authority}: {e}"))?
+        .origin(origin)
+        .user_agent(format!("runner/{}", crate::VERSION))
+        .map_err(|e| e.to_string())?;
+    let connector = Connector {
+        host,
+        port: ep.port,
+        tls,
+        bound: s.timeout.value,
+    };
+    let channel = endpoint.connect_with_connector_lazy(connector);
+    let mut client = TraceServiceClient::new(channel);
+    if s.compression.value == Compression::Gzip {
+        client = client
+            .send_compressed(CompressionEncoding::Gzip)
+            .accept_compressed(CompressionEncoding::Gzip);
+    }
+    let mut metadata = MetadataMap::new();
+    for h in &s.headers.value {
+        // Headers that are not valid metadata are reported by the config stage; skip them here.
+        let (Ok(k), Ok(v)) = (
+            MetadataKey::from_bytes(h.name.to_ascii_lowercase().as_bytes()),
+            MetadataValue::try_from(h.value.expose()),
+        ) else {
+            continue;
+        };
+        metadata.insert(k, v);
+    }
+    Ok(GrpcExporter {
+        client,
+        metadata,
+        timeout: s.timeout.value,
+        recorder,
+        resource: ResourceAttributesWithSchema::default(),
+    })
+}
+
+impl SpanExporter for GrpcExporter {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        let resource_spans = group_spans_by_resource_and_scope(batch, &self.resource);
+        let mut request = tonic::Request::new(ExportTraceServiceRequest { resource_spans });
+        *request.metadata_mut() = self.metadata.clone();
+        let mut client = self.client.clone();
+        let result = tokio::time::timeout(self.timeout, client.export(request)).await;
+        let failure = match result {
+            Ok(Ok(response)) => {
+                if let Some(p) = response.into_inner().partial_success {
+                    if p.rejected_spans > 0 || !p.error_message.is_empty() {
+                        self.recorder.note_partial(PartialSuccess {
+                            rejected_spans: p.rejected_spans,
+                            message: p.error_message,
+                        });
+                    }
+                }
+                return Ok(());
+            }
+            Ok(Err(status)) => classify(&status),
+            Err(_) => ExportFailure::new(
+                FailureKind::Timeout,
+                vec![format!(
+                    "gRPC export got no response within {} ms",
+                    self.timeout.as_millis()
+                )],
+            ),
+        };
+        let message = failure.chain_text();
+        self.recorder.note_failure(failure);
+        Err(OTelSdkError::InternalFailure(message))
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.resource = resource.into();
+    }
+}
+
+/// A status the server sent is `GrpcStatus`; one tonic made up from a broken connection
+/// carries that error as its source and is `Transport`.
+fn classify(status: &tonic::Status) -> ExportFailure {
+    let mut chain = vec![format!(
+        "gRPC status {:?}: {}",
+        status.code(),
+        status.message()
+    )];
+    let mut transport = false;
+    let mut cur = std::error::Error::source(status);
+    if let Some(e) = cur {
+        chain.extend(chain_of(e));
+    }
+    while let Some(e) = cur {
+        transport |= e.is::<tonic::transport::Error>()
+            || e.is::<tonic::ConnectError>()
+            || e.is::<hyper::Error>()
+            || e.is::<io::Error>();
+        cur = e.source();
+    }
+    let kind = if transport {
+        FailureKind::Transport
+    } else {
+        FailureKind::GrpcStatus {
+            code: status.code() as i32,
+            message: status.message().to_owned(),
+        }
+    };
+    ExportFailure::new(kind, chain)
+}
+
+/// tonic's connector: bounded TCP connect, then (for TLS) a bounded handshake offering `h2`.
+#[derive(Clone)]
+struct Connector {
+    host: String,
+    port: u16,
+    tls: Option<Arc<ClientConfig>>,
+    bound: Duration,
+}
+
+impl tonic::codegen::Service<http::Uri> for Connector {
+    type Response = TokioIo<Stream>;
+    type Error = io::Error;
+    type Future = Pin<Box<dyn Future<Output = io::Result<TokioIo<Stream>>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _uri: http::Uri) -> Self::Future {
+        let c = self.clone();
+        Box::pin(async move {
+            let tcp = connect::tcp(&c.host, c.port, c.bound).await?;
+            let stream = match c.tls {
+                None => Stream::Plain(tcp),
+                Some(config) => {
+                    Stream::Tls(Box::new(connect::tls(tcp, config, &c.host, c.bound).await?))
+                }
+            };
+            Ok(TokioIo::new(stream))
+        })
+    }
+}

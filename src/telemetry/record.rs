@@ -1,0 +1,368 @@
+//! Recording: every export's outcome (typed, with its full error chain), latency and span count,
+//! plus running totals, so the runner and the doctor read facts instead of scraping logs.
+
+use super::Stats;
+use opentelemetry::Context;
+use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
+use opentelemetry_sdk::Resource;
+use serde::Serialize;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How many recent export records are kept.
+const KEEP_RECORDS: usize = 64;
+
+/// The collector accepted the request but rejected some of its spans (OTLP `partial_success`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PartialSuccess {
+    pub rejected_spans: i64,
+    pub message: String,
+}
+
+/// What kind of failure an export met, decided from typed facts, never from message text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum FailureKind {
+    /// The export did not finish within the configured timeout.
+    Timeout,
+    /// No response: connect, TLS, or the connection broke (see the chain).
+    Transport,
+    /// The HTTP receiver answered with a non-success status.
+    HttpStatus { status: u16 },
+    /// The gRPC receiver answered with a non-OK status.
+    GrpcStatus { code: i32, message: String },
+    /// The exporter failed for another reason (already shut down, encoding, ...).
+    Exporter,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ExportFailure {
+    #[serde(flatten)]
+    pub kind: FailureKind,
+    /// The error and every `source()` below it, outermost first.
+    pub chain: Vec<String>,
+}
+
+impl ExportFailure {
+    pub fn new(kind: FailureKind, chain: Vec<String>) -> ExportFailure {
+        ExportFailure { kind, chain }
+    }
+
+    /// The chain as one line, outermost first.
+    pub fn chain_text(&self) -> String {
+        self.chain.join(": ")
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "outcome")]
+pub enum Outcome {
+    Exported,
+    PartiallyRejected(PartialSuccess),
+    Failed(ExportFailure),
+}
+
+/// One call of the exporter.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ExportRecord {
+    pub spans: usize,
+    pub latency_ms: u64,
+    /// Span ids (16 hex) in this export, so a caller can find its own span.
+    pub span_ids: Vec<String>,
+    pub outcome: Outcome,
+}
+
+/// What the transport saw during the current export; filled by the gRPC exporter or the HTTP
+/// client, taken by the recording wrapper when the export ends.
+#[derive(Clone, Debug, Default)]
+pub struct Detail {
+    pub partial: Option<PartialSuccess>,
+    pub failure: Option<ExportFailure>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    stats: Stats,
+    /// Spans handed to the batch queue, and spans the exporter has taken from it.
+    enqueued: u64,
+    taken: u64,
+    records: VecDeque<ExportRecord>,
+    detail: Detail,
+    closed: bool,
+}
+
+/// Shared between the queue guard, the recording exporter and the transport.
+#[derive(Debug, Default)]
+pub struct Recorder {
+    state: Mutex<State>,
+}
+
+impl Recorder {
+    pub fn new() -> Arc<Recorder> {
+        Arc::new(Recorder::default())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // A panic while holding the lock must not take telemetry down with it.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.lock().stats.clone()
+    }
+
+    pub fn records(&self) -> Vec<ExportRecord> {
+        self.lock().records.iter().cloned().collect()
+    }
+
+    /// The transport notes a partial success of the current export.
+    pub fn note_partial(&self, partial: PartialSuccess) {
+        self.lock().detail.partial = Some(partial);
+    }
+
+    /// The transport notes why the current export failed, with typed facts.
+    pub fn note_failure(&self, failure: ExportFailure) {
+        self.lock().detail.failure = Some(failure);
+    }
+
+    fn begin(&self, spans: usize) {
+        let mut s = self.lock();
+        s.taken += spans as u64;
+        s.detail = Detail::default();
+    }
+
+    fn finish(&self, mut record: ExportRecord) {
+        let mut s = self.lock();
+        let detail = std::mem::take(&mut s.detail);
+        if let (Outcome::Exported, Some(p)) = (&record.outcome, detail.partial) {
+            record.outcome = Outcome::PartiallyRejected(p);
+        }
+        let n = record.spans as u64;
+        match &record.outcome {
+            Outcome::Exported => {
+                s.stats.exports_ok += 1;
+                s.stats.spans_exported += n;
+                s.stats.last_error = None;
+            }
+            Outcome::PartiallyRejected(p) => {
+                s.stats.exports_ok += 1;
+                let rejected = (p.rejected_spans.max(0) as u64).min(n);
+                s.stats.spans_exported += n - rejected;
+                s.stats.spans_failed += rejected;
+                s.stats.last_error = None;
+            }
+            Outcome::Failed(f) => {
+                s.stats.exports_failed += 1;
+                s.stats.spans_failed += n;
+                s.stats.last_error = Some(f.chain_text());
+            }
+        }
+        if s.records.len() == KEEP_RECORDS {
+            s.records.pop_front();
+        }
+        s.records.push_back(record);
+    }
+
+    fn take_detail_failure(&self) -> Option<ExportFailure> {
+        self.lock().detail.failure.take()
+    }
+}
+
+/// The error and its `source()` chain, outermost first.
+pub fn chain_of(err: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    let mut chain = vec![err.to_string()];
+    let mut cur = err.source();
+    while let Some(e) = cur {
+        let text = e.to_string();
+        // Some errors repeat their source in their own message: keep each text once.
+        if chain.last() != Some(&text) {
+            chain.push(text);
+        }
+        cur = e.source();
+    }
+    chain
+}
+
+/// Wraps the real exporter: bounds each export in time and records what happened.
+#[derive(Debug)]
+pub struct RecordingExporter<E> {
+    inner: E,
+    recorder: Arc<Recorder>,
+    bound: Duration,
+}
+
+impl<E: SpanExporter> RecordingExporter<E> {
+    pub fn new(inner: E, recorder: Arc<Recorder>, bound: Duration) -> Self {
+        RecordingExporter {
+            inner,
+            recorder,
+            bound,
+        }
+    }
+}
+
+impl<E: SpanExporter> SpanExporter for RecordingExporter<E> {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        let spans = batch.len();
+        let span_ids = batch
+            .iter()
+            .map(|s| s.span_context.span_id().to_string())
+            .collect();
+        self.recorder.begin(spans);
+        let started = Instant::now();
+        let result = tokio::time::timeout(self.bound, self.inner.export(batch)).await;
+        let latency_ms = started.elapsed().as_millis() as u64;
+        let noted = self.recorder.take_detail_failure();
+        let (outcome, ret) = match result {
+            Ok(Ok(())) => (Outcome::Exported, Ok(())),
+            Ok(Err(e)) => {
+                // Prefer what the transport saw (typed, full chain) over the SDK's summary.
+                let failure = noted.unwrap_or_else(|| match &e {
+                    OTelSdkError::Timeout(_) => {
+                        ExportFailure::new(FailureKind::Timeout, chain_of(&e))
+                    }
+                    _ => ExportFailure::new(FailureKind::Exporter, chain_of(&e)),
+                });
+                (Outcome::Failed(failure), Err(e))
+            }
+            Err(_) => {
+                let failure = ExportFailure::new(
+                    FailureKind::Timeout,
+                    vec![format!(
+                        "export did not finish within {} ms",
+                        self.bound.as_millis()
+                    )],
+                );
+                (
+                    Outcome::Failed(failure),
+                    Err(OTelSdkError::Timeout(self.bound)),
+                )
+            }
+        };
+        self.recorder.finish(ExportRecord {
+            spans,
+            latency_ms,
+            span_ids,
+            outcome,
+        });
+        ret
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.inner.shutdown_with_timeout(timeout)
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.inner.force_flush()
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.inner.set_resource(resource);
+    }
+}
+
+/// Sits in front of the batch processor and owns the queue bound, so every span dropped
+/// because the queue is full (or the pipeline is shut down) is counted.
+#[derive(Debug)]
+pub struct QueueGuard<P> {
+    inner: P,
+    recorder: Arc<Recorder>,
+    limit: u64,
+}
+
+impl<P: SpanProcessor> QueueGuard<P> {
+    pub fn new(inner: P, recorder: Arc<Recorder>, limit: usize) -> Self {
+        QueueGuard {
+            inner,
+            recorder,
+            limit: limit as u64,
+        }
+    }
+}
+
+impl<P: SpanProcessor> SpanProcessor for QueueGuard<P> {
+    fn on_start(&self, span: &mut Span, cx: &Context) {
+        self.inner.on_start(span, cx);
+    }
+
+    fn on_end(&self, span: SpanData) {
+        if !span.span_context.is_sampled() {
+            return;
+        }
+        let accepted = {
+            // One lock for the check and the count, so concurrent ends cannot overshoot.
+            let mut s = self.recorder.lock();
+            if s.closed || s.enqueued.saturating_sub(s.taken) >= self.limit {
+                s.stats.spans_dropped += 1;
+                false
+            } else {
+                s.enqueued += 1;
+                true
+            }
+        };
+        if accepted {
+            self.inner.on_end(span);
+        }
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.inner.force_flush()
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        let result = self.inner.shutdown_with_timeout(timeout);
+        let mut s = self.recorder.lock();
+        s.closed = true;
+        // Whatever the queue still held was never exported: count it as dropped.
+        let left = s.enqueued.saturating_sub(s.taken);
+        s.taken = s.enqueued;
+        s.stats.spans_dropped += left;
+        result
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.inner.set_resource(resource);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_success_counts_rejected_spans_as_failed() {
+        let r = Recorder::new();
+        r.begin(3);
+        r.note_partial(PartialSuccess {
+            rejected_spans: 2,
+            message: "bad attribute".into(),
+        });
+        r.finish(ExportRecord {
+            spans: 3,
+            latency_ms: 1,
+            span_ids: vec![],
+            outcome: Outcome::Exported,
+        });
+        let s = r.stats();
+        assert_eq!((s.exports_ok, s.spans_exported, s.spans_failed), (1, 1, 2));
+        assert!(matches!(
+            r.records()[0].outcome,
+            Outcome::PartiallyRejected(PartialSuccess {
+                rejected_spans: 2,
+                ..
+            })
+        ));
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("export failed")]
+    struct Outer(#[source] std::io::Error);
+
+    #[test]
+    fn chain_keeps_every_source() {
+        let inner = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        assert_eq!(chain_of(&Outer(inner)), vec!["export failed", "refused"]);
+    }
+}

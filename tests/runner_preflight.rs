@@ -1,0 +1,176 @@
+//! The pre-flight at start-up (contract §5), in process: healthy, broken in `warn` (goes on),
+//! broken in `strict` (stops), and a doctor slower than its budget (cut short, goes on).
+
+use runner::cause::{Cause, Finding, Severity};
+use runner::config::{Environment, Loaded, Overrides, Signal};
+use runner::report::{Report, Verdict, SCHEMA};
+use runner::runner::loadcfg;
+use runner::runner::preflight::{self, Decision, Mode};
+use std::time::{Duration, Instant};
+
+fn loaded(dir: &std::path::Path) -> Loaded {
+    let cfg = dir.join("config.toml");
+    std::fs::write(
+        &cfg,
+        "[[runners]]\nname = \"r\"\nurl = \"http://127.0.0.1:9/\"\ntoken = \"t\"\nexecutor = \"shell\"\n\
+         [otel]\nendpoint = \"http://127.0.0.1:4318\"\nprotocol = \"http/protobuf\"\n",
+    )
+    .unwrap();
+    let overrides = Overrides {
+        config_path: Some(cfg),
+        ..Overrides::default()
+    };
+    loadcfg::load(&overrides, &Environment::default()).unwrap()
+}
+
+fn broken(dir: &std::path::Path) -> Loaded {
+    let mut l = loaded(dir);
+    l.findings.push(
+        Finding::new(
+            Cause::EndpointInvalid,
+            Severity::Error,
+            Some(Signal::Traces),
+        )
+        .text(
+            "The traces endpoint is not a URL.",
+            "planted by the test",
+            "Set otel.endpoint to a URL such as http://collector:4318.",
+        ),
+    );
+    l
+}
+
+fn opts_budget() -> Duration {
+    Duration::from_secs(2)
+}
+
+#[tokio::test]
+async fn healthy_goes_on_and_keeps_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state/preflight.json");
+    let l = loaded(dir.path());
+    // Whatever the network stages say once they land, a config-clean setup is not stopped in warn.
+    let out = preflight::run(
+        &l,
+        &Environment::default(),
+        Mode::Warn,
+        opts_budget(),
+        &path,
+    )
+    .await;
+    assert_eq!(out.decision, Decision::Proceed);
+    if let Some(report) = &out.report {
+        let kept: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(kept["schema"], SCHEMA);
+        assert_eq!(
+            kept["findings"].as_array().unwrap().len(),
+            report.findings.len()
+        );
+    } else {
+        assert!(out.cut_short);
+    }
+    assert!(out.took <= opts_budget() + Duration::from_millis(500));
+}
+
+#[tokio::test]
+async fn broken_in_warn_mode_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("preflight.json");
+    let l = broken(dir.path());
+    let out = preflight::run(
+        &l,
+        &Environment::default(),
+        Mode::Warn,
+        opts_budget(),
+        &path,
+    )
+    .await;
+    assert_eq!(out.decision, Decision::Proceed);
+    let report = out.report.expect("finished within the budget");
+    assert_eq!(report.verdict, Verdict::Broken);
+    assert!(path.exists());
+}
+
+#[tokio::test]
+async fn broken_in_strict_mode_stops_with_the_findings_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("preflight.json");
+    let l = broken(dir.path());
+    let out = preflight::run(
+        &l,
+        &Environment::default(),
+        Mode::Strict,
+        opts_budget(),
+        &path,
+    )
+    .await;
+    assert_eq!(out.decision, Decision::Stop);
+    let kept: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert!(kept["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["cause"] == "endpoint_invalid" && f["severity"] == "error"));
+}
+
+#[tokio::test]
+async fn a_warning_does_not_stop_strict_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = Report {
+        schema: SCHEMA,
+        version: runner::VERSION,
+        verdict: Verdict::Degraded,
+        duration_ms: 1,
+        settings: serde_json::json!({}),
+        targets: vec![],
+        findings: vec![Finding::new(
+            Cause::ServiceNameMissing,
+            Severity::Warning,
+            None,
+        )],
+        canary: None,
+    };
+    let out = preflight::run_with(
+        async { report },
+        Mode::Strict,
+        opts_budget(),
+        &dir.path().join("p.json"),
+    )
+    .await;
+    assert_eq!(out.decision, Decision::Proceed);
+}
+
+#[tokio::test]
+async fn a_doctor_slower_than_the_budget_is_cut_short_and_the_runner_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("preflight.json");
+    let started = Instant::now();
+    let out = preflight::run_with(
+        std::future::pending::<Report>(),
+        Mode::Strict,
+        Duration::from_millis(300),
+        &path,
+    )
+    .await;
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert!(out.cut_short);
+    assert_eq!(out.decision, Decision::Proceed);
+    assert!(!path.exists());
+}
+
+#[tokio::test]
+async fn off_runs_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("preflight.json");
+    let out = preflight::run_with(
+        async { panic!("the doctor ran with the pre-flight off") },
+        Mode::Off,
+        opts_budget(),
+        &path,
+    )
+    .await;
+    assert_eq!(out.decision, Decision::Proceed);
+    assert!(out.report.is_none() && !path.exists());
+}
