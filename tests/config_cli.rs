@@ -219,12 +219,63 @@ fn error_finding_exits_1_and_warnings_exit_0() {
         &[("OTEL_SDK_DISABLED", "true")],
     );
     assert_eq!(o.status.code(), Some(1));
+    // A warning only (config shadows the environment) with a collector that accepts exports.
+    let port = otlp_http_ok_server();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        format!("[otel]\nendpoint = \"http://127.0.0.1:{port}\"\n"),
+    )
+    .unwrap();
     let o = runner(
         dir.path(),
         &["doctor", "otel", "--no-canary"],
-        &[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4317")],
+        &[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1")],
     );
     let (out, _) = text(&o);
-    assert!(out.contains("protocol_port_mismatch"), "{out}");
+    assert!(out.contains("env_overridden"), "{out}");
     assert_eq!(o.status.code(), Some(0), "{out}");
+}
+
+/// A minimal OTLP/HTTP receiver on a loopback port: every request gets `200` with an empty
+/// protobuf body (a valid, empty `ExportTraceServiceResponse`).
+fn otlp_http_ok_server() -> u16 {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for conn in listener.incoming().take(64) {
+            let Ok(mut conn) = conn else { continue };
+            let _ = conn.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            // Read the head, then as much body as content-length says (bounded).
+            while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 65536 {
+                match conn.read(&mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                }
+            }
+            let head = String::from_utf8_lossy(&buf).to_ascii_lowercase();
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+            let head_end = buf
+                .windows(4)
+                .position(|w| w == b"\r\n\r\n")
+                .map_or(buf.len(), |i| i + 4);
+            let mut have = buf.len() - head_end;
+            while have < len.min(65536) {
+                match conn.read(&mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => have += n,
+                }
+            }
+            let _ = conn.write_all(
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+            );
+        }
+    });
+    port
 }

@@ -3,41 +3,11 @@
 
 mod runner_support;
 
+use runner_support::process::{runner, runner_table, write_config, Running};
 use runner_support::{git_repo, job, Mock};
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const TOKEN: &str = "glrt-cli-runner-token";
-
-fn runner(dir: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_runner"));
-    cmd.arg("run")
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", dir)
-        .env("RUNNER_STATE_DIR", dir.join("state"))
-        .env("NO_COLOR", "1");
-    cmd
-}
-
-fn write_config(dir: &Path, body: &str) -> PathBuf {
-    let p = dir.join("config.toml");
-    std::fs::write(&p, body).unwrap();
-    p
-}
-
-fn runner_table(url: &str, builds: &Path) -> String {
-    format!(
-        "[[runners]]\nname = \"cli-runner\"\nurl = \"{url}\"\ntoken = \"{TOKEN}\"\n\
-         executor = \"shell\"\nbuilds_dir = \"{}\"\n",
-        builds.display()
-    )
-}
 
 fn exit_2_naming(config: &str, field: &str) {
     let dir = tempfile::tempdir().unwrap();
@@ -65,6 +35,11 @@ fn bad_config_exits_2_naming_the_field() {
         "[[runners]]\nname = \"r\"\nurl = \"http://127.0.0.1:9/\"\ntoken = \"t\"\nexecutor = \"docker\"\n",
         "runners[0].executor",
     );
+    exit_2_naming(
+        "[[runners]]\nname = \"r\"\nurl = \"http://127.0.0.1:9/\"\ntoken = \"t\"\n\
+         executor = \"shell\"\n[otel]\npreflight = \"strcit\"\n",
+        "otel.preflight",
+    );
 }
 
 #[test]
@@ -75,72 +50,6 @@ fn a_missing_config_file_exits_2_naming_it() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nowhere.toml"));
-}
-
-/// A running `runner run` whose stderr is collected line by line.
-struct Running {
-    child: Child,
-    stderr: Arc<Mutex<Vec<String>>>,
-}
-
-impl Running {
-    fn start(mut cmd: Command) -> Running {
-        let mut child = cmd
-            .stderr(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stderr = Arc::new(Mutex::new(Vec::new()));
-        let lines = stderr.clone();
-        let pipe = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                lines.lock().unwrap().push(line);
-            }
-        });
-        Running { child, stderr }
-    }
-
-    fn text(&self) -> String {
-        self.stderr.lock().unwrap().join("\n")
-    }
-
-    async fn wait_line(&self, needle: &str, within: Duration) -> Duration {
-        let start = Instant::now();
-        while !self.text().contains(needle) {
-            assert!(
-                start.elapsed() < within,
-                "{needle:?} not logged within {within:?}:\n{}",
-                self.text()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        start.elapsed()
-    }
-
-    fn signal(&self, name: &str) {
-        let ok = Command::new("kill")
-            .args([&format!("-{name}"), &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(ok.success());
-    }
-
-    async fn exit_code(&mut self, within: Duration) -> Option<i32> {
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                // Let the reader thread take the last lines.
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                return status.code();
-            }
-            if start.elapsed() > within {
-                let _ = self.child.kill();
-                panic!("runner did not exit within {within:?}:\n{}", self.text());
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -161,7 +70,7 @@ async fn sigterm_lets_the_running_job_finish_then_exits_0() {
         &format!(
             "concurrent = 1\ncheck_interval = 1\nshutdown_timeout = 30\nlog_file = \"{}\"\n{}",
             dir.path().join("runner.log").display(),
-            runner_table(&mock.url(), &dir.path().join("builds"))
+            runner_table(&mock.url(), TOKEN, &dir.path().join("builds"))
         ),
     );
     let mut r = Running::start(runner(
@@ -202,7 +111,7 @@ async fn a_second_signal_aborts_at_once_and_kills_the_job() {
         dir.path(),
         &format!(
             "check_interval = 1\nshutdown_timeout = 60\n{}",
-            runner_table(&mock.url(), &dir.path().join("builds"))
+            runner_table(&mock.url(), TOKEN, &dir.path().join("builds"))
         ),
     );
     let mut r = Running::start(runner(
@@ -251,7 +160,7 @@ async fn preflight_warn_starts_within_its_budget_and_keeps_the_report() {
         dir.path(),
         &format!(
             "check_interval = 1\n{}{}",
-            runner_table(&mock.url(), &dir.path().join("builds")),
+            runner_table(&mock.url(), TOKEN, &dir.path().join("builds")),
             broken_otel()
         ),
     );
@@ -301,7 +210,7 @@ async fn preflight_off_skips_the_doctor() {
         dir.path(),
         &format!(
             "check_interval = 1\n{}[otel]\npreflight = \"off\"\n",
-            runner_table(&mock.url(), &dir.path().join("builds"))
+            runner_table(&mock.url(), TOKEN, &dir.path().join("builds"))
         ),
     );
     let mut r = Running::start(runner(dir.path(), &["-c", cfg.to_str().unwrap()]));
@@ -312,23 +221,21 @@ async fn preflight_off_skips_the_doctor() {
     assert!(!dir.path().join("state/preflight.json").exists());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the config loader (config branch): before it, no config finding is produced"]
-async fn preflight_strict_exits_1_with_the_findings() {
+/// Strict mode with a broken endpoint: exit 1 with the findings, no job taken.
+async fn strict_exits_1(otel_extra: &str, flags: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let mock = Mock::start(TOKEN).await;
     let cfg = write_config(
         dir.path(),
         &format!(
-            "check_interval = 1\n{}{}",
-            runner_table(&mock.url(), &dir.path().join("builds")),
+            "check_interval = 1\n{}{}{otel_extra}",
+            runner_table(&mock.url(), TOKEN, &dir.path().join("builds")),
             broken_otel()
         ),
     );
-    let mut r = Running::start(runner(
-        dir.path(),
-        &["-c", cfg.to_str().unwrap(), "--preflight", "strict"],
-    ));
+    let mut args = vec!["-c", cfg.to_str().unwrap()];
+    args.extend_from_slice(flags);
+    let mut r = Running::start(runner(dir.path(), &args));
     let code = r.exit_code(Duration::from_secs(15)).await;
     let text = r.text();
     assert_eq!(code, Some(1), "{text}");
@@ -342,7 +249,47 @@ async fn preflight_strict_exits_1_with_the_findings() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the telemetry pipeline (telemetry branch): the stub exports and counts nothing"]
+async fn preflight_strict_exits_1_with_the_findings() {
+    strict_exits_1("", &["--preflight", "strict"]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preflight_strict_from_the_config_file_exits_1() {
+    strict_exits_1("preflight = \"strict\"\n", &[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_preflight_flag_beats_the_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mock = Mock::start(TOKEN).await;
+    let cfg = write_config(
+        dir.path(),
+        &format!(
+            "check_interval = 1\n{}{}preflight = \"strict\"\n",
+            runner_table(&mock.url(), TOKEN, &dir.path().join("builds")),
+            broken_otel()
+        ),
+    );
+    let mut r = Running::start(runner(
+        dir.path(),
+        &["-c", cfg.to_str().unwrap(), "--preflight", "warn"],
+    ));
+    r.wait_line("taking jobs", Duration::from_secs(10)).await;
+    assert!(
+        r.text().contains("pre-flight finding endpoint_invalid"),
+        "{}",
+        r.text()
+    );
+    r.signal("TERM");
+    assert_eq!(
+        r.exit_code(Duration::from_secs(15)).await,
+        Some(0),
+        "{}",
+        r.text()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_the_collector_down_jobs_succeed_one_warning_then_spans_arrive_again() {
     use runner_support::rotel::{free_port, Rotel};
     let dir = tempfile::tempdir().unwrap();
@@ -355,7 +302,7 @@ async fn with_the_collector_down_jobs_succeed_one_warning_then_spans_arrive_agai
         &format!(
             "check_interval = 1\n{}[otel]\nendpoint = \"http://127.0.0.1:{grpc}\"\n\
              protocol = \"grpc\"\npreflight = \"off\"\n",
-            runner_table(&mock.url(), &dir.path().join("builds"))
+            runner_table(&mock.url(), TOKEN, &dir.path().join("builds"))
         ),
     );
     let mut r = Running::start(runner(dir.path(), &["-c", cfg.to_str().unwrap()]));
@@ -382,20 +329,13 @@ async fn with_the_collector_down_jobs_succeed_one_warning_then_spans_arrive_agai
         mock.wait_final(63, Duration::from_secs(30)).await["state"],
         "success"
     );
-    let log = mock.log(63);
-    let trace_id = log
-        .lines()
-        .find_map(|l| l.strip_prefix("Trace ID: "))
-        .expect("trace id in the job log")
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned();
+    let back = trace_id(&mock, 63);
     let start = Instant::now();
-    while !rotel.spans().iter().any(|s| s.trace_id == trace_id) {
+    while rotel.spans().iter().filter(|s| s.trace_id == back).count() < 6 {
         assert!(
             start.elapsed() < Duration::from_secs(30),
-            "job 63's spans never arrived"
+            "job 63's six spans never arrived: {:#?}",
+            rotel.spans()
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -409,4 +349,34 @@ async fn with_the_collector_down_jobs_succeed_one_warning_then_spans_arrive_agai
     assert!(recovered.contains("spans_lost=12"), "{recovered}");
     r.signal("TERM");
     assert_eq!(r.exit_code(Duration::from_secs(20)).await, Some(0));
+
+    // What was lost stays lost (no retry after the fact), and the totals say so.
+    let lost: Vec<String> = [61, 62].map(|id| trace_id(&mock, id)).into();
+    let spans = rotel.spans();
+    assert!(
+        !spans.iter().any(|s| lost.contains(&s.trace_id)),
+        "spans of jobs run while the collector was down arrived: {spans:#?}"
+    );
+    assert_eq!(spans.len(), 6, "{spans:#?}");
+    let text = r.text();
+    let flushed = text
+        .lines()
+        .find(|l| l.contains("telemetry flushed"))
+        .unwrap_or_else(|| panic!("no flush line: {text}"));
+    assert!(
+        flushed.contains("spans_exported=6") && flushed.contains("spans_lost=12"),
+        "{flushed}"
+    );
+}
+
+/// The trace id the job log names near its top.
+fn trace_id(mock: &Mock, job: u64) -> String {
+    mock.log(job)
+        .lines()
+        .find_map(|l| l.strip_prefix("Trace ID: "))
+        .unwrap_or_else(|| panic!("no trace id in job {job}'s log"))
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
 }

@@ -4,7 +4,6 @@
 use runner::cause::{Cause, Finding, Severity};
 use runner::config::{Environment, Loaded, Overrides, Signal};
 use runner::report::{Report, Verdict, SCHEMA};
-use runner::runner::loadcfg;
 use runner::runner::preflight::{self, Decision, Mode};
 use std::time::{Duration, Instant};
 
@@ -20,7 +19,7 @@ fn loaded(dir: &std::path::Path) -> Loaded {
         config_path: Some(cfg),
         ..Overrides::default()
     };
-    loadcfg::load(&overrides, &Environment::default()).unwrap()
+    runner::config::load(&overrides, &Environment::default()).unwrap()
 }
 
 fn broken(dir: &std::path::Path) -> Loaded {

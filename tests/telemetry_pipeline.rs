@@ -199,3 +199,59 @@ fn spans_are_exported_before_the_process_exits_without_explicit_shutdown() {
     assert!(status.success());
     assert_eq!(rx.seen.count(), 4, "spans lost at process exit");
 }
+
+/// Drops a pipeline inside async code, as a doctor future cut short by its budget does: no
+/// panic ("Cannot drop a runtime in a context where blocking is not allowed"), the caller is not
+/// held up even by a collector that never answers, and the spans still go out.
+async fn drop_inside_async_code() {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let hung = settings(
+        &format!("http://{}", silent.local_addr().unwrap()),
+        Protocol::HttpProtobuf,
+    );
+    let p = telemetry::build(&hung, &Identity::default()).unwrap();
+    emit(&p, 1);
+    let start = Instant::now();
+    drop(p);
+    assert!(
+        start.elapsed() < Duration::from_millis(500),
+        "drop held async code up for {:?}",
+        start.elapsed()
+    );
+
+    let rx = receivers::http(Behaviour::Accept);
+    let p = telemetry::build(
+        &settings(&rx.url(), Protocol::HttpProtobuf),
+        &Identity::default(),
+    )
+    .unwrap();
+    emit(&p, 3);
+    drop(p);
+    let start = Instant::now();
+    while rx.seen.count() < 3 {
+        assert!(
+            start.elapsed() < telemetry::DROP_SHUTDOWN_BOUND,
+            "spans of a pipeline dropped in async code never arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(rx.seen.count(), 3);
+
+    // A build that fails after starting its runtime drops that runtime here too.
+    let dir = tempfile::tempdir().unwrap();
+    let mut bad = settings("http://127.0.0.1:4318", Protocol::HttpProtobuf);
+    bad.traces_exporter = Sourced::default_value(ExporterKind::File(
+        dir.path().join("no such dir").join("spans.jsonl"),
+    ));
+    assert!(telemetry::build(&bad, &Identity::default()).is_err());
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn dropping_a_pipeline_in_a_current_thread_runtime_is_safe() {
+    drop_inside_async_code().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_a_pipeline_in_a_multi_thread_runtime_is_safe() {
+    drop_inside_async_code().await;
+}

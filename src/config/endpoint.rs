@@ -2,7 +2,7 @@
 //! `/v1/<signal>` rules for the URL an exporter actually sends to.
 
 use super::settings::{Endpoint, Protocol, Signal, SignalSettings};
-use crate::redact::{redacted_marker, Secret};
+use crate::redact::Secret;
 
 /// Why an endpoint string is not a usable URL.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,31 +22,25 @@ pub enum EndpointError {
 }
 
 /// Splits the password out of `scheme://user:password@host...`: returns the display form (the
-/// password replaced by the redacted marker) and the password. Works on unparsable strings too,
+/// password and key-like query parameters replaced by the redacted marker) and the password. Works on unparsable strings too,
 /// so a password is redacted even when the rest of the URL is broken.
 pub fn redact_userinfo(raw: &str) -> (String, Option<Secret>) {
+    // The display form also hides key-like query parameters (`?api_key=...`).
+    let display = crate::redact::redact_url(raw);
     let Some(start) = raw.find("://").map(|i| i + 3) else {
-        return (raw.to_owned(), None);
+        return (display, None);
     };
     let rest = &raw[start..];
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let authority = &rest[..authority_end];
     let Some(at) = authority.rfind('@') else {
-        return (raw.to_owned(), None);
+        return (display, None);
     };
     let userinfo = &authority[..at];
     let Some(colon) = userinfo.find(':') else {
-        return (raw.to_owned(), None);
+        return (display, None);
     };
-    let password = &userinfo[colon + 1..];
-    let display = format!(
-        "{}{}:{}{}",
-        &raw[..start],
-        &userinfo[..colon],
-        redacted_marker(password),
-        &rest[at..]
-    );
-    (display, Some(Secret::new(password)))
+    (display, Some(Secret::new(&userinfo[colon + 1..])))
 }
 
 /// Parses an endpoint. A string without `://` is parsed as `host:port[/path]` and returned
@@ -108,6 +102,7 @@ pub fn parse(raw: &str, protocol: Protocol, insecure: bool) -> Result<Endpoint, 
         path,
         tls,
         password,
+        real: Secret::new(raw),
     })
 }
 
@@ -116,11 +111,15 @@ pub fn parse(raw: &str, protocol: Protocol, insecure: bool) -> Result<Endpoint, 
 /// one is used as-is. gRPC: used as-is (the service path is fixed by the protocol).
 pub fn signal_url(base: &str, protocol: Protocol, signal: Signal, specific: bool) -> String {
     if protocol.is_http() && !specific {
-        format!(
-            "{}{}",
-            base.trim().trim_end_matches('/'),
-            signal.http_path()
-        )
+        // The signal path goes at the end of the path, before any `?query` or `#fragment`.
+        let base = base.trim();
+        let split = base
+            .find("://")
+            .map(|i| i + 3)
+            .and_then(|start| base[start..].find(['?', '#']).map(|j| start + j))
+            .unwrap_or(base.len());
+        let (head, tail) = base.split_at(split);
+        format!("{}{}{tail}", head.trim_end_matches('/'), signal.http_path())
     } else {
         base.trim().to_owned()
     }
@@ -146,11 +145,13 @@ pub fn is_signal_specific(source: &super::Source) -> bool {
 /// that send to it, never for output.
 pub fn real_url(settings: &SignalSettings) -> Option<String> {
     let ep = settings.endpoint.as_ref()?;
-    let url = settings.url.as_ref()?;
-    Some(match &ep.password {
-        Some(p) => url.replacen(&redacted_marker(p.expose()), p.expose(), 1),
-        None => url.clone(),
-    })
+    settings.url.as_ref()?;
+    Some(signal_url(
+        ep.real.expose(),
+        settings.protocol.value,
+        settings.signal,
+        is_signal_specific(&settings.endpoint_raw.source),
+    ))
 }
 
 #[cfg(test)]
@@ -195,6 +196,25 @@ mod tests {
             Err(EndpointError::UnknownScheme("tcp".into()))
         );
         assert_eq!(p("http:/localhost"), Err(EndpointError::MalformedScheme));
+    }
+
+    #[test]
+    fn query_keys_are_redacted_and_the_signal_path_goes_before_the_query() {
+        let e = p("https://collector:4318/otlp?api_key=PLANTED&x=1").unwrap();
+        assert!(!e.display.contains("PLANTED"), "{}", e.display);
+        assert_eq!(
+            e.real.expose(),
+            "https://collector:4318/otlp?api_key=PLANTED&x=1"
+        );
+        assert_eq!(
+            signal_url(
+                e.real.expose(),
+                Protocol::HttpProtobuf,
+                Signal::Traces,
+                false
+            ),
+            "https://collector:4318/otlp/v1/traces?api_key=PLANTED&x=1"
+        );
     }
 
     #[test]

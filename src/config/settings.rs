@@ -178,7 +178,8 @@ pub struct Shadowed {
 /// A parsed endpoint. `raw` is what the user wrote (password redacted when displayed).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Endpoint {
-    /// The URL as configured, with any userinfo password replaced by the redacted marker.
+    /// The URL as configured, with any userinfo password and key-like query parameter
+    /// replaced by the redacted marker.
     pub display: String,
     /// `http`, `https`, `grpc` or `grpcs` (lower case), as written.
     pub scheme: String,
@@ -190,6 +191,10 @@ pub struct Endpoint {
     pub tls: bool,
     #[serde(skip)]
     pub password: Option<Secret>,
+    /// The endpoint exactly as written, secrets included: only for the peers that receive it
+    /// (`config::endpoint::real_url`), never for output.
+    #[serde(skip)]
+    pub real: Secret,
 }
 
 /// A configured header; the value is a secret.

@@ -146,6 +146,7 @@ mod tests {
             path: path.into(),
             tls: false,
             password: None,
+            real: Default::default(),
         }
     }
 

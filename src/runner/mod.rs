@@ -9,7 +9,6 @@ pub mod health;
 pub mod job;
 pub mod joblog;
 pub mod lifecycle;
-pub mod loadcfg;
 pub mod logging;
 pub mod preflight;
 pub mod service;
@@ -20,7 +19,7 @@ pub mod validate;
 pub use validate::validate;
 
 use crate::cli::{ExporterArgs, PreflightArg, RunArgs};
-use crate::config::{ConfigError, Environment, Loaded, Signal};
+use crate::config::{self, ConfigError, Environment, Loaded, Overrides, Signal};
 use crate::telemetry::{self, Identity, Pipeline};
 use preflight::{Decision, Mode};
 use std::path::PathBuf;
@@ -30,10 +29,11 @@ use std::time::Duration;
 /// How often the telemetry's health is looked at.
 const HEALTH_EVERY: Duration = Duration::from_secs(2);
 
-/// `runner run`.
-pub fn command(args: RunArgs, env: &Environment) -> u8 {
-    let mut overrides = crate::app::overrides(&args.config, &ExporterArgs::default());
-    overrides.preflight = args.preflight.map(|p| {
+/// The overrides of `runner run`: the config path and `--preflight`, so the flag, `[otel]
+/// preflight` and the default meet in the one precedence function (`config::load`).
+pub fn overrides(args: &RunArgs) -> Overrides {
+    let mut o = crate::app::overrides(&args.config, &ExporterArgs::default());
+    o.preflight = args.preflight.map(|p| {
         match p {
             PreflightArg::Off => "off",
             PreflightArg::Warn => "warn",
@@ -41,7 +41,12 @@ pub fn command(args: RunArgs, env: &Environment) -> u8 {
         }
         .to_owned()
     });
-    let loaded = match loadcfg::load(&overrides, env) {
+    o
+}
+
+/// `runner run`.
+pub fn command(args: RunArgs, env: &Environment) -> u8 {
+    let loaded = match config::load(&overrides(&args), env) {
         Ok(l) => l,
         Err(e) => return crate::app::usage_error(e),
     };
@@ -58,24 +63,8 @@ pub fn command(args: RunArgs, env: &Environment) -> u8 {
     if let Err(e) = validate(&file, &path) {
         return crate::app::usage_error(e);
     }
-    let mode = match args.preflight {
-        Some(PreflightArg::Off) => Mode::Off,
-        Some(PreflightArg::Warn) => Mode::Warn,
-        Some(PreflightArg::Strict) => Mode::Strict,
-        None => match Mode::parse(&loaded.settings.preflight.value) {
-            Some(m) => m,
-            None => {
-                return crate::app::usage_error(ConfigError::Field {
-                    path,
-                    field: "otel.preflight".into(),
-                    message: format!(
-                        "{:?} is not a pre-flight mode (valid: off, warn, strict)",
-                        loaded.settings.preflight.value
-                    ),
-                })
-            }
-        },
-    };
+    // `validate` refused a bad `otel.preflight`; the resolver only yields off, warn or strict.
+    let mode = Mode::parse(&loaded.settings.preflight.value).unwrap_or(Mode::Warn);
     let budget = match budget(&args, &file.otel.preflight_budget) {
         Ok(b) => b,
         Err(message) => {
@@ -160,6 +149,9 @@ async fn run(
 
     if let Some(m) = monitor {
         m.abort();
+        // Wait for the task to be gone, so its handle on the pipeline is released and the
+        // pipeline is shut down below, not merely dropped.
+        let _ = m.await;
     }
     if let Some(p) = pipeline {
         let bound = loaded

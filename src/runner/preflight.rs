@@ -85,7 +85,7 @@ pub async fn run_with(
         tracing::warn!(
             budget = ?budget,
             "pre-flight cut short: the doctor did not finish within its budget; \
-             taking jobs anyway (run `runner doctor otel` for the full diagnosis, \
+             starting anyway (run `runner doctor otel` for the full diagnosis, \
              or raise --preflight-budget)"
         );
         return Outcome {
@@ -101,7 +101,7 @@ pub async fn run_with(
     let decision = if mode == Mode::Strict && errors > 0 {
         tracing::error!(
             errors,
-            "pre-flight strict: not taking jobs because telemetry is broken; \
+            "pre-flight strict: the runner will not start because telemetry is broken; \
              fix the findings above or use --preflight warn"
         );
         Decision::Stop

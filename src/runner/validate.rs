@@ -25,6 +25,16 @@ pub fn validate(cfg: &RunnerConfig, path: &Path) -> Result<(), ConfigError> {
             "must be at least 1 (how many jobs run at once)".into(),
         ));
     }
+    // The doctor reports a bad value as a finding and goes on with `warn`; a runner told
+    // `strict` must not quietly run in another mode, so it refuses to start.
+    if let Some(p) = &cfg.otel.preflight {
+        if super::preflight::Mode::parse(p).is_none() {
+            return Err(err(
+                "otel.preflight".into(),
+                format!("{p:?} is not a pre-flight mode (valid: off, warn, strict)"),
+            ));
+        }
+    }
     for (i, r) in cfg.runners.iter().enumerate() {
         let field = |f: &str| format!("runners[{i}].{f}");
         if r.name.trim().is_empty() {
@@ -112,5 +122,10 @@ mod tests {
         let mut none = cfg("http://x/", "shell");
         none.runners.clear();
         assert_eq!(field_of(validate(&none, p)), "runners");
+        let mut mode = cfg("http://x/", "shell");
+        mode.otel.preflight = Some("strcit".into());
+        assert_eq!(field_of(validate(&mode, p)), "otel.preflight");
+        mode.otel.preflight = Some("Strict".into());
+        assert!(validate(&mode, p).is_ok());
     }
 }

@@ -25,6 +25,8 @@ const BODY_LIMIT: usize = 64 * 1024;
 
 pub struct OtlpHttpClient {
     url: url::Url,
+    /// The URL as shown in errors and Debug: secrets redacted.
+    display: String,
     /// Configured headers; values are secrets and never printed.
     headers: Vec<(HeaderName, HeaderValue)>,
     secrets: Vec<String>,
@@ -38,7 +40,7 @@ pub struct OtlpHttpClient {
 impl fmt::Debug for OtlpHttpClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OtlpHttpClient")
-            .field("url", &self.url.as_str())
+            .field("url", &self.display)
             .field("proxy", &self.proxy.as_ref().map(url::Url::as_str))
             .field("timeout", &self.timeout)
             .finish_non_exhaustive()
@@ -52,12 +54,15 @@ impl OtlpHttpClient {
         tls: Option<Arc<ClientConfig>>,
         recorder: Arc<Recorder>,
     ) -> Result<OtlpHttpClient, String> {
-        let raw = s.url.as_deref().ok_or("no effective URL for traces")?;
-        let mut url = url::Url::parse(raw).map_err(|e| format!("URL {raw:?}: {e}"))?;
+        let display = s.url.clone().ok_or("no effective URL for traces")?;
+        let raw = crate::config::endpoint::real_url(s).ok_or("no effective URL for traces")?;
+        let mut url = url::Url::parse(&raw).map_err(|e| format!("URL {display:?}: {e}"))?;
         // Credentials never travel in the request line or appear in a recorded error.
         let _ = url.set_username("");
         let _ = url.set_password(None);
-        let host = url.host_str().ok_or(format!("URL {raw:?} has no host"))?;
+        let host = url
+            .host_str()
+            .ok_or(format!("URL {display:?} has no host"))?;
         let port = url.port_or_known_default().unwrap_or(80);
         let proxy = match proxy_for(url.scheme(), host, port, proxy) {
             None => None,
@@ -87,6 +92,7 @@ impl OtlpHttpClient {
         }
         Ok(OtlpHttpClient {
             url,
+            display,
             headers,
             secrets,
             gzip: s.compression.value == Compression::Gzip,
@@ -304,7 +310,7 @@ impl HttpClient for OtlpHttpClient {
                     io::ErrorKind::TimedOut,
                     format!(
                         "no response from {} within {} ms",
-                        self.url,
+                        self.display,
                         self.timeout.as_millis()
                     ),
                 );

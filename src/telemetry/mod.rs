@@ -1,9 +1,10 @@
 //! The runner's real OpenTelemetry pipeline, built from `Settings` in one place.
 //!
 //! `runner run` and the doctor's canary both call `build`, so the exporter can never disagree
-//! with what the doctor reports. The pipeline runs on its own small tokio runtime: flush,
-//! shutdown and `Drop` may then block on it from anywhere (even a current-thread runtime)
-//! without starving the batch worker they wait for.
+//! with what the doctor reports. The pipeline runs on its own small tokio runtime: flush and
+//! shutdown may then wait on it from anywhere (even a current-thread runtime) without starving
+//! the batch worker they wait for. That runtime is never dropped the blocking way (see
+//! `OwnRuntime`), so building, failing to build and dropping a pipeline are safe in async code.
 
 pub mod connect;
 pub mod grpc;
@@ -70,8 +71,30 @@ pub enum TelemetryError {
 pub struct Pipeline {
     provider: SdkTracerProvider,
     recorder: Arc<Recorder>,
-    runtime: Option<tokio::runtime::Runtime>,
+    runtime: Option<OwnRuntime>,
     exporter: ExporterKind,
+}
+
+/// The pipeline's runtime. Dropping a plain `Runtime` waits for its blocking pool, and tokio
+/// panics when that happens inside async code (a doctor future cut short by its budget, a
+/// build that fails inside `runner run`). This one is always shut down in the background:
+/// whatever still runs on it (an export hung on a dead collector) is abandoned.
+#[derive(Debug)]
+struct OwnRuntime(Option<tokio::runtime::Runtime>);
+
+impl std::ops::Deref for OwnRuntime {
+    type Target = tokio::runtime::Runtime;
+    fn deref(&self) -> &tokio::runtime::Runtime {
+        self.0.as_ref().expect("present until dropped")
+    }
+}
+
+impl Drop for OwnRuntime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
 }
 
 /// The exporters the pipeline can use (the SDK's trait is not object safe).
@@ -159,7 +182,7 @@ fn exporter(settings: &Settings, recorder: &Arc<Recorder>) -> Result<Option<AnyE
                     let e = opentelemetry_otlp::SpanExporter::builder()
                         .with_http()
                         .with_http_client(client)
-                        .with_endpoint(s.url.clone().unwrap_or_default())
+                        .with_endpoint(crate::config::endpoint::real_url(s).unwrap_or_default())
                         .with_protocol(protocol)
                         .with_timeout(s.timeout.value)
                         .with_retry_policy(opentelemetry_otlp::RetryPolicy::disabled())
@@ -174,13 +197,15 @@ fn exporter(settings: &Settings, recorder: &Arc<Recorder>) -> Result<Option<AnyE
 
 /// Builds the pipeline from the settings (exporter, resource, sampler, batch processor).
 pub fn build(settings: &Settings, identity: &Identity) -> Result<Pipeline, TelemetryError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .max_blocking_threads(4)
-        .thread_name("runner-telemetry")
-        .enable_all()
-        .build()
-        .map_err(|e| TelemetryError::Build(format!("cannot start its runtime: {e}")))?;
+    let runtime = OwnRuntime(Some(
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .max_blocking_threads(4)
+            .thread_name("runner-telemetry")
+            .enable_all()
+            .build()
+            .map_err(|e| TelemetryError::Build(format!("cannot start its runtime: {e}")))?,
+    ));
     let _inside = runtime.enter();
     let recorder = Recorder::new();
     let export_timeout = settings
@@ -281,10 +306,8 @@ impl Pipeline {
         let result = self
             .bounded("shutdown", bound, move |p| p.shutdown_with_timeout(bound))
             .await;
-        if let Some(rt) = self.runtime.take() {
-            // Anything still running (an export hung on a dead collector) is abandoned.
-            rt.shutdown_background();
-        }
+        // Anything still running (an export hung on a dead collector) is abandoned.
+        drop(self.runtime.take());
         result
     }
 }
@@ -297,11 +320,25 @@ impl Drop for Pipeline {
         // Not shut down explicitly: flush and shut down now, bounded, so spans that ended
         // before this point are exported before the process goes on to exit.
         let provider = self.provider.clone();
-        let (tx, rx) = std::sync::mpsc::channel();
-        rt.spawn_blocking(move || {
-            let _ = tx.send(provider.shutdown_with_timeout(DROP_SHUTDOWN_BOUND));
-        });
-        let _ = rx.recv_timeout(DROP_SHUTDOWN_BOUND);
-        rt.shutdown_background();
+        let finish = move || {
+            let (tx, rx) = std::sync::mpsc::channel();
+            rt.spawn_blocking(move || {
+                let _ = tx.send(provider.shutdown_with_timeout(DROP_SHUTDOWN_BOUND));
+            });
+            let _ = rx.recv_timeout(DROP_SHUTDOWN_BOUND);
+            drop(rt);
+        };
+        if tokio::runtime::Handle::try_current().is_err() {
+            finish();
+            return;
+        }
+        // Inside async code a worker must not block (on a current-thread runtime it would stall
+        // everything, and a caller's budget, such as the pre-flight's, would be overrun): a
+        // plain thread finishes instead. Async owners that need the spans out before going on
+        // call `shutdown(bound).await`. If no thread can start, the closure is dropped, which
+        // shuts the runtime down in the background.
+        let _ = std::thread::Builder::new()
+            .name("runner-telemetry-drop".into())
+            .spawn(finish);
     }
 }

@@ -39,6 +39,7 @@ pub fn settings(endpoint: &str, protocol: Protocol) -> Settings {
             path: url.path().to_owned(),
             tls: url.scheme() == "https" || url.scheme() == "grpcs",
             password: None,
+            real: runner::redact::Secret::new(endpoint),
         }),
         url: Some(effective),
         protocol: Sourced::new(protocol, Source::Flag("--protocol".into())),

@@ -36,7 +36,8 @@ pub fn signal_settings(
             Source::Env("OTEL_EXPORTER_OTLP_ENDPOINT".into()),
         ),
         endpoint: Some(Endpoint {
-            display: raw,
+            display: raw.clone(),
+            real: runner::redact::Secret::new(raw),
             scheme: scheme.to_string(),
             host: host.to_string(),
             port,

@@ -42,6 +42,7 @@ impl Fixture {
             path: parsed.path().to_string(),
             tls,
             password: None,
+            real: runner::redact::Secret::new(url),
         };
         let env = |v: &str| Source::Env(v.to_string());
         let settings = SignalSettings {

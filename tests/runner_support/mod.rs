@@ -3,6 +3,7 @@
 //! (so the runner must resume after a 416).
 #![allow(dead_code)]
 
+pub mod process;
 pub mod rotel;
 
 use bytes::Bytes;

@@ -137,11 +137,9 @@ pub fn http_request(
 
 /// The path and query of the effective URL (`/` when it has none).
 pub fn url_path(probe: &Probe<'_>) -> String {
-    let from_url = probe
-        .settings
-        .url
-        .as_deref()
-        .and_then(|u| url::Url::parse(u).ok())
+    // The real URL (query keys included): this is the request sent to the configured peer.
+    let from_url = crate::config::endpoint::real_url(probe.settings)
+        .and_then(|u| url::Url::parse(&u).ok())
         .map(|u| match u.query() {
             Some(q) => format!("{}?{}", u.path(), q),
             None => u.path().to_string(),
