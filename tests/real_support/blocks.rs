@@ -1,26 +1,43 @@
-//! Configuration blocks for the load-balancer shapes users put in front of a collector.
+//! Configuration blocks for the load-balancer shapes users put in front of a collector. Every
+//! front listens on 127.0.0.1 and, where the machine has it, on ::1: `localhost` then works
+//! whichever family it resolves to first.
 
 use super::certs::{Certs, Pem};
+use super::proc::ipv6;
 use std::path::Path;
+
+/// nginx `listen` lines for `port` with `opts` (e.g. `ssl http2`).
+fn listen(port: u16, opts: &str) -> String {
+    let mut s = format!(" listen 127.0.0.1:{port} {opts};\n");
+    if ipv6() {
+        s.push_str(&format!(" listen [::1]:{port} {opts};\n"));
+    }
+    s
+}
+
+/// haproxy `bind` address list for `port`.
+fn bind(port: u16) -> String {
+    if ipv6() {
+        format!("127.0.0.1:{port},[::1]:{port}")
+    } else {
+        format!("127.0.0.1:{port}")
+    }
+}
 
 /// nginx `http {}` server: TLS termination on `port`, then plain HTTP/1.1 to `upstream`.
 pub fn nginx_tls_http(port: u16, pem: &Pem, upstream: u16) -> String {
     format!(
-        "server {{\n listen 127.0.0.1:{port} ssl;\n {}\n location / {{ proxy_pass http://127.0.0.1:{upstream}; }}\n}}\n",
+        "server {{\n{} {}\n location / {{ proxy_pass http://127.0.0.1:{upstream}; }}\n}}\n",
+        listen(port, "ssl"),
         ssl(pem)
     )
 }
 
 /// nginx `http {}` server: TLS with ALPN h2 on `port`, then gRPC (h2c) to `upstream`.
-/// `v6` also listens on [::1] (for names with both A and AAAA records).
-pub fn nginx_tls_grpc(port: u16, pem: &Pem, upstream: u16, v6: bool) -> String {
-    let v6 = if v6 {
-        format!(" listen [::1]:{port} ssl http2;\n")
-    } else {
-        String::new()
-    };
+pub fn nginx_tls_grpc(port: u16, pem: &Pem, upstream: u16) -> String {
     format!(
-        "server {{\n listen 127.0.0.1:{port} ssl http2;\n{v6} {}\n location / {{ grpc_pass grpc://127.0.0.1:{upstream}; }}\n}}\n",
+        "server {{\n{} {}\n location / {{ grpc_pass grpc://127.0.0.1:{upstream}; }}\n}}\n",
+        listen(port, "ssl http2"),
         ssl(pem)
     )
 }
@@ -39,20 +56,25 @@ pub fn nginx_require_client_cert(block: &str, ca: &Path) -> String {
 
 /// nginx `stream {}` server: accepts TCP on `port` and forwards it to `upstream` (L4).
 pub fn nginx_stream(port: u16, upstream: u16) -> String {
-    format!("server {{\n listen 127.0.0.1:{port};\n proxy_pass 127.0.0.1:{upstream};\n}}\n")
+    format!(
+        "server {{\n{} proxy_pass 127.0.0.1:{upstream};\n}}\n",
+        listen(port, "")
+    )
 }
 
 /// nginx `http {}` server: plain HTTP reverse proxy (L7) to `upstream`.
 pub fn nginx_http(port: u16, upstream: u16) -> String {
     format!(
-        "server {{\n listen 127.0.0.1:{port};\n location / {{ proxy_pass http://127.0.0.1:{upstream}; }}\n}}\n"
+        "server {{\n{} location / {{ proxy_pass http://127.0.0.1:{upstream}; }}\n}}\n",
+        listen(port, "")
     )
 }
 
 /// nginx `http {}` server: plaintext HTTP/2 (h2c) gRPC proxy to `upstream`.
 pub fn nginx_h2c_grpc(port: u16, upstream: u16) -> String {
     format!(
-        "server {{\n listen 127.0.0.1:{port} http2;\n location / {{ grpc_pass grpc://127.0.0.1:{upstream}; }}\n}}\n"
+        "server {{\n{} location / {{ grpc_pass grpc://127.0.0.1:{upstream}; }}\n}}\n",
+        listen(port, "http2")
     )
 }
 
@@ -69,8 +91,9 @@ fn ssl(pem: &Pem) -> String {
 pub fn haproxy_mtls(port: u16, certs: &Certs, upstream: u16, grpc: bool) -> String {
     let proto = if grpc { " proto h2" } else { "" };
     format!(
-        "frontend otlp\n  bind 127.0.0.1:{port} ssl crt {} ca-file {} verify required alpn h2,http/1.1\n  default_backend collector\n\
+        "frontend otlp\n  bind {} ssl crt {} ca-file {} verify required alpn h2,http/1.1\n  default_backend collector\n\
          backend collector\n  server rotel 127.0.0.1:{upstream}{proto}\n",
+        bind(port),
         certs.server.combined.display(),
         certs.ca.display()
     )
@@ -81,8 +104,9 @@ pub fn haproxy_mtls(port: u16, certs: &Certs, upstream: u16, grpc: bool) -> Stri
 /// (without a check it retries the dead server and answers only after about 3 s).
 pub fn haproxy_http(port: u16, upstream: u16) -> String {
     format!(
-        "frontend otlp\n  bind 127.0.0.1:{port}\n  default_backend collector\n\
-         backend collector\n  server rotel 127.0.0.1:{upstream} check inter 100ms fall 1 rise 1\n"
+        "frontend otlp\n  bind {}\n  default_backend collector\n\
+         backend collector\n  server rotel 127.0.0.1:{upstream} check inter 100ms fall 1 rise 1\n",
+        bind(port)
     )
 }
 

@@ -110,6 +110,13 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// Keeps the report as `target/real-reports/NAME.json` for whoever investigates a failure.
+    pub fn keep(&self, name: &str) {
+        let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/real-reports");
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::write(dir.join(format!("{name}.json")), format!("{self}\n"));
+    }
+
     pub fn findings(&self) -> Vec<&Value> {
         self.report["findings"]
             .as_array()

@@ -1,6 +1,6 @@
 //! haproxy in the foreground (`-db`) with a configuration written at test time.
 
-use super::proc::{start_with_retry, v4, Proc, READY_WITHIN};
+use super::proc::{listen_addrs, start_with_retry, Proc, READY_WITHIN};
 use std::path::Path;
 
 #[derive(Debug)]
@@ -23,7 +23,7 @@ impl Haproxy {
                 body(ports)
             );
             let conf_path = root.join("haproxy.cfg");
-            std::fs::write(&conf_path, conf).expect("write haproxy.cfg");
+            std::fs::write(&conf_path, &conf).expect("write haproxy.cfg");
             let args = vec![
                 "-f".to_string(),
                 conf_path.to_str().expect("utf-8").to_string(),
@@ -37,8 +37,7 @@ impl Haproxy {
                 &root.join("haproxy.log"),
             )
             .map_err(|e| format!("spawn haproxy: {e}"))?;
-            let addrs: Vec<_> = ports.iter().map(|p| v4(*p)).collect();
-            proc.wait_for_ports(&addrs, READY_WITHIN)?;
+            proc.wait_for_ports(&listen_addrs(&conf, ports), READY_WITHIN)?;
             Ok(Haproxy {
                 proc,
                 ports: ports.to_vec(),

@@ -12,6 +12,7 @@ pub mod nginx;
 pub mod proc;
 pub mod rotel;
 pub mod scenario;
+pub mod world;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -1,8 +1,7 @@
 //! nginx in the foreground with a configuration written at test time: TLS termination, gRPC
 //! and HTTP reverse proxying, and stream (L4) proxying.
 
-use super::proc::{start_with_retry, v4, Proc, READY_WITHIN};
-use std::net::SocketAddr;
+use super::proc::{listen_addrs, start_with_retry, Proc, READY_WITHIN};
 use std::path::Path;
 
 #[derive(Debug)]
@@ -15,12 +14,10 @@ pub struct Nginx {
 impl Nginx {
     /// Starts nginx with `nports` fresh ports. `http` and `stream` build the bodies of the
     /// `http {}` and `stream {}` blocks from those ports (an empty string leaves a block out).
-    /// Every listen address must be 127.0.0.1 or [::1]; the caller lists in `also_v6` the port
-    /// indices that also listen on [::1] (readiness checks them there too).
+    /// Every listen address must be 127.0.0.1 or [::1] (see `blocks::listen`).
     pub fn start(
         dir: &Path,
         nports: usize,
-        also_v6: &[usize],
         http: impl Fn(&[u16]) -> String,
         stream: impl Fn(&[u16]) -> String,
     ) -> Nginx {
@@ -37,7 +34,7 @@ impl Nginx {
         start_with_retry("nginx", nports, |ports| {
             let conf = config(&root, &http(ports), &stream(ports));
             let conf_path = root.join("nginx.conf");
-            std::fs::write(&conf_path, conf).expect("write nginx.conf");
+            std::fs::write(&conf_path, &conf).expect("write nginx.conf");
             let args = vec![
                 "-p".to_string(),
                 path(&root),
@@ -56,16 +53,12 @@ impl Nginx {
                 &root.join("stdout.log"),
             )
             .map_err(|e| format!("spawn nginx: {e}"))?;
-            let mut addrs: Vec<SocketAddr> = ports.iter().map(|p| v4(*p)).collect();
-            addrs.extend(
-                also_v6
-                    .iter()
-                    .map(|i| SocketAddr::from(([0u16, 0, 0, 0, 0, 0, 0, 1], ports[*i]))),
-            );
-            proc.wait_for_ports(&addrs, READY_WITHIN).map_err(|e| {
-                let errlog = std::fs::read_to_string(root.join("error.log")).unwrap_or_default();
-                format!("{e}\nerror.log:\n{errlog}")
-            })?;
+            proc.wait_for_ports(&listen_addrs(&conf, ports), READY_WITHIN)
+                .map_err(|e| {
+                    let errlog =
+                        std::fs::read_to_string(root.join("error.log")).unwrap_or_default();
+                    format!("{e}\nerror.log:\n{errlog}")
+                })?;
             Ok(Nginx {
                 proc,
                 ports: ports.to_vec(),

@@ -132,17 +132,36 @@ impl Drop for Proc {
     }
 }
 
-/// A TCP port free on 127.0.0.1 and on ::1 right now (so a component may listen on both).
+/// Whether this machine has IPv6 loopback: components then listen on ::1 too, so `localhost`
+/// works whichever family it resolves to.
+pub fn ipv6() -> bool {
+    static HAS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *HAS.get_or_init(|| TcpListener::bind("[::1]:0").is_ok())
+}
+
+/// A TCP port free on 127.0.0.1 (and on ::1 when there is IPv6 loopback) right now.
 /// Released before returning: callers retry on the rare race (`start_with_retry`).
 pub fn free_port() -> u16 {
     for _ in 0..50 {
         let v4 = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let port = v4.local_addr().expect("local addr").port();
-        if TcpListener::bind(("::1", port)).is_ok() {
+        if !ipv6() || TcpListener::bind(("::1", port)).is_ok() {
             return port;
         }
     }
     panic!("no port free on both 127.0.0.1 and ::1 after 50 tries");
+}
+
+/// The addresses a configuration listens on, for readiness checks: 127.0.0.1 for every port,
+/// and ::1 for those the text binds as `[::1]:PORT`.
+pub fn listen_addrs(config: &str, ports: &[u16]) -> Vec<SocketAddr> {
+    let mut addrs: Vec<SocketAddr> = ports.iter().map(|p| v4(*p)).collect();
+    for p in ports {
+        if config.contains(&format!("[::1]:{p}")) {
+            addrs.push(SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, *p)));
+        }
+    }
+    addrs
 }
 
 /// `n` distinct free ports.

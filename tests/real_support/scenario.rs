@@ -1,32 +1,60 @@
-//! The real-component scenarios' descriptions under `scenarios/real/`: the catalogue entry each
-//! test reproduces, and the expectation the test checks the doctor's report against.
+//! The real-component scenarios under `scenarios/real/`, in the catalogue's shared format
+//! (`tests/support/scenario.rs` parses every file strictly; this suite reads what it runs):
+//! settings with upper-case placeholders this suite fills in, and what the report must say.
 
-use super::doctor::Outcome;
+use super::doctor::{Invocation, Outcome};
 use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Scenario {
-    /// `real:<component>`: the scenario harness skips these; this suite runs them.
-    pub needs: String,
     pub title: String,
     pub situation: String,
+    /// `real:<component>`: the scenario harness skips these; this suite runs them.
+    pub needs: String,
+    #[serde(default)]
+    pub settings: Settings,
     pub expect: Expect,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Expect {
-    /// `healthy`, `degraded` or `broken`.
-    pub verdict: String,
-    /// Causes the report must name (severity `error` when the verdict is `broken`).
+#[derive(Debug, Default, Deserialize)]
+pub struct Settings {
     #[serde(default)]
-    pub causes: Vec<String>,
-    /// Other causes that may also appear as errors without making the diagnosis wrong.
+    pub env: BTreeMap<String, String>,
     #[serde(default)]
-    pub also_allowed: Vec<String>,
+    pub flags: Vec<String>,
 }
+
+#[derive(Debug, Deserialize)]
+pub struct Expect {
+    pub exit: i32,
+    pub verdict: Option<String>,
+    #[serde(default)]
+    pub findings: Vec<ExpectFinding>,
+    pub canary_exported: Option<bool>,
+    /// The collector logged a span of the report's canary trace (checked by the test).
+    pub canary_arrived: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ExpectFinding {
+    pub cause: String,
+    pub severity: String,
+    pub stage: String,
+}
+
+/// Placeholders a scenario's settings may use; each test fills those its components provide.
+pub const PLACEHOLDERS: &[&str] = &[
+    "ROTEL_GRPC_PORT",
+    "ROTEL_HTTP_PORT",
+    "NGINX_PORT",
+    "HAPROXY_PORT",
+    "DNS_PORT",
+    "CA_FILE",
+    "CLIENT_CERT_FILE",
+    "CLIENT_KEY_FILE",
+];
 
 impl Scenario {
     pub fn load(name: &str) -> Scenario {
@@ -45,55 +73,96 @@ impl Scenario {
         s
     }
 
-    /// Checks the doctor's verdict, exit code and causes against this scenario's expectation.
+    /// The doctor invocation the scenario's settings describe, placeholders filled in.
+    pub fn invocation(&self, values: &HashMap<&str, String>) -> Invocation {
+        let fill = |s: &str| -> String {
+            let mut s = s.to_string();
+            for (k, v) in values {
+                s = s.replace(k, v);
+            }
+            if let Some(left) = PLACEHOLDERS.iter().find(|p| s.contains(*p)) {
+                panic!("scenario {:?}: no value for {left} in {s:?}", self.title);
+            }
+            s
+        };
+        let mut inv = Invocation::default();
+        for (k, v) in &self.settings.env {
+            inv = inv.env(k, fill(v));
+        }
+        for f in &self.settings.flags {
+            inv = inv.arg(fill(f));
+        }
+        inv
+    }
+
+    /// Checks the doctor's exit code, verdict and findings against this scenario.
     pub fn check(&self, out: &Outcome) {
         let e = &self.expect;
         let ctx = || format!("scenario {:?}\n{out}", self.title);
-        assert_eq!(out.verdict(), e.verdict, "verdict; {}", ctx());
-        let code = if e.verdict == "broken" { 1 } else { 0 };
-        assert_eq!(out.code, Some(code), "exit code; {}", ctx());
-        let all = out.causes();
-        for cause in &e.causes {
-            assert!(
-                all.contains(cause),
-                "expected cause {cause}, found {all:?}; {}",
+        assert_eq!(out.code, Some(e.exit), "exit code; {}", ctx());
+        if let Some(v) = &e.verdict {
+            assert_eq!(out.verdict(), v, "verdict; {}", ctx());
+        }
+        for ef in &e.findings {
+            let found = out.findings().into_iter().find(|f| f["cause"] == ef.cause);
+            let Some(f) = found else {
+                panic!(
+                    "expected cause {}, found {:?}; {}",
+                    ef.cause,
+                    out.causes(),
+                    ctx()
+                );
+            };
+            assert_eq!(
+                f["severity"],
+                ef.severity,
+                "{} severity; {}",
+                ef.cause,
                 ctx()
             );
+            assert_eq!(f["stage"], ef.stage, "{} stage; {}", ef.cause, ctx());
         }
         for f in out.findings() {
             if f["severity"] != "error" {
                 continue;
             }
+            let cause = f["cause"].as_str().unwrap_or_default();
+            assert!(
+                e.findings.iter().any(|ef| ef.cause == cause) || canary_confirms(f, &e.findings),
+                "unexpected error cause {cause}; {}",
+                ctx()
+            );
             // An error shows in the stage list too: some check of its target fails.
             let target = out.target_of(f);
             let failed = out.report["targets"][target]["checks"]
                 .as_array()
                 .is_some_and(|cs| cs.iter().any(|c| c["status"] == "fail"));
-            assert!(
-                failed,
-                "finding {} is an error but no check failed; {}",
-                f["cause"],
+            assert!(failed, "error {cause} but no check failed; {}", ctx());
+        }
+        if let Some(exported) = e.canary_exported {
+            assert_eq!(
+                out.canary()["exported"],
+                exported,
+                "canary.exported; {}",
                 ctx()
             );
         }
-        if e.verdict != "broken" {
+        if e.exit == 0 {
             check_path_proven(out, &ctx());
         }
-        for f in out.findings() {
-            if f["severity"] != "error" {
-                continue;
-            }
-            let cause = f["cause"].as_str().unwrap_or_default().to_string();
-            assert!(
-                e.causes.contains(&cause)
-                    || e.also_allowed.contains(&cause)
-                    || canary_confirms(f, &e.causes),
-                "unexpected error cause {cause} (expected {:?}); {}",
-                e.causes,
-                ctx()
-            );
-        }
     }
+}
+
+/// The canary goes through the real exporter even when an earlier stage failed; its failure is
+/// a consequence, not a second diagnosis, when the doctor ties it to an expected cause.
+fn canary_confirms(finding: &serde_json::Value, expected: &[ExpectFinding]) -> bool {
+    finding["cause"] == "canary_export_failed"
+        && finding["evidence"]["matched_findings"]
+            .as_array()
+            .is_some_and(|m| {
+                m.iter()
+                    .any(|c| expected.iter().any(|e| c == e.cause.as_str()))
+            })
 }
 
 /// A report without errors must also show the path walked: a doctor that skipped every stage
@@ -132,13 +201,4 @@ fn check_path_proven(out: &Outcome, ctx: &str) {
             "{url}: stage dns is {dns}; {ctx}"
         );
     }
-}
-
-/// The canary goes through the real exporter even when an earlier stage failed; its failure is
-/// a consequence, not a second diagnosis, when the doctor ties it to an expected cause.
-fn canary_confirms(finding: &serde_json::Value, expected: &[String]) -> bool {
-    finding["cause"] == "canary_export_failed"
-        && finding["evidence"]["matched_findings"]
-            .as_array()
-            .is_some_and(|m| m.iter().any(|c| expected.iter().any(|e| c == e.as_str())))
 }
