@@ -243,15 +243,17 @@ pub fn accept_then_close(
             format!(
                 "TCP connected, but after {sent} the peer {how} having sent nothing back. This \
                  is what a load balancer, ingress or `kubectl port-forward` does when it has no \
-                 live backend: it accepts, tries the backend, and gives up."
+                 live backend: it accepts, tries the backend, and gives up; a server that \
+                 rejects the request's protocol outright does it too."
             ),
-            "Check the backend behind this address: is the collector running and healthy, and \
-             does the load balancer or port-forward point at the right service and port?"
+            "Check the backend behind this address: is the collector running and healthy, does \
+             the load balancer or port-forward point at the right service and port, and do the \
+             endpoint's scheme and protocol match what it serves?"
                 .to_string(),
         )
 }
 
-/// The connection was reset after the peer had started answering.
+/// The peer reset the connection during `during` (a handshake, a request).
 pub fn connection_reset(
     signal: Signal,
     stage: Stage,
@@ -264,11 +266,12 @@ pub fn connection_reset(
         .text(
             format!("{addr} reset the connection during {during}."),
             format!(
-                "The peer sent a TCP reset during {during}, after it had started to answer: \
-                 something in the path (the server, a proxy, a firewall) aborted the connection."
+                "The peer sent a TCP reset during {during}: something in the path (the server, \
+                 a proxy, a firewall) aborted the connection."
             ),
-            "Check the collector's and any proxy's logs for the aborted connection; a proxy \
-             that expects another protocol on this port resets like this."
+            "Check the collector's and any proxy's logs for the aborted connection, and that \
+             the protocol setting matches the port: a server or proxy that expects another \
+             protocol on this port resets like this."
                 .to_string(),
         )
 }

@@ -6,6 +6,7 @@
 mod grpc_export;
 mod http_export;
 mod proxy_text;
+mod setting_fix;
 mod summary;
 
 pub use grpc_export::*;
@@ -14,9 +15,10 @@ pub use proxy_text::*;
 pub use summary::*;
 
 use super::{Cause, Finding, Severity, Stage};
-use crate::config::{Protocol, Source};
+use crate::config::Protocol;
 use crate::doctor::protocol::wire::PeerDid;
 use crate::doctor::Probe;
+use setting_fix::{endpoint_value, scheme, set_endpoint, set_setting, unset_setting};
 use std::time::Duration;
 
 /// What a verification attempt changed.
@@ -115,9 +117,14 @@ pub fn describe_peer(did: PeerDid) -> &'static str {
     }
 }
 
-/// `protocol (from env:OTEL_EXPORTER_OTLP_PROTOCOL)`.
-fn setting(name: &str, source: &Source) -> String {
-    format!("`{name}` (from {source})")
+/// How to set the protocol to `p`, where it is set now.
+fn set_protocol(probe: &Probe<'_>, p: Protocol) -> String {
+    set_setting(
+        &probe.settings.protocol.source,
+        "OTEL_EXPORTER_OTLP_PROTOCOL",
+        "protocol",
+        &p.to_string(),
+    )
 }
 
 /// "The doctor tried ...: it worked/did not" sentences, and whether any attempt worked.
@@ -157,27 +164,27 @@ fn finish(mut f: Finding, tried: &[Tried], evidence: serde_json::Value) -> Findi
 
 /// The fix sentence for switching protocol/port, preferring what worked.
 fn switch_fix(probe: &Probe<'_>, tried: &[Tried], fallback: String) -> String {
-    let host = crate::doctor::proxy::bracket(&probe.endpoint.host);
-    let scheme = if probe.endpoint.tls { "https" } else { "http" };
     let first = tried.iter().find(|t| t.worked).or(tried.first());
     match first.map(|t| &t.change) {
         Some(Change::Grpc) => format!(
-            "Set the protocol to `grpc` (OTEL_EXPORTER_OTLP_PROTOCOL=grpc or `otel.protocol`), \
-             replacing {}; the endpoint stays {}.",
-            setting("protocol", &probe.settings.protocol.source),
+            "Set the protocol to `grpc`: {}; the endpoint stays {}.",
+            set_protocol(probe, Protocol::Grpc),
             probe.endpoint.display
         ),
         Some(Change::Http(p)) => format!(
-            "Set the protocol to `{p}` (OTEL_EXPORTER_OTLP_PROTOCOL={p} or `otel.protocol`), \
-             replacing {}; the endpoint stays {}.",
-            setting("protocol", &probe.settings.protocol.source),
+            "Set the protocol to `{p}`: {}; the endpoint stays {}.",
+            set_protocol(probe, *p),
             probe.endpoint.display
         ),
-        Some(Change::Port(port, p)) => format!(
-            "Point the endpoint at the {p} port: `{scheme}://{host}:{port}` instead of {} \
-             (set by {}).",
-            probe.endpoint.display, probe.settings.endpoint_raw.source
-        ),
+        Some(Change::Port(port, p)) => {
+            let path = p.is_http().then(|| probe.settings.signal.http_path());
+            let value = endpoint_value(probe, scheme(probe), *port, path);
+            format!(
+                "Point the endpoint at the {p} port: {} instead of {}.",
+                set_endpoint(probe, &value),
+                probe.endpoint.display
+            )
+        }
         _ => fallback,
     }
 }
@@ -274,11 +281,6 @@ pub fn plaintext_to_tls(
     tried: &[Tried],
     ev: serde_json::Value,
 ) -> Finding {
-    let host_port = format!(
-        "{}:{}",
-        crate::doctor::proxy::bracket(&probe.endpoint.host),
-        probe.endpoint.port
-    );
     let seen = match sign {
         TlsSign::TlsRecord => "answered plaintext with a TLS record",
         TlsSign::PlainHttpToHttpsPort => {
@@ -286,19 +288,26 @@ pub fn plaintext_to_tls(
         }
         TlsSign::Closed => "closed the plaintext connection without answering",
     };
-    let mut fix = format!(
-        "Use TLS: set the endpoint to `https://{host_port}{}` (set by {}).",
-        if probe.settings.protocol.value.is_http() {
-            &probe.endpoint.path
-        } else {
-            ""
-        },
-        probe.settings.endpoint_raw.source
-    );
+    // The endpoint's own path: the exporter treats it exactly as before, only the scheme moves.
+    let path = probe
+        .settings
+        .protocol
+        .value
+        .is_http()
+        .then_some(probe.endpoint.path.as_str());
+    let https = match path {
+        Some(p) => format!(
+            "https://{}:{}{p}",
+            crate::doctor::proxy::bracket(&probe.endpoint.host),
+            probe.endpoint.port
+        ),
+        None => endpoint_value(probe, "https", probe.endpoint.port, None),
+    };
+    let mut fix = format!("Use TLS: {}.", set_endpoint(probe, &https));
     if probe.settings.insecure.value {
         fix.push_str(&format!(
-            " Also remove {}.",
-            setting("insecure=true", &probe.settings.insecure.source)
+            " Also {} (`insecure=true` turns TLS off).",
+            unset_setting(&probe.settings.insecure.source)
         ));
     }
     let f = Finding::new(
@@ -321,50 +330,6 @@ pub fn plaintext_to_tls(
     finish(f, tried, ev)
 }
 
-/// The peer accepted the connection, then closed it without answering.
-pub fn accept_then_close(probe: &Probe<'_>, stage: Stage, ev: serde_json::Value) -> Finding {
-    Finding::new(
-        Cause::AcceptThenClose,
-        Severity::Error,
-        Some(probe.settings.signal),
-    )
-    .at_stage(stage)
-    .text(
-        format!(
-            "{} accepts connections but closes them without answering.",
-            probe.endpoint.display
-        ),
-        "The doctor's first request got an immediate close with no byte in reply. This is \
-             what a load balancer, proxy or port-forward does when it has no live backend, or a \
-             server that rejects the request's protocol outright.",
-        "Check that the service behind this address is running and healthy (for Kubernetes: \
-             the pods behind the service, the port-forward's target), and that the endpoint's \
-             scheme and protocol match it.",
-    )
-    .evidence(ev)
-}
-
-/// The peer reset the connection without answering.
-pub fn connection_reset(probe: &Probe<'_>, stage: Stage, ev: serde_json::Value) -> Finding {
-    Finding::new(
-        Cause::ConnectionReset,
-        Severity::Error,
-        Some(probe.settings.signal),
-    )
-    .at_stage(stage)
-    .text(
-        format!(
-            "{} resets the connection without answering.",
-            probe.endpoint.display
-        ),
-        "The doctor's first request was answered with a TCP reset and no byte. A firewall, \
-             a proxy with no backend, or a server that rejects the request's protocol does this.",
-        "Check the service behind this address and anything between (firewall, proxy, load \
-             balancer); check that the protocol setting matches the port.",
-    )
-    .evidence(ev)
-}
-
 /// What the doctor was waiting for when the timeout expired.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Waiting {
@@ -372,6 +337,16 @@ pub enum Waiting {
     Protocol,
     /// The response to the export request.
     Export,
+}
+
+impl Waiting {
+    /// The request whose answer the doctor waited for, as a phrase.
+    pub fn request(self) -> &'static str {
+        match self {
+            Waiting::Protocol => "the first request",
+            Waiting::Export => "the empty export request",
+        }
+    }
 }
 
 /// No answer within the timeout.
@@ -382,10 +357,7 @@ pub fn response_timeout(
     timeout: Duration,
     ev: serde_json::Value,
 ) -> Finding {
-    let what = match waiting {
-        Waiting::Protocol => "the first request",
-        Waiting::Export => "the empty export request",
-    };
+    let what = waiting.request();
     Finding::new(
         Cause::ResponseTimeout,
         Severity::Error,
@@ -403,11 +375,23 @@ pub fn response_timeout(
              `Client.Timeout exceeded while awaiting headers`. A stalled collector, a proxy \
              waiting on a dead upstream, or a server that speaks another protocol and waits for \
              more input all look like this.",
-        format!(
-            "Check the collector's health and whatever sits in front of it. If it is only \
-                 slow, raise the exporter timeout ({}) and `--timeout` here.",
-            setting("timeout", &probe.settings.timeout.source)
-        ),
+        {
+            // Twice what is set now: a value to try, in the milliseconds the variables take.
+            let exporter = probe.settings.timeout.value.as_millis() as u64 * 2;
+            format!(
+                "Check the collector's health and whatever sits in front of it. If it is only \
+                 slow, raise the exporter timeout (now {}): {} (milliseconds), and the \
+                 doctor's: `--timeout {}`.",
+                humantime::format_duration(probe.settings.timeout.value),
+                set_setting(
+                    &probe.settings.timeout.source,
+                    "OTEL_EXPORTER_OTLP_TIMEOUT",
+                    "timeout",
+                    &exporter.to_string()
+                ),
+                humantime::format_duration(timeout * 2)
+            )
+        },
     )
     .evidence(ev)
 }

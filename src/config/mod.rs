@@ -4,8 +4,10 @@ pub mod endpoint;
 pub mod env;
 pub mod file;
 pub mod global;
+pub mod headers;
 mod json;
 pub mod kv;
+pub mod proxy;
 pub mod resolve;
 pub mod settings;
 

@@ -258,6 +258,20 @@ pub struct Conn {
     pub peer: SocketAddr,
 }
 
+impl Conn {
+    /// A plaintext connection: application bytes are the raw bytes, so one recording serves.
+    pub fn plain(tcp: TcpStream, peer: SocketAddr) -> Conn {
+        let (stream, raw) = Recorded::new(tcp);
+        Conn {
+            stream: Box::new(stream),
+            app: raw.clone(),
+            raw,
+            alpn: None,
+            peer,
+        }
+    }
+}
+
 impl std::fmt::Debug for Conn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Conn")
@@ -298,23 +312,27 @@ pub async fn open(probe: &super::Probe<'_>, addr: SocketAddr) -> Result<Conn, Op
     let tcp = connect_tcp(addr, timeout)
         .await
         .map_err(OpenError::Connect)?;
-    let (raw_stream, raw) = Recorded::new(tcp);
     if !probe.endpoint.tls {
-        // Plaintext: application bytes are the raw bytes; share one recording.
-        return Ok(Conn {
-            stream: Box::new(raw_stream),
-            app: raw.clone(),
-            raw,
-            alpn: None,
-            peer: addr,
-        });
+        return Ok(Conn::plain(tcp, addr));
     }
+    let (raw_stream, raw) = Recorded::new(tcp);
+    tls_over(probe, raw_stream, raw, addr).await
+}
+
+/// TLS with the endpoint over `raw_stream` (a recorded TCP connection to `peer`, or a proxy's
+/// tunnel), with the exporter's TLS settings, bounded by the probe's timeout.
+pub async fn tls_over(
+    probe: &super::Probe<'_>,
+    raw_stream: Recorded<TcpStream>,
+    raw: Recording,
+    peer: SocketAddr,
+) -> Result<Conn, OpenError> {
+    let timeout = probe.opts.timeout;
     let config =
         crate::tlsconf::client_config(probe.settings, alpn_for(probe.settings.protocol.value))
             .map_err(OpenError::TlsSetup)?;
     let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
-    let name = rustls::pki_types::ServerName::try_from(probe.endpoint.host.clone())
-        .unwrap_or_else(|_| rustls::pki_types::ServerName::try_from("invalid.name").unwrap());
+    let name = super::tls::server_name(&probe.endpoint.host);
     match tokio::time::timeout(timeout, connector.connect(name, raw_stream)).await {
         Err(_) => Err(OpenError::HandshakeTimeout { raw }),
         Ok(Err(error)) => Err(OpenError::Handshake { error, raw }),
@@ -326,7 +344,7 @@ pub async fn open(probe: &super::Probe<'_>, addr: SocketAddr) -> Result<Conn, Op
                 raw,
                 app,
                 alpn,
-                peer: addr,
+                peer,
             })
         }
     }

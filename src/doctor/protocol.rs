@@ -5,7 +5,7 @@ pub mod wire;
 
 use super::{proxy, Probe, StageResult};
 use crate::cause::proto_text::{self as text, Change, TlsSign, Waiting};
-use crate::cause::{Cause, Finding, Severity, Stage};
+use crate::cause::{net_text, Cause, Finding, Severity, Stage};
 use crate::config::Protocol;
 use crate::report::{Check, Status};
 use std::net::SocketAddr;
@@ -78,16 +78,8 @@ async fn grpc_check(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
             )
         }
         Err(failure) => {
-            let did = wire::peer_did(failure, &ex.app, true);
-            let ev = failure_evidence(did, &ex.app, None);
-            let findings =
-                failure_findings(probe, addr, did, Stage::Protocol, Waiting::Protocol, ev).await;
-            from_findings(
-                Stage::Protocol,
-                findings,
-                String::new(),
-                serde_json::Value::Null,
-            )
+            let how = (Stage::Protocol, Waiting::Protocol);
+            exchange_failed(probe, addr, failure, &ex.app, true, None, how).await
         }
     }
 }
@@ -144,16 +136,8 @@ async fn http_check(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
             )
         }
         Err(failure) => {
-            let did = wire::peer_did(failure, &ex.app, h2);
-            let ev = failure_evidence(did, &ex.app, proxy);
-            let findings =
-                failure_findings(probe, addr, did, Stage::Protocol, Waiting::Protocol, ev).await;
-            from_findings(
-                Stage::Protocol,
-                findings,
-                String::new(),
-                serde_json::Value::Null,
-            )
+            let how = (Stage::Protocol, Waiting::Protocol);
+            exchange_failed(probe, addr, failure, &ex.app, h2, proxy, how).await
         }
     }
 }
@@ -162,17 +146,25 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
 
-/// Evidence of a failed exchange: what the peer did and the bytes it sent.
-pub(crate) fn failure_evidence(
-    did: PeerDid,
+/// The stage result of an exchange that got no response head (`h2`: HTTP/2 was spoken): what
+/// the peer did, from the bytes it sent, and the findings with any verified fix.
+pub(crate) async fn exchange_failed(
+    probe: &Probe<'_>,
+    addr: SocketAddr,
+    failure: wire::Failure,
     app: &super::net::Recording,
+    h2: bool,
     proxy: Option<String>,
-) -> serde_json::Value {
-    serde_json::json!({ "peer": did, "wire": app.evidence(), "proxy": proxy })
+    (stage, waiting): (Stage, Waiting),
+) -> StageResult {
+    let did = wire::peer_did(failure, app, h2);
+    let ev = serde_json::json!({ "peer": did, "wire": app.evidence(), "proxy": proxy });
+    let findings = failure_findings(probe, addr, did, stage, waiting, ev).await;
+    from_findings(stage, findings, String::new(), serde_json::Value::Null)
 }
 
 /// Findings for a failed exchange, with the verified fixes tried where one applies.
-pub(crate) async fn failure_findings(
+async fn failure_findings(
     probe: &Probe<'_>,
     addr: SocketAddr,
     did: PeerDid,
@@ -263,9 +255,18 @@ pub(crate) async fn failure_findings(
                     ));
                 }
             }
+            let signal = probe.settings.signal;
+            let request = waiting.request();
             found.unwrap_or_else(|| match did {
-                PeerDid::Reset => text::connection_reset(probe, stage, ev),
-                _ => text::accept_then_close(probe, stage, ev),
+                PeerDid::Reset => net_text::connection_reset(signal, stage, addr, request, ev),
+                _ => net_text::accept_then_close(
+                    signal,
+                    stage,
+                    addr,
+                    request,
+                    net_text::CloseKind::Eof,
+                    ev,
+                ),
             })
         }
         PeerDid::Silent => text::response_timeout(probe, stage, waiting, probe.opts.timeout, ev),

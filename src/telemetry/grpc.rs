@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tonic::codegen::CompressionEncoding;
-use tonic::metadata::{MetadataKey, MetadataMap, MetadataValue};
+use tonic::metadata::MetadataMap;
 use tonic::transport::{Channel, Endpoint};
 
 pub struct GrpcExporter {
@@ -85,17 +85,12 @@ pub fn exporter(
             .send_compressed(CompressionEncoding::Gzip)
             .accept_compressed(CompressionEncoding::Gzip);
     }
-    let mut metadata = MetadataMap::new();
-    for h in &s.headers.value {
-        // Headers that are not valid metadata are reported by the config stage; skip them here.
-        let (Ok(k), Ok(v)) = (
-            MetadataKey::from_bytes(h.name.to_ascii_lowercase().as_bytes()),
-            MetadataValue::try_from(h.value.expose()),
-        ) else {
-            continue;
-        };
-        metadata.insert(k, v);
+    // The headers the doctor sends too; invalid ones are reported by the config stage.
+    let mut headers = http::HeaderMap::new();
+    for (name, value) in crate::config::headers::wire_headers(s) {
+        headers.append(name, value);
     }
+    let metadata = MetadataMap::from_headers(headers);
     Ok(GrpcExporter {
         client,
         metadata,

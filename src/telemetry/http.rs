@@ -3,8 +3,8 @@
 //! (opentelemetry-otlp collapses network errors to "network error" and only logs partial success).
 
 use super::connect::{self, Stream};
-use super::proxy::proxy_for;
 use super::record::{chain_of, ExportFailure, FailureKind, PartialSuccess, Recorder};
+use crate::config::proxy::{proxy_for, ProxyTarget};
 use crate::config::{Compression, ProxySettings, SignalSettings};
 use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue, CONTENT_ENCODING, CONTENT_TYPE, HOST, USER_AGENT};
@@ -32,7 +32,8 @@ pub struct OtlpHttpClient {
     secrets: Vec<String>,
     gzip: bool,
     tls: Option<Arc<ClientConfig>>,
-    proxy: Option<url::Url>,
+    /// The proxy `config::proxy::proxy_for` chose (the doctor applies the same rule).
+    proxy: Option<ProxyTarget>,
     timeout: Duration,
     recorder: Arc<Recorder>,
 }
@@ -41,7 +42,7 @@ impl fmt::Debug for OtlpHttpClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OtlpHttpClient")
             .field("url", &self.display)
-            .field("proxy", &self.proxy.as_ref().map(url::Url::as_str))
+            .field("proxy", &self.proxy.as_ref().map(|p| p.display.as_str()))
             .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
@@ -64,32 +65,26 @@ impl OtlpHttpClient {
             .host_str()
             .ok_or(format!("URL {display:?} has no host"))?;
         let port = url.port_or_known_default().unwrap_or(80);
-        let proxy = match proxy_for(url.scheme(), host, port, proxy) {
-            None => None,
-            Some(p) => {
-                let u = url::Url::parse(&p).map_err(|e| format!("proxy URL {p:?}: {e}"))?;
-                if u.scheme() != "http" {
-                    return Err(format!(
-                        "proxy URL {p:?}: only http:// proxies are supported"
-                    ));
-                }
-                Some(u)
-            }
-        };
-        let mut headers = Vec::new();
-        let mut secrets = Vec::new();
-        for h in &s.headers.value {
-            // Invalid headers are a config finding; the exporter skips them.
-            if let (Ok(k), Ok(v)) = (
-                HeaderName::from_bytes(h.name.as_bytes()),
-                HeaderValue::from_str(h.value.expose()),
-            ) {
-                headers.push((k, v));
-                if !h.value.is_empty() {
-                    secrets.push(h.value.expose().to_owned());
-                }
-            }
+        let proxy = proxy_for(host, port, url.scheme() == "https", proxy).map_err(|e| {
+            format!(
+                "proxy URL {:?} (from {}): not a usable URL",
+                e.value, e.source
+            )
+        })?;
+        if let Some(p) = proxy.as_ref().filter(|p| p.scheme != "http") {
+            return Err(format!(
+                "proxy URL {:?} (from {}): only http:// proxies are supported",
+                p.display, p.source
+            ));
         }
+        // Invalid headers are a config finding; the exporter skips them, as the doctor does.
+        let headers = crate::config::headers::wire_headers(s);
+        let secrets = headers
+            .iter()
+            .filter_map(|(_, v)| v.to_str().ok())
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+            .collect();
         Ok(OtlpHttpClient {
             url,
             display,
@@ -117,11 +112,9 @@ impl OtlpHttpClient {
                 None => (Stream::Plain(tcp), false),
             });
         };
-        let phost = proxy.host_str().unwrap_or_default();
-        let pport = proxy.port_or_known_default().unwrap_or(80);
-        let mut tcp = connect::tcp(phost, pport, self.timeout)
+        let mut tcp = connect::tcp(&proxy.host, proxy.port, self.timeout)
             .await
-            .map_err(|e| io::Error::new(e.kind(), ViaProxy(proxy.to_string(), e)))?;
+            .map_err(|e| io::Error::new(e.kind(), ViaProxy(proxy.display.clone(), e)))?;
         match tls {
             // Plain HTTP through a proxy: absolute-form request to the proxy itself.
             None => Ok((Stream::Plain(tcp), true)),
@@ -140,7 +133,7 @@ impl OtlpHttpClient {
                         head.split(|b| *b == b'\r').next().unwrap_or_default(),
                     )
                     .into_owned();
-                    return Err(Box::new(ProxyRefused(proxy.to_string(), line)));
+                    return Err(Box::new(ProxyRefused(proxy.display.clone(), line)));
                 }
                 Ok((
                     Stream::Tls(Box::new(connect::tls(tcp, c, host, self.timeout).await?)),

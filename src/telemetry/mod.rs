@@ -10,7 +10,6 @@ pub mod connect;
 pub mod grpc;
 pub mod http;
 pub mod jsonl;
-pub mod proxy;
 pub mod record;
 pub mod resource;
 

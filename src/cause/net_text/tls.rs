@@ -56,42 +56,6 @@ pub fn tls_setup_failed(signal: Signal, detail: &str) -> Finding {
         )
 }
 
-/// Plaintext was spoken to a TLS server (detected by the protocol stage, verified with
-/// `doctor::tls::server_speaks_tls`).
-#[allow(clippy::too_many_arguments)]
-pub fn plaintext_to_tls(
-    signal: Signal,
-    stage: Stage,
-    addr: SocketAddr,
-    seen: &str,
-    suggested_url: &str,
-    setting: &str,
-    verified: bool,
-    evidence: Value,
-) -> Finding {
-    let tried = if verified {
-        format!(" The doctor tried a TLS handshake with {addr} and the server answered it.")
-    } else {
-        String::new()
-    };
-    let mut f = finding(Cause::PlaintextToTls, Severity::Error, signal, evidence)
-        .at_stage(stage)
-        .text(
-            format!("The exporter speaks plaintext, but {addr} expects TLS."),
-            format!(
-                "The doctor sent a plaintext request and got {seen}: the port is served by a TLS \
-                 terminator. Go reports `error reading server preface: EOF`, nginx answers `400 \
-                 The plain HTTP request was sent to HTTPS port`."
-            ),
-            format!(
-                "Set {setting} to `{suggested_url}` and unset `OTEL_EXPORTER_OTLP_INSECURE` \
-                 (no `--insecure`).{tried}"
-            ),
-        );
-    f.fix_verified = verified;
-    f
-}
-
 pub fn tls_unknown_ca(
     signal: Signal,
     issuer: Option<&str>,

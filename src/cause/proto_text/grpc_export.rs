@@ -1,6 +1,7 @@
 //! Wording of gRPC export answers (grpc-status, non-gRPC responses).
 
 use super::grpc_code_name;
+use super::setting_fix::{endpoint_value, endpoint_where, scheme, set_endpoint};
 use crate::cause::{Cause, Finding, Severity, Stage};
 use crate::doctor::Probe;
 
@@ -53,10 +54,11 @@ pub fn grpc_non_grpc_response(
                  (nginx `grpc_pass`, HTTP/2 to the upstream)."
                     .to_string()
             } else {
+                let value = endpoint_value(probe, scheme(probe), 4317, None);
                 format!(
-                    "Point the endpoint (set by {}) at the collector's OTLP/gRPC port (4317 by \
-                     default), or make the proxy forward gRPC.",
-                    probe.settings.endpoint_raw.source
+                    "Point the endpoint at the collector's OTLP/gRPC port (4317 by default: {}), \
+                     or make the proxy forward gRPC.",
+                    set_endpoint(probe, &value)
                 )
             },
         )
@@ -97,7 +99,8 @@ pub fn grpc_unimplemented(probe: &Probe<'_>, path: &str, message: &str, ev: Ev) 
             format!(
                 "Add a {} pipeline with the `otlp` receiver to the collector, or disable this \
                  signal in the runner; check the endpoint ({}) is the collector.",
-                probe.settings.signal, probe.settings.endpoint_raw.source
+                probe.settings.signal,
+                endpoint_where(probe)
             ),
         )
         .evidence(ev)

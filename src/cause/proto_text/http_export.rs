@@ -1,6 +1,7 @@
 //! Wording of HTTP export answers (status codes, bodies).
 
-use super::{finish, setting, Tried};
+use super::setting_fix::{endpoint_value, endpoint_where, scheme, set_endpoint, set_setting};
+use super::{finish, set_protocol, Change, Tried};
 use crate::cause::{Cause, Finding, Severity, Stage};
 use crate::doctor::export::PartialSuccess;
 use crate::doctor::Probe;
@@ -88,10 +89,10 @@ pub fn not_otlp_endpoint(
                 media.unwrap_or("(none)")
             ),
             format!(
-                "Point the endpoint (set by {}) at the collector's OTLP/HTTP receiver, usually \
-                 port 4318 with path `{}`.",
-                probe.settings.endpoint_raw.source,
-                probe.settings.signal.http_path()
+                "Point the endpoint at the collector's OTLP/HTTP receiver, usually port 4318 \
+                 with path `{}`: {}.",
+                probe.settings.signal.http_path(),
+                otlp_http_endpoint(probe)
             ),
         )
         .evidence(ev)
@@ -111,9 +112,9 @@ pub fn http_redirect(probe: &Probe<'_>, status: u16, location: Option<&str>, ev:
             "OTLP exporters do not follow redirects, so every export is lost. The doctor did not \
              follow it either: that would send the configured headers to another place.",
             format!(
-                "If {location} is the real receiver, set the endpoint (set by {}) to it \
-                 directly; a redirect from http:// to https:// means the endpoint needs https://.",
-                probe.settings.endpoint_raw.source
+                "If {location} is the real receiver, set the endpoint to it directly ({}); a \
+                 redirect from http:// to https:// means the endpoint needs https://.",
+                set_endpoint(probe, &location)
             ),
         )
         .evidence(ev)
@@ -188,7 +189,12 @@ pub fn http_not_found(
     ev: Ev,
 ) -> Finding {
     let verified = tried.iter().any(|t| t.worked);
-    let source = &probe.settings.endpoint_raw.source;
+    let source = endpoint_where(probe);
+    // The endpoint value that sends exports to `corrected`.
+    let set_path = |corrected: &str| {
+        let value = endpoint_value(probe, scheme(probe), probe.endpoint.port, Some(corrected));
+        set_endpoint(probe, &value)
+    };
     let (cause, summary, why, fix) = match problem {
         PathProblem::Missing { corrected } => (
             if verified {
@@ -204,9 +210,9 @@ pub fn http_not_found(
              endpoint set in code is used as-is: nothing appends the signal path to it."
                 .to_string(),
             format!(
-                "Use the path `{corrected}`: add it to the endpoint set by {source}, or move the \
-                 base URL to the generic OTEL_EXPORTER_OTLP_ENDPOINT, which gets `/v1/<signal>` \
-                 appended."
+                "Use the path `{corrected}`: {}, or move the base URL to the generic \
+                 OTEL_EXPORTER_OTLP_ENDPOINT, which gets `/v1/<signal>` appended.",
+                set_path(corrected)
             ),
         ),
         PathProblem::Duplicated { corrected } => (
@@ -223,8 +229,9 @@ pub fn http_not_found(
              that already ends in it is doubled."
                 .to_string(),
             format!(
-                "Use the path `{corrected}`: remove `{}` from the endpoint set by {source}.",
-                probe.settings.signal.http_path()
+                "Use the path `{corrected}`: remove `{}` from the endpoint ({}).",
+                probe.settings.signal.http_path(),
+                set_path(corrected)
             ),
         ),
         PathProblem::OtherSignal { corrected } => (
@@ -236,7 +243,7 @@ pub fn http_not_found(
             "Each signal has its own route; this endpoint was probably copied from another \
              signal's setting."
                 .to_string(),
-            format!("Use the path `{corrected}` in the endpoint set by {source}."),
+            format!("Use the path `{corrected}`: {}.", set_path(corrected)),
         ),
         PathProblem::LooksRight => (
             Cause::HttpNotFound,
@@ -275,10 +282,10 @@ pub fn http_method_not_allowed(probe: &Probe<'_>, allow: Option<&str>, ev: Ev) -
                     .unwrap_or_else(|| "other methods".into())
             ),
             format!(
-                "Point the endpoint (set by {}) at the collector's OTLP/HTTP receiver \
-                 (port 4318, path `{}`).",
-                probe.settings.endpoint_raw.source,
-                probe.settings.signal.http_path()
+                "Point the endpoint at the collector's OTLP/HTTP receiver (port 4318, path \
+                 `{}`): {}.",
+                probe.settings.signal.http_path(),
+                otlp_http_endpoint(probe)
             ),
         )
         .evidence(ev)
@@ -313,8 +320,13 @@ pub fn compression_unsupported(probe: &Probe<'_>, tried: &[Tried], ev: Ev) -> Fi
         "The export was sent with gzip compression, as configured, and the receiver rejected \
          its encoding (HTTP 415, or gRPC UNIMPLEMENTED naming the encoding).",
         format!(
-            "Turn compression off: unset {} or set OTEL_EXPORTER_OTLP_COMPRESSION=none.",
-            setting("compression=gzip", &probe.settings.compression.source)
+            "Turn compression off: {}.",
+            set_setting(
+                &probe.settings.compression.source,
+                "OTEL_EXPORTER_OTLP_COMPRESSION",
+                "compression",
+                "none"
+            )
         ),
     );
     finish(f, tried, ev)
@@ -327,7 +339,10 @@ pub fn http_unsupported_media_type(
     tried: &[Tried],
     ev: Ev,
 ) -> Finding {
-    let other = tried.first().map(|t| super::describe_change(&t.change));
+    let other = tried.first().and_then(|t| match t.change {
+        Change::Http(p) => Some(p),
+        _ => None,
+    });
     let f = new(probe, Cause::HttpUnsupportedMediaType, Severity::Error).text(
         format!(
             "{} does not accept {} exports (415).",
@@ -338,11 +353,14 @@ pub fn http_unsupported_media_type(
             probe.settings.protocol.value,
             message.map(|m| format!(": `{m}`")).unwrap_or_default()
         ),
-        format!(
-            "Set the protocol ({}) to {}.",
-            setting("protocol", &probe.settings.protocol.source),
-            other.unwrap_or_else(|| "the one the receiver supports".into())
-        ),
+        match other {
+            Some(p) => format!("Set the protocol to `{p}`: {}.", set_protocol(probe, p)),
+            None => format!(
+                "Set the protocol to the one the receiver supports: {} or {}.",
+                set_protocol(probe, crate::config::Protocol::HttpProtobuf),
+                set_protocol(probe, crate::config::Protocol::HttpJson)
+            ),
+        },
     );
     finish(f, tried, ev)
 }
@@ -425,9 +443,18 @@ pub fn http_unexpected_status(
                 message.map(|m| format!(" (`{m}`)")).unwrap_or_default()
             ),
             format!(
-                "Check that the endpoint (set by {}) is the collector's OTLP/HTTP receiver.",
-                probe.settings.endpoint_raw.source
+                "Check that the endpoint ({}) is the collector's OTLP/HTTP receiver; for a \
+                 collector on its default port: {}.",
+                endpoint_where(probe),
+                otlp_http_endpoint(probe)
             ),
         )
         .evidence(ev)
+}
+
+/// The endpoint setting for an OTLP/HTTP receiver on the default port of this host.
+fn otlp_http_endpoint(probe: &Probe<'_>) -> String {
+    let path = probe.settings.signal.http_path();
+    let value = endpoint_value(probe, scheme(probe), 4318, Some(path));
+    set_endpoint(probe, &value)
 }

@@ -92,7 +92,11 @@ pub fn proxy_invalid(probe: &Probe<'_>, invalid: &InvalidProxy) -> Finding {
             invalid.source
         ),
         "The HTTP exporter cannot send through a proxy it cannot parse.",
-        format!("Set {} to `http://HOST:PORT`, or unset it.", invalid.source),
+        format!(
+            "Set {} to `http://HOST:PORT` (the proxy's address), or {}.",
+            crate::cause::config_text::where_(&invalid.source),
+            super::setting_fix::unset_setting(&invalid.source)
+        ),
     )
     .evidence(serde_json::json!({ "proxy": invalid.value, "source": invalid.source }))
 }

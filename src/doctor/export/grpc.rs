@@ -4,7 +4,7 @@
 use crate::cause::proto_text::{self as text, Change, Waiting};
 use crate::cause::Stage;
 use crate::config::{Compression, Protocol};
-use crate::doctor::protocol::{failure_evidence, failure_findings, from_findings, open_failed};
+use crate::doctor::protocol::{exchange_failed, from_findings, open_failed};
 use crate::doctor::protocol::{verify, wire};
 use crate::doctor::{Probe, StageResult};
 use std::net::SocketAddr;
@@ -21,16 +21,8 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
     let answer = match ex.result {
         Ok(a) => a,
         Err(failure) => {
-            let did = wire::peer_did(failure, &ex.app, true);
-            let ev = failure_evidence(did, &ex.app, None);
-            let findings =
-                failure_findings(probe, addr, did, Stage::Export, Waiting::Export, ev).await;
-            return from_findings(
-                Stage::Export,
-                findings,
-                String::new(),
-                serde_json::Value::Null,
-            );
+            let how = (Stage::Export, Waiting::Export);
+            return exchange_failed(probe, addr, failure, &ex.app, true, None, how).await;
         }
     };
     let media = answer.media_type();

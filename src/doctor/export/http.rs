@@ -6,7 +6,7 @@ use crate::cause::Stage;
 use crate::config::{Compression, Protocol, Signal};
 use crate::doctor::protocol::verify;
 use crate::doctor::protocol::wire::{self, Answer};
-use crate::doctor::protocol::{failure_evidence, failure_findings, from_findings, open_failed};
+use crate::doctor::protocol::{exchange_failed, from_findings, open_failed};
 use crate::doctor::{Probe, StageResult};
 use std::net::SocketAddr;
 
@@ -25,16 +25,8 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
     let answer = match ex.result {
         Ok(a) => a,
         Err(failure) => {
-            let did = wire::peer_did(failure, &ex.app, h2);
-            let ev = failure_evidence(did, &ex.app, proxy);
-            let findings =
-                failure_findings(probe, addr, did, Stage::Export, Waiting::Export, ev).await;
-            return from_findings(
-                Stage::Export,
-                findings,
-                String::new(),
-                serde_json::Value::Null,
-            );
+            let how = (Stage::Export, Waiting::Export);
+            return exchange_failed(probe, addr, failure, &ex.app, h2, proxy, how).await;
         }
     };
     let media = answer.media_type();

@@ -1,7 +1,7 @@
 //! Bounded HTTP/1.1 and HTTP/2 exchanges over probe connections (direct or through the proxy),
 //! and what the peer did when an exchange failed, decided from the bytes it sent.
 
-use crate::doctor::net::{self, Conn, PeerGreeting, Recorded, Recording};
+use crate::doctor::net::{self, Conn, PeerGreeting, Recording};
 use crate::doctor::proxy::{self, InvalidProxy, ProxyError, ProxyTarget, TunnelError};
 use crate::doctor::Probe;
 use bytes::Bytes;
@@ -156,32 +156,29 @@ pub async fn exchange(
     let started = Instant::now();
     let app = conn.app.clone();
     let io = TokioIo::new(conn.stream);
+    // The two versions differ only in their builder and sender types.
+    macro_rules! handshake_and_send {
+        ($handshake:expr) => {
+            match tokio::time::timeout(timeout, $handshake).await {
+                Err(_) => Err(Failure::Timeout),
+                Ok(Err(e)) => Err(broken(&e)),
+                Ok(Ok((mut sender, connection))) => {
+                    let _driver = AbortOnDrop(tokio::spawn(async move {
+                        let _ = connection.await;
+                    }));
+                    respond(sender.send_request(req), timeout).await
+                }
+            }
+        };
+    }
     let result = if h2 {
         let mut builder = hyper::client::conn::http2::Builder::new(TokioExecutor::new());
         builder.max_header_list_size(BODY_LIMIT as u32);
-        match tokio::time::timeout(timeout, builder.handshake(io)).await {
-            Err(_) => Err(Failure::Timeout),
-            Ok(Err(e)) => Err(broken(&e)),
-            Ok(Ok((mut sender, connection))) => {
-                let _driver = AbortOnDrop(tokio::spawn(async move {
-                    let _ = connection.await;
-                }));
-                respond(sender.send_request(req), timeout).await
-            }
-        }
+        handshake_and_send!(builder.handshake(io))
     } else {
         let mut builder = hyper::client::conn::http1::Builder::new();
         builder.max_buf_size(BODY_LIMIT).max_headers(200);
-        match tokio::time::timeout(timeout, builder.handshake(io)).await {
-            Err(_) => Err(Failure::Timeout),
-            Ok(Err(e)) => Err(broken(&e)),
-            Ok(Ok((mut sender, connection))) => {
-                let _driver = AbortOnDrop(tokio::spawn(async move {
-                    let _ = connection.await;
-                }));
-                respond(sender.send_request(req), timeout).await
-            }
-        }
+        handshake_and_send!(builder.handshake(io))
     };
     Exchange {
         result,
@@ -324,15 +321,8 @@ pub async fn open(probe: &Probe<'_>, addr: SocketAddr, grpc: bool) -> Result<Ope
         Err(e) => return Err(OpenFailure::Proxy(target, e)),
     };
     let peer = tcp.peer_addr().unwrap_or(addr);
-    let (stream, raw) = Recorded::new(tcp);
     Ok(Opened {
-        conn: Conn {
-            stream: Box::new(stream),
-            app: raw.clone(),
-            raw,
-            alpn: None,
-            peer,
-        },
+        conn: Conn::plain(tcp, peer),
         h2: false,
         absolute_form: true,
         proxy: Some(target),

@@ -5,7 +5,7 @@ use crate::config::{Compression, Protocol};
 use crate::doctor::proxy;
 use crate::doctor::Probe;
 use bytes::Bytes;
-use http::{HeaderName, HeaderValue, Request, Version};
+use http::{Request, Version};
 use http_body_util::Full;
 use std::io::Write;
 
@@ -27,14 +27,7 @@ fn with_configured_headers(
     mut req: Request<Full<Bytes>>,
     probe: &Probe<'_>,
 ) -> Request<Full<Bytes>> {
-    for h in &probe.settings.headers.value {
-        let (Ok(name), Ok(mut value)) = (
-            HeaderName::from_bytes(h.name.trim().as_bytes()),
-            HeaderValue::from_str(h.value.expose()),
-        ) else {
-            continue; // The config stage reports headers that do not parse.
-        };
-        value.set_sensitive(true);
+    for (name, value) in crate::config::headers::wire_headers(probe.settings) {
         req.headers_mut().append(name, value);
     }
     req
