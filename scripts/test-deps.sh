@@ -2,6 +2,7 @@
 # Installs what the test suite needs on a fresh machine: Debian packages for the real load
 # balancers and name server, and the rotel collector from PyPI. Idempotent and quick when done.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v nginx >/dev/null 2>&1 || need_apt+=(nginx)
@@ -10,7 +11,11 @@ command -v haproxy >/dev/null 2>&1 || need_apt+=(haproxy)
 command -v dnsmasq >/dev/null 2>&1 || need_apt+=(dnsmasq-base)
 command -v dig >/dev/null 2>&1 || need_apt+=(bind9-dnsutils)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+command -v timeout >/dev/null 2>&1 || need_apt+=(coreutils)
 command -v git >/dev/null 2>&1 || need_apt+=(git)
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
+python3 -m pip --version >/dev/null 2>&1 || need_apt+=(python3-pip)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "test-deps: installing Debian packages: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -18,14 +23,33 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
-if ! python3 -c 'import rotel' >/dev/null 2>&1; then
+# rotel from PyPI. Where the system's Python refuses pip installs (Debian, PEP 668), it goes into
+# a private directory under target/ instead (pip --target never touches the system's Python).
+pydir="$PWD/target/python"
+find_rotel() {
+  PYTHONPATH="$pydir${PYTHONPATH:+:$PYTHONPATH}" python3 -c \
+    'import rotel,os;print(os.path.dirname(rotel.__file__))' 2>/dev/null
+}
+rotel_dir=$(find_rotel || true)
+if [ -z "$rotel_dir" ] || [ ! -x "$rotel_dir/rotel-agent" ]; then
   echo "test-deps: installing the rotel collector from PyPI"
-  python3 -m pip install -q --disable-pip-version-check rotel
+  if ! python3 -m pip install -q --disable-pip-version-check rotel 2>/dev/null; then
+    python3 -m pip install -q --disable-pip-version-check --target "$pydir" rotel
+  fi
+  rotel_dir=$(find_rotel)
 fi
 
-# Tests find rotel-agent through this file (it lives inside the Python package).
-rotel_dir=$(python3 -c 'import rotel,os;print(os.path.dirname(rotel.__file__))')
+# rotel-agent links against libpython3.X.so.1.0, which a minimal Debian Python lacks.
 libdir=$(python3 -c 'import sysconfig;print(sysconfig.get_config_var("LIBDIR"))')
+if ! LD_LIBRARY_PATH="$libdir" "$rotel_dir/rotel-agent" --version >/dev/null 2>&1; then
+  pyver=$(python3 -c 'import sys;print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+  echo "test-deps: installing libpython$pyver for rotel-agent"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "libpython$pyver" >/dev/null
+  LD_LIBRARY_PATH="$libdir" "$rotel_dir/rotel-agent" --version >/dev/null
+fi
+
 mkdir -p target
 cat > target/test-deps.env <<ENV
 ROTEL_AGENT=$rotel_dir/rotel-agent
