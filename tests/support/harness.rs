@@ -329,6 +329,7 @@ fn compare(exp: &Expect, out: &Output, stage: &Stage) -> Vec<String> {
         || !exp.absent.is_empty()
         || !exp.checks.is_empty()
         || exp.canary_exported.is_some()
+        || exp.canary_skipped_because.is_some()
         || exp.canary_arrived.is_some();
     if !needs_report {
         return d;
@@ -402,6 +403,25 @@ fn compare(exp: &Expect, out: &Output, stage: &Stage) -> Vec<String> {
                     }
                 }
             }
+        }
+    }
+    if let Some(words) = &exp.canary_skipped_because {
+        let check = report
+            .get("targets")
+            .and_then(Value::as_array)
+            .and_then(|ts| ts.iter().find(|t| str_at(t, "signal") == "traces"))
+            .and_then(|t| t.get("checks").and_then(Value::as_array))
+            .and_then(|cs| cs.iter().find(|c| str_at(c, "stage") == "canary"));
+        match check {
+            Some(c)
+                if str_at(c, "status") == "skip"
+                    && str_at(c, "summary").contains(words.as_str()) => {}
+            Some(c) => d.push(format!(
+                "canary: expected skip because {words:?}, got {} ({})",
+                str_at(c, "status"),
+                short(str_at(c, "summary"))
+            )),
+            None => d.push("canary: check missing".to_string()),
         }
     }
     let canary = report.get("canary").filter(|c| !c.is_null());

@@ -68,6 +68,8 @@ pub struct Expect {
     pub canary_exported: Option<bool>,
     /// The receiver recorded a span with the report's canary trace id.
     pub canary_arrived: Option<bool>,
+    /// The traces canary check is `skip` and its summary contains these words.
+    pub canary_skipped_because: Option<String>,
     /// The receiver recorded a resource with this `service.name`.
     pub service_name: Option<String>,
     /// The proxy was (or was not) asked to carry traffic.
