@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 bash scripts/test-deps.sh
 cargo fmt --check
 cargo clippy --all-targets -- -D warnings
-cargo test --all-targets
+# Library, binary and integration tests (benches are run by scripts/bench, not here).
+cargo test
