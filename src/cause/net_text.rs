@@ -277,19 +277,16 @@ pub fn connection_reset(
 }
 
 /// Folds a config-stage finding into the later finding (same cause and signal) that a probe
-/// confirmed on the wire: the later one's summary and fix stay (they rest on evidence), the
-/// config explanation is added when it says something the later one does not, and what the
-/// config finding said is kept in the evidence under `config`.
+/// confirmed on the wire: the later one's text stays (it rests on evidence and already says
+/// what the settings did), and what the config finding said is kept in the evidence under
+/// `config`, so nothing is lost and nothing is said twice.
 pub fn absorb_config_finding(later: &mut Finding, earlier: Finding) {
-    let extra = earlier.explanation.trim();
-    if !extra.is_empty() && !later.explanation.contains(extra) {
-        later.explanation = format!("{} {extra}", later.explanation.trim_end());
-    }
     if let Some(o) = later.evidence.as_object_mut() {
         o.insert(
             "config".to_string(),
             serde_json::json!({
                 "summary": earlier.summary,
+                "explanation": earlier.explanation,
                 "fix": earlier.fix,
                 "evidence": earlier.evidence,
             }),

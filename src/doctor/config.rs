@@ -22,13 +22,25 @@ pub fn run(loaded: &Loaded, env: &Environment) -> StageResult {
     check_global(loaded, env, &mut findings);
     let findings = dedup(findings);
 
-    let errors = count(&findings, Severity::Error);
-    let warnings = count(&findings, Severity::Warning);
-    let (status, summary) = match (errors, warnings) {
-        (0, 0) => (
-            Status::Pass,
-            format!("settings resolved for {}", signal_list(loaded)),
-        ),
+    let (status, summary) = summarize(&findings, &signal_list(loaded));
+    let check = Check::new(Stage::Config, status, summary)
+        .evidence(json!({
+            "config_file": loaded.path.as_ref().map(|p| p.display().to_string()),
+            "signals": st.signals.iter().map(|s| s.signal).collect::<Vec<_>>(),
+        }))
+        .took(started.elapsed());
+    let mut r = StageResult::new(check);
+    r.findings = findings;
+    r
+}
+
+/// The config check's status and summary for these config findings; `signals` names what the
+/// settings were resolved for (shown when there is nothing to report).
+pub fn summarize(findings: &[Finding], signals: &str) -> (Status, String) {
+    let errors = count(findings, Severity::Error);
+    let warnings = count(findings, Severity::Warning);
+    match (errors, warnings) {
+        (0, 0) => (Status::Pass, format!("settings resolved for {signals}")),
         (0, w) => (
             Status::Warn,
             format!("{w} warning{} in the settings", plural(w)),
@@ -41,16 +53,7 @@ pub fn run(loaded: &Loaded, env: &Environment) -> StageResult {
                 plural(w)
             ),
         ),
-    };
-    let check = Check::new(Stage::Config, status, summary)
-        .evidence(json!({
-            "config_file": loaded.path.as_ref().map(|p| p.display().to_string()),
-            "signals": st.signals.iter().map(|s| s.signal).collect::<Vec<_>>(),
-        }))
-        .took(started.elapsed());
-    let mut r = StageResult::new(check);
-    r.findings = findings;
-    r
+    }
 }
 
 fn count(findings: &[Finding], severity: Severity) -> usize {

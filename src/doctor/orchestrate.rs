@@ -138,6 +138,20 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
     }
 
     merge_confirmed(&mut findings);
+    // Each target's config check counts the config findings that concern it and are still
+    // config findings (a suspicion confirmed on the wire now stands at its later stage).
+    for t in &mut targets {
+        let own: Vec<Finding> = findings
+            .iter()
+            .filter(|f| f.stage == Stage::Config && f.signal.is_none_or(|s| s == t.signal))
+            .cloned()
+            .collect();
+        let (status, summary) = super::config::summarize(&own, t.signal.as_str());
+        if let Some(c) = t.checks.iter_mut().find(|c| c.stage == Stage::Config) {
+            c.status = status;
+            c.summary = summary;
+        }
+    }
 
     // The canary: once, for traces, after every probe (its failure is explained by them).
     let mut canary_report = None;
@@ -492,7 +506,11 @@ mod tests {
                 (Stage::Export, traces),
             ]
         );
-        assert_eq!(all[2].explanation, "On the wire. From the settings.");
+        assert_eq!(all[2].explanation, "On the wire.");
+        assert_eq!(
+            all[2].evidence["config"]["explanation"],
+            serde_json::json!("From the settings.")
+        );
         assert_eq!(all[2].evidence["config"]["evidence"], serde_json::json!({}));
     }
 }
