@@ -141,6 +141,52 @@ async fn a_rejection_is_explained_with_the_matching_probe_finding() {
 }
 
 #[tokio::test]
+async fn a_refusal_after_the_handshake_is_matched_to_the_tls_finding() {
+    // nginx `ssl_verify_client on` without a client certificate: the handshake passes and
+    // every request gets `400 No required SSL certificate was sent`. The tls-stage finding
+    // explains the canary's HTTP 400; a metrics finding and a warning do not.
+    let probe = Finding::new(
+        Cause::TlsClientCertRequired,
+        Severity::Error,
+        Some(Signal::Traces),
+    )
+    .text(
+        "The server requires a client certificate.",
+        "...",
+        "Set OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE and OTEL_EXPORTER_OTLP_CLIENT_KEY.",
+    );
+    let other_signal = Finding::new(
+        Cause::TlsClientCertRequired,
+        Severity::Error,
+        Some(Signal::Metrics),
+    );
+    let warning = Finding::new(
+        Cause::TlsAlpnH2Missing,
+        Severity::Warning,
+        Some(Signal::Traces),
+    );
+    let rx = receivers::http(Behaviour::Reject {
+        http: 400,
+        grpc: tonic::Code::InvalidArgument,
+        message: "No required SSL certificate was sent".into(),
+    });
+    let (r, _) = canary::run(
+        &loaded(settings(&rx.url(), Protocol::HttpProtobuf)),
+        &opts(Duration::from_secs(3)),
+        &[probe, other_signal, warning],
+    )
+    .await;
+    assert_eq!(causes(&r.findings), vec![Cause::CanaryExportFailed]);
+    let f = &r.findings[0];
+    assert_eq!(f.evidence["failure"]["kind"], "http_status");
+    assert_eq!(
+        f.evidence["matched_findings"],
+        serde_json::json!(["tls_client_cert_required"])
+    );
+    assert!(f.fix.contains("CLIENT_CERTIFICATE"), "{}", f.fix);
+}
+
+#[tokio::test]
 async fn a_slow_receiver_past_the_timeout_is_canary_timeout() {
     for proto in [Protocol::Grpc, Protocol::HttpProtobuf] {
         let rx = receiver(proto, Behaviour::Slow(Duration::from_secs(5)));

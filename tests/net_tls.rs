@@ -113,6 +113,55 @@ async fn self_signed_is_unknown_ca() {
 }
 
 #[tokio::test]
+async fn self_signed_named_like_a_trusted_ca_is_unknown_ca() {
+    // Like a self-signed CN=localhost against Debian's snakeoil certificate (also CN=localhost)
+    // in /etc/ssl/certs: the issuer's name matches a trusted certificate, whose key then fails
+    // to verify the signature (rustls: BadSignature). Nothing trusted signed this chain.
+    // Same key type (rustls BadSignature), and another key type (an Ed25519 namesake: rustls
+    // UnsupportedSignatureAlgorithmForPublicKey, as with an RSA snakeoil and an ECDSA leaf).
+    let dir = tempfile::tempdir().unwrap();
+    let same_type = pki::ca("127.0.0.1").pem;
+    let other_type = {
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "127.0.0.1");
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap();
+        params.self_signed(&key).unwrap().pem()
+    };
+    for (variant, namesake) in [
+        ("BadSignature", same_type),
+        ("UnsupportedSignatureAlgorithmForPublicKey", other_type),
+    ] {
+        let ca_file = pki::write(dir.path(), "ca.pem", &namesake);
+        let leaf = pki::leaf(&["127.0.0.1"], None, None);
+        let addr = server_with(&leaf, ServerOpts::default()).await;
+        let r = run(with_ca(grpcs(addr), ca_file)).await;
+        let f = assert_tls_error(&r, Cause::TlsUnknownCa);
+        assert!(f.summary.contains("self-signed"), "{}", f.summary);
+        assert!(
+            f.explanation.contains("same name") && f.explanation.contains("did not sign"),
+            "{}",
+            f.explanation
+        );
+        assert!(f.explanation.contains(variant), "{}", f.explanation);
+        assert!(
+            f.fix.contains("OTEL_EXPORTER_OTLP_CERTIFICATE"),
+            "{}",
+            f.fix
+        );
+        assert!(
+            r.findings
+                .iter()
+                .all(|f| f.cause != Cause::TlsHandshakeFailed),
+            "{}",
+            dump(&r)
+        );
+    }
+}
+
+#[tokio::test]
 async fn wrong_name_lists_the_valid_names() {
     let p = pki();
     let leaf = pki::leaf(&["collector.internal", "otel.example"], Some(&p.ca), None);

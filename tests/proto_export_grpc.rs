@@ -128,27 +128,65 @@ async fn gzip_accepted_passes() {
     assert_eq!(r.check.status, Status::Pass, "{r:#?}");
 }
 
+fn html_server_answer(
+    status: u16,
+    body: &'static [u8],
+) -> (Response<Bytes>, Option<http::HeaderMap>) {
+    let resp = Response::builder()
+        .status(status)
+        .header("content-type", "text/html")
+        .body(Bytes::from_static(body))
+        .unwrap();
+    (resp, None)
+}
+
 #[tokio::test]
-async fn proxy_html_502_is_non_grpc_response() {
-    let addr = h2_server(|_| {
-        let resp = Response::builder()
-            .status(502)
-            .header("content-type", "text/html")
-            .body(Bytes::from_static(b"<html><h1>502 Bad Gateway</h1></html>"))
-            .unwrap();
-        (resp, None)
-    })
-    .await;
-    let r = export_against(addr).await;
-    let f = finding(&r, Cause::GrpcNonGrpcResponse);
-    assert_eq!(
-        (f.stage, f.severity, f.fix_verified),
-        (Stage::Export, Severity::Error, false)
-    );
-    assert!(f.evidence["body"]
-        .as_str()
-        .unwrap()
-        .contains("502 Bad Gateway"));
+async fn proxy_html_gateway_errors_are_unavailable() {
+    // nginx `grpc_pass` to a dead upstream: HTTP/2 502, text/html, no grpc-status. gRPC maps
+    // 502, 503 and 504 to UNAVAILABLE: the proxy is reached, its upstream is down.
+    for status in [502u16, 503, 504] {
+        let addr = h2_server(move |_| {
+            html_server_answer(status, b"<html><h1>Bad Gateway</h1><hr>nginx</html>")
+        })
+        .await;
+        let r = export_against(addr).await;
+        let f = finding(&r, Cause::GrpcUnavailable);
+        assert_eq!(
+            (f.stage, f.severity, f.fix_verified),
+            (Stage::Export, Severity::Error, false)
+        );
+        assert!(
+            r.findings
+                .iter()
+                .all(|f| f.cause != Cause::GrpcNonGrpcResponse),
+            "{status}: {r:#?}"
+        );
+        assert_eq!(f.evidence["http_status"], status, "{f:#?}");
+        assert!(f.evidence["body"]
+            .as_str()
+            .unwrap()
+            .contains("<h1>Bad Gateway</h1>"));
+        assert!(
+            f.summary.contains(&format!("HTTP {status}")),
+            "{}",
+            f.summary
+        );
+        assert!(f.fix.contains("behind the proxy"), "{}", f.fix);
+    }
+}
+
+#[tokio::test]
+async fn other_html_answers_are_non_grpc_response() {
+    for status in [200u16, 404] {
+        let addr = h2_server(move |_| html_server_answer(status, b"<html>It works!</html>")).await;
+        let r = export_against(addr).await;
+        let f = finding(&r, Cause::GrpcNonGrpcResponse);
+        assert_eq!(
+            (f.stage, f.severity, f.fix_verified),
+            (Stage::Export, Severity::Error, false)
+        );
+        assert!(f.evidence["body"].as_str().unwrap().contains("It works!"));
+    }
 }
 
 #[tokio::test]

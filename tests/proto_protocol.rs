@@ -197,3 +197,67 @@ async fn grpc_with_proxy_set_says_tonic_ignores_it() {
     assert_eq!(f.severity, Severity::Info);
     assert!(f.summary.contains("ignores proxies"), "{}", f.summary);
 }
+
+/// Like nginx `listen ... ssl http2`: TLS when the client starts with a ClientHello, and a
+/// generic HTML `400 Bad Request` (HTTP/1.1) to anything else, such as a plaintext h2 preface.
+async fn nginx_like_tls_port() -> std::net::SocketAddr {
+    use std::sync::Arc;
+    let key = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
+    let cert = key.cert.der().clone();
+    let private =
+        rustls::pki_types::PrivateKeyDer::try_from(key.signing_key.serialize_der()).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![cert], private)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    raw_server(move |mut s| {
+        let acceptor = acceptor.clone();
+        async move {
+            let mut first = [0u8; 1];
+            if s.peek(&mut first).await.is_err() {
+                return;
+            }
+            if first[0] == 0x16 {
+                let _ = acceptor.accept(s).await;
+                return;
+            }
+            read_some(&mut s).await;
+            let body = "<html><head><title>400 Bad Request</title></head></html>";
+            let head = format!(
+                "HTTP/1.1 400 Bad Request\r\nServer: nginx\r\ncontent-type: text/html\r\n\
+                 content-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = s.write_all(head.as_bytes()).await;
+            let _ = s.write_all(body.as_bytes()).await;
+            let _ = s.shutdown().await;
+            // Drain the rest of the preface, so the kernel does not answer it with a reset.
+            while !read_some(&mut s).await.is_empty() {}
+        }
+    })
+    .await
+}
+
+#[tokio::test]
+async fn plaintext_grpc_to_a_tls_port_answering_http1_400_is_plaintext_to_tls() {
+    // nginx answers a plaintext h2 preface on its TLS port with a generic HTTP/1.1 400: not an
+    // OTLP/HTTP port (http/protobuf gets 400 too), and a ClientHello gets a ServerHello.
+    let addr = nginx_like_tls_port().await;
+    let fx = Fixture::new(&format!("http://{addr}"), Protocol::Grpc);
+    let r = bounded(protocol::run(&fx.probe(), addr)).await;
+    let f = finding(&r, Cause::PlaintextToTls);
+    assert_eq!((f.stage, f.severity), (Stage::Tls, Severity::Error));
+    assert!(f.fix_verified, "{f:#?}");
+    assert!(f.fix.contains("https://"), "{}", f.fix);
+    assert!(
+        r.findings.iter().all(|f| f.cause != Cause::GrpcToHttpPort),
+        "{r:#?}"
+    );
+    assert_eq!(f.evidence["ruled_out"][0]["worked"], false, "{f:#?}");
+    assert_eq!(f.evidence["tried"][0]["worked"], true, "{f:#?}");
+}

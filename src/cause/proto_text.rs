@@ -272,6 +272,9 @@ pub enum TlsSign {
     PlainHttpToHttpsPort,
     /// It closed or reset the plaintext connection, and a ClientHello got a ServerHello.
     Closed,
+    /// It answered the HTTP/2 preface with an HTTP/1 error page, OTLP/HTTP on the same port
+    /// did not work, and a ClientHello got a ServerHello.
+    Http1Answer,
 }
 
 /// Plaintext settings against a TLS port.
@@ -287,6 +290,10 @@ pub fn plaintext_to_tls(
             "answered `400 The plain HTTP request was sent to HTTPS port`"
         }
         TlsSign::Closed => "closed the plaintext connection without answering",
+        TlsSign::Http1Answer => {
+            "answered the plaintext HTTP/2 preface with an HTTP/1 error page, OTLP/HTTP on \
+             the same port did not work either, and a TLS ClientHello there got a ServerHello"
+        }
     };
     // The endpoint's own path: the exporter treats it exactly as before, only the scheme moves.
     let path = probe
@@ -323,7 +330,12 @@ pub fn plaintext_to_tls(
         ),
         format!(
             "The doctor spoke plaintext and the peer {seen}: it is a TLS port. SDKs report \
-                 this as `error reading server preface: EOF` or a reset."
+                 this as {}.",
+            match sign {
+                TlsSign::Http1Answer =>
+                    "`frame with invalid size`, `FRAME_SIZE_ERROR` or `frame too large`",
+                _ => "`error reading server preface: EOF` or a reset",
+            }
         ),
         fix,
     );

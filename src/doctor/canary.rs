@@ -233,7 +233,10 @@ fn judge(
 }
 
 /// The probe findings that explain a failure of this kind: network stages for a broken
-/// connection, the protocol and export stages for a refusal.
+/// connection; for a refusal (an HTTP or gRPC status), the stages that see a server answer:
+/// TLS too, since a server may complete the handshake and then refuse every request over it
+/// (nginx: `400 No required SSL certificate was sent`, `400 The plain HTTP request was sent
+/// to HTTPS port`).
 fn matching<'a>(kind: &FailureKind, probe_findings: &'a [Finding]) -> Vec<&'a Finding> {
     let stages: &[Stage] = match kind {
         FailureKind::Transport | FailureKind::Timeout => &[
@@ -244,7 +247,7 @@ fn matching<'a>(kind: &FailureKind, probe_findings: &'a [Finding]) -> Vec<&'a Fi
             Stage::Export,
         ],
         FailureKind::HttpStatus { .. } | FailureKind::GrpcStatus { .. } => {
-            &[Stage::Protocol, Stage::Export, Stage::Config]
+            &[Stage::Tls, Stage::Protocol, Stage::Export, Stage::Config]
         }
         FailureKind::Exporter => &[Stage::Config],
     };

@@ -193,10 +193,25 @@ async fn failure_findings(
                 )
                 .await,
             ];
-            if !tried[0].worked && addr.port() != 4317 {
-                tried.push(verify::try_grpc(probe, other(4317)).await);
+            // A TLS port may answer the plaintext preface with a generic HTTP/1 error page
+            // (nginx `ssl http2`: `400 Bad Request`); only a ClientHello tells it apart.
+            let tls = match !tried[0].worked && plaintext {
+                true => Some(verify::try_tls(probe, addr).await),
+                false => None,
+            };
+            match tls {
+                Some(tls) if tls.worked => {
+                    let mut ev = ev;
+                    ev["ruled_out"] = serde_json::json!([tried[0].evidence()]);
+                    text::plaintext_to_tls(probe, TlsSign::Http1Answer, &[tls], ev)
+                }
+                _ => {
+                    if !tried[0].worked && addr.port() != 4317 {
+                        tried.push(verify::try_grpc(probe, other(4317)).await);
+                    }
+                    text::grpc_to_http_port(probe, Some(did), &tried, ev)
+                }
             }
-            text::grpc_to_http_port(probe, Some(did), &tried, ev)
         }
         PeerDid::SpokeH2 if !grpc => {
             let mut tried = vec![verify::try_grpc(probe, addr).await];

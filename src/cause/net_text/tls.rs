@@ -87,6 +87,31 @@ pub fn tls_unknown_ca(
     )
 }
 
+/// Like `tls_unknown_ca`, but a certificate named like the chain's issuer was found (trusted,
+/// or sent by the server) and its key did not verify the signature (rustls `BadSignature`):
+/// e.g. a self-signed `CN=localhost` while the system trusts another `CN=localhost`.
+pub fn tls_unknown_ca_namesake(
+    signal: Signal,
+    issuer: Option<&str>,
+    self_signed: bool,
+    ca_configured: bool,
+    rustls_error: &str,
+    evidence: Value,
+) -> Finding {
+    let mut f = tls_unknown_ca(signal, issuer, self_signed, ca_configured, evidence);
+    let issuer = issuer.unwrap_or("its issuer");
+    f.explanation = format!(
+        "No trusted certificate signed this chain. A certificate with the same name as the \
+         issuer ({issuer}) is trusted here (or was sent along), but it did not sign the \
+         server's certificate: its key does not verify the signature (rustls `{rustls_error}`). \
+         Typical for a self-signed certificate named like one in the system's store, such as \
+         Debian's snakeoil `CN=localhost` in /etc/ssl/certs. Go reports `x509: certificate \
+         signed by unknown authority (possibly because of \"crypto/rsa: verification error\" \
+         ...)`."
+    );
+    f
+}
+
 pub fn tls_hostname_mismatch(
     signal: Signal,
     host: &str,

@@ -19,15 +19,15 @@ fn quoted(message: &str) -> String {
     }
 }
 
-/// An HTTP/2 answer that is not gRPC (status != 200 or content-type not application/grpc).
+/// An HTTP/2 answer that is not gRPC (status != 200 or content-type not application/grpc),
+/// and not a gateway error (see `grpc_gateway_unavailable`).
 pub fn grpc_non_grpc_response(
     probe: &Probe<'_>,
     status: u16,
     media: Option<&str>,
-    haproxy: bool,
     ev: Ev,
 ) -> Finding {
-    let gateway = matches!(status, 502..=504);
+    let value = endpoint_value(probe, scheme(probe), 4317, None);
     new(probe, Cause::GrpcNonGrpcResponse, Severity::Error)
         .text(
             format!(
@@ -35,32 +35,57 @@ pub fn grpc_non_grpc_response(
                 probe.endpoint.display,
                 media.unwrap_or("no content-type")
             ),
+            "A gRPC server answers 200 with content-type application/grpc and a grpc-status. \
+             This answer comes from something else: an HTTP server or proxy that does not \
+             route gRPC to a collector. SDKs report it as `unexpected HTTP status code received \
+             from server` or `Received message larger than max`.",
             format!(
-                "A gRPC server answers 200 with content-type application/grpc and a grpc-status. \
-                 This answer comes from something else: {}. SDKs report it as `unexpected HTTP \
-                 status code received from server` or `Received message larger than max`.",
-                if gateway {
-                    if haproxy {
-                        "a proxy whose upstream is down (haproxy: `No server is available`)"
-                    } else {
-                        "a proxy or load balancer whose upstream is down"
-                    }
+                "Point the endpoint at the collector's OTLP/gRPC port (4317 by default: {}), \
+                 or make the proxy forward gRPC.",
+                set_endpoint(probe, &value)
+            ),
+        )
+        .evidence(ev)
+}
+
+/// HTTP 502, 503 or 504 without a grpc-status: a proxy whose upstream is down. The gRPC spec
+/// maps these statuses to UNAVAILABLE, and SDKs report them so.
+pub fn grpc_gateway_unavailable(
+    probe: &Probe<'_>,
+    status: u16,
+    media: Option<&str>,
+    haproxy: bool,
+    ev: Ev,
+) -> Finding {
+    let name = match status {
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        _ => "Gateway Timeout",
+    };
+    new(probe, Cause::GrpcUnavailable, Severity::Error)
+        .text(
+            format!(
+                "{} answered the gRPC export with HTTP {status} {name} ({}): UNAVAILABLE, the \
+                 collector behind the proxy is unreachable.",
+                probe.endpoint.display,
+                media.unwrap_or("no content-type")
+            ),
+            format!(
+                "The endpoint is reached, but what answers there is a proxy or load balancer{}: \
+                 it sent its own HTTP {status} page (quoted in the evidence) instead of \
+                 forwarding the call, because it cannot reach its upstream. gRPC maps HTTP \
+                 502, 503 and 504 to UNAVAILABLE (14); SDKs report `UNAVAILABLE`, `unexpected \
+                 HTTP status code received from server: {status}` or `received message with \
+                 invalid compression flag`.",
+                if haproxy {
+                    " (haproxy: `No server is available`)"
                 } else {
-                    "an HTTP server or proxy that does not route gRPC to a collector"
+                    ""
                 }
             ),
-            if gateway {
-                "Check the collector behind the proxy, and that the proxy forwards gRPC \
-                 (nginx `grpc_pass`, HTTP/2 to the upstream)."
-                    .to_string()
-            } else {
-                let value = endpoint_value(probe, scheme(probe), 4317, None);
-                format!(
-                    "Point the endpoint at the collector's OTLP/gRPC port (4317 by default: {}), \
-                     or make the proxy forward gRPC.",
-                    set_endpoint(probe, &value)
-                )
-            },
+            "Check the collector behind the proxy: that it runs, and that the proxy's upstream \
+             points at its OTLP/gRPC port (4317 by default) over HTTP/2 (nginx `grpc_pass`). \
+             The runner's endpoint needs no change.",
         )
         .evidence(ev)
 }

@@ -51,6 +51,18 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
     });
     if !is_grpc {
         ev["body"] = wire::quote(&answer.body, probe.opts.verbose).into();
+        let status = answer.status.as_u16();
+        if grpc_status.is_none() && matches!(status, 502..=504) {
+            // The proxy's own error page: another protocol or port would meet the same proxy.
+            let haproxy = contains(&answer.body, b"No server is available");
+            let f = text::grpc_gateway_unavailable(probe, status, media.as_deref(), haproxy, ev);
+            return from_findings(
+                Stage::Export,
+                vec![f],
+                String::new(),
+                serde_json::Value::Null,
+            );
+        }
         // An HTTP/2-capable OTLP/HTTP port answers gRPC with a plain 404: try OTLP/HTTP there.
         let tried = [verify::try_http(
             probe,
@@ -64,14 +76,7 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
         let f = if tried[0].worked {
             text::grpc_to_http_port(probe, None, &tried, ev)
         } else {
-            let haproxy = contains(&answer.body, b"No server is available");
-            text::grpc_non_grpc_response(
-                probe,
-                answer.status.as_u16(),
-                media.as_deref(),
-                haproxy,
-                ev,
-            )
+            text::grpc_non_grpc_response(probe, status, media.as_deref(), ev)
         };
         return from_findings(
             Stage::Export,

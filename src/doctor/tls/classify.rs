@@ -264,6 +264,23 @@ fn from_rustls(
                 probe.settings.certificate.is_some(),
                 evidence,
             ),
+            // The issuer's name matched a certificate (trusted, or sent) whose key did not
+            // verify the signature: still no trusted certificate signed the chain.
+            CertificateError::BadSignature
+            | CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
+                let variant = match ce {
+                    CertificateError::BadSignature => "BadSignature",
+                    _ => "UnsupportedSignatureAlgorithmForPublicKey",
+                };
+                net_text::tls_unknown_ca_namesake(
+                    signal,
+                    leaf.map(|c| c.issuer.as_str()),
+                    leaf.is_some_and(|c| c.self_signed) && obs.chain.len() == 1,
+                    probe.settings.certificate.is_some(),
+                    variant,
+                    evidence,
+                )
+            }
             CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
                 let mut names: Vec<String> = leaf.map(|c| c.sans.clone()).unwrap_or_default();
                 if let CertificateError::NotValidForNameContext { presented, .. } = ce {
