@@ -33,6 +33,7 @@ fn settings(endpoint: &str, protocol: Protocol) -> Settings {
             path: url.path().to_owned(),
             tls: false,
             password: None,
+            real: runner::redact::Secret::new(endpoint),
         }),
         url: Some(effective),
         protocol: Sourced::new(protocol, Source::Flag("--protocol".into())),

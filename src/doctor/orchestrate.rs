@@ -56,6 +56,15 @@ fn exporter_impossible(config_findings: &[Finding], signal: Signal) -> bool {
     })
 }
 
+/// The timeout cause a traces probe ended in, if any: the path blocks rather than refuses.
+fn traces_timed_out(findings: &[Finding]) -> Option<Cause> {
+    findings
+        .iter()
+        .filter(|f| f.signal == Some(Signal::Traces) && f.severity == Severity::Error)
+        .map(|f| f.cause)
+        .find(|c| matches!(c, Cause::TcpTimeout | Cause::ResponseTimeout))
+}
+
 pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Report {
     let started = Instant::now();
     let progress = Progress::new(opts.progress, opts.timeout);
@@ -177,6 +186,16 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
             StageResult::skip(
                 Stage::Canary,
                 "no usable traces exporter (see the config findings)",
+            ),
+            StageResult::skip(Stage::Backend, "no canary was sent"),
+        )
+    } else if let Some(timed_out) = traces_timed_out(&findings) {
+        // The probes already waited the whole timeout on this path: the canary would wait as
+        // long again and could only fail the same way (a blocked path costs one timeout).
+        (
+            StageResult::skip(
+                Stage::Canary,
+                format!("canary not sent: the probes already timed out on this path ({timed_out})"),
             ),
             StageResult::skip(Stage::Backend, "no canary was sent"),
         )
