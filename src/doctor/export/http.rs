@@ -71,6 +71,29 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
         400 if contains(&answer.body, b"No required SSL certificate was sent") => {
             text::client_cert_required_by_http(probe, ev)
         }
+        // Some receivers and proxies refuse a codec with 400 rather than 415: the retry
+        // without compression is the evidence, not the status alone.
+        400 if compression == Compression::Gzip => {
+            let tried = [verify::try_http(
+                probe,
+                addr,
+                Change::NoCompression,
+                protocol,
+                &path,
+                Compression::None,
+            )
+            .await];
+            if tried[0].worked {
+                let f = text::compression_unsupported(probe, &tried, ev);
+                return from_findings(
+                    Stage::Export,
+                    vec![f],
+                    String::new(),
+                    serde_json::Value::Null,
+                );
+            }
+            text::http_unexpected_status(probe, status, message.as_deref(), ev)
+        }
         401 | 403 => text::http_auth_rejected(probe, status, answer.header("www-authenticate"), ev),
         404 => return not_found(probe, addr, &path, ev).await,
         405 => text::http_method_not_allowed(probe, answer.header("allow"), ev),
