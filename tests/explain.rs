@@ -90,7 +90,10 @@ const TABLE: &[(&str, &str, Rank)] = &[
     ("credentials: cannot check peer: missing selected ALPN property", "tls_alpn_h2_missing", First),
     ("TLSV1_ALERT_NO_APPLICATION_PROTOCOL", "tls_alpn_h2_missing", First),
     // HTTP and gRPC.
-    ("unexpected HTTP status code received from server: 502 (Bad Gateway); transport: received unexpected content-type \"text/html\"", "grpc_non_grpc_response", First),
+    // A proxy's HTML 502 to a gRPC call: the research files it as a non-gRPC response; the
+    // doctor names the dead upstream behind the proxy (gRPC maps 502 to UNAVAILABLE) first.
+    ("unexpected HTTP status code received from server: 502 (Bad Gateway); transport: received unexpected content-type \"text/html\"", "grpc_unavailable", First),
+    ("unexpected HTTP status code received from server: 502 (Bad Gateway); transport: received unexpected content-type \"text/html\"", "grpc_non_grpc_response", Among),
     ("Received message larger than max (1752460652 vs 4194304)", "grpc_non_grpc_response", First),
     ("No server is available to handle this request.", "http_upstream_unavailable", First),
     ("grpc: received message larger than max (7735027 vs. 4194304)", "grpc_resource_exhausted", First),

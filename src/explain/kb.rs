@@ -194,6 +194,11 @@ pub const RULES: &[Rule] = &[
     r("received http2 header with status", GrpcNonGrpcResponse, Medium),
     r("received unexpected content-type \"text/html", GrpcNonGrpcResponse, High),
     r("unexpected content-type", GrpcNonGrpcResponse, Medium),
+    // grpc-go's words for a gateway status on a gRPC call: the doctor names the proxy's dead
+    // upstream grpc_unavailable (gRPC maps HTTP 502/503/504 to UNAVAILABLE).
+    r("unexpected http status code received from server: 502", GrpcUnavailable, High),
+    r("unexpected http status code received from server: 503", GrpcUnavailable, High),
+    r("unexpected http status code received from server: 504", GrpcUnavailable, High),
     r("unexpected http status code received from server: 502", HttpUpstreamUnavailable, Medium),
     r("unexpected http status code received from server: 503", HttpUpstreamUnavailable, Medium),
     r("received message larger than max", GrpcResourceExhausted, Medium),
