@@ -39,8 +39,6 @@ pub enum ConfigError {
         /// The nearest valid key, when one is close enough to be a typo.
         suggestion: Option<String>,
     },
-    #[error("not implemented yet")]
-    NotImplemented,
 }
 
 /// The whole `config.toml`.
