@@ -4,6 +4,7 @@
 pub mod grpc;
 pub mod http;
 
+use super::protocol::wire::Ready;
 use super::{Probe, StageResult};
 use crate::config::{Protocol, Signal};
 use std::net::SocketAddr;
@@ -11,11 +12,17 @@ use std::time::Instant;
 
 /// Runs the export stage against `addr` (a TCP address that connected; TLS passed if used).
 pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
+    run_on(probe, addr, None).await
+}
+
+/// Runs the export stage on `ready` (the protocol stage's connection, see
+/// `protocol::run_keep`) when it is still open, else on a connection of its own.
+pub async fn run_on(probe: &Probe<'_>, addr: SocketAddr, ready: Option<Ready>) -> StageResult {
     let started = Instant::now();
     let mut result = if probe.settings.protocol.value == Protocol::Grpc {
-        grpc::run(probe, addr).await
+        grpc::run(probe, addr, ready).await
     } else {
-        http::run(probe, addr).await
+        http::run(probe, addr, ready).await
     };
     result.check = result.check.took(started.elapsed());
     result

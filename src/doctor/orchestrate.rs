@@ -430,11 +430,14 @@ async fn probe_path(
                 }
             };
             let step = progress.start(label(Stage::Protocol));
-            let proto = timed(protocol::run(&probe, addr)).await;
+            // The export probe goes over the protocol probe's connection when it is still open:
+            // one connection (and, without TCP_NODELAY at the peer, one Nagle stall) fewer.
+            // (`run_keep` times its own check.)
+            let (proto, ready) = protocol::run_keep(&probe, addr).await;
             step.finish();
             let export = if passed(&proto.check) {
                 let step = progress.start(label(Stage::Export));
-                let r = timed(export::run(&probe, addr)).await;
+                let r = timed(export::run_on(&probe, addr, ready)).await;
                 step.finish();
                 r
             } else if proto.check.status == Status::Skip {

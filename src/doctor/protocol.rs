@@ -16,9 +16,15 @@ const HEALTH_PATH: &str = "/grpc.health.v1.Health/Check";
 
 /// Runs the protocol stage against `addr` (a TCP address that connected; TLS passed if used).
 pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
+    run_keep(probe, addr).await.0
+}
+
+/// Runs the protocol stage, and keeps its connection when the peer answered in the configured
+/// protocol, for the export stage to reuse (`export::run_on`).
+pub async fn run_keep(probe: &Probe<'_>, addr: SocketAddr) -> (StageResult, Option<wire::Ready>) {
     let started = Instant::now();
     let grpc = probe.settings.protocol.value == Protocol::Grpc;
-    let mut result = if grpc {
+    let (mut result, ready) = if grpc {
         grpc_check(probe, addr).await
     } else {
         http_check(probe, addr).await
@@ -36,18 +42,18 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
         }
     }
     result.check = result.check.took(started.elapsed());
-    result
+    (result, ready)
 }
 
 /// h2 handshake plus `grpc.health.v1.Health/Check` (information only).
-async fn grpc_check(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
+async fn grpc_check(probe: &Probe<'_>, addr: SocketAddr) -> (StageResult, Option<wire::Ready>) {
     let opened = match wire::open(probe, addr, true).await {
         Ok(o) => o,
-        Err(e) => return open_failed(probe, Stage::Protocol, e),
+        Err(e) => return (open_failed(probe, Stage::Protocol, e), None),
     };
     let alpn = opened.conn.alpn.clone();
     let req = wire::grpc_request(probe, addr.port(), HEALTH_PATH, &[], false);
-    let ex = wire::exchange(opened.conn, true, req, probe.opts.timeout).await;
+    let (ex, ready) = wire::exchange_opened(opened, req, probe.opts.timeout).await;
     match ex.result {
         Ok(answer) => {
             let grpc_status: Option<u32> = answer
@@ -68,40 +74,42 @@ async fn grpc_check(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
                 },
                 "elapsed_ms": ex.elapsed.as_millis() as u64,
             });
-            StageResult::new(
+            let r = StageResult::new(
                 Check::new(
                     Stage::Protocol,
                     Status::Pass,
                     text::speaks_h2_summary(probe),
                 )
                 .evidence(evidence),
-            )
+            );
+            (r, ready)
         }
         Err(failure) => {
             let how = (Stage::Protocol, Waiting::Protocol);
-            exchange_failed(probe, addr, failure, &ex.app, true, None, how).await
+            let r = exchange_failed(probe, addr, failure, &ex.app, true, None, how).await;
+            (r, None)
         }
     }
 }
 
 /// One empty export POST: does the peer answer HTTP at all.
-async fn http_check(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
+async fn http_check(probe: &Probe<'_>, addr: SocketAddr) -> (StageResult, Option<wire::Ready>) {
     let opened = match wire::open(probe, addr, false).await {
         Ok(o) => o,
-        Err(e) => return open_failed(probe, Stage::Protocol, e),
+        Err(e) => return (open_failed(probe, Stage::Protocol, e), None),
     };
     let h2 = opened.h2;
     let proxy = opened.proxy.as_ref().map(|p| p.display.clone());
     let path = wire::url_path(probe);
     let req = wire::http_request(
         probe,
-        &opened,
+        opened.framing(),
         addr.port(),
         &path,
         probe.settings.protocol.value,
         probe.settings.compression.value,
     );
-    let ex = wire::exchange(opened.conn, h2, req, probe.opts.timeout).await;
+    let (ex, ready) = wire::exchange_opened(opened, req, probe.opts.timeout).await;
     match ex.result {
         Ok(answer) => {
             let plain_to_https = answer.status == 400
@@ -113,12 +121,13 @@ async fn http_check(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
                     "body": wire::quote(&answer.body, probe.opts.verbose),
                 });
                 let f = text::plaintext_to_tls(probe, TlsSign::PlainHttpToHttpsPort, &tried, ev);
-                return from_findings(
+                let r = from_findings(
                     Stage::Protocol,
                     vec![f],
                     String::new(),
                     serde_json::Value::Null,
                 );
+                return (r, None);
             }
             let evidence = serde_json::json!({
                 "http_version": format!("{:?}", answer.version),
@@ -126,18 +135,20 @@ async fn http_check(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
                 "proxy": proxy,
                 "elapsed_ms": ex.elapsed.as_millis() as u64,
             });
-            StageResult::new(
+            let r = StageResult::new(
                 Check::new(
                     Stage::Protocol,
                     Status::Pass,
                     text::speaks_http_summary(probe, answer.version, answer.status.as_u16()),
                 )
                 .evidence(evidence),
-            )
+            );
+            (r, ready)
         }
         Err(failure) => {
             let how = (Stage::Protocol, Waiting::Protocol);
-            exchange_failed(probe, addr, failure, &ex.app, h2, proxy, how).await
+            let r = exchange_failed(probe, addr, failure, &ex.app, h2, proxy, how).await;
+            (r, None)
         }
     }
 }

@@ -9,15 +9,25 @@ use crate::doctor::protocol::{verify, wire};
 use crate::doctor::{Probe, StageResult};
 use std::net::SocketAddr;
 
-pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
-    let opened = match wire::open(probe, addr, true).await {
-        Ok(o) => o,
-        Err(e) => return open_failed(probe, Stage::Export, e),
-    };
+/// The export call, on `ready` when it is still open, else on a fresh connection.
+pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>) -> StageResult {
     let gzip = probe.settings.compression.value == Compression::Gzip;
     let path = wire::export_path(probe.settings.signal);
-    let req = wire::grpc_request(probe, addr.port(), path, &[], gzip);
-    let ex = wire::exchange(opened.conn, true, req, probe.opts.timeout).await;
+    let req = || wire::grpc_request(probe, addr.port(), path, &[], gzip);
+    let reused = match ready {
+        Some(r) => wire::exchange_on(r, req(), probe.opts.timeout).await,
+        None => None,
+    };
+    let ex = match reused {
+        Some(ex) => ex,
+        None => {
+            let opened = match wire::open(probe, addr, true).await {
+                Ok(o) => o,
+                Err(e) => return open_failed(probe, Stage::Export, e),
+            };
+            wire::exchange(opened.conn, true, req(), probe.opts.timeout).await
+        }
+    };
     let answer = match ex.result {
         Ok(a) => a,
         Err(failure) => {

@@ -10,18 +10,36 @@ use crate::doctor::protocol::{exchange_failed, from_findings, open_failed};
 use crate::doctor::{Probe, StageResult};
 use std::net::SocketAddr;
 
-pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
-    let opened = match wire::open(probe, addr, false).await {
-        Ok(o) => o,
-        Err(e) => return open_failed(probe, Stage::Export, e),
-    };
-    let h2 = opened.h2;
-    let proxy = opened.proxy.as_ref().map(|p| p.display.clone());
+/// The export POST, on `ready` when it is still open, else on a fresh connection.
+pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>) -> StageResult {
     let path = wire::url_path(probe);
     let protocol = probe.settings.protocol.value;
     let compression = probe.settings.compression.value;
-    let req = wire::http_request(probe, &opened, addr.port(), &path, protocol, compression);
-    let ex = wire::exchange(opened.conn, h2, req, probe.opts.timeout).await;
+    let req =
+        |framing| wire::http_request(probe, framing, addr.port(), &path, protocol, compression);
+    let reused = match ready {
+        Some(r) => {
+            let (h2, proxy) = (r.framing().h2, r.proxy_display());
+            let req = req(r.framing());
+            let ex = wire::exchange_on(r, req, probe.opts.timeout).await;
+            ex.map(|ex| (ex, h2, proxy))
+        }
+        None => None,
+    };
+    let (ex, h2, proxy) = match reused {
+        Some(x) => x,
+        None => {
+            let opened = match wire::open(probe, addr, false).await {
+                Ok(o) => o,
+                Err(e) => return open_failed(probe, Stage::Export, e),
+            };
+            let h2 = opened.h2;
+            let proxy = opened.proxy.as_ref().map(|p| p.display.clone());
+            let req = req(opened.framing());
+            let ex = wire::exchange(opened.conn, h2, req, probe.opts.timeout).await;
+            (ex, h2, proxy)
+        }
+    };
     let answer = match ex.result {
         Ok(a) => a,
         Err(failure) => {

@@ -64,7 +64,14 @@ pub async fn try_http(
         Err(_) => Observed::NoConnection,
         Ok(opened) => {
             let h2 = opened.h2;
-            let req = wire::http_request(probe, &opened, addr.port(), path, protocol, compression);
+            let req = wire::http_request(
+                probe,
+                opened.framing(),
+                addr.port(),
+                path,
+                protocol,
+                compression,
+            );
             let ex = wire::exchange(opened.conn, h2, req, probe.opts.timeout).await;
             match ex.result {
                 Ok(a) => Observed::Http(a.status.as_u16(), a.media_type()),

@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 pub const BODY_LIMIT: usize = 64 * 1024;
 
 mod request;
+mod reuse;
 pub use request::*;
+pub use reuse::*;
 
 /// A response: head, at most `BODY_LIMIT` bytes of body, trailers.
 #[derive(Debug)]
@@ -137,8 +139,8 @@ pub struct Exchange {
     pub elapsed: Duration,
 }
 
-/// Aborts the spawned connection driver when the exchange is done.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
+/// Aborts the spawned connection driver when the exchange (or the kept connection) is done.
+pub(crate) struct AbortOnDrop(tokio::task::JoinHandle<()>);
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
@@ -153,38 +155,52 @@ pub async fn exchange(
     req: Request<Full<Bytes>>,
     timeout: Duration,
 ) -> Exchange {
+    exchange_keep(conn, h2, req, timeout).await.0
+}
+
+/// Like `exchange`, and keeps the connection when the answer was read to its end, so that one
+/// more request can go over it (see `Ready`).
+pub(crate) async fn exchange_keep(
+    conn: Conn,
+    h2: bool,
+    req: Request<Full<Bytes>>,
+    timeout: Duration,
+) -> (Exchange, Option<(Sender, AbortOnDrop)>) {
     let started = Instant::now();
     let app = conn.app.clone();
     let io = TokioIo::new(conn.stream);
     // The two versions differ only in their builder and sender types.
     macro_rules! handshake_and_send {
-        ($handshake:expr) => {
+        ($handshake:expr, $kind:path) => {
             match tokio::time::timeout(timeout, $handshake).await {
-                Err(_) => Err(Failure::Timeout),
-                Ok(Err(e)) => Err(broken(&e)),
+                Err(_) => (Err(Failure::Timeout), None),
+                Ok(Err(e)) => (Err(broken(&e)), None),
                 Ok(Ok((mut sender, connection))) => {
-                    let _driver = AbortOnDrop(tokio::spawn(async move {
+                    let driver = AbortOnDrop(tokio::spawn(async move {
                         let _ = connection.await;
                     }));
-                    respond(sender.send_request(req), timeout).await
+                    let result = respond(sender.send_request(req), timeout).await;
+                    let whole = matches!(&result, Ok(a) if a.body_end == BodyEnd::Complete);
+                    (result, whole.then(|| ($kind(sender), driver)))
                 }
             }
         };
     }
-    let result = if h2 {
+    let (result, kept) = if h2 {
         let mut builder = hyper::client::conn::http2::Builder::new(TokioExecutor::new());
         builder.max_header_list_size(BODY_LIMIT as u32);
-        handshake_and_send!(builder.handshake(io))
+        handshake_and_send!(builder.handshake(io), Sender::H2)
     } else {
         let mut builder = hyper::client::conn::http1::Builder::new();
         builder.max_buf_size(BODY_LIMIT).max_headers(200);
-        handshake_and_send!(builder.handshake(io))
+        handshake_and_send!(builder.handshake(io), Sender::H1)
     };
-    Exchange {
+    let ex = Exchange {
         result,
         app,
         elapsed: started.elapsed(),
-    }
+    };
+    (ex, kept)
 }
 
 async fn respond(
@@ -266,6 +282,24 @@ pub struct Opened {
     /// Requests use the absolute form (plain HTTP through a proxy).
     pub absolute_form: bool,
     pub proxy: Option<ProxyTarget>,
+}
+
+impl Opened {
+    pub fn framing(&self) -> Framing {
+        Framing {
+            h2: self.h2,
+            absolute_form: self.absolute_form,
+        }
+    }
+}
+
+/// How requests must be written on a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Framing {
+    /// Speak HTTP/2.
+    pub h2: bool,
+    /// Requests use the absolute form (plain HTTP through a proxy).
+    pub absolute_form: bool,
 }
 
 /// Why no connection could be opened.

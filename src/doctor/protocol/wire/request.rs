@@ -1,6 +1,6 @@
 //! Request builders (gRPC calls, OTLP/HTTP exports), framing, and body quoting.
 
-use super::{Opened, BODY_LIMIT};
+use super::{Framing, BODY_LIMIT};
 use crate::config::{Compression, Protocol};
 use crate::doctor::proxy;
 use crate::doctor::Probe;
@@ -92,14 +92,14 @@ pub fn empty_export_body(protocol: Protocol) -> (&'static str, &'static [u8]) {
 /// An empty OTLP/HTTP export POST to `path_and_query` at `port`, with the configured headers.
 pub fn http_request(
     probe: &Probe<'_>,
-    opened: &Opened,
+    framing: Framing,
     port: u16,
     path_and_query: &str,
     protocol: Protocol,
     compression: Compression,
 ) -> Request<Full<Bytes>> {
     let authority = authority(probe, port);
-    let uri = if opened.h2 || opened.absolute_form {
+    let uri = if framing.h2 || framing.absolute_form {
         format!("{}://{}{}", scheme(probe), authority, path_and_query)
     } else {
         path_and_query.to_string()
@@ -111,7 +111,7 @@ pub fn http_request(
             "user-agent",
             concat!("runner-doctor/", env!("CARGO_PKG_VERSION")),
         );
-    if opened.h2 {
+    if framing.h2 {
         builder = builder.version(Version::HTTP_2);
     } else {
         builder = builder.header("host", authority);
