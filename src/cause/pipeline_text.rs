@@ -202,3 +202,44 @@ pub fn canary_not_in_backend(
         "waited_ms": waited.as_millis() as u64,
     }))
 }
+
+/// Why the canary was not sent; `reason()` is the canary check's summary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CanarySkip {
+    /// `--no-canary`.
+    Disabled,
+    /// The config findings leave no exporter that could be built.
+    NoExporter,
+    /// A traces probe already waited its whole timeout (the cause it named).
+    ProbesTimedOut(Cause),
+    /// The host resolves only through `--dns-server`, which the exporter does not ask.
+    DnsServerOnly {
+        host: String,
+        server: std::net::SocketAddr,
+    },
+}
+
+impl CanarySkip {
+    pub fn reason(&self) -> String {
+        match self {
+            CanarySkip::Disabled => "canary disabled (--no-canary)".to_owned(),
+            CanarySkip::NoExporter => {
+                "no usable traces exporter (see the config findings)".to_owned()
+            }
+            CanarySkip::ProbesTimedOut(cause) => {
+                format!("canary not sent: the probes already timed out on this path ({cause})")
+            }
+            CanarySkip::DnsServerOnly { host, server } => format!(
+                "canary not sent: `{host}` resolves only through --dns-server {server}; the canary \
+                 uses the runner's exporter, which asks the system's resolver (as `runner run` \
+                 does), and that cannot resolve it"
+            ),
+        }
+    }
+}
+
+/// The backend check's summary when no canary was sent.
+pub const NO_CANARY_SENT: &str = "no canary was sent";
+/// The canary and backend checks of signals other than traces.
+pub const CANARY_TRACES_ONLY: &str = "the canary is sent for traces only";
+pub const NO_CANARY_FOR_SIGNAL: &str = "no canary for this signal";

@@ -9,6 +9,7 @@ use super::{
     backend, canary, dns, export, protocol, settings_json, tcp, tls, DoctorOptions, Probe,
     StageResult,
 };
+use crate::cause::pipeline_text::{self, CanarySkip};
 use crate::cause::{net_text, Cause, Finding, Severity, Stage};
 use crate::config::{Environment, Loaded, ProxySettings, Signal, SignalSettings};
 use crate::report::{Check, Report, Status, Target, SCHEMA};
@@ -174,35 +175,23 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
     } else {
         None
     };
-    let (canary_check, backend_check) = if !opts.canary {
-        (
-            StageResult::skip(Stage::Canary, "canary disabled (--no-canary)"),
-            StageResult::skip(Stage::Backend, "no canary was sent"),
-        )
+    let skip = if !opts.canary {
+        Some(CanarySkip::Disabled)
     } else if traces.is_none_or(|t| t.endpoint.is_none())
         || exporter_impossible(&config.findings, Signal::Traces)
     {
-        (
-            StageResult::skip(
-                Stage::Canary,
-                "no usable traces exporter (see the config findings)",
-            ),
-            StageResult::skip(Stage::Backend, "no canary was sent"),
-        )
+        Some(CanarySkip::NoExporter)
     } else if let Some(timed_out) = traces_timed_out(&findings) {
         // The probes already waited the whole timeout on this path: the canary would wait as
         // long again and could only fail the same way (a blocked path costs one timeout).
+        Some(CanarySkip::ProbesTimedOut(timed_out))
+    } else {
+        blind_spot
+    };
+    let (canary_check, backend_check) = if let Some(why) = skip {
         (
-            StageResult::skip(
-                Stage::Canary,
-                format!("canary not sent: the probes already timed out on this path ({timed_out})"),
-            ),
-            StageResult::skip(Stage::Backend, "no canary was sent"),
-        )
-    } else if let Some(why) = blind_spot {
-        (
-            StageResult::skip(Stage::Canary, why),
-            StageResult::skip(Stage::Backend, "no canary was sent"),
+            StageResult::skip(Stage::Canary, why.reason()),
+            StageResult::skip(Stage::Backend, pipeline_text::NO_CANARY_SENT),
         )
     } else {
         let traces_findings: Vec<Finding> = findings
@@ -235,12 +224,12 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
             t.checks.push(Check::new(
                 Stage::Canary,
                 Status::Skip,
-                "the canary is sent for traces only",
+                pipeline_text::CANARY_TRACES_ONLY,
             ));
             t.checks.push(Check::new(
                 Stage::Backend,
                 Status::Skip,
-                "no canary for this signal",
+                pipeline_text::NO_CANARY_FOR_SIGNAL,
             ));
         }
     }

@@ -5,6 +5,7 @@
 //! server knows would make the canary fail at name resolution, a failure the probes did not
 //! see; the canary is skipped then, with that reason, rather than reported broken.
 
+use crate::cause::pipeline_text::CanarySkip;
 use crate::config::{Protocol, Settings, Signal};
 use crate::doctor::DoctorOptions;
 use std::net::IpAddr;
@@ -15,7 +16,7 @@ pub async fn canary_blind_spot(
     settings: &Settings,
     opts: &DoctorOptions,
     probes_resolved: bool,
-) -> Option<String> {
+) -> Option<CanarySkip> {
     let server = opts.dns_server?;
     let traces = settings.signal(Signal::Traces)?;
     let ep = traces.endpoint.as_ref()?;
@@ -37,11 +38,8 @@ pub async fn canary_blind_spot(
         Ok(Ok(mut addrs)) => addrs.next().is_some(),
         _ => false,
     };
-    (!resolves).then(|| {
-        format!(
-            "canary not sent: `{host}` resolves only through --dns-server {server}; the canary \
-             uses the runner's exporter, which asks the system's resolver (as `runner run` does), \
-             and that cannot resolve it"
-        )
+    (!resolves).then(|| CanarySkip::DnsServerOnly {
+        host: host.to_owned(),
+        server,
     })
 }
