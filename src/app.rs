@@ -15,6 +15,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Doctor(DoctorCommand::Otel(args)) => doctor_otel(args, &env),
         Command::Doctor(DoctorCommand::Bundle(args)) => crate::bundle::command(args, &env),
         Command::Doctor(DoctorCommand::Explain(args)) => crate::explain::command(args),
+        Command::Doctor(DoctorCommand::Collector(args)) => doctor_collector(args, &env),
         Command::Run(args) => crate::runner::command(args, &env),
     };
     ExitCode::from(code)
@@ -90,6 +91,25 @@ fn doctor_otel(args: cli::OtelArgs, env: &Environment) -> u8 {
     } else {
         let color = stdout_tty && env.get("NO_COLOR").is_none();
         report::text::render(&report, color, args.verbose)
+    };
+    let _ = std::io::stdout().write_all(out.as_bytes());
+    report.exit_code()
+}
+
+fn doctor_collector(args: cli::CollectorArgs, env: &Environment) -> u8 {
+    let opts = crate::collector::Options {
+        files: args.files,
+        version: args.collector_version,
+    };
+    let report = match crate::collector::diagnose(&opts, &|k| env.get(k).map(str::to_owned)) {
+        Ok(r) => r,
+        Err(e) => return usage_error(e.0),
+    };
+    let out = if args.json || args.output == OutputFormat::Json {
+        report::collector::render_json(&report)
+    } else {
+        let color = std::io::stdout().is_terminal() && env.get("NO_COLOR").is_none();
+        report::collector::render_text(&report, color, args.verbose)
     };
     let _ = std::io::stdout().write_all(out.as_bytes());
     report.exit_code()

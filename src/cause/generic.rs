@@ -335,6 +335,96 @@ pub fn text(cause: Cause) -> Generic {
             "The collector accepted it but its pipeline did not deliver it: no exporter to the backend, a processor that drops it, or a backend error.",
             "Check the collector's traces pipeline (exporters, processors) and its logs.",
         ),
+        CollectorConfigInvalid => g(
+            "The collector's configuration is not valid, so the collector does not start.",
+            "The collector refuses the whole file at the first problem (a YAML error, a section of the wrong type, a pipeline without receivers or exporters) and names no line.",
+            "Run `runner doctor collector FILE` to get every problem with its line, and fix them before restarting.",
+        ),
+        CollectorUnknownComponent => g(
+            "The collector's configuration names a component type this collector build does not have.",
+            "Each distribution (core, contrib, Jaeger v2, vendors' builds) compiles in its own components; an unknown type stops the collector with `unknown type`.",
+            "Check the spelling against the distribution's component list, or use a distribution that includes the component.",
+        ),
+        CollectorComponentUndefined => g(
+            "A pipeline names a component that the configuration never defines.",
+            "The collector refuses to start: `references receiver \"zipkin\" which is not configured`.",
+            "Define the component under its section (receivers, processors, exporters, connectors, extensions) or remove it from the pipeline.",
+        ),
+        CollectorComponentUnused => g(
+            "A component is defined but no pipeline uses it.",
+            "The collector accepts this silently: the component is never started, so its port does not listen and its exporter sends nothing.",
+            "Add the component to the pipeline that should use it, or delete its definition.",
+        ),
+        CollectorUnknownKey => g(
+            "A component's configuration has a key the component does not know.",
+            "The collector refuses to start with `'' has invalid keys: KEY`, without saying where.",
+            "Move the key to the level the component's README documents, or fix its spelling.",
+        ),
+        CollectorReceiverLocalhostOnly => g(
+            "A receiver listens on localhost only, so other containers and pods cannot reach it.",
+            "Since collector v0.104 a receiver without an `endpoint` binds `localhost`; through a Service, load balancer or port mapping the connection is then accepted and closed (`authentication handshake failed: EOF`).",
+            "Set the receiver's endpoint explicitly, e.g. `endpoint: 0.0.0.0:4317` (or `${env:MY_POD_IP}:4317`).",
+        ),
+        CollectorDeprecatedComponent => g(
+            "The configuration uses a deprecated or removed component or key.",
+            "Removed components stop the collector from starting in the versions after their removal; deprecated ones log a warning until they are removed.",
+            "Replace it with its successor (for example `debug` for `logging`, `verbosity` for `loglevel`, OTLP to Jaeger's port 4317 for the `jaeger` exporter).",
+        ),
+        CollectorSignalUnsupported => g(
+            "A pipeline uses a component that does not support the pipeline's signal.",
+            "The collector refuses to start: `telemetry type is not supported`.",
+            "Move the component to a pipeline of a signal it supports, or use a component that supports this one.",
+        ),
+        CollectorTlsMisconfigured => g(
+            "A component's TLS settings are at the wrong level or incomplete.",
+            "TLS settings live under the component's (or protocol's) `tls:` block; `insecure` directly under a receiver is rejected as an invalid key, and a certificate without its key fails at start.",
+            "Put the keys under `tls:` at the documented level, and give `cert_file` and `key_file` together.",
+        ),
+        CollectorPortMismatch => g(
+            "A Service sends traffic to a port no receiver of the collector listens on.",
+            "The Service's targetPort is where connections go inside the pod; if no receiver listens there, every export through the Service is refused or reset.",
+            "Make the Service's targetPort equal to the receiver's endpoint port (4317 for OTLP/gRPC, 4318 for OTLP/HTTP).",
+        ),
+        CollectorEnvUnresolved => g(
+            "The collector's configuration refers to an environment variable that is not set.",
+            "The collector replaces an unset `${env:VAR}` with an empty string, which turns an endpoint into `:4317` or a header into nothing.",
+            "Set the variable in the collector's environment or give a default: `${env:VAR:-value}`.",
+        ),
+        CollectorProcessorOrder => g(
+            "A pipeline's processors are in an order that defeats their purpose.",
+            "`memory_limiter` protects the collector only when it runs first; `batch` placed before a sampler batches data that is then dropped.",
+            "Put `memory_limiter` first and `batch` after any sampling or filtering processor.",
+        ),
+        CollectorUnhealthy => g(
+            "The collector's health check says it is not healthy.",
+            "The `health_check` extension answers 503 while the collector is starting, shutting down, or (with pipeline checks) failing to export.",
+            "Read the collector's log for the failing component and fix it; the health check turns 200 again by itself.",
+        ),
+        CollectorAdminUnreachable => g(
+            "The collector's health or metrics endpoint could not be read.",
+            "Either the collector is not running, the endpoint listens elsewhere (metrics moved to localhost:8888 in v0.111), or the extension is not enabled.",
+            "Check the address, enable `health_check` in service.extensions, and set the telemetry metrics reader's host to an address you can reach.",
+        ),
+        CollectorExporterFailing => g(
+            "A collector exporter fails to send its data.",
+            "Its `send_failed` counter grows, or with retries on only its sending queue grows while every attempt fails and is retried.",
+            "Read the exporter's log lines (`Exporting failed`) for the reason, and fix its endpoint, TLS or authentication.",
+        ),
+        CollectorReceiverRefusing => g(
+            "A collector receiver refuses incoming data.",
+            "Its `refused` counter grows: the pipeline behind it pushes back (memory limiter or a full queue), so clients get errors.",
+            "Fix the exporter that is backing up, or raise the memory limit or queue size.",
+        ),
+        CollectorQueueFull => g(
+            "A collector exporter's sending queue is full.",
+            "The queue is at capacity and new data is dropped (`enqueue_failed` grows): the exporter cannot keep up or cannot send at all.",
+            "Fix the failing destination first; then size the queue (`sending_queue.queue_size`) for the outage you want to survive.",
+        ),
+        CollectorDropping => g(
+            "A collector processor is dropping data.",
+            "A processor's dropped counter grows: the memory limiter refuses data, or a filter drops more than intended.",
+            "Raise the memory limit or fix the filter conditions of that processor.",
+        ),
     }
 }
 

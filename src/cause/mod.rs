@@ -4,6 +4,7 @@
 //! `net_text`, `proto_text`, `pipeline_text` build findings from typed evidence; `generic` holds the
 //! context-free wording used by `runner doctor explain`.
 
+pub mod collector_text;
 pub mod config_text;
 pub mod generic;
 pub mod net_text;
@@ -26,9 +27,12 @@ pub enum Stage {
     Export,
     Canary,
     Backend,
+    /// `runner doctor collector`: the collector's own configuration and live state.
+    Collector,
 }
 
 impl Stage {
+    /// The stages of `runner doctor otel`, in order (`Collector` belongs to `doctor collector`).
     pub const ALL: [Stage; 8] = [
         Stage::Config,
         Stage::Dns,
@@ -50,6 +54,7 @@ impl Stage {
             Stage::Export => "export",
             Stage::Canary => "canary",
             Stage::Backend => "backend",
+            Stage::Collector => "collector",
         }
     }
 }
@@ -162,6 +167,25 @@ causes! {
     CanaryNotSampled => "canary_not_sampled", Canary;
     CanaryTimeout => "canary_timeout", Canary;
     CanaryNotInBackend => "canary_not_in_backend", Backend;
+
+    CollectorConfigInvalid => "collector_config_invalid", Collector;
+    CollectorUnknownComponent => "collector_unknown_component", Collector;
+    CollectorComponentUndefined => "collector_component_undefined", Collector;
+    CollectorComponentUnused => "collector_component_unused", Collector;
+    CollectorUnknownKey => "collector_unknown_key", Collector;
+    CollectorReceiverLocalhostOnly => "collector_receiver_localhost_only", Collector;
+    CollectorDeprecatedComponent => "collector_deprecated_component", Collector;
+    CollectorSignalUnsupported => "collector_signal_unsupported", Collector;
+    CollectorTlsMisconfigured => "collector_tls_misconfigured", Collector;
+    CollectorPortMismatch => "collector_port_mismatch", Collector;
+    CollectorEnvUnresolved => "collector_env_unresolved", Collector;
+    CollectorProcessorOrder => "collector_processor_order", Collector;
+    CollectorUnhealthy => "collector_unhealthy", Collector;
+    CollectorAdminUnreachable => "collector_admin_unreachable", Collector;
+    CollectorExporterFailing => "collector_exporter_failing", Collector;
+    CollectorReceiverRefusing => "collector_receiver_refusing", Collector;
+    CollectorQueueFull => "collector_queue_full", Collector;
+    CollectorDropping => "collector_dropping", Collector;
 }
 
 impl fmt::Display for Cause {

@@ -7,25 +7,25 @@ use crate::cause::{Finding, Severity};
 use serde_json::Value;
 use std::fmt::Write;
 
-struct Paint {
-    on: bool,
+pub(super) struct Paint {
+    pub(super) on: bool,
 }
 
 impl Paint {
-    fn wrap(&self, code: &str, s: &str) -> String {
+    pub(super) fn wrap(&self, code: &str, s: &str) -> String {
         if self.on {
             format!("\x1b[{code}m{s}\x1b[0m")
         } else {
             s.to_owned()
         }
     }
-    fn bold(&self, s: &str) -> String {
+    pub(super) fn bold(&self, s: &str) -> String {
         self.wrap("1", s)
     }
-    fn dim(&self, s: &str) -> String {
+    pub(super) fn dim(&self, s: &str) -> String {
         self.wrap("2", s)
     }
-    fn status(&self, st: Status) -> String {
+    pub(super) fn status(&self, st: Status) -> String {
         match st {
             Status::Pass => self.wrap("32", "[✓]"),
             Status::Warn => self.wrap("33", "[!]"),
@@ -33,7 +33,7 @@ impl Paint {
             Status::Skip => self.wrap("2", "[-]"),
         }
     }
-    fn severity(&self, s: Severity) -> String {
+    pub(super) fn severity(&self, s: Severity) -> String {
         match s {
             Severity::Error => self.wrap("31;1", "error"),
             Severity::Warning => self.wrap("33;1", "warning"),
@@ -162,7 +162,7 @@ fn settings(out: &mut String, p: &Paint, s: &Value) {
     }
 }
 
-fn finding(out: &mut String, p: &Paint, f: &Finding, verbose: bool) {
+pub(super) fn finding(out: &mut String, p: &Paint, f: &Finding, verbose: bool) {
     let signal = f.signal.map(|s| format!(" {s}")).unwrap_or_default();
     let _ = writeln!(
         out,

@@ -1,0 +1,129 @@
+//! The report of `runner doctor collector` (schema `runner.doctor.collector/v1`): the same keys as
+//! `doctor otel`'s, with the collector's pipelines as targets and one check per component.
+
+use super::{Check, Report, Status, Verdict};
+use crate::cause::{Finding, Severity};
+use serde::Serialize;
+use std::fmt::Write;
+
+pub const SCHEMA: &str = "runner.doctor.collector/v1";
+
+/// One pipeline of one configuration, with a check per component.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PipelineTarget {
+    /// The pipeline's data type: traces, metrics, logs, profiles (empty when not one of those).
+    pub signal: String,
+    pub pipeline: String,
+    /// Where the configuration came from (files, ConfigMap, OpenTelemetryCollector).
+    pub url: String,
+    pub checks: Vec<Check>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CollectorReport {
+    pub schema: &'static str,
+    pub version: &'static str,
+    pub verdict: Verdict,
+    pub duration_ms: u64,
+    pub settings: serde_json::Value,
+    pub targets: Vec<PipelineTarget>,
+    pub findings: Vec<Finding>,
+    pub canary: Option<()>,
+}
+
+impl CollectorReport {
+    pub fn exit_code(&self) -> u8 {
+        u8::from(self.findings.iter().any(|f| f.severity == Severity::Error))
+    }
+
+    pub fn verdict_of(findings: &[Finding]) -> Verdict {
+        Report::verdict_of(findings)
+    }
+}
+
+pub fn render_json(r: &CollectorReport) -> String {
+    let mut s = serde_json::to_string_pretty(r).expect("report serializes");
+    s.push('\n');
+    s
+}
+
+/// Text for people, laid out like `doctor otel`'s: settings, each pipeline with one line per
+/// component, findings with their place, explanation and fix, then the verdict.
+pub fn render_text(r: &CollectorReport, color: bool, verbose: bool) -> String {
+    let p = super::text::Paint { on: color };
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", p.bold("Settings"));
+    if let Some(m) = r.settings.as_object() {
+        for (k, v) in m {
+            let shown = match v {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Array(a) => a
+                    .iter()
+                    .filter_map(|x| x.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                other => other.to_string(),
+            };
+            let _ = writeln!(out, "  {:<20} {shown}", k.replace('_', " "));
+        }
+    }
+    for t in &r.targets {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "{}",
+            p.bold(&format!("pipeline {} ({})", t.pipeline, t.url))
+        );
+        for c in &t.checks {
+            let _ = writeln!(out, "{} {}", p.status(c.status), c.summary);
+            if verbose && c.evidence.as_object().is_some_and(|m| !m.is_empty()) {
+                let _ = writeln!(out, "      {}", p.dim(&format!("evidence: {}", c.evidence)));
+            }
+        }
+    }
+    if !r.findings.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{}", p.bold("Findings"));
+        for f in &r.findings {
+            super::text::finding(&mut out, &p, f, verbose);
+            if let Some(at) = f.evidence.get("location") {
+                let _ = writeln!(
+                    out,
+                    "    At: {}:{}:{}",
+                    at["file"].as_str().unwrap_or(""),
+                    at["line"],
+                    at["column"]
+                );
+            }
+        }
+    }
+    let count = |s| r.findings.iter().filter(|f| f.severity == s).count();
+    let (e, w, i) = (
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info),
+    );
+    let verdict = match r.verdict {
+        Verdict::Healthy => p.wrap("32;1", "healthy"),
+        Verdict::Degraded => p.wrap("33;1", "degraded"),
+        Verdict::Broken => p.wrap("31;1", "broken"),
+    };
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "Verdict: {verdict} ({e} error{}, {w} warning{}, {i} info) in {} ms",
+        if e == 1 { "" } else { "s" },
+        if w == 1 { "" } else { "s" },
+        r.duration_ms
+    );
+    out
+}
+
+/// A component's status from the worst finding about it.
+pub fn status_of(worst: Option<Severity>) -> Status {
+    match worst {
+        Some(Severity::Error) => Status::Fail,
+        Some(Severity::Warning) => Status::Warn,
+        _ => Status::Pass,
+    }
+}
