@@ -146,28 +146,28 @@ pub fn finding(fact: &Fact) -> Option<Finding> {
                 json!({"kind": kind, "id": id, "under": under, "key": key, "nearest": nearest, "doc": doc}),
             )
         }
-        O::LocalhostOnly { id, protocol, endpoint: None, version } => (
+        O::LocalhostOnly { id, protocol, endpoint: None, port, version } => (
             Cause::CollectorReceiverLocalhostOnly,
             Severity::Warning,
             format!("receiver `{id}` ({protocol}) has no endpoint, so it listens on localhost only"),
             format!("Since v0.104 a receiver without an endpoint binds `localhost`: from another container, pod or through a Service the connection is accepted and closed, which clients report as `authentication handshake failed: EOF`. Harmless when the senders run in the same network namespace; {}.", version_clause(version)),
-            format!("Set `endpoint: 0.0.0.0:{}` (or `${{env:MY_POD_IP}}:{}`) under receivers → {id} → protocols → {protocol}.", default_port(protocol), default_port(protocol)),
+            format!("Set `endpoint: 0.0.0.0:{port}` (or `${{env:MY_POD_IP}}:{port}`) under receivers → {id} → protocols → {protocol}."),
             json!({"id": id, "protocol": protocol, "version": format!("0.{}", version.minor)}),
         ),
-        O::LocalhostOnly { id, protocol, endpoint: Some(ep), .. } => (
+        O::LocalhostOnly { id, protocol, endpoint: Some(ep), port, .. } => (
             Cause::CollectorReceiverLocalhostOnly,
             Severity::Info,
             format!("receiver `{id}` ({protocol}) listens on {ep}, reachable only from the same host or pod"),
             "A loopback endpoint is right when every sender runs beside the collector (an agent or sidecar), and wrong behind a Service or port mapping.".to_owned(),
-            format!("If other hosts send to it, change the endpoint to `0.0.0.0:{}`.", ep.rsplit(':').next().unwrap_or("4317")),
+            format!("If other hosts send to it, change the endpoint to `0.0.0.0:{port}`."),
             json!({"id": id, "protocol": protocol, "endpoint": ep}),
         ),
-        O::OperatorDefault { id, protocol } => (
+        O::OperatorDefault { id, protocol, port } => (
             Cause::CollectorReceiverLocalhostOnly,
             Severity::Info,
             format!("receiver `{id}` ({protocol}) has no endpoint: fine under the OpenTelemetry Operator, localhost-only elsewhere"),
             "The Operator (0.110 and later) fills in `0.0.0.0` for an OpenTelemetryCollector resource; the same block in a plain container, a Helm chart or a docker compose file binds `localhost` since v0.104, unreachable through a Service (`authentication handshake failed: EOF`).".to_owned(),
-            format!("To make the configuration portable, write the endpoint: `endpoint: 0.0.0.0:{}`.", default_port(protocol)),
+            format!("To make the configuration portable, write the endpoint: `endpoint: 0.0.0.0:{port}`."),
             json!({"id": id, "protocol": protocol, "operator": true}),
         ),
         O::Deprecated { kind, id, key: Some(key), replacement, .. } => (
@@ -330,15 +330,6 @@ pub fn finding(fact: &Fact) -> Option<Finding> {
         m.insert("location".into(), json!(at));
     }
     Some(Finding::new(cause, sev, None).text(summary, explanation, fix).evidence(evidence))
-}
-
-fn default_port(protocol: &str) -> u16 {
-    match protocol {
-        "grpc" => 4317,
-        "http" => 4318,
-        "thrift_http" => 14268,
-        _ => 4317,
-    }
 }
 
 fn invalid(i: &Invalid) -> (String, String, String) {

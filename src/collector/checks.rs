@@ -458,6 +458,7 @@ fn bind(cx: &mut Ctx, id: &str, proto: &str, ep: Option<(&str, Pos)>, port: u16,
                 Observation::OperatorDefault {
                     id: id.to_owned(),
                     protocol: proto.to_owned(),
+                    port,
                 },
             );
             format!("0.0.0.0:{port}")
@@ -470,6 +471,7 @@ fn bind(cx: &mut Ctx, id: &str, proto: &str, ep: Option<(&str, Pos)>, port: u16,
                         id: id.to_owned(),
                         protocol: proto.to_owned(),
                         endpoint: None,
+                        port,
                         version: cx.version.clone(),
                     },
                 );
@@ -484,6 +486,7 @@ fn bind(cx: &mut Ctx, id: &str, proto: &str, ep: Option<(&str, Pos)>, port: u16,
                         id: id.to_owned(),
                         protocol: proto.to_owned(),
                         endpoint: Some(s.to_owned()),
+                        port: host_port(s).1.unwrap_or(port),
                         version: cx.version.clone(),
                     },
                 );

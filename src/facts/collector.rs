@@ -198,10 +198,16 @@ pub enum Observation {
         protocol: String,
         /// The endpoint as written; `None` when the default applies.
         endpoint: Option<String>,
+        /// The port it listens on (the default when no endpoint is written).
+        port: u16,
         version: TargetVersion,
     },
     /// An OpenTelemetryCollector resource leaves an endpoint out: the operator fills in 0.0.0.0.
-    OperatorDefault { id: String, protocol: String },
+    OperatorDefault {
+        id: String,
+        protocol: String,
+        port: u16,
+    },
     Deprecated {
         kind: ComponentKind,
         id: String,

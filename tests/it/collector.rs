@@ -1,0 +1,303 @@
+//! `runner doctor collector` against its scenarios (`scenarios/collector/`), the real
+//! configurations of `tests/data/collector-configs/`, and hostile input.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs the doctor from an empty environment plus `env`; returns exit code, stdout, stderr.
+fn doctor(files: &[PathBuf], flags: &[&str], env: &[(String, String)]) -> (i32, String, String) {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_runner"));
+    c.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("NO_COLOR", "1")
+        .args(["doctor", "collector"])
+        .args(files)
+        .args(flags)
+        .current_dir(root());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.output().expect("runner runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn json(files: &[PathBuf], flags: &[&str], env: &[(String, String)]) -> (i32, Value) {
+    let mut f = flags.to_vec();
+    f.push("--json");
+    let (code, out, err) = doctor(files, &f, env);
+    let v = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{files:?}: {e}: {out}{err}"));
+    (code, v)
+}
+
+fn place(f: &Value) -> String {
+    let l = &f["evidence"]["location"];
+    format!("{}:{}", l["line"], l["column"])
+}
+
+/// A scenario's header: `# flags: ...`, `# env: K=V ...`, `# expect: CAUSE SEVERITY LINE:COL`
+/// or `# expect: CAUSE none`.
+struct Scenario {
+    flags: Vec<String>,
+    env: Vec<(String, String)>,
+    expect: Vec<(String, String, Option<String>)>,
+}
+
+fn scenario(text: &str) -> Scenario {
+    let mut s = Scenario {
+        flags: Vec::new(),
+        env: Vec::new(),
+        expect: Vec::new(),
+    };
+    for l in text.lines().take_while(|l| l.starts_with('#')) {
+        if let Some(f) = l.strip_prefix("# flags:") {
+            s.flags = f.split_whitespace().map(str::to_owned).collect();
+        } else if let Some(e) = l.strip_prefix("# env:") {
+            for kv in e.split_whitespace() {
+                let (k, v) = kv.split_once('=').expect("K=V");
+                s.env.push((k.to_owned(), v.to_owned()));
+            }
+        } else if let Some(e) = l.strip_prefix("# expect:") {
+            let w: Vec<&str> = e.split_whitespace().collect();
+            s.expect
+                .push((w[0].to_owned(), w[1].to_owned(), w.get(2).map(|x| (*x).to_owned())));
+        }
+    }
+    s
+}
+
+fn scenario_files() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios/collector"))
+        .expect("scenarios/collector")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn every_collector_scenario_gives_its_findings_on_their_lines() {
+    let mut problems = Vec::new();
+    let files = scenario_files();
+    assert!(files.len() >= 12);
+    for path in files {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let sc = scenario(&std::fs::read_to_string(&path).unwrap());
+        assert!(!sc.expect.is_empty(), "{name}: no `# expect:` line");
+        let flags: Vec<&str> = sc.flags.iter().map(String::as_str).collect();
+        let (code, r) = json(&[path.clone()], &flags, &sc.env);
+        let findings = r["findings"].as_array().cloned().unwrap_or_default();
+        for (cause, sev, at) in &sc.expect {
+            let hit = findings.iter().any(|f| {
+                f["cause"] == cause.as_str()
+                    && (sev == "none" || f["severity"] == sev.as_str())
+                    && at.as_ref().is_none_or(|a| &place(f) == a)
+            });
+            if sev == "none" && hit {
+                problems.push(format!("{name}: unexpected {cause}"));
+            } else if sev != "none" && !hit {
+                let got: Vec<String> = findings
+                    .iter()
+                    .map(|f| format!("{} {} {}", f["cause"], f["severity"], place(f)))
+                    .collect();
+                problems.push(format!("{name}: no {cause} {sev} at {at:?}; got {got:?}"));
+            }
+        }
+        for f in &findings {
+            if f["evidence"]["location"]["line"].as_u64().unwrap_or(0) == 0 {
+                problems.push(format!("{name}: {} has no line", f["cause"]));
+            }
+        }
+        let errors = findings.iter().any(|f| f["severity"] == "error");
+        if code != i32::from(errors) {
+            problems.push(format!("{name}: exit {code} with errors={errors}"));
+        }
+        assert_eq!(r["schema"], "runner.doctor.collector/v1");
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The real configurations' file sets (same prefix = merged in order) with the environment their
+/// deployments set, as `tests/data/collector-configs/README.md` lists them.
+fn real_sets() -> Vec<(Vec<PathBuf>, Vec<(String, String)>)> {
+    let dir = root().join("tests/data/collector-configs");
+    let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".yaml") || n.ends_with(".yml"))
+        .collect();
+    names.sort();
+    let mut sets: Vec<(String, Vec<PathBuf>)> = Vec::new();
+    for n in names {
+        let prefix: String = n.chars().take(3).collect();
+        match sets.iter_mut().find(|(p, _)| *p == prefix) {
+            Some((_, v)) => v.push(dir.join(&n)),
+            None => sets.push((prefix, vec![dir.join(&n)])),
+        }
+    }
+    sets.into_iter()
+        .map(|(_, files)| {
+            let first = files[0].file_name().unwrap().to_string_lossy().into_owned();
+            let row = readme.lines().find(|l| l.contains(&first)).unwrap_or("");
+            let env = row
+                .split("(env: ")
+                .nth(1)
+                .and_then(|r| r.split(')').next())
+                .map(|list| {
+                    list.split(", ")
+                        .filter_map(|kv| kv.split_once('='))
+                        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            (files, env)
+        })
+        .collect()
+}
+
+#[test]
+fn real_configurations_give_no_error_finding() {
+    let mut problems = Vec::new();
+    let mut summary = Vec::new();
+    for (files, env) in real_sets() {
+        let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with('b') {
+            continue; // the known-bad control, below
+        }
+        let (code, r) = json(&files, &[], &env);
+        let findings = r["findings"].as_array().cloned().unwrap_or_default();
+        let errors: Vec<String> = findings
+            .iter()
+            .filter(|f| f["severity"] == "error")
+            .map(|f| format!("{} at {}: {}", f["cause"], place(f), f["summary"]))
+            .collect();
+        if !errors.is_empty() || code != 0 {
+            problems.push(format!("{name} (exit {code}): {errors:?}"));
+        }
+        assert!(!r["targets"].as_array().unwrap().is_empty(), "{name}: no pipeline");
+        summary.push(format!("{name}: {} finding(s)", findings.len()));
+    }
+    println!("{}", summary.join("\n"));
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_bad_control_configuration_names_the_removed_jaeger_exporter() {
+    let f = root().join("tests/data/collector-configs/b10-otel-js-basic-tracer-node-collector-config.yaml");
+    let (_, r) = json(std::slice::from_ref(&f), &[], &[]);
+    let jaeger = |r: &Value, sev: &str| {
+        r["findings"].as_array().unwrap().iter().any(|f| {
+            f["cause"] == "collector_deprecated_component"
+                && f["severity"] == sev
+                && place(f) == "12:3"
+        })
+    };
+    assert!(jaeger(&r, "warning"), "without a version: a warning on line 12");
+    // The image is otel/opentelemetry-collector-contrib:latest: the newest collector refuses it.
+    let (code, r) = json(&[f], &["--collector-version", "latest"], &[]);
+    assert!(jaeger(&r, "error") && code == 1);
+}
+
+#[test]
+fn text_report_of_the_original_report() {
+    let f = root().join("scenarios/collector/original_report.yaml");
+    let (code, out, _) = doctor(&[PathBuf::from("scenarios/collector/original_report.yaml")], &[], &[]);
+    assert_eq!(code, 1, "{}", f.display());
+    let out = out
+        .lines()
+        .map(|l| match l.find(") in ") {
+            Some(i) if l.starts_with("Verdict:") => format!("{} in N ms", &l[..=i]),
+            _ => l.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    insta::assert_snapshot!("collector_original_report", out);
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn hostile_yaml_exits_2_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+    let mut prev = 'a';
+    for c in "bcdefghij".chars() {
+        bomb.push_str(&format!("{c}: &{c} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        prev = c;
+    }
+    let mut deep = String::from("receivers:\n");
+    for i in 1..400 {
+        deep.push_str(&" ".repeat(i * 2));
+        deep.push_str("k:\n");
+    }
+    let huge = "#".repeat(17 * 1024 * 1024);
+    for (name, text, want) in [
+        ("bomb.yaml", bomb.as_str(), "alias"),
+        ("deep.yaml", deep.as_str(), "deeper than"),
+        ("huge.yaml", huge.as_str(), "bytes"),
+    ] {
+        let p = write(dir.path(), name, text);
+        let started = std::time::Instant::now();
+        let (code, out, err) = doctor(&[p], &[], &[]);
+        assert_eq!(code, 2, "{name}: {out}{err}");
+        assert!(err.contains(name) && err.contains(want), "{name}: {err}");
+        assert!(err.contains(&format!("{name}:")), "{name}: names a line: {err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "{name}: bounded");
+    }
+}
+
+#[test]
+fn several_files_merge_maps_and_replace_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(
+        dir.path(),
+        "base.yaml",
+        "receivers:\n  otlp:\n    protocols: {grpc: {endpoint: 0.0.0.0:4317}}\nexporters:\n  debug: {}\nservice:\n  pipelines:\n    traces: {receivers: [otlp], exporters: [debug, otlp/gone]}\n",
+    );
+    let b = write(
+        dir.path(),
+        "extra.yaml",
+        "exporters:\n  otlp/backend: {endpoint: backend:4317}\nservice:\n  pipelines:\n    traces: {exporters: [otlp/backend]}\n",
+    );
+    let (code, r) = json(&[a.clone()], &[], &[]);
+    assert_eq!(code, 1, "alone, base.yaml names an undefined exporter");
+    let (code, r2) = json(&[a, b], &[], &[]);
+    let causes: Vec<&Value> = r2["findings"].as_array().unwrap().iter().map(|f| &f["cause"]).collect();
+    assert_eq!(code, 0, "the list was replaced: {causes:?}");
+    assert!(r["findings"][0]["evidence"]["location"]["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("base.yaml"));
+    let unused = r2["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["cause"] == "collector_component_unused")
+        .expect("debug is unused after the merge");
+    assert!(unused["evidence"]["location"]["file"].as_str().unwrap().ends_with("base.yaml"));
+}
+
+#[test]
+fn env_references_resolve_from_the_environment() {
+    let f = root().join("scenarios/collector/env_unresolved.yaml");
+    let env = [("COLLECTOR_TEST_UNSET_HOST".to_owned(), "0.0.0.0".to_owned())];
+    let (code, r) = json(&[f], &[], &env);
+    assert_eq!(code, 0);
+    assert!(r["findings"].as_array().unwrap().is_empty(), "{r}");
+}

@@ -1,0 +1,3 @@
+//! Integration tests, one binary (modules are added here as the suite is consolidated).
+
+mod collector;
