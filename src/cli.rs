@@ -50,12 +50,11 @@ pub enum DoctorCommand {
         runner doctor explain 'transport: authentication handshake failed: EOF'\n  \
         grep -i error collector.log | runner doctor explain")]
     Explain(ExplainArgs),
-    /// Diagnose an OpenTelemetry Collector's configuration (and, given URLs, the live collector)
+    /// Diagnose an OpenTelemetry Collector's configuration, offline, with file:line on every finding
     #[command(after_help = "Examples:\n  \
         runner doctor collector otelcol-config.yaml\n  \
         runner doctor collector base.yaml extras.yaml --collector-version 0.135\n  \
-        runner doctor collector manifest.yaml --json\n  \
-        runner doctor collector config.yaml --metrics-url http://127.0.0.1:8888/metrics --health-url http://127.0.0.1:13133/\n\n\
+        runner doctor collector manifest.yaml --json\n\n\
         Files are merged in order as the collector merges several --config files (maps merge,\n\
         lists are replaced); Kubernetes manifests (ConfigMap, OpenTelemetryCollector, Service) are read too.\n\
         Exit codes: 0 nothing stops telemetry (warnings allowed), 1 an error was found,\n\
@@ -71,21 +70,6 @@ pub struct CollectorArgs {
     /// Collector version to judge against, e.g. 0.135 (default: the manifest's image tag, else the newest known)
     #[arg(long, value_name = "VERSION")]
     pub collector_version: Option<String>,
-    /// The collector's own Prometheus metrics, e.g. http://127.0.0.1:8888/metrics
-    #[arg(long, value_name = "URL")]
-    pub metrics_url: Option<String>,
-    /// The health_check extension, e.g. http://127.0.0.1:13133/
-    #[arg(long, value_name = "URL")]
-    pub health_url: Option<String>,
-    /// The collector's log, whose error lines are explained
-    #[arg(long, value_name = "FILE")]
-    pub collector_log: Option<PathBuf>,
-    /// Time between the two metrics readings
-    #[arg(long, default_value = "2s", value_parser = parse_duration, value_name = "DURATION")]
-    pub interval: std::time::Duration,
-    /// Bound of every network request
-    #[arg(long, default_value = "3s", value_parser = parse_duration, value_name = "DURATION")]
-    pub timeout: std::time::Duration,
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
     pub output: OutputFormat,

@@ -181,7 +181,11 @@ fn every_cause_has_a_scenario() {
     }
     // `runner doctor collector` scenarios are YAML files whose `# expect: CAUSE ...` lines name
     // their causes (run by tests/it/collector.rs).
-    for e in std::fs::read_dir(dir().join("collector")).into_iter().flatten().flatten() {
+    for e in std::fs::read_dir(dir().join("collector"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
         let text = std::fs::read_to_string(e.path()).unwrap_or_default();
         for l in text.lines().filter_map(|l| l.strip_prefix("# expect: ")) {
             if !l.ends_with(" none") {

@@ -3,8 +3,8 @@
 
 use super::{Cause, Finding, Severity};
 use crate::facts::collector::{
-    AdminFailure, ComponentKind, DataType, Fact, Invalid, Location, Observation, OrderProblem,
-    TargetVersion, TlsProblem, VersionSource, YamlLimit,
+    ComponentKind, DataType, Fact, Invalid, Location, Observation, OrderProblem, TargetVersion,
+    TlsProblem, VersionSource, YamlLimit,
 };
 use serde_json::json;
 
@@ -25,7 +25,11 @@ pub fn version_clause(t: &TargetVersion) -> String {
 }
 
 fn list<T: AsRef<str>>(items: &[T]) -> String {
-    items.iter().map(|s| s.as_ref()).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|s| s.as_ref())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn signals(s: &[DataType]) -> String {
@@ -52,16 +56,23 @@ pub fn refused(loc: &Location, problem: &YamlLimit) -> String {
 /// The message of a file that cannot be read (exit 2).
 pub fn unreadable(file: &str, kind: std::io::ErrorKind) -> String {
     match kind {
-        std::io::ErrorKind::NotFound => format!("{file}: no such file (give the collector's configuration file, e.g. config.yaml)"),
+        std::io::ErrorKind::NotFound => format!(
+            "{file}: no such file (give the collector's configuration file, e.g. config.yaml)"
+        ),
         std::io::ErrorKind::PermissionDenied => format!("{file}: permission denied"),
-        std::io::ErrorKind::InvalidData => format!("{file}: not UTF-8 text (a collector configuration is YAML)"),
+        std::io::ErrorKind::InvalidData => {
+            format!("{file}: not UTF-8 text (a collector configuration is YAML)")
+        }
         _ => format!("{file}: could not be read"),
     }
 }
 
 /// The message for a `--collector-version` the doctor cannot read (exit 2).
 pub fn bad_version(given: &str) -> String {
-    format!("--collector-version {}: not a collector version (valid: 0.135, 0.135.0, v0.104.1)", quote(given))
+    format!(
+        "--collector-version {}: not a collector version (valid: 0.135, 0.135.0, v0.104.1)",
+        quote(given)
+    )
 }
 
 /// Server or parser bytes quoted for a report: escaped and capped.
@@ -252,84 +263,16 @@ pub fn finding(fact: &Fact) -> Option<Finding> {
             };
             (Cause::CollectorProcessorOrder, Severity::Warning, s, e, f, json!({"pipeline": pipeline, "processor": processor}))
         }
-        O::Unhealthy { url, status, body } => (
-            Cause::CollectorUnhealthy,
-            Severity::Error,
-            format!("the collector's health check at {url} answered {status}"),
-            format!("The health_check extension says the collector is not ready (body: \"{}\").", quote(body)),
-            "Read the collector's log for the component that failed to start or export (`--collector-log FILE` explains its lines).".to_owned(),
-            json!({"url": url, "status": status}),
-        ),
-        O::AdminUnreachable { url, what, failure } => {
-            let why = match failure {
-                AdminFailure::Refused => "the connection was refused".to_owned(),
-                AdminFailure::Timeout => "it did not answer in time".to_owned(),
-                AdminFailure::Status(s) => format!("it answered HTTP {s}"),
-                AdminFailure::BodyTooLarge { max } => format!("its answer was larger than {max} bytes"),
-                AdminFailure::NotPrometheus => "its answer is not Prometheus text exposition".to_owned(),
-                AdminFailure::Other(e) => quote(e),
-            };
-            (
-                Cause::CollectorAdminUnreachable,
-                Severity::Warning,
-                format!("the collector's {what} endpoint {url} could not be read: {why}"),
-                "Without it the doctor cannot see the live collector. Since v0.111 the collector's own metrics listen on localhost:8888, and the health check needs the health_check extension in service.extensions.".to_owned(),
-                format!("Check that the collector runs and that {url} is its {what} address (service.telemetry.metrics readers, extensions.health_check.endpoint)."),
-                json!({"url": url, "what": what}),
-            )
-        }
-        O::ExporterFailing { exporter, signal, failed, sent, queue_size, early, log_lines } => {
-            let lines = if log_lines.is_empty() { String::new() } else { format!(" Its log says: {}", log_lines.join(" / ")) };
-            let (s, e) = if *early {
-                (
-                    format!("exporter `{exporter}` is not delivering {signal}: its queue grows and nothing is sent"),
-                    format!("Between the two readings its sending queue grew to {} while no {signal} were sent: every attempt fails and is retried, and `send_failed` stays at zero until the retry budget (5 minutes by default) runs out.{lines}", queue_size.unwrap_or(0.0)),
-                )
-            } else {
-                (
-                    format!("exporter `{exporter}` fails to send {signal} ({failed} failed, {sent} sent between readings)"),
-                    format!("Its send_failed counter grew between the two readings.{lines}"),
-                )
-            };
-            (
-                Cause::CollectorExporterFailing,
-                Severity::Error,
-                s,
-                e,
-                format!("Fix `{exporter}`'s endpoint, TLS or authentication as its log says; `runner doctor explain` reads a copied log line."),
-                json!({"exporter": exporter, "signal": signal, "failed": failed, "sent": sent, "queue_size": queue_size, "early": early, "log": log_lines}),
-            )
-        }
-        O::ReceiverRefusing { receiver, signal, refused } => (
-            Cause::CollectorReceiverRefusing,
-            Severity::Error,
-            format!("receiver `{receiver}` refused {refused} {signal} between readings"),
-            "The pipeline behind it pushes back (a full queue or the memory limiter), so senders get errors or lose data.".to_owned(),
-            "Fix the exporter that is backing up (see its findings), or give the pipeline more memory or queue.".to_owned(),
-            json!({"receiver": receiver, "signal": signal, "refused": refused}),
-        ),
-        O::QueueFull { exporter, size, capacity, enqueue_failed } => (
-            Cause::CollectorQueueFull,
-            Severity::Error,
-            format!("exporter `{exporter}`'s sending queue is full ({size} of {capacity})"),
-            format!("New data is dropped at the queue ({enqueue_failed} refused between readings)."),
-            format!("Fix what makes `{exporter}` fail; raise `sending_queue.queue_size` only to survive longer outages."),
-            json!({"exporter": exporter, "size": size, "capacity": capacity, "enqueue_failed": enqueue_failed}),
-        ),
-        O::Dropping { processor, signal, dropped } => (
-            Cause::CollectorDropping,
-            Severity::Warning,
-            format!("processor `{processor}` dropped {dropped} {signal} between readings"),
-            "Data enters the processor and does not leave it: a memory limiter refusing, or a filter dropping.".to_owned(),
-            format!("Check `{processor}`'s limits or conditions."),
-            json!({"processor": processor, "signal": signal, "dropped": dropped}),
-        ),
     };
     let mut evidence = ev;
     if let (Some(at), Some(m)) = (&fact.at, evidence.as_object_mut()) {
         m.insert("location".into(), json!(at));
     }
-    Some(Finding::new(cause, sev, None).text(summary, explanation, fix).evidence(evidence))
+    Some(
+        Finding::new(cause, sev, None)
+            .text(summary, explanation, fix)
+            .evidence(evidence),
+    )
 }
 
 fn invalid(i: &Invalid) -> (String, String, String) {
@@ -408,12 +351,23 @@ fn tls(kind: ComponentKind, id: &str, p: &TlsProblem) -> (String, String, String
 }
 
 /// One line for a component in a pipeline's list of checks.
-pub fn component_line(kind: ComponentKind, id: &str, listens: &[(String, String)], sends: Option<&str>) -> String {
+pub fn component_line(
+    kind: ComponentKind,
+    id: &str,
+    listens: &[(String, String)],
+    sends: Option<&str>,
+) -> String {
     let mut s = format!("{:<9} {id}", kind.as_str());
     if !listens.is_empty() {
         let l: Vec<String> = listens
             .iter()
-            .map(|(p, e)| if p.is_empty() { e.clone() } else { format!("{p} {e}") })
+            .map(|(p, e)| {
+                if p.is_empty() {
+                    e.clone()
+                } else {
+                    format!("{p} {e}")
+                }
+            })
             .collect();
         s.push_str(&format!(": listens on {}", l.join(", ")));
     } else if let Some(e) = sends {
@@ -427,6 +381,9 @@ pub fn version_line(t: &TargetVersion) -> String {
     match &t.source {
         VersionSource::Flag => format!("{} (--collector-version)", v(t.minor)),
         VersionSource::ImageTag(i) => format!("{} (image {i})", v(t.minor)),
-        VersionSource::Newest => format!("{} (newest known; --collector-version to change)", v(t.minor)),
+        VersionSource::Newest => format!(
+            "{} (newest known; --collector-version to change)",
+            v(t.minor)
+        ),
     }
 }

@@ -395,36 +395,6 @@ pub fn text(cause: Cause) -> Generic {
             "`memory_limiter` protects the collector only when it runs first; `batch` placed before a sampler batches data that is then dropped.",
             "Put `memory_limiter` first and `batch` after any sampling or filtering processor.",
         ),
-        CollectorUnhealthy => g(
-            "The collector's health check says it is not healthy.",
-            "The `health_check` extension answers 503 while the collector is starting, shutting down, or (with pipeline checks) failing to export.",
-            "Read the collector's log for the failing component and fix it; the health check turns 200 again by itself.",
-        ),
-        CollectorAdminUnreachable => g(
-            "The collector's health or metrics endpoint could not be read.",
-            "Either the collector is not running, the endpoint listens elsewhere (metrics moved to localhost:8888 in v0.111), or the extension is not enabled.",
-            "Check the address, enable `health_check` in service.extensions, and set the telemetry metrics reader's host to an address you can reach.",
-        ),
-        CollectorExporterFailing => g(
-            "A collector exporter fails to send its data.",
-            "Its `send_failed` counter grows, or with retries on only its sending queue grows while every attempt fails and is retried.",
-            "Read the exporter's log lines (`Exporting failed`) for the reason, and fix its endpoint, TLS or authentication.",
-        ),
-        CollectorReceiverRefusing => g(
-            "A collector receiver refuses incoming data.",
-            "Its `refused` counter grows: the pipeline behind it pushes back (memory limiter or a full queue), so clients get errors.",
-            "Fix the exporter that is backing up, or raise the memory limit or queue size.",
-        ),
-        CollectorQueueFull => g(
-            "A collector exporter's sending queue is full.",
-            "The queue is at capacity and new data is dropped (`enqueue_failed` grows): the exporter cannot keep up or cannot send at all.",
-            "Fix the failing destination first; then size the queue (`sending_queue.queue_size`) for the outage you want to survive.",
-        ),
-        CollectorDropping => g(
-            "A collector processor is dropping data.",
-            "A processor's dropped counter grows: the memory limiter refuses data, or a filter drops more than intended.",
-            "Raise the memory limit or fix the filter conditions of that processor.",
-        ),
     }
 }
 

@@ -384,7 +384,10 @@ fn tls(cx: &mut Ctx, kind: ComponentKind, id: &str, v: &Node, e: &Component) {
             continue;
         };
         let has = |k: &str| t.get(k).is_some_and(|v| !v.is_null());
-        let (cert, key) = (has("cert_file") || has("cert_pem"), has("key_file") || has("key_pem"));
+        let (cert, key) = (
+            has("cert_file") || has("cert_pem"),
+            has("key_file") || has("key_pem"),
+        );
         let problem = if cert && !key {
             Some(TlsProblem::CertWithoutKey)
         } else if key && !cert {
@@ -416,7 +419,11 @@ fn receiver(cx: &mut Ctx, id: &str, v: &Node, e: &Component) -> Detail {
         return listener(cx, id, v, e);
     }
     let mut l = Vec::new();
-    for (pk, pv) in v.get("protocols").and_then(Node::as_map).unwrap_or_default() {
+    for (pk, pv) in v
+        .get("protocols")
+        .and_then(Node::as_map)
+        .unwrap_or_default()
+    {
         let Some(proto) = pk.as_str() else { continue };
         let Some(port) = e.protocols.get(proto) else {
             continue;
@@ -450,7 +457,14 @@ fn default_host(cx: &Ctx) -> &'static str {
 }
 
 /// Judges one receiver listen address; returns it as effective.
-fn bind(cx: &mut Ctx, id: &str, proto: &str, ep: Option<(&str, Pos)>, port: u16, at: Pos) -> String {
+fn bind(
+    cx: &mut Ctx,
+    id: &str,
+    proto: &str,
+    ep: Option<(&str, Pos)>,
+    port: u16,
+    at: Pos,
+) -> String {
     match ep {
         None if cx.operator => {
             cx.push(
@@ -505,9 +519,7 @@ fn ids(n: Option<&Node>) -> Vec<(String, Pos)> {
 }
 
 fn defined(root: &Node, kind: ComponentKind, id: &str) -> bool {
-    root.get(kind.section())
-        .and_then(|s| s.get(id))
-        .is_some()
+    root.get(kind.section()).and_then(|s| s.get(id)).is_some()
 }
 
 fn service(cx: &mut Ctx, root: &Node) {
@@ -568,7 +580,14 @@ fn service(cx: &mut Ctx, root: &Node) {
                 };
                 if !as_connector && !defined(root, kind, &id) {
                     let pipeline = name.to_owned();
-                    cx.push(pos, Observation::Undefined { kind, id: id.clone(), pipeline });
+                    cx.push(
+                        pos,
+                        Observation::Undefined {
+                            kind,
+                            id: id.clone(),
+                            pipeline,
+                        },
+                    );
                 } else if let (Some(dt), false) = (data, as_connector) {
                     signal(cx, kind, &id, dt, name, pos);
                 }
@@ -708,7 +727,9 @@ fn ports(cx: &mut Ctx, unit: &Unit, services: &[Service]) {
                         port: p.port,
                         target_port: t,
                         listening: listening.clone(),
-                        otlp: p.name.contains("otlp") || OTLP_PORTS.contains(&t) || OTLP_PORTS.contains(&p.port),
+                        otlp: p.name.contains("otlp")
+                            || OTLP_PORTS.contains(&t)
+                            || OTLP_PORTS.contains(&p.port),
                     },
                 );
             }

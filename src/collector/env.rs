@@ -11,7 +11,11 @@ pub fn resolve(node: &mut Node, lookup: &dyn Fn(&str) -> Option<String>) -> Vec<
     missing
 }
 
-fn walk(node: &mut Node, lookup: &dyn Fn(&str) -> Option<String>, missing: &mut Vec<(Pos, String)>) {
+fn walk(
+    node: &mut Node,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    missing: &mut Vec<(Pos, String)>,
+) {
     let pos = node.pos;
     match &mut node.kind {
         Kind::Scalar(s, _) => {
@@ -30,7 +34,8 @@ fn walk(node: &mut Node, lookup: &dyn Fn(&str) -> Option<String>, missing: &mut 
 
 fn valid_name(s: &str) -> bool {
     let mut c = s.chars();
-    c.next().is_some_and(|f| f.is_ascii_alphabetic() || f == '_')
+    c.next()
+        .is_some_and(|f| f.is_ascii_alphabetic() || f == '_')
         && c.all(|x| x.is_ascii_alphanumeric() || x == '_')
 }
 
@@ -96,12 +101,18 @@ mod tests {
 
     #[test]
     fn forms_resolve_or_are_reported() {
-        assert_eq!(expand("${env:HOST}:4317", &env), ("otel:4317".into(), vec![]));
+        assert_eq!(
+            expand("${env:HOST}:4317", &env),
+            ("otel:4317".into(), vec![])
+        );
         assert_eq!(expand("${HOST}", &env).0, "otel");
         assert_eq!(expand("${env:PORT:-4318}", &env).0, "4318");
         assert_eq!(expand("$${env:HOST}", &env).0, "${env:HOST}");
         assert_eq!(expand("${file:/x}", &env).0, "${file:/x}");
-        assert_eq!(expand("${env:NOPE}:1", &env), (":1".into(), vec!["NOPE".into()]));
+        assert_eq!(
+            expand("${env:NOPE}:1", &env),
+            (":1".into(), vec!["NOPE".into()])
+        );
         assert_eq!(expand("a ${unterminated", &env).0, "a ${unterminated");
     }
 }

@@ -174,7 +174,8 @@ mod tests {
             assert!(c.doc.starts_with("https://"), "{}: doc", c.ty);
         }
         assert_eq!(
-            kb.resolve(ComponentKind::Receiver, "file_log").map(|c| c.ty.as_str()),
+            kb.resolve(ComponentKind::Receiver, "file_log")
+                .map(|c| c.ty.as_str()),
             Some("filelog")
         );
     }
@@ -187,7 +188,10 @@ mod tests {
             kb.nearest(ComponentKind::Exporter, "otlphtp"),
             Some("otlphttp")
         );
-        assert_eq!(kb.nearest(ComponentKind::Exporter, "clickhousetraces"), None);
+        assert_eq!(
+            kb.nearest(ComponentKind::Exporter, "clickhousetraces"),
+            None
+        );
         assert_eq!(kb.nearest(ComponentKind::Extension, "jaeger_storage"), None);
     }
 }

@@ -63,8 +63,10 @@ pub const SECTIONS: [&str; 6] = [
 ];
 
 fn looks_like_config(n: &Node) -> bool {
-    n.as_map()
-        .is_some_and(|m| m.iter().any(|(k, _)| k.as_str().is_some_and(|k| SECTIONS.contains(&k))))
+    n.as_map().is_some_and(|m| {
+        m.iter()
+            .any(|(k, _)| k.as_str().is_some_and(|k| SECTIONS.contains(&k)))
+    })
 }
 
 fn str_pairs(n: Option<&Node>) -> Vec<(String, String)> {
@@ -185,7 +187,10 @@ pub fn load(sources: &[String]) -> Loaded {
     }
     for u in &mut out.units {
         for w in &workloads {
-            if u.configmap.as_ref().is_some_and(|c| w.configmaps.contains(c)) {
+            if u.configmap
+                .as_ref()
+                .is_some_and(|c| w.configmaps.contains(c))
+            {
                 u.pod_labels.push(w.labels.clone());
                 if u.image.is_none() {
                     u.image = w.image.clone();
@@ -287,7 +292,11 @@ fn service(doc: &Node) -> Option<Service> {
                 Some((k, v)) => (port_of(Some(v)), k.pos),
                 None => (Some(port), p.entry("port").map(|(k, _)| k.pos)?),
             };
-            let name = p.get("name").and_then(Node::as_str).unwrap_or("").to_owned();
+            let name = p
+                .get("name")
+                .and_then(Node::as_str)
+                .unwrap_or("")
+                .to_owned();
             Some(ServicePort {
                 name,
                 port,
@@ -379,7 +388,12 @@ mod tests {
         let text = "kind: ConfigMap\nmetadata:\n  name: c\ndata:\n  relay: |\n    receivers:\n      otlp:\n        protocols: {}\n";
         let l = load(&[text.to_owned()]);
         assert_eq!(l.units.len(), 1);
-        let (k, _) = l.units[0].root.get("receivers").unwrap().entry("otlp").unwrap();
+        let (k, _) = l.units[0]
+            .root
+            .get("receivers")
+            .unwrap()
+            .entry("otlp")
+            .unwrap();
         assert_eq!((k.pos.line, k.pos.col), (7, 7));
     }
 
@@ -389,7 +403,10 @@ mod tests {
             version_of_image("otel/opentelemetry-collector-contrib:0.105.0"),
             Some(105)
         );
-        assert_eq!(version_of_image("otel/opentelemetry-collector-contrib:latest"), None);
+        assert_eq!(
+            version_of_image("otel/opentelemetry-collector-contrib:latest"),
+            None
+        );
         assert_eq!(version_of_image("localhost:5000/otelcol"), None);
     }
 }

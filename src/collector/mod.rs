@@ -72,7 +72,8 @@ pub fn diagnose(
             };
             return Err(Refused(text::refused(&loc, &problem)));
         }
-        let s = std::fs::read_to_string(p).map_err(|e| Refused(text::unreadable(name, e.kind())))?;
+        let s =
+            std::fs::read_to_string(p).map_err(|e| Refused(text::unreadable(name, e.kind())))?;
         sources.push(s);
     }
     diagnose_texts(&names, &sources, flag, env, started)

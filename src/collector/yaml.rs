@@ -89,7 +89,9 @@ impl Node {
         self.pos.col += col_offset;
         match &mut self.kind {
             Kind::Scalar(..) => {}
-            Kind::Seq(s) => s.iter_mut().for_each(|n| n.shift(file, line_offset, col_offset)),
+            Kind::Seq(s) => s
+                .iter_mut()
+                .for_each(|n| n.shift(file, line_offset, col_offset)),
             Kind::Map(m) => m.iter_mut().for_each(|(k, v)| {
                 k.shift(file, line_offset, col_offset);
                 v.shift(file, line_offset, col_offset);
@@ -120,7 +122,11 @@ enum Open {
 
 /// Parses every document of `text` (multi-document streams give several).
 pub fn parse(text: &str, file: u16) -> Result<Vec<Node>, YamlError> {
-    let start = Pos { file, line: 1, col: 1 };
+    let start = Pos {
+        file,
+        line: 1,
+        col: 1,
+    };
     if text.len() > MAX_FILE_BYTES {
         return Err(YamlError {
             pos: start,
@@ -171,7 +177,9 @@ pub fn parse(text: &str, file: u16) -> Result<Vec<Node>, YamlError> {
                     if nodes > MAX_NODES {
                         return Err(YamlError {
                             pos,
-                            problem: YamlLimit::AliasExpansion { max: MAX_NODES as u64 },
+                            problem: YamlLimit::AliasExpansion {
+                                max: MAX_NODES as u64,
+                            },
                         });
                     }
                     let mut n = (**n).clone();
@@ -184,7 +192,9 @@ pub fn parse(text: &str, file: u16) -> Result<Vec<Node>, YamlError> {
                 if stack.len() >= MAX_DEPTH {
                     return Err(YamlError {
                         pos,
-                        problem: YamlLimit::TooDeep { max: MAX_DEPTH as u64 },
+                        problem: YamlLimit::TooDeep {
+                            max: MAX_DEPTH as u64,
+                        },
                     });
                 }
                 if matches!(ev, Event::SequenceStart(..)) {
@@ -217,7 +227,9 @@ pub fn parse(text: &str, file: u16) -> Result<Vec<Node>, YamlError> {
         if nodes > MAX_NODES {
             return Err(YamlError {
                 pos,
-                problem: YamlLimit::AliasExpansion { max: MAX_NODES as u64 },
+                problem: YamlLimit::AliasExpansion {
+                    max: MAX_NODES as u64,
+                },
             });
         }
         if anchor != 0 {
@@ -278,7 +290,13 @@ mod tests {
         let docs = parse("a:\n  b: 1\n  c: [x, y]\n", 0).unwrap();
         let b = docs[0].get("a").unwrap().entry("b").unwrap();
         assert_eq!((b.0.pos.line, b.0.pos.col), (2, 3));
-        let c = docs[0].get("a").unwrap().get("c").unwrap().as_seq().unwrap();
+        let c = docs[0]
+            .get("a")
+            .unwrap()
+            .get("c")
+            .unwrap()
+            .as_seq()
+            .unwrap();
         assert_eq!((c[1].pos.line, c[1].pos.col), (3, 10));
     }
 

@@ -85,7 +85,9 @@ pub fn explain(text: &str) -> Vec<Match> {
 fn confirm_with(cause: Cause) -> ConfirmWith {
     let command = match cause.stage() {
         Stage::Backend => "runner doctor otel --backend jaeger --backend-url URL",
-        Stage::Collector => "runner doctor collector CONFIG.yaml --metrics-url http://COLLECTOR:8888/metrics",
+        Stage::Collector => {
+            "runner doctor collector CONFIG.yaml --metrics-url http://COLLECTOR:8888/metrics"
+        }
         _ => "runner doctor otel",
     };
     ConfirmWith {

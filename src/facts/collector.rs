@@ -24,9 +24,16 @@ pub struct Location {
 pub enum YamlLimit {
     /// The parser's own message (data: quoted, never interpreted).
     Syntax(String),
-    TooLarge { bytes: u64, max: u64 },
-    TooDeep { max: u64 },
-    AliasExpansion { max: u64 },
+    TooLarge {
+        bytes: u64,
+        max: u64,
+    },
+    TooDeep {
+        max: u64,
+    },
+    AliasExpansion {
+        max: u64,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -124,14 +131,25 @@ pub enum Invalid {
     /// A file could not be read (the OS error's kind, worded by the text module).
     Unreadable(std::io::ErrorKind),
     /// A section or value has the wrong YAML type (`expected` is a YAML type name).
-    WrongType { path: String, expected: &'static str },
+    WrongType {
+        path: String,
+        expected: &'static str,
+    },
     NoPipelines,
     /// A pipeline with no receivers or no exporters.
-    PipelineIncomplete { pipeline: String, missing: &'static str },
+    PipelineIncomplete {
+        pipeline: String,
+        missing: &'static str,
+    },
     /// A pipeline name whose type is not traces, metrics, logs or profiles.
-    BadPipelineType { pipeline: String },
+    BadPipelineType {
+        pipeline: String,
+    },
     /// A top-level key the collector does not know.
-    UnknownSection { key: String, nearest: Option<String> },
+    UnknownSection {
+        key: String,
+        nearest: Option<String>,
+    },
     /// Nothing in the file looked like a collector configuration.
     NoConfig,
     /// An embedded configuration (ConfigMap data, spec.config) that is not YAML.
@@ -141,29 +159,26 @@ pub enum Invalid {
 #[derive(Clone, Debug, PartialEq)]
 pub enum TlsProblem {
     /// `insecure` (or another TLS key) directly under a receiver or protocol, not under `tls:`.
-    KeyOutsideTls { key: String },
+    KeyOutsideTls {
+        key: String,
+    },
     CertWithoutKey,
     KeyWithoutCert,
     /// A client-side TLS key (`insecure`, `insecure_skip_verify`) in a receiver's `tls:` block.
-    ClientKeyOnServer { key: String },
+    ClientKeyOnServer {
+        key: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OrderProblem {
-    MemoryLimiterNotFirst { index: usize },
+    MemoryLimiterNotFirst {
+        index: usize,
+    },
     /// `batch` placed before a processor that filters or samples (it batches what is dropped).
-    BatchBeforeSampling { sampler: String },
-}
-
-/// What the admin endpoints did, when they did not answer usefully.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum AdminFailure {
-    Refused,
-    Timeout,
-    Status(u16),
-    BodyTooLarge { max: u64 },
-    NotPrometheus,
-    Other(String),
+    BatchBeforeSampling {
+        sampler: String,
+    },
 }
 
 /// One observation, with the component it concerns where there is one.
@@ -246,42 +261,6 @@ pub enum Observation {
         pipeline: String,
         processor: String,
         problem: OrderProblem,
-    },
-    Unhealthy {
-        url: String,
-        status: u16,
-        body: String,
-    },
-    AdminUnreachable {
-        url: String,
-        what: &'static str,
-        failure: AdminFailure,
-    },
-    ExporterFailing {
-        exporter: String,
-        signal: String,
-        failed: f64,
-        sent: f64,
-        queue_size: Option<f64>,
-        /// True when only the queue grows: retries hide the failures for minutes.
-        early: bool,
-        log_lines: Vec<String>,
-    },
-    ReceiverRefusing {
-        receiver: String,
-        signal: String,
-        refused: f64,
-    },
-    QueueFull {
-        exporter: String,
-        size: f64,
-        capacity: f64,
-        enqueue_failed: f64,
-    },
-    Dropping {
-        processor: String,
-        signal: String,
-        dropped: f64,
     },
 }
 

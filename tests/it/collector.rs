@@ -67,8 +67,11 @@ fn scenario(text: &str) -> Scenario {
             }
         } else if let Some(e) = l.strip_prefix("# expect:") {
             let w: Vec<&str> = e.split_whitespace().collect();
-            s.expect
-                .push((w[0].to_owned(), w[1].to_owned(), w.get(2).map(|x| (*x).to_owned())));
+            s.expect.push((
+                w[0].to_owned(),
+                w[1].to_owned(),
+                w.get(2).map(|x| (*x).to_owned()),
+            ));
         }
     }
     s
@@ -95,7 +98,7 @@ fn every_collector_scenario_gives_its_findings_on_their_lines() {
         let sc = scenario(&std::fs::read_to_string(&path).unwrap());
         assert!(!sc.expect.is_empty(), "{name}: no `# expect:` line");
         let flags: Vec<&str> = sc.flags.iter().map(String::as_str).collect();
-        let (code, r) = json(&[path.clone()], &flags, &sc.env);
+        let (code, r) = json(std::slice::from_ref(&path), &flags, &sc.env);
         let findings = r["findings"].as_array().cloned().unwrap_or_default();
         for (cause, sev, at) in &sc.expect {
             let hit = findings.iter().any(|f| {
@@ -129,7 +132,10 @@ fn every_collector_scenario_gives_its_findings_on_their_lines() {
 
 /// The real configurations' file sets (same prefix = merged in order) with the environment their
 /// deployments set, as `tests/data/collector-configs/README.md` lists them.
-fn real_sets() -> Vec<(Vec<PathBuf>, Vec<(String, String)>)> {
+/// Files merged in order, and the environment they are deployed with.
+type FileSet = (Vec<PathBuf>, Vec<(String, String)>);
+
+fn real_sets() -> Vec<FileSet> {
     let dir = root().join("tests/data/collector-configs");
     let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
     let mut names: Vec<String> = std::fs::read_dir(&dir)
@@ -186,7 +192,10 @@ fn real_configurations_give_no_error_finding() {
         if !errors.is_empty() || code != 0 {
             problems.push(format!("{name} (exit {code}): {errors:?}"));
         }
-        assert!(!r["targets"].as_array().unwrap().is_empty(), "{name}: no pipeline");
+        assert!(
+            !r["targets"].as_array().unwrap().is_empty(),
+            "{name}: no pipeline"
+        );
         summary.push(format!("{name}: {} finding(s)", findings.len()));
     }
     println!("{}", summary.join("\n"));
@@ -195,7 +204,8 @@ fn real_configurations_give_no_error_finding() {
 
 #[test]
 fn the_bad_control_configuration_names_the_removed_jaeger_exporter() {
-    let f = root().join("tests/data/collector-configs/b10-otel-js-basic-tracer-node-collector-config.yaml");
+    let f = root()
+        .join("tests/data/collector-configs/b10-otel-js-basic-tracer-node-collector-config.yaml");
     let (_, r) = json(std::slice::from_ref(&f), &[], &[]);
     let jaeger = |r: &Value, sev: &str| {
         r["findings"].as_array().unwrap().iter().any(|f| {
@@ -204,7 +214,10 @@ fn the_bad_control_configuration_names_the_removed_jaeger_exporter() {
                 && place(f) == "12:3"
         })
     };
-    assert!(jaeger(&r, "warning"), "without a version: a warning on line 12");
+    assert!(
+        jaeger(&r, "warning"),
+        "without a version: a warning on line 12"
+    );
     // The image is otel/opentelemetry-collector-contrib:latest: the newest collector refuses it.
     let (code, r) = json(&[f], &["--collector-version", "latest"], &[]);
     assert!(jaeger(&r, "error") && code == 1);
@@ -213,7 +226,11 @@ fn the_bad_control_configuration_names_the_removed_jaeger_exporter() {
 #[test]
 fn text_report_of_the_original_report() {
     let f = root().join("scenarios/collector/original_report.yaml");
-    let (code, out, _) = doctor(&[PathBuf::from("scenarios/collector/original_report.yaml")], &[], &[]);
+    let (code, out, _) = doctor(
+        &[PathBuf::from("scenarios/collector/original_report.yaml")],
+        &[],
+        &[],
+    );
     assert_eq!(code, 1, "{}", f.display());
     let out = out
         .lines()
@@ -257,8 +274,14 @@ fn hostile_yaml_exits_2_naming_file_and_line() {
         let (code, out, err) = doctor(&[p], &[], &[]);
         assert_eq!(code, 2, "{name}: {out}{err}");
         assert!(err.contains(name) && err.contains(want), "{name}: {err}");
-        assert!(err.contains(&format!("{name}:")), "{name}: names a line: {err}");
-        assert!(started.elapsed() < std::time::Duration::from_secs(10), "{name}: bounded");
+        assert!(
+            err.contains(&format!("{name}:")),
+            "{name}: names a line: {err}"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{name}: bounded"
+        );
     }
 }
 
@@ -275,10 +298,15 @@ fn several_files_merge_maps_and_replace_lists() {
         "extra.yaml",
         "exporters:\n  otlp/backend: {endpoint: backend:4317}\nservice:\n  pipelines:\n    traces: {exporters: [otlp/backend]}\n",
     );
-    let (code, r) = json(&[a.clone()], &[], &[]);
+    let (code, r) = json(std::slice::from_ref(&a), &[], &[]);
     assert_eq!(code, 1, "alone, base.yaml names an undefined exporter");
     let (code, r2) = json(&[a, b], &[], &[]);
-    let causes: Vec<&Value> = r2["findings"].as_array().unwrap().iter().map(|f| &f["cause"]).collect();
+    let causes: Vec<&Value> = r2["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["cause"])
+        .collect();
     assert_eq!(code, 0, "the list was replaced: {causes:?}");
     assert!(r["findings"][0]["evidence"]["location"]["file"]
         .as_str()
@@ -290,7 +318,10 @@ fn several_files_merge_maps_and_replace_lists() {
         .iter()
         .find(|f| f["cause"] == "collector_component_unused")
         .expect("debug is unused after the merge");
-    assert!(unused["evidence"]["location"]["file"].as_str().unwrap().ends_with("base.yaml"));
+    assert!(unused["evidence"]["location"]["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("base.yaml"));
 }
 
 #[test]
