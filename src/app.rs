@@ -100,6 +100,13 @@ fn doctor_collector(args: cli::CollectorArgs, env: &Environment) -> u8 {
     let opts = crate::collector::Options {
         files: args.files,
         version: args.collector_version,
+        live: Some(crate::collector::live::LiveOptions {
+            metrics_url: args.metrics_url,
+            health_url: args.health_url,
+            log: args.collector_log,
+            interval: args.interval,
+            timeout: args.timeout,
+        }),
     };
     let report = match crate::collector::diagnose(&opts, &|k| env.get(k).map(str::to_owned)) {
         Ok(r) => r,

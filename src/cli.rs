@@ -54,7 +54,8 @@ pub enum DoctorCommand {
     #[command(after_help = "Examples:\n  \
         runner doctor collector otelcol-config.yaml\n  \
         runner doctor collector base.yaml extras.yaml --collector-version 0.135\n  \
-        runner doctor collector manifest.yaml --json\n\n\
+        runner doctor collector manifest.yaml --json\n  \
+        runner doctor collector config.yaml --metrics-url http://127.0.0.1:8888/metrics --collector-log otelcol.log\n\n\
         Files are merged in order as the collector merges several --config files (maps merge,\n\
         lists are replaced); Kubernetes manifests (ConfigMap, OpenTelemetryCollector, Service) are read too.\n\
         Exit codes: 0 nothing stops telemetry (warnings allowed), 1 an error was found,\n\
@@ -65,8 +66,23 @@ pub enum DoctorCommand {
 #[derive(Debug, Args)]
 pub struct CollectorArgs {
     /// Collector configuration files or Kubernetes manifests, merged in order
-    #[arg(required = true, value_name = "FILE")]
+    #[arg(required_unless_present_any = ["metrics_url", "health_url"], value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// The running collector's own metrics (Prometheus text), read twice for rates, e.g. http://127.0.0.1:8888/metrics
+    #[arg(long, value_name = "URL")]
+    pub metrics_url: Option<String>,
+    /// The collector's health_check extension, e.g. http://127.0.0.1:13133/
+    #[arg(long, value_name = "URL")]
+    pub health_url: Option<String>,
+    /// The collector's log: its error lines are explained and attached to the failing exporter
+    #[arg(long, value_name = "FILE", requires = "metrics_url")]
+    pub collector_log: Option<PathBuf>,
+    /// Time between the two reads of --metrics-url
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    pub interval: std::time::Duration,
+    /// Per request to the live collector
+    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
     /// Collector version to judge against, e.g. 0.135 (default: the manifest's image tag, else the newest known)
     #[arg(long, value_name = "VERSION")]
     pub collector_version: Option<String>,

@@ -1,6 +1,8 @@
 //! Wording of `runner doctor collector`: findings from typed collector facts, one-line summaries
 //! of components and live checks, and the messages of refused input.
 
+pub mod live;
+
 use super::{Cause, Finding, Severity};
 use crate::facts::collector::{
     ComponentKind, DataType, Fact, Invalid, Location, Observation, OrderProblem, TargetVersion,
@@ -92,6 +94,7 @@ fn comp(kind: ComponentKind, id: &str) -> String {
 pub fn finding(fact: &Fact) -> Option<Finding> {
     use Observation as O;
     let (cause, sev, summary, explanation, fix, ev) = match &fact.what {
+        O::Live(l) => return live::finding(l),
         O::Invalid(i) => {
             let (s, e, f) = invalid(i);
             (Cause::CollectorConfigInvalid, Severity::Error, s, e, f, json!({}))

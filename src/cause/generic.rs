@@ -395,6 +395,41 @@ pub fn text(cause: Cause) -> Generic {
             "`memory_limiter` protects the collector only when it runs first; `batch` placed before a sampler batches data that is then dropped.",
             "Put `memory_limiter` first and `batch` after any sampling or filtering processor.",
         ),
+        CollectorUnhealthy => g(
+            "The collector's health_check extension says it is not healthy.",
+            "The extension answers 503 (or a status body with an error) while a component of the collector has failed or is failing.",
+            "Read the collector's log for the component it names; `runner doctor collector --metrics-url URL` shows which exporter fails.",
+        ),
+        CollectorAdminUnreachable => g(
+            "The collector's health or metrics endpoint does not answer.",
+            "Either the collector is not running, or the health_check extension or its own telemetry listens elsewhere (since v0.111 the metrics bind localhost:8888 by default).",
+            "Check that the collector runs and that `service.telemetry.metrics` and `extensions: [health_check]` listen where you point the doctor.",
+        ),
+        CollectorExporterFailing => g(
+            "A collector exporter cannot send to its destination.",
+            "The collector logs `Exporting failed. Will retry the request after interval.` and keeps the data in its sending queue; with default retries, data is dropped after 5 minutes (`no more retries left`).",
+            "Fix the exporter's endpoint or TLS settings against its destination (the error after `error:` in the log says which), then watch `otelcol_exporter_sent_*` grow.",
+        ),
+        CollectorReceiverRefusing => g(
+            "A collector receiver refuses data back to its senders.",
+            "The pipeline behind it pushes back: a memory_limiter over its limit, or a full exporter queue with no batch processor between; senders see RESOURCE_EXHAUSTED, UNAVAILABLE, 429 or 503.",
+            "Fix the exporter that does not drain (see its queue) or give the collector more memory; clients retry refused data.",
+        ),
+        CollectorQueueFull => g(
+            "A collector exporter's sending queue is full, so new data is dropped.",
+            "The collector logs `Dropping data because sending_queue is full`: the exporter cannot send as fast as data arrives, usually because it is failing.",
+            "Fix the exporter's sending first; if the destination is only slow, raise `sending_queue.queue_size` or `num_consumers`.",
+        ),
+        CollectorDropping => g(
+            "A collector processor drops data.",
+            "A processor (a memory_limiter over its limit, a filter, a sampler) stops data before the exporters; by design for filters and samplers, a loss for the memory limiter.",
+            "Check the processor's settings (memory_limiter `limit_mib`, filter conditions) against what should pass.",
+        ),
+        CollectorMismatch => g(
+            "The runner's export settings disagree with the collector receiver that would take them.",
+            "The receiver's configuration decides scheme, protocol, port, path and required headers; a sender that differs in any of them is refused or misread.",
+            "Change the runner's endpoint (or the receiver) so both sides say the same; the finding quotes both.",
+        ),
     }
 }
 

@@ -180,6 +180,13 @@ causes! {
     CollectorPortMismatch => "collector_port_mismatch", Collector;
     CollectorEnvUnresolved => "collector_env_unresolved", Collector;
     CollectorProcessorOrder => "collector_processor_order", Collector;
+    CollectorUnhealthy => "collector_unhealthy", Collector;
+    CollectorAdminUnreachable => "collector_admin_unreachable", Collector;
+    CollectorExporterFailing => "collector_exporter_failing", Collector;
+    CollectorReceiverRefusing => "collector_receiver_refusing", Collector;
+    CollectorQueueFull => "collector_queue_full", Collector;
+    CollectorDropping => "collector_dropping", Collector;
+    CollectorMismatch => "collector_mismatch", Config;
 }
 
 impl fmt::Display for Cause {

@@ -4,6 +4,7 @@
 pub mod checks;
 pub mod env;
 pub mod kb;
+pub mod live;
 pub mod load;
 pub mod yaml;
 
@@ -25,6 +26,8 @@ pub struct Options {
     pub files: Vec<PathBuf>,
     /// `--collector-version` as given.
     pub version: Option<String>,
+    /// The running collector, when `--metrics-url` or `--health-url` is given.
+    pub live: Option<live::LiveOptions>,
 }
 
 /// Why the doctor could not run as asked (exit 2); the message names file and line.
@@ -76,7 +79,62 @@ pub fn diagnose(
             std::fs::read_to_string(p).map_err(|e| Refused(text::unreadable(name, e.kind())))?;
         sources.push(s);
     }
-    diagnose_texts(&names, &sources, flag, env, started)
+    let mut report = if opts.files.is_empty() {
+        empty_report()
+    } else {
+        diagnose_texts(&names, &sources, flag, env, started)?
+    };
+    if let Some(l) = opts.live.as_ref().filter(|l| l.any()) {
+        if let Some(m) = report.settings.as_object_mut() {
+            let shown = |v: &Option<String>| v.as_deref().map(text::quote).unwrap_or_default();
+            m.insert("metrics_url".into(), json!(shown(&l.metrics_url)));
+            m.insert("health_url".into(), json!(shown(&l.health_url)));
+            if let Some(p) = &l.log {
+                m.insert("collector_log".into(), json!(p.display().to_string()));
+            }
+        }
+        add_live(&mut report, live::observe(l)?);
+    }
+    report.duration_ms = started.elapsed().as_millis() as u64;
+    Ok(report)
+}
+
+fn empty_report() -> CollectorReport {
+    CollectorReport {
+        schema: SCHEMA,
+        version: crate::VERSION,
+        verdict: CollectorReport::verdict_of(&[]),
+        duration_ms: 0,
+        settings: json!({"files": []}),
+        targets: Vec::new(),
+        findings: Vec::new(),
+        canary: None,
+    }
+}
+
+/// Adds the live observations: one target with a line per observation, and their findings.
+fn add_live(report: &mut CollectorReport, observed: Vec<crate::facts::collector_live::Live>) {
+    let mut checks = Vec::new();
+    for l in &observed {
+        let (sev, line) = text::live::check_line(l);
+        checks.push(Check::new(Stage::Collector, status_of(sev), line));
+        if let Some(f) = text::finding(&Fact {
+            at: None,
+            what: Observation::Live(l.clone()),
+        }) {
+            report.findings.push(f);
+        }
+    }
+    report
+        .findings
+        .sort_by(|a, b| b.severity.cmp(&a.severity));
+    report.verdict = CollectorReport::verdict_of(&report.findings);
+    report.targets.push(PipelineTarget {
+        signal: String::new(),
+        pipeline: "live collector".to_owned(),
+        url: "metrics and health".to_owned(),
+        checks,
+    });
 }
 
 fn locate(names: &[String], p: Pos) -> Location {

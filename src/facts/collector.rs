@@ -262,6 +262,8 @@ pub enum Observation {
         processor: String,
         problem: OrderProblem,
     },
+    /// What the running collector showed (no place in a file).
+    Live(super::collector_live::Live),
 }
 
 /// An observation and where it was seen (`None` for live observations).

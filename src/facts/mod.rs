@@ -1,3 +1,4 @@
 //! Typed observations shared between probes, parsers and the wording in `cause`.
 
 pub mod collector;
+pub mod collector_live;
