@@ -68,7 +68,17 @@ fn doctor_otel(args: cli::OtelArgs, env: &Environment) -> u8 {
     };
     let json = args.json || args.output == OutputFormat::Json;
     let stdout_tty = std::io::stdout().is_terminal();
+    let collector = if args.collector_config.is_empty() {
+        None
+    } else {
+        let lookup = |k: &str| env.get(k).map(str::to_owned);
+        match crate::collector::crosscheck::load_files(&args.collector_config, &lookup) {
+            Ok(side) => Some(std::sync::Arc::new(side)),
+            Err(e) => return usage_error(e.0),
+        }
+    };
     let opts = DoctorOptions {
+        collector,
         timeout: args.timeout,
         dns_server: args.dns_server,
         canary: !args.no_canary,

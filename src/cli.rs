@@ -212,6 +212,9 @@ pub struct OtelArgs {
     /// Base URL of the backend's query API (e.g. http://localhost:16686 for Jaeger)
     #[arg(long, value_name = "URL", requires = "backend")]
     pub backend_url: Option<String>,
+    /// The collector's configuration: compare the runner's settings with the receiver that would take them
+    #[arg(long, value_name = "FILE")]
+    pub collector_config: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

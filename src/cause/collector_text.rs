@@ -1,6 +1,7 @@
 //! Wording of `runner doctor collector`: findings from typed collector facts, one-line summaries
 //! of components and live checks, and the messages of refused input.
 
+pub mod cross;
 pub mod live;
 
 use super::{Cause, Finding, Severity};

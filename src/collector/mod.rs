@@ -2,6 +2,7 @@
 //! given, the live collector) with file, line and column on every finding.
 
 pub mod checks;
+pub mod crosscheck;
 pub mod env;
 pub mod kb;
 pub mod live;
@@ -59,26 +60,7 @@ pub fn diagnose(
         Some(v) => Some(parse_version(v).ok_or_else(|| Refused(text::bad_version(v)))?),
         None => None,
     };
-    let names: Vec<String> = opts.files.iter().map(|p| p.display().to_string()).collect();
-    let mut sources = Vec::with_capacity(opts.files.len());
-    for (p, name) in opts.files.iter().zip(&names) {
-        let meta = std::fs::metadata(p).map_err(|e| Refused(text::unreadable(name, e.kind())))?;
-        if meta.len() > yaml::MAX_FILE_BYTES as u64 {
-            let loc = Location {
-                file: name.clone(),
-                line: 1,
-                column: 1,
-            };
-            let problem = YamlLimit::TooLarge {
-                bytes: meta.len(),
-                max: yaml::MAX_FILE_BYTES as u64,
-            };
-            return Err(Refused(text::refused(&loc, &problem)));
-        }
-        let s =
-            std::fs::read_to_string(p).map_err(|e| Refused(text::unreadable(name, e.kind())))?;
-        sources.push(s);
-    }
+    let (names, sources) = read_sources(&opts.files)?;
     let mut report = if opts.files.is_empty() {
         empty_report()
     } else {
@@ -97,6 +79,31 @@ pub fn diagnose(
     }
     report.duration_ms = started.elapsed().as_millis() as u64;
     Ok(report)
+}
+
+/// Reads the files (bounded in size); the names are as given.
+pub fn read_sources(files: &[PathBuf]) -> Result<(Vec<String>, Vec<String>), Refused> {
+    let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+    let mut sources = Vec::with_capacity(files.len());
+    for (p, name) in files.iter().zip(&names) {
+        let meta = std::fs::metadata(p).map_err(|e| Refused(text::unreadable(name, e.kind())))?;
+        if meta.len() > yaml::MAX_FILE_BYTES as u64 {
+            let loc = Location {
+                file: name.clone(),
+                line: 1,
+                column: 1,
+            };
+            let problem = YamlLimit::TooLarge {
+                bytes: meta.len(),
+                max: yaml::MAX_FILE_BYTES as u64,
+            };
+            return Err(Refused(text::refused(&loc, &problem)));
+        }
+        let s =
+            std::fs::read_to_string(p).map_err(|e| Refused(text::unreadable(name, e.kind())))?;
+        sources.push(s);
+    }
+    Ok((names, sources))
 }
 
 fn empty_report() -> CollectorReport {
@@ -137,7 +144,7 @@ fn add_live(report: &mut CollectorReport, observed: Vec<crate::facts::collector_
     });
 }
 
-fn locate(names: &[String], p: Pos) -> Location {
+pub(crate) fn locate(names: &[String], p: Pos) -> Location {
     Location {
         file: names.get(p.file as usize).cloned().unwrap_or_default(),
         line: p.line,

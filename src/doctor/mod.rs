@@ -33,6 +33,8 @@ pub struct DoctorOptions {
     /// Show spinners (only on a terminal, never with JSON output).
     pub progress: bool,
     pub backend: Option<BackendOptions>,
+    /// `--collector-config`: the collector's receivers, compared with the settings.
+    pub collector: Option<std::sync::Arc<crate::collector::crosscheck::CollectorSide>>,
 }
 
 impl Default for DoctorOptions {
@@ -44,6 +46,7 @@ impl Default for DoctorOptions {
             verbose: false,
             progress: false,
             backend: None,
+            collector: None,
         }
     }
 }

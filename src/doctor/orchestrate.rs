@@ -148,6 +148,9 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
     }
 
     merge_confirmed(&mut findings);
+    if let Some(side) = &opts.collector {
+        crate::collector::crosscheck::compare(side, &loaded.settings, &mut findings);
+    }
     // Each target's config check counts the config findings that concern it and are still
     // config findings (a suspicion confirmed on the wire now stands at its later stage).
     for t in &mut targets {

@@ -2,3 +2,4 @@
 
 pub mod collector;
 pub mod collector_live;
+pub mod collector_cross;

@@ -165,6 +165,11 @@ async fn execute(sc: &Scenario, bin: &Path) -> Result<(Vec<String>, Option<Strin
         vars.insert("config_file".into(), path(&file));
         args.extend(["-c".into(), path(&file)]);
     }
+    if let Some(text) = &sc.settings.collector_config {
+        let file = tmp.path().join("collector.yaml");
+        std::fs::write(&file, fill(text, &vars)?).map_err(|e| e.to_string())?;
+        args.extend(["--collector-config".into(), path(&file)]);
+    }
     for f in &sc.settings.flags {
         args.push(fill(f, &vars)?);
     }

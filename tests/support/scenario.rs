@@ -42,6 +42,8 @@ pub struct Settings {
     pub env: BTreeMap<String, String>,
     /// Text of a config file, passed with `-c`.
     pub config: Option<String>,
+    /// Text of a collector configuration (YAML), passed with `--collector-config`.
+    pub collector_config: Option<String>,
     /// Extra flags after `runner doctor otel --json`. Unless given, `--timeout 2s` is added
     /// (`5s` when `expect.exit` is 0: nothing should wait then, and a loaded machine is slow).
     #[serde(default)]
