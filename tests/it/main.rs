@@ -2,3 +2,6 @@
 
 mod collector;
 mod collector_live;
+mod collector_real;
+#[path = "../real_support/mod.rs"]
+mod real_support;

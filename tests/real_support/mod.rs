@@ -9,6 +9,7 @@ pub mod dnsmasq;
 pub mod doctor;
 pub mod haproxy;
 pub mod nginx;
+pub mod otelcol;
 pub mod proc;
 pub mod rotel;
 pub mod scenario;
@@ -22,6 +23,8 @@ use std::path::PathBuf;
 pub struct Deps {
     pub rotel_agent: PathBuf,
     pub rotel_ld_library_path: String,
+    /// otelcol-contrib, when the script installed it.
+    pub otelcol_contrib: Option<PathBuf>,
 }
 
 /// Reads `target/test-deps.env`; panics with the command to run when it is missing, because a
@@ -47,6 +50,7 @@ pub fn deps() -> Deps {
     Deps {
         rotel_agent: PathBuf::from(get("ROTEL_AGENT")),
         rotel_ld_library_path: get("ROTEL_LD_LIBRARY_PATH"),
+        otelcol_contrib: vars.get("OTELCOL_CONTRIB").map(PathBuf::from),
     }
 }
 
