@@ -248,4 +248,14 @@ pub const RULES: &[Rule] = &[
     r("spans rejected", CanaryPartialSuccess, High),
     r("rejected_spans", CanaryPartialSuccess, High),
     n("dropped * spans because maxqueuesize reached", CanaryExportFailed, Low, "The SDK's export queue is full: spans are made faster than they are exported, usually because exports fail or are slow. Run `runner doctor otel` to see whether export works at all."),
+    // The collector's own lines (otelcol-contrib 0.135, observed): what its exporters and
+    // processors do; the `error:` field after them names the network cause.
+    n("exporting failed. will retry the request after interval", CollectorExporterFailing, High, "Logged at info level: the exporter keeps the data queued and retries for up to 5 minutes; the `error` field says why it failed."),
+    r("exporting failed. dropping data", CollectorExporterFailing, High),
+    r("exporting failed. no more retries left", CollectorExporterFailing, High),
+    r("no more retries left", CollectorExporterFailing, High),
+    r("sending queue is full", CollectorQueueFull, High),
+    r("sending_queue is full", CollectorQueueFull, High),
+    r("memory usage is above soft limit. refusing data", CollectorDropping, High),
+    r("memory usage is above hard limit", CollectorDropping, Medium),
 ];
