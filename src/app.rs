@@ -12,7 +12,7 @@ use std::process::ExitCode;
 pub fn main(cli: Cli) -> ExitCode {
     let env = Environment::from_process();
     let code = match cli.command {
-        Command::Doctor(DoctorCommand::Otel(args)) => doctor_otel(args, &env),
+        Command::Doctor(DoctorCommand::Otel(args)) => doctor_otel(*args, &env),
         Command::Doctor(DoctorCommand::Bundle(args)) => crate::bundle::command(args, &env),
         Command::Doctor(DoctorCommand::Explain(args)) => crate::explain::command(args),
         Command::Doctor(DoctorCommand::Collector(args)) => doctor_collector(args, &env),

@@ -41,7 +41,7 @@ pub enum DoctorCommand {
         runner doctor otel -c /etc/runner/config.toml --signal all -v\n\n\
         Exit codes: 0 nothing stops telemetry (warnings allowed), 1 an error was found,\n\
         2 the doctor could not run as asked.")]
-    Otel(OtelArgs),
+    Otel(Box<OtelArgs>),
     /// Write a support bundle (.tar.gz, mode 0600) for a ticket
     #[command(after_help = "Example:\n  runner doctor bundle -o runner-support.tar.gz")]
     Bundle(BundleArgs),

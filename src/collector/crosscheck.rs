@@ -75,7 +75,11 @@ fn listeners(root: &Node, operator: bool, names: &[String], out: &mut Vec<OtlpLi
                 Some(n.split('/').next().unwrap_or(n).to_owned())
             })
             .collect();
-        for (pk, pv) in v.get("protocols").and_then(Node::as_map).unwrap_or_default() {
+        for (pk, pv) in v
+            .get("protocols")
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+        {
             let (wire, default_port) = match pk.as_str() {
                 Some("grpc") => (Wire::Grpc, 4317),
                 Some("http") => (Wire::Http, 4318),
@@ -161,7 +165,9 @@ fn runner_side(s: &SignalSettings) -> Option<RunnerSide> {
 /// configuration confirms it.
 pub fn compare(side: &CollectorSide, settings: &Settings, findings: &mut Vec<Finding>) {
     for s in &settings.signals {
-        let Some(runner) = runner_side(s) else { continue };
+        let Some(runner) = runner_side(s) else {
+            continue;
+        };
         let wire = if s.protocol.value == Protocol::Grpc {
             Wire::Grpc
         } else {
@@ -193,7 +199,11 @@ pub fn compare(side: &CollectorSide, settings: &Settings, findings: &mut Vec<Fin
             }
             if r.tls != runner.tls {
                 what.push(Disagreement::Scheme);
-                confirms = match (runner.tls, seen(Cause::TlsToPlaintext), seen(Cause::PlaintextToTls)) {
+                confirms = match (
+                    runner.tls,
+                    seen(Cause::TlsToPlaintext),
+                    seen(Cause::PlaintextToTls),
+                ) {
                     (true, true, _) => Some(Cause::TlsToPlaintext),
                     (false, _, true) => Some(Cause::PlaintextToTls),
                     _ => None,
@@ -202,17 +212,25 @@ pub fn compare(side: &CollectorSide, settings: &Settings, findings: &mut Vec<Fin
             if r.wire == Wire::Http && wire == Wire::Http {
                 if let Some((_, p)) = r.paths.iter().find(|(sig, _)| *sig == runner.signal) {
                     if *p != runner.path {
-                        what.push(Disagreement::Path { receiver: p.clone() });
+                        what.push(Disagreement::Path {
+                            receiver: p.clone(),
+                        });
                     }
                 }
             }
             if let Some((_, header)) = &r.auth {
-                let sent = s.headers.value.iter().any(|h| h.name.eq_ignore_ascii_case(header));
+                let sent = s
+                    .headers
+                    .value
+                    .iter()
+                    .any(|h| h.name.eq_ignore_ascii_case(header));
                 if !sent {
-                    what.push(Disagreement::Header { header: header.clone() });
+                    what.push(Disagreement::Header {
+                        header: header.clone(),
+                    });
                 }
             }
-            if !r.signals.iter().any(|x| *x == runner.signal) {
+            if !r.signals.contains(&runner.signal) {
                 what.push(Disagreement::Signal);
             }
         }

@@ -134,7 +134,7 @@ fn add_live(report: &mut CollectorReport, observed: Vec<crate::facts::collector_
     }
     report
         .findings
-        .sort_by(|a, b| b.severity.cmp(&a.severity));
+        .sort_by_key(|f| std::cmp::Reverse(f.severity));
     report.verdict = CollectorReport::verdict_of(&report.findings);
     report.targets.push(PipelineTarget {
         signal: String::new(),

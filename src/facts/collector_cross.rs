@@ -63,12 +63,18 @@ pub struct RunnerSide {
 #[serde(tag = "what", rename_all = "snake_case")]
 pub enum Disagreement {
     /// No receiver listens on the runner's port; `listening` is what the configuration has.
-    Port { listening: Vec<(String, Wire, u16)> },
+    Port {
+        listening: Vec<(String, Wire, u16)>,
+    },
     Protocol,
     Scheme,
-    Path { receiver: String },
+    Path {
+        receiver: String,
+    },
     /// The receiver requires a header (through an authenticator) the runner does not send.
-    Header { header: String },
+    Header {
+        header: String,
+    },
     /// No pipeline of the runner's signal uses the receiver.
     Signal,
 }

@@ -18,13 +18,21 @@ pub enum FetchError {
     /// The URL is not `http://HOST:PORT/PATH` (the text is the URL as given, quoted by wording).
     BadUrl,
     Refused,
-    Timeout { ms: u64 },
+    Timeout {
+        ms: u64,
+    },
     /// Another connect or transport error (the OS or HTTP library's message, data to quote).
-    Connect { detail: String },
+    Connect {
+        detail: String,
+    },
     /// The answer was larger than the doctor reads.
-    TooLarge { max: usize },
+    TooLarge {
+        max: usize,
+    },
     /// An HTTP status other than 200 where metrics were expected.
-    Status { status: u16 },
+    Status {
+        status: u16,
+    },
     /// The body was not Prometheus text (no sample line at all).
     NotMetrics,
 }

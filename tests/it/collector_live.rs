@@ -153,7 +153,14 @@ fn the_failing_exporter_is_named_with_its_explained_log_line() {
     let url = format!("http://127.0.0.1:{}/metrics", admin.port);
     let log = dir.join("tls_retrying.log");
     let log = log.to_string_lossy();
-    let flags = ["--metrics-url", &url, "--interval", "100ms", "--collector-log", &log];
+    let flags = [
+        "--metrics-url",
+        &url,
+        "--interval",
+        "100ms",
+        "--collector-log",
+        &log,
+    ];
     let (code, r) = crate::collector::json(&[], &flags, &[]);
     assert_eq!(code, 1, "{r}");
     let f = &r["findings"][0];
@@ -169,14 +176,21 @@ fn the_failing_exporter_is_named_with_its_explained_log_line() {
         .iter()
         .map(|c| c["status"].as_str().unwrap())
         .collect();
-    assert_eq!(lines, ["pass", "pass", "fail"], "metrics read, healthy sends, tls fails");
+    assert_eq!(
+        lines,
+        ["pass", "pass", "fail"],
+        "metrics read, healthy sends, tls fails"
+    );
 }
 
 #[test]
 fn hostile_admin_answers_are_bounded() {
     // A page past the cap, then a body that is no metrics: both are findings, not a crash.
     let big = vec![b'x'; 5 * 1024 * 1024];
-    for (body, want) in [(big, "too_large"), (b"<html>hi</html>".to_vec(), "not_metrics")] {
+    for (body, want) in [
+        (big, "too_large"),
+        (b"<html>hi</html>".to_vec(), "not_metrics"),
+    ] {
         let admin = serve(Recorded {
             metrics: vec![body],
             health: Some((200, b"{\"status\": [1, 2, {\"deep\": null}]}".to_vec())),
@@ -204,7 +218,10 @@ fn a_url_that_is_not_http_exits_2_naming_the_flag() {
             .output()
             .unwrap();
         let err = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert!(err.contains("--metrics-url") && err.contains("http://"), "{err}");
+        assert!(
+            err.contains("--metrics-url") && err.contains("http://"),
+            "{err}"
+        );
         (out.status.code(), err)
     };
     assert_eq!(code, Some(2));

@@ -73,7 +73,14 @@ fn the_doctor_names_the_failing_exporters_of_a_real_collector() {
     let url = col.metrics_url();
     let log = col.proc.log.display().to_string();
     let config = col.config.display().to_string();
-    let flags = ["--metrics-url", &url, "--collector-log", &log, "--interval", "1s"];
+    let flags = [
+        "--metrics-url",
+        &url,
+        "--collector-log",
+        &log,
+        "--interval",
+        "1s",
+    ];
     let started = std::time::Instant::now();
     let (code, r) = crate::collector::json(&[config.into()], &flags, &[]);
     assert!(started.elapsed() < Duration::from_secs(5), "bounded");
@@ -82,8 +89,14 @@ fn the_doctor_names_the_failing_exporters_of_a_real_collector() {
     let closed = exporter_finding(&r, "otlphttp/closed").unwrap_or_else(|| panic!("closed: {r}"));
     // Default retries: send_failed stays absent for minutes, the queue is the evidence.
     assert_eq!(tls["evidence"]["phase"], "retrying", "{tls}");
-    assert_eq!(tls["evidence"]["log"][0]["causes"][0], "tls_to_plaintext", "{tls}");
-    assert_eq!(closed["evidence"]["log"][0]["causes"][0], "tcp_refused", "{closed}");
+    assert_eq!(
+        tls["evidence"]["log"][0]["causes"][0], "tls_to_plaintext",
+        "{tls}"
+    );
+    assert_eq!(
+        closed["evidence"]["log"][0]["causes"][0], "tcp_refused",
+        "{closed}"
+    );
     assert!(exporter_finding(&r, "otlphttp/healthy").is_none(), "{r}");
     let live = r["targets"]
         .as_array()
@@ -92,8 +105,15 @@ fn the_doctor_names_the_failing_exporters_of_a_real_collector() {
         .find(|t| t["pipeline"] == "live collector")
         .unwrap();
     assert!(
-        live["checks"].as_array().unwrap().iter().any(|c| c["status"] == "pass"
-            && c["summary"].as_str().unwrap().contains("otlphttp/healthy: sent")),
+        live["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["status"] == "pass"
+                && c["summary"]
+                    .as_str()
+                    .unwrap()
+                    .contains("otlphttp/healthy: sent")),
         "{live}"
     );
 }
@@ -118,7 +138,11 @@ fn validate_and_the_doctor_agree_and_the_doctor_gives_lines() {
         }
         let name = f.file_name().unwrap().to_string_lossy().into_owned();
         let verdict = otelcol::validate(&f);
-        let (code, r) = crate::collector::json(std::slice::from_ref(&f), &["--collector-version", "0.135"], &[]);
+        let (code, r) = crate::collector::json(
+            std::slice::from_ref(&f),
+            &["--collector-version", "0.135"],
+            &[],
+        );
         let errors: Vec<&Value> = r["findings"]
             .as_array()
             .unwrap()
@@ -126,22 +150,33 @@ fn validate_and_the_doctor_agree_and_the_doctor_gives_lines() {
             .filter(|f| f["severity"] == "error")
             .collect();
         if let Err(msg) = &verdict {
-            if let Some(ty) = msg.split("unknown type: \"").nth(1).and_then(|s| s.split('"').next()) {
+            if let Some(ty) = msg
+                .split("unknown type: \"")
+                .nth(1)
+                .and_then(|s| s.split('"').next())
+            {
                 let doctor_too = errors.iter().any(|e| {
-                    e["evidence"]["id"].as_str().is_some_and(|id| id.split('/').next() == Some(ty))
+                    e["evidence"]["id"]
+                        .as_str()
+                        .is_some_and(|id| id.split('/').next() == Some(ty))
                 });
                 if !doctor_too {
                     continue; // a component this build lacks: validate cannot judge the file
                 }
             }
             // validate names a line only for YAML syntax errors; the doctor names one always.
-            if errors.iter().any(|e| e["evidence"]["location"]["line"].as_u64().unwrap_or(0) == 0) {
+            if errors
+                .iter()
+                .any(|e| e["evidence"]["location"]["line"].as_u64().unwrap_or(0) == 0)
+            {
                 problems.push(format!("{name}: an error finding without a line"));
             }
         }
         judged.push(name.clone());
         if verdict.is_ok() != (code == 0) {
-            problems.push(format!("{name}: validate {verdict:?}, doctor exit {code}: {errors:?}"));
+            problems.push(format!(
+                "{name}: validate {verdict:?}, doctor exit {code}: {errors:?}"
+            ));
         }
     }
     println!("judged by validate: {judged:?}");

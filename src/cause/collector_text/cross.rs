@@ -24,7 +24,11 @@ fn receiver(r: &OtlpListener) -> String {
         r.wire.as_str(),
         at(r),
         quote(&r.endpoint),
-        if r.tls { "with TLS" } else { "in plaintext (no `tls:` block)" }
+        if r.tls {
+            "with TLS"
+        } else {
+            "in plaintext (no `tls:` block)"
+        }
     )
 }
 
@@ -48,7 +52,9 @@ pub fn mismatch(m: &Mismatch, signal: Signal) -> Finding {
         ru.source
     );
     let r = m.receiver.as_ref();
-    let other = r.map(receiver).unwrap_or_else(|| "no OTLP receiver".to_owned());
+    let other = r
+        .map(receiver)
+        .unwrap_or_else(|| "no OTLP receiver".to_owned());
     let (summary, explanation, fix) = match (&m.what, r) {
         (Disagreement::Port { listening }, _) => {
             let list: Vec<String> = listening
@@ -68,8 +74,8 @@ pub fn mismatch(m: &Mismatch, signal: Signal) -> Finding {
             format!("the runner speaks {} but port {} is the collector's OTLP/{} receiver", ru.protocol, ru.port, r.wire.as_str().to_uppercase()),
             format!("{runner}; {other}. gRPC and OTLP/HTTP do not understand each other: the export fails."),
             match r.wire {
-                Wire::Grpc => format!("Set the runner's protocol to grpc (OTEL_EXPORTER_OTLP_PROTOCOL=grpc or `protocol = \"grpc\"` in [otel]), or send to the http receiver's port."),
-                Wire::Http => format!("Set the runner's protocol to http/protobuf, or send to the grpc receiver's port."),
+                Wire::Grpc => "Set the runner's protocol to grpc (OTEL_EXPORTER_OTLP_PROTOCOL=grpc or `protocol = \"grpc\"` in [otel]), or send to the http receiver's port.".to_owned(),
+                Wire::Http => "Set the runner's protocol to http/protobuf, or send to the grpc receiver's port.".to_owned(),
             },
         ),
         (Disagreement::Scheme, Some(r)) => (

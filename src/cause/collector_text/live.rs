@@ -41,7 +41,12 @@ fn n(x: f64) -> String {
 }
 
 fn grew(d: &Delta) -> String {
-    format!("{} → {} in {}", n(d.before), n(d.after), secs(d.interval_ms))
+    format!(
+        "{} → {} in {}",
+        n(d.before),
+        n(d.after),
+        secs(d.interval_ms)
+    )
 }
 
 fn items(i: &str) -> String {
@@ -182,28 +187,97 @@ pub fn finding(l: &Live) -> Option<Finding> {
         ),
         Live::Healthy { .. } | Live::MetricsRead { .. } | Live::ExporterSending { .. } => return None,
     };
-    Some(Finding::new(cause, sev, None).text(summary, explanation, fix).evidence(ev))
+    Some(
+        Finding::new(cause, sev, None)
+            .text(summary, explanation, fix)
+            .evidence(ev),
+    )
 }
 
 /// One line of the report's live target, with the severity its status shows (`None`: passed).
 pub fn check_line(l: &Live) -> (Option<Severity>, String) {
     match l {
-        Live::AdminUnreachable { admin: a, url, why: w } => (Some(Severity::Error), format!("{:<9} {}: {}", admin_short(*a), quote(url), why(w))),
-        Live::Unhealthy { url, health } => (Some(Severity::Error), format!("health    {}: HTTP {}, not healthy", quote(url), health.status_code)),
+        Live::AdminUnreachable {
+            admin: a,
+            url,
+            why: w,
+        } => (
+            Some(Severity::Error),
+            format!("{:<9} {}: {}", admin_short(*a), quote(url), why(w)),
+        ),
+        Live::Unhealthy { url, health } => (
+            Some(Severity::Error),
+            format!(
+                "health    {}: HTTP {}, not healthy",
+                quote(url),
+                health.status_code
+            ),
+        ),
         Live::Healthy { url, health } => (
             None,
-            format!("health    {}: {}", quote(url), health.status.as_ref().map(|s| quote(s)).unwrap_or_else(|| format!("HTTP {}", health.status_code))),
+            format!(
+                "health    {}: {}",
+                quote(url),
+                health
+                    .status
+                    .as_ref()
+                    .map(|s| quote(s))
+                    .unwrap_or_else(|| format!("HTTP {}", health.status_code))
+            ),
         ),
-        Live::MetricsRead { url, series, interval_ms } => (None, format!("metrics   {}: {series} samples, read twice {} apart", quote(url), secs(*interval_ms))),
-        Live::ExporterSending { exporter, items: i, sent } => (None, format!("exporter  {exporter}: sent {} {} in {}", n(sent.grew()), items(i), secs(sent.interval_ms))),
-        Live::ExporterFailing { exporter, phase, .. } => (
+        Live::MetricsRead {
+            url,
+            series,
+            interval_ms,
+        } => (
+            None,
+            format!(
+                "metrics   {}: {series} samples, read twice {} apart",
+                quote(url),
+                secs(*interval_ms)
+            ),
+        ),
+        Live::ExporterSending {
+            exporter,
+            items: i,
+            sent,
+        } => (
+            None,
+            format!(
+                "exporter  {exporter}: sent {} {} in {}",
+                n(sent.grew()),
+                items(i),
+                secs(sent.interval_ms)
+            ),
+        ),
+        Live::ExporterFailing {
+            exporter, phase, ..
+        } => (
             Some(Severity::Error),
-            format!("exporter  {exporter}: {}", match phase { ExportPhase::Failing => "send_failed grows", ExportPhase::Retrying => "nothing sent, queue holds data (retrying)" }),
+            format!(
+                "exporter  {exporter}: {}",
+                match phase {
+                    ExportPhase::Failing => "send_failed grows",
+                    ExportPhase::Retrying => "nothing sent, queue holds data (retrying)",
+                }
+            ),
         ),
-        Live::ReceiverRefusing { receiver, .. } => (Some(Severity::Error), format!("receiver  {receiver}: refuses data")),
-        Live::QueueFull { exporter, .. } => (Some(Severity::Error), format!("exporter  {exporter}: sending queue full")),
-        Live::Dropping { processor, metric, .. } => (
-            if metric.contains("_refused_") { Some(Severity::Error) } else { Some(Severity::Warning) },
+        Live::ReceiverRefusing { receiver, .. } => (
+            Some(Severity::Error),
+            format!("receiver  {receiver}: refuses data"),
+        ),
+        Live::QueueFull { exporter, .. } => (
+            Some(Severity::Error),
+            format!("exporter  {exporter}: sending queue full"),
+        ),
+        Live::Dropping {
+            processor, metric, ..
+        } => (
+            if metric.contains("_refused_") {
+                Some(Severity::Error)
+            } else {
+                Some(Severity::Warning)
+            },
             format!("processor {processor}: drops data"),
         ),
     }

@@ -62,7 +62,9 @@ pub async fn get(url: &url::Url, bound: Duration, max: usize) -> Result<Answer, 
             .collect()
             .await
             .map_err(|e| {
-                if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
+                if e.downcast_ref::<http_body_util::LengthLimitError>()
+                    .is_some()
+                {
                     FetchError::TooLarge { max }
                 } else {
                     FetchError::Connect {

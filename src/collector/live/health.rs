@@ -24,7 +24,9 @@ pub fn read(a: &Answer) -> (Health, bool) {
     let mut failing = Vec::new();
     walk(&v, "", 0, &mut failing);
     let said_unhealthy = v.get("healthy").and_then(Value::as_bool) == Some(false)
-        || status.as_deref().is_some_and(|s| BAD.contains(&s) || s == "Server not available");
+        || status
+            .as_deref()
+            .is_some_and(|s| BAD.contains(&s) || s == "Server not available");
     let healthy = a.status == 200 && !said_unhealthy;
     (
         Health {

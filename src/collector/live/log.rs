@@ -88,7 +88,9 @@ pub fn by_component(text: &str) -> BTreeMap<String, Vec<LogLine>> {
         let error = error.map(|e| crate::redact::redact_text(&cap(&e)));
         let message = cap(&msg);
         if lines.len() >= PER_COMPONENT
-            || lines.iter().any(|l| l.message == message && l.error == error)
+            || lines
+                .iter()
+                .any(|l| l.message == message && l.error == error)
         {
             continue;
         }

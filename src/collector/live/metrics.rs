@@ -68,7 +68,13 @@ pub fn parse(body: &[u8]) -> Option<Snapshot> {
 }
 
 /// The sum of a metric over the series of one component (`label` = `who`), filtered by `extra`.
-fn sum(s: &Snapshot, name: &str, label: &str, who: &str, extra: Option<(&str, &str)>) -> Option<f64> {
+fn sum(
+    s: &Snapshot,
+    name: &str,
+    label: &str,
+    who: &str,
+    extra: Option<(&str, &str)>,
+) -> Option<f64> {
     let mut found = None;
     for x in &s.series {
         if x.name == name
@@ -118,7 +124,14 @@ pub fn analyze(a: &Snapshot, b: &Snapshot, ms: u64) -> Vec<Live> {
                     .find(|x| x.name == name && x.labels.get("receiver") == Some(&rcv))
                     .and_then(|x| x.labels.get("transport").cloned());
                 out.push(Live::ReceiverRefusing {
-                    accepted: delta(a, b, &format!("otelcol_receiver_accepted_{items}"), "receiver", &rcv, ms),
+                    accepted: delta(
+                        a,
+                        b,
+                        &format!("otelcol_receiver_accepted_{items}"),
+                        "receiver",
+                        &rcv,
+                        ms,
+                    ),
                     receiver: rcv.clone(),
                     transport,
                     items: items.to_owned(),
@@ -166,7 +179,10 @@ fn queues(a: &Snapshot, b: &Snapshot, exp: &str, ms: u64) -> Vec<Queue> {
     let kinds: BTreeSet<String> = b
         .series
         .iter()
-        .filter(|x| x.name == "otelcol_exporter_queue_size" && x.labels.get("exporter").map(String::as_str) == Some(exp))
+        .filter(|x| {
+            x.name == "otelcol_exporter_queue_size"
+                && x.labels.get("exporter").map(String::as_str) == Some(exp)
+        })
         .map(|x| x.labels.get("data_type").cloned().unwrap_or_default())
         .collect();
     kinds
@@ -176,22 +192,44 @@ fn queues(a: &Snapshot, b: &Snapshot, exp: &str, ms: u64) -> Vec<Queue> {
             let after = sum(b, "otelcol_exporter_queue_size", "exporter", exp, f)?;
             let before = sum(a, "otelcol_exporter_queue_size", "exporter", exp, f).unwrap_or(0.0);
             let cap = sum(b, "otelcol_exporter_queue_capacity", "exporter", exp, f);
-            Some((Delta { before, after, interval_ms: ms }, cap, items_of(dt)))
+            Some((
+                Delta {
+                    before,
+                    after,
+                    interval_ms: ms,
+                },
+                cap,
+                items_of(dt),
+            ))
         })
         .collect()
 }
 
 fn exporter(a: &Snapshot, b: &Snapshot, ms: u64, exp: &str, out: &mut Vec<Live>) {
-    let d = |what: &str, items: &str| delta(a, b, &format!("otelcol_exporter_{what}_{items}"), "exporter", exp, ms);
+    let d = |what: &str, items: &str| {
+        delta(
+            a,
+            b,
+            &format!("otelcol_exporter_{what}_{items}"),
+            "exporter",
+            exp,
+            ms,
+        )
+    };
     let queues = queues(a, b, exp, ms);
-    let queue = queues.iter().max_by(|x, y| x.0.after.total_cmp(&y.0.after)).cloned();
+    let queue = queues
+        .iter()
+        .max_by(|x, y| x.0.after.total_cmp(&y.0.after))
+        .cloned();
     let mut failing = false;
     let mut any_sent = None;
     for items in ITEMS {
         let sent = d("sent", items);
         // Failing now (send_failed grows), or never once succeeded (failures and no sent item).
         let never_sent = sent.as_ref().is_none_or(|s| s.after == 0.0);
-        if let Some(failed) = d("send_failed", items).filter(|f| f.grew() > 0.0 || (f.after > 0.0 && never_sent)) {
+        if let Some(failed) =
+            d("send_failed", items).filter(|f| f.grew() > 0.0 || (f.after > 0.0 && never_sent))
+        {
             failing = true;
             out.push(Live::ExporterFailing {
                 exporter: exp.to_owned(),
@@ -286,12 +324,20 @@ mod tests {
         let failing: Vec<(&str, ExportPhase)> = got
             .iter()
             .filter_map(|l| match l {
-                Live::ExporterFailing { exporter, phase, .. } => Some((exporter.as_str(), *phase)),
+                Live::ExporterFailing {
+                    exporter, phase, ..
+                } => Some((exporter.as_str(), *phase)),
                 _ => None,
             })
             .collect();
-        assert!(failing.contains(&("otlphttp/down", ExportPhase::Retrying)), "{got:?}");
-        assert!(failing.contains(&("otlphttp/noretry", ExportPhase::Failing)), "{got:?}");
+        assert!(
+            failing.contains(&("otlphttp/down", ExportPhase::Retrying)),
+            "{got:?}"
+        );
+        assert!(
+            failing.contains(&("otlphttp/noretry", ExportPhase::Failing)),
+            "{got:?}"
+        );
         assert!(got.iter().any(|l| matches!(l, Live::QueueFull { exporter, size, capacity: Some(c), .. } if exporter == "otlphttp/small" && size >= c)));
         assert!(got.iter().any(|l| matches!(l, Live::ReceiverRefusing { receiver, refused, .. } if receiver == "filelog" && refused.grew() == 160.0)));
     }
@@ -301,14 +347,20 @@ mod tests {
         let got = recorded("tls_retrying");
         assert!(got.iter().any(|l| matches!(l, Live::ExporterSending { exporter, .. } if exporter == "otlphttp/healthy")));
         assert!(got.iter().any(|l| matches!(l, Live::ExporterFailing { exporter, phase: ExportPhase::Retrying, items, .. } if exporter == "otlphttp/tls" && items == "log_records")));
-        assert!(!got.iter().any(|l| matches!(l, Live::ReceiverRefusing { .. } | Live::QueueFull { .. })));
+        assert!(!got
+            .iter()
+            .any(|l| matches!(l, Live::ReceiverRefusing { .. } | Live::QueueFull { .. })));
     }
 
     #[test]
     fn memory_limiter_refusing_is_a_dropping_processor() {
         let got = recorded("memory_limiter");
-        assert!(got.iter().any(|l| matches!(l, Live::Dropping { processor, .. } if processor == "memory_limiter")));
-        assert!(got.iter().any(|l| matches!(l, Live::ReceiverRefusing { .. })));
+        assert!(got.iter().any(
+            |l| matches!(l, Live::Dropping { processor, .. } if processor == "memory_limiter")
+        ));
+        assert!(got
+            .iter()
+            .any(|l| matches!(l, Live::ReceiverRefusing { .. })));
     }
 
     #[test]
@@ -322,7 +374,13 @@ mod tests {
     fn names_without_total_suffix_are_read_too() {
         let a = parse(b"otelcol_exporter_send_failed_spans{exporter=\"jaeger\"} 1\notelcol_exporter_sent_spans{exporter=\"jaeger\"} 5\n").unwrap();
         let b = parse(b"otelcol_exporter_send_failed_spans{exporter=\"jaeger\"} 9\notelcol_exporter_sent_spans{exporter=\"jaeger\"} 5\n").unwrap();
-        assert!(matches!(&analyze(&a, &b, 1000)[..], [Live::ExporterFailing { phase: ExportPhase::Failing, .. }]));
+        assert!(matches!(
+            &analyze(&a, &b, 1000)[..],
+            [Live::ExporterFailing {
+                phase: ExportPhase::Failing,
+                ..
+            }]
+        ));
     }
 
     proptest::proptest! {

@@ -38,16 +38,23 @@ impl LiveOptions {
 /// Reads the live collector. Bad URLs and an unreadable log refuse the run (exit 2).
 pub fn observe(o: &LiveOptions) -> Result<Vec<Live>, Refused> {
     let health = match &o.health_url {
-        Some(u) => Some((u, fetch::parse(u).map_err(|_| Refused(text::bad_url("--health-url", u)))?)),
+        Some(u) => Some((
+            u,
+            fetch::parse(u).map_err(|_| Refused(text::bad_url("--health-url", u)))?,
+        )),
         None => None,
     };
     let metrics = match &o.metrics_url {
-        Some(u) => Some((u, fetch::parse(u).map_err(|_| Refused(text::bad_url("--metrics-url", u)))?)),
+        Some(u) => Some((
+            u,
+            fetch::parse(u).map_err(|_| Refused(text::bad_url("--metrics-url", u)))?,
+        )),
         None => None,
     };
     let log = match &o.log {
         Some(p) => Some(
-            log::read(p).map_err(|k| Refused(super::text::unreadable(&p.display().to_string(), k)))?,
+            log::read(p)
+                .map_err(|k| Refused(super::text::unreadable(&p.display().to_string(), k)))?,
         ),
         None => None,
     };
@@ -82,9 +89,15 @@ async fn read_health(given: &str, url: &url::Url, bound: Duration) -> Live {
         Ok(a) => {
             let (h, healthy) = health::read(&a);
             if healthy {
-                Live::Healthy { url: given.to_owned(), health: h }
+                Live::Healthy {
+                    url: given.to_owned(),
+                    health: h,
+                }
             } else {
-                Live::Unhealthy { url: given.to_owned(), health: h }
+                Live::Unhealthy {
+                    url: given.to_owned(),
+                    health: h,
+                }
             }
         }
         Err(why) => Live::AdminUnreachable {
