@@ -1,9 +1,8 @@
 //! The canary against in-process receivers: each failure produces its cause, with evidence.
 
-mod common_otlp;
-
-use common_otlp::receivers::{self, Behaviour};
-use common_otlp::{free_port, loaded, settings, with_timeout};
+use crate::support::ports::free_port;
+use crate::support::receivers::{self, Behaviour};
+use crate::support::settings::{loaded, traces, with_timeout};
 use runner::cause::{Cause, Finding, Severity, Stage};
 use runner::config::{ExporterKind, Protocol, Sampler, Signal, Sourced};
 use runner::doctor::{backend, canary, BackendKind, BackendOptions, DoctorOptions};
@@ -37,7 +36,7 @@ async fn a_healthy_receiver_gets_the_canary_with_its_ids() {
     for proto in PROTOCOLS {
         let rx = receiver(proto, Behaviour::Accept);
         let (r, c) = canary::run(
-            &loaded(settings(&rx.url(), proto)),
+            &loaded(traces(&rx.url(), proto)),
             &opts(Duration::from_secs(3)),
             &[],
         )
@@ -61,7 +60,7 @@ async fn partial_success_is_reported_with_message_and_count() {
             Behaviour::Partial(1, "span attribute too long".into()),
         );
         let (r, c) = canary::run(
-            &loaded(settings(&rx.url(), proto)),
+            &loaded(traces(&rx.url(), proto)),
             &opts(Duration::from_secs(3)),
             &[],
         )
@@ -106,7 +105,7 @@ async fn a_rejection_is_explained_with_the_matching_probe_finding() {
             },
         );
         let (r, c) = canary::run(
-            &loaded(settings(&rx.url(), proto)),
+            &loaded(traces(&rx.url(), proto)),
             &opts(Duration::from_secs(3)),
             std::slice::from_ref(&probe),
         )
@@ -171,7 +170,7 @@ async fn a_refusal_after_the_handshake_is_matched_to_the_tls_finding() {
         message: "No required SSL certificate was sent".into(),
     });
     let (r, _) = canary::run(
-        &loaded(settings(&rx.url(), Protocol::HttpProtobuf)),
+        &loaded(traces(&rx.url(), Protocol::HttpProtobuf)),
         &opts(Duration::from_secs(3)),
         &[probe, other_signal, warning],
     )
@@ -192,7 +191,7 @@ async fn a_slow_receiver_past_the_timeout_is_canary_timeout() {
         let rx = receiver(proto, Behaviour::Slow(Duration::from_secs(5)));
         let start = Instant::now();
         let (r, c) = canary::run(
-            &loaded(settings(&rx.url(), proto)),
+            &loaded(traces(&rx.url(), proto)),
             &opts(Duration::from_millis(800)),
             &[],
         )
@@ -205,7 +204,7 @@ async fn a_slow_receiver_past_the_timeout_is_canary_timeout() {
         assert_eq!(causes(&r.findings), vec![Cause::CanaryTimeout], "{proto}");
         assert!(c.sent && !c.exported);
         // The exporter's own (shorter) timeout gives the same cause.
-        let s = with_timeout(settings(&rx.url(), proto), Duration::from_millis(300));
+        let s = with_timeout(traces(&rx.url(), proto), Duration::from_millis(300));
         let (r, _) = canary::run(&loaded(s), &opts(Duration::from_secs(3)), &[]).await;
         assert_eq!(causes(&r.findings), vec![Cause::CanaryTimeout], "{proto}");
     }
@@ -222,7 +221,7 @@ async fn a_receiver_that_is_down_is_export_failed_matched_to_tcp_refused() {
     for proto in PROTOCOLS {
         let url = format!("http://127.0.0.1:{}", free_port());
         let (r, c) = canary::run(
-            &loaded(settings(&url, proto)),
+            &loaded(traces(&url, proto)),
             &opts(Duration::from_secs(3)),
             &[probe.clone(), unrelated.clone()],
         )
@@ -249,7 +248,7 @@ async fn a_receiver_that_is_down_is_export_failed_matched_to_tcp_refused() {
 #[tokio::test]
 async fn an_unsampled_canary_is_canary_not_sampled() {
     let rx = receivers::http(Behaviour::Accept);
-    let mut s = settings(&rx.url(), Protocol::HttpProtobuf);
+    let mut s = traces(&rx.url(), Protocol::HttpProtobuf);
     s.sampler = Sourced::default_value(Sampler::AlwaysOff);
     let (r, c) = canary::run(&loaded(s), &opts(Duration::from_secs(2)), &[]).await;
     assert_eq!(causes(&r.findings), vec![Cause::CanaryNotSampled]);
@@ -260,7 +259,7 @@ async fn an_unsampled_canary_is_canary_not_sampled() {
 
 #[tokio::test]
 async fn exporter_none_and_file_do_not_claim_a_collector() {
-    let mut s = settings("http://127.0.0.1:4318", Protocol::HttpProtobuf);
+    let mut s = traces("http://127.0.0.1:4318", Protocol::HttpProtobuf);
     s.traces_exporter = Sourced::default_value(ExporterKind::None);
     let (r, c) = canary::run(&loaded(s.clone()), &opts(Duration::from_secs(2)), &[]).await;
     assert_eq!(r.check.status, Status::Skip);

@@ -1,10 +1,8 @@
 //! The canary against a real third-party collector (rotel), over gRPC and HTTP: reported
 //! exported, and rotel's own log proves the span with that trace id arrived.
 
-mod common_otlp;
-
-use common_otlp::rotel::Rotel;
-use common_otlp::{loaded, settings};
+use crate::support::canary_rotel::Rotel;
+use crate::support::settings::{loaded, traces};
 use runner::config::Protocol;
 use runner::doctor::{canary, DoctorOptions};
 use runner::report::Status;
@@ -18,7 +16,7 @@ async fn the_canary_arrives_at_rotel_over_grpc_http_protobuf_and_http_json() {
         (Protocol::HttpProtobuf, rotel.http_port),
         (Protocol::HttpJson, rotel.http_port),
     ] {
-        let s = settings(&format!("http://127.0.0.1:{port}"), proto);
+        let s = traces(&format!("http://127.0.0.1:{port}"), proto);
         let opts = DoctorOptions {
             timeout: Duration::from_secs(5),
             ..DoctorOptions::default()

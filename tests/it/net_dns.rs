@@ -1,8 +1,7 @@
 //! The dns stage against a tiny in-process DNS responder on 127.0.0.1 (via `--dns-server`).
 
-mod net_support;
-
-use net_support::*;
+use crate::support::doctor_run::*;
+use crate::support::settings::signal_settings;
 use runner::cause::{Cause, Severity, Stage};
 use runner::config::{Protocol, Signal};
 use runner::report::Status;
@@ -71,7 +70,11 @@ fn answer(q: &[u8]) -> Option<Vec<u8>> {
 }
 
 fn grpc(host: &str) -> runner::config::SignalSettings {
-    signal_settings(Signal::Traces, "http", host, 4317, Protocol::Grpc)
+    signal_settings(
+        Signal::Traces,
+        &format!("http://{host}:4317"),
+        Protocol::Grpc,
+    )
 }
 
 #[tokio::test]

@@ -1,8 +1,7 @@
 //! The tcp stage, and the orchestration's bounds, against listeners on loopback.
 
-mod net_support;
-
-use net_support::*;
+use crate::support::doctor_run::*;
+use crate::support::settings::signal_settings;
 use runner::cause::{Cause, Severity, Stage};
 use runner::config::{Protocol, Signal};
 use runner::report::{Status, Verdict};
@@ -19,7 +18,11 @@ async fn closed_port() -> u16 {
 #[tokio::test]
 async fn refused() {
     let port = closed_port().await;
-    let s = signal_settings(Signal::Traces, "http", "127.0.0.1", port, Protocol::Grpc);
+    let s = signal_settings(
+        Signal::Traces,
+        &format!("http://127.0.0.1:{port}"),
+        Protocol::Grpc,
+    );
     let r = doctor(vec![s], &opts(1000)).await;
     let f = only(&r, Cause::TcpRefused);
     assert_eq!((f.stage, f.severity), (Stage::Tcp, Severity::Error));
@@ -37,7 +40,11 @@ async fn ipv4_only_listener_behind_localhost_is_a_family_mismatch() {
         eprintln!("::1:{port} is taken or IPv6 loopback is missing; skipping");
         return;
     }
-    let s = signal_settings(Signal::Traces, "http", "localhost", port, Protocol::Grpc);
+    let s = signal_settings(
+        Signal::Traces,
+        &format!("http://localhost:{port}"),
+        Protocol::Grpc,
+    );
     let r = doctor(vec![s], &opts(1000)).await;
     let f = only(&r, Cause::AddressFamilyMismatch);
     assert_eq!((f.stage, f.severity), (Stage::Tcp, Severity::Warning));
@@ -67,7 +74,11 @@ async fn ipv4_only_listener_behind_localhost_is_a_family_mismatch() {
 #[tokio::test]
 async fn both_families_refused_is_refused() {
     let port = closed_port().await;
-    let s = signal_settings(Signal::Traces, "http", "localhost", port, Protocol::Grpc);
+    let s = signal_settings(
+        Signal::Traces,
+        &format!("http://localhost:{port}"),
+        Protocol::Grpc,
+    );
     let r = doctor(vec![s], &opts(1000)).await;
     let f = only(&r, Cause::TcpRefused);
     assert!(
@@ -95,7 +106,11 @@ async fn silent_syn_is_a_timeout() {
             fillers.push(c);
         }
     }
-    let s = signal_settings(Signal::Traces, "http", "127.0.0.1", port, Protocol::Grpc);
+    let s = signal_settings(
+        Signal::Traces,
+        &format!("http://127.0.0.1:{port}"),
+        Protocol::Grpc,
+    );
     let r = doctor(vec![s], &opts(300)).await;
     if r.findings.iter().all(|f| f.cause != Cause::TcpTimeout) {
         eprintln!(
@@ -125,9 +140,7 @@ async fn blocked_paths_cost_one_timeout() {
         }));
         signals.push(signal_settings(
             signal,
-            "https",
-            "127.0.0.1",
-            port,
+            &format!("https://127.0.0.1:{port}"),
             Protocol::Grpc,
         ));
     }
@@ -159,7 +172,13 @@ async fn shared_path_findings_keep_their_signal() {
     let port = closed_port().await;
     let signals = Signal::ALL
         .iter()
-        .map(|s| signal_settings(*s, "http", "127.0.0.1", port, Protocol::HttpProtobuf))
+        .map(|s| {
+            signal_settings(
+                *s,
+                &format!("http://127.0.0.1:{port}"),
+                Protocol::HttpProtobuf,
+            )
+        })
         .collect();
     let r = doctor(signals, &opts(1000)).await;
     let refused: Vec<_> = r
@@ -212,9 +231,7 @@ async fn reset_right_after_accept_is_accept_then_close() {
     let port = listener_that(true).await;
     let s = signal_settings(
         Signal::Traces,
-        "http",
-        "127.0.0.1",
-        port,
+        &format!("http://127.0.0.1:{port}"),
         Protocol::HttpProtobuf,
     );
     let r = doctor(vec![s], &opts(2000)).await;
@@ -243,9 +260,7 @@ async fn close_right_after_accept_is_left_to_later_stages() {
     let port = listener_that(false).await;
     let s = signal_settings(
         Signal::Traces,
-        "http",
-        "127.0.0.1",
-        port,
+        &format!("http://127.0.0.1:{port}"),
         Protocol::HttpProtobuf,
     );
     let r = doctor(vec![s], &opts(2000)).await;

@@ -1,9 +1,8 @@
 //! The tls stage against in-process rustls servers and raw peers on 127.0.0.1.
 
-mod net_support;
-
-use net_support::pki::{self, ServerOpts};
-use net_support::*;
+use crate::support::doctor_run::*;
+use crate::support::pki::{self, ServerOpts};
+use crate::support::settings::{signal_settings, with_ca, with_client};
 use runner::cause::{Cause, Severity, Stage};
 use runner::config::{Protocol, Signal, SignalSettings};
 use runner::report::{Report, Status};
@@ -15,13 +14,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 const TIMEOUT_MS: u64 = 1500;
 
 fn grpcs(addr: SocketAddr) -> SignalSettings {
-    signal_settings(
-        Signal::Traces,
-        "https",
-        "127.0.0.1",
-        addr.port(),
-        Protocol::Grpc,
-    )
+    signal_settings(Signal::Traces, &format!("https://{addr}"), Protocol::Grpc)
 }
 
 async fn run(s: SignalSettings) -> Report {
@@ -314,9 +307,7 @@ async fn grpc_needs_h2_alpn() {
     // HTTP exporters do not need h2.
     let mut http = signal_settings(
         Signal::Traces,
-        "https",
-        "127.0.0.1",
-        addr.port(),
+        &format!("https://{addr}"),
         Protocol::HttpProtobuf,
     );
     http = with_ca(http, p.ca_file.clone());
@@ -353,9 +344,7 @@ async fn tls_to_plaintext_http1_is_verified() {
     let addr = http1_server().await;
     let s = signal_settings(
         Signal::Traces,
-        "https",
-        "127.0.0.1",
-        addr.port(),
+        &format!("https://{addr}"),
         Protocol::HttpProtobuf,
     );
     let r = run(s).await;

@@ -1,9 +1,7 @@
 //! Hostile peers: garbage, trickling bytes, enormous bodies, huge headers, closes mid-frame and
 //! silence each give a finding, within bounds: no hang, no panic, no unbounded read.
 
-mod proto_support;
-
-use proto_support::*;
+use crate::support::probe::*;
 use runner::cause::Cause;
 use runner::config::Protocol;
 use runner::doctor::{export, protocol, StageResult};

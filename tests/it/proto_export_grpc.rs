@@ -1,10 +1,8 @@
 //! The gRPC export stage against in-process h2c servers returning grpc-status values.
 
-mod proto_support;
-
+use crate::support::probe::*;
 use bytes::Bytes;
 use hyper::Response;
-use proto_support::*;
 use runner::cause::{Cause, Severity, Stage};
 use runner::config::{Protocol, Signal};
 use runner::doctor::export;

@@ -1,11 +1,9 @@
 //! The OTLP/HTTP export stage against in-process HTTP servers: each cause on real sockets.
 
-mod proto_support;
-
+use crate::support::probe::*;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::Response;
-use proto_support::*;
 use runner::cause::{Cause, Severity, Stage};
 use runner::config::Protocol;
 use runner::doctor::export;

@@ -1,8 +1,6 @@
 //! The protocol stage against in-process servers: each cause reproduced on real sockets.
 
-mod proto_support;
-
-use proto_support::*;
+use crate::support::probe::*;
 use runner::cause::{Cause, Severity, Stage};
 use runner::config::{Protocol, Source, Sourced};
 use runner::doctor::protocol;

@@ -1,8 +1,7 @@
 //! Probing through HTTP(S)_PROXY: CONNECT and absolute-form, proxy failures, NO_PROXY.
 
-mod proto_support;
-
-use proto_support::*;
+use crate::support::ports::free_port;
+use crate::support::probe::*;
 use runner::cause::{Cause, Severity};
 use runner::config::{Protocol, Source, Sourced};
 use runner::doctor::{export, protocol};
@@ -81,7 +80,7 @@ async fn dead_proxy_is_proxy_failure() {
     let addr =
         http1_server(|_| hyper::Response::new(http_body_util::Full::new(bytes::Bytes::new())))
             .await;
-    let port = dead_port().await;
+    let port = free_port();
     let mut fx = Fixture::new(&format!("http://{addr}/v1/traces"), Protocol::HttpProtobuf);
     fx.proxy.http = proxy_setting(format!("127.0.0.1:{port}"), "HTTP_PROXY");
     let r = bounded(export::run(&fx.probe(), addr)).await;
@@ -102,7 +101,7 @@ async fn no_proxy_bypasses_the_proxy() {
             .unwrap()
     })
     .await;
-    let port = dead_port().await;
+    let port = free_port();
     let mut fx = Fixture::new(&format!("http://{addr}/v1/traces"), Protocol::HttpProtobuf);
     fx.proxy.http = proxy_setting(format!("127.0.0.1:{port}"), "HTTP_PROXY");
     fx.proxy.no_proxy = proxy_setting("localhost,127.0.0.0/8".into(), "NO_PROXY");

@@ -1,11 +1,9 @@
 //! The export probe reuses the protocol probe's connection: connections accepted per run.
 
-mod proto_support;
-
+use crate::support::probe::*;
 use bytes::Bytes;
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use proto_support::*;
 use runner::config::Protocol;
 use runner::doctor::{export, protocol};
 use runner::report::Status;

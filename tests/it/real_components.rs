@@ -5,14 +5,13 @@
 //! filled with this test's ports and files) and the report it expects. Components come from
 //! `scripts/test-deps.sh`; every report is kept under `target/real-reports/`.
 
-mod real_support;
-
-use real_support::blocks::*;
-use real_support::dnsmasq::{self, Dnsmasq};
-use real_support::nginx::Nginx;
-use real_support::proc::{free_port, group_members};
-use real_support::scenario::Scenario;
-use real_support::world::{curl_status, http1, World};
+use crate::support::ports::free_port;
+use crate::support::real::blocks::*;
+use crate::support::real::dnsmasq::{self, Dnsmasq};
+use crate::support::real::nginx::Nginx;
+use crate::support::real::proc::group_members;
+use crate::support::real::scenario::Scenario;
+use crate::support::real::world::{curl_status, http1, World};
 use std::time::Duration;
 
 // ---- The components themselves, without the doctor ----
@@ -86,7 +85,7 @@ fn component_mtls_haproxy_and_nginx() {
 /// Dropping a guard kills the whole process group: nginx's master and its worker.
 #[test]
 fn component_guard_kills_the_process_group() {
-    let dir = real_support::tempdir();
+    let dir = crate::support::real::tempdir();
     let nginx = Nginx::start(
         dir.path(),
         1,
@@ -112,7 +111,7 @@ fn component_guard_kills_the_process_group() {
 /// dnsmasq answers for collector.test on its port (checked with dig, as an operator would).
 #[test]
 fn component_dnsmasq_answers() {
-    let dir = real_support::tempdir();
+    let dir = crate::support::real::tempdir();
     let dns = Dnsmasq::start(dir.path());
     let dig = |name: &str, ty: &str| {
         let out = std::process::Command::new("dig")

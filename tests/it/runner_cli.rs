@@ -1,10 +1,8 @@
 //! `runner run` as a process: bad config exits 2 naming the field, pre-flight modes, SIGTERM
 //! drains a running job and exits 0, a second signal aborts at once.
 
-mod runner_support;
-
-use runner_support::process::{runner, runner_table, write_config, Running};
-use runner_support::{git_repo, job, Mock};
+use crate::support::gitlab::{git_repo, job, Mock};
+use crate::support::process::{runner, runner_table, write_config, Running};
 use std::time::{Duration, Instant};
 
 const TOKEN: &str = "glrt-cli-runner-token";
@@ -291,7 +289,8 @@ async fn the_preflight_flag_beats_the_config_file() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_the_collector_down_jobs_succeed_one_warning_then_spans_arrive_again() {
-    use runner_support::rotel::{free_port, Rotel};
+    use crate::support::ports::free_port;
+    use crate::support::rotel::Rotel;
     let dir = tempfile::tempdir().unwrap();
     let sha = git_repo(&dir.path().join("repo"));
     let repo = dir.path().join("repo").display().to_string();

@@ -1,8 +1,7 @@
 //! End to end, in process: a mock coordinator hands out jobs from a git repository made at test
 //! time; the runner runs them, streams the log, reports the state, and traces each job.
 
-mod runner_support;
-
+use crate::support::gitlab::{git_repo, job, Mock};
 use opentelemetry::trace::{SpanId, Status, TracerProvider};
 use opentelemetry::Value;
 use opentelemetry_sdk::error::OTelSdkResult;
@@ -12,7 +11,6 @@ use runner::redact::Secret;
 use runner::runner::lifecycle::Phase;
 use runner::runner::service::{self, Service, Summary};
 use runner::runner::shell::Procs;
-use runner_support::{git_repo, job, Mock};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;

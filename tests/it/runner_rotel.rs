@@ -3,11 +3,9 @@
 //! two steps. One trace per job, with the span names, parent links and attributes the runner
 //! promises, over OTLP/gRPC and OTLP/HTTP.
 
-mod runner_support;
-
-use runner_support::process::{runner, runner_table, write_config, Running};
-use runner_support::rotel::{Rotel, RotelSpan};
-use runner_support::{git_repo, job, Mock};
+use crate::support::gitlab::{git_repo, job, Mock};
+use crate::support::process::{runner, runner_table, write_config, Running};
+use crate::support::rotel::{Rotel, RotelSpan};
 use std::time::Duration;
 
 const TOKEN: &str = "glrt-rotel-runner";

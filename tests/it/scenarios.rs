@@ -2,15 +2,10 @@
 //! checks that every cause code of the contract is named by a scenario (or explained as not
 //! producible in `scenarios/README.md`).
 
-mod support;
-
-#[path = "support/selftest.rs"]
-mod selftest;
-
+use crate::support::harness::{self, Outcome, Verdict};
+use crate::support::scenario::{self, ScenarioFile};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use support::harness::{self, Outcome, Verdict};
-use support::scenario::{self, ScenarioFile};
 
 /// Scenarios run at once; each has its own servers, so only CPU bounds this.
 const PARALLEL: usize = 4;

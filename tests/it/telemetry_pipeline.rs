@@ -1,10 +1,9 @@
 //! The runner's pipeline: spans ended before shutdown are exported, shutdown is bounded with a
 //! dead collector, every export is recorded with its typed outcome, drops are counted.
 
-mod common_otlp;
-
-use common_otlp::receivers::{self, Behaviour};
-use common_otlp::{free_port, settings, with_timeout};
+use crate::support::ports::free_port;
+use crate::support::receivers::{self, Behaviour};
+use crate::support::settings::{traces, with_timeout};
 use opentelemetry::trace::{Span, Tracer};
 use runner::config::{ExporterKind, Protocol, Sourced};
 use runner::telemetry::{self, FailureKind, Identity, Outcome};
@@ -25,7 +24,7 @@ async fn spans_ended_before_shutdown_are_exported_grpc_and_http() {
         (receivers::http(Behaviour::Accept), Protocol::HttpProtobuf),
         (receivers::http(Behaviour::Accept), Protocol::HttpJson),
     ] {
-        let p = telemetry::build(&settings(&rx.url(), proto), &Identity::default()).unwrap();
+        let p = telemetry::build(&traces(&rx.url(), proto), &Identity::default()).unwrap();
         emit(&p, 5);
         // Shut down at once, long before the batch processor's own 5 s tick: the seed's bug.
         let stats_before = p.stats();
@@ -43,7 +42,7 @@ async fn spans_ended_before_shutdown_are_exported_grpc_and_http() {
 async fn stats_and_records_follow_each_export() {
     let rx = receivers::http(Behaviour::Accept);
     let p = telemetry::build(
-        &settings(&rx.url(), Protocol::HttpProtobuf),
+        &traces(&rx.url(), Protocol::HttpProtobuf),
         &Identity::default(),
     )
     .unwrap();
@@ -64,7 +63,7 @@ async fn stats_and_records_follow_each_export() {
 async fn shutdown_with_a_dead_collector_returns_within_its_bound() {
     for proto in [Protocol::Grpc, Protocol::HttpProtobuf] {
         // A port nobody listens on; the exporter's own timeout is far longer than the bound.
-        let s = settings(&format!("http://127.0.0.1:{}", free_port()), proto);
+        let s = traces(&format!("http://127.0.0.1:{}", free_port()), proto);
         let p = telemetry::build(&s, &Identity::default()).unwrap();
         emit(&p, 2);
         let start = Instant::now();
@@ -83,7 +82,7 @@ async fn shutdown_is_bounded_even_when_the_collector_never_answers() {
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", silent.local_addr().unwrap());
     for proto in [Protocol::Grpc, Protocol::HttpProtobuf] {
-        let p = telemetry::build(&settings(&url, proto), &Identity::default()).unwrap();
+        let p = telemetry::build(&traces(&url, proto), &Identity::default()).unwrap();
         emit(&p, 1);
         let start = Instant::now();
         let r = p.shutdown(Duration::from_millis(700)).await;
@@ -99,7 +98,7 @@ async fn shutdown_is_bounded_even_when_the_collector_never_answers() {
 #[tokio::test]
 async fn a_refused_export_keeps_its_full_error_chain() {
     for proto in [Protocol::Grpc, Protocol::HttpProtobuf] {
-        let s = settings(&format!("http://127.0.0.1:{}", free_port()), proto);
+        let s = traces(&format!("http://127.0.0.1:{}", free_port()), proto);
         let p = telemetry::build(&s, &Identity::default()).unwrap();
         emit(&p, 1);
         let r = p.flush(Duration::from_secs(5)).await;
@@ -126,7 +125,7 @@ async fn a_full_queue_drops_and_counts() {
     // A slow receiver keeps the exporter busy while far more spans than the queue holds end.
     let rx = receivers::http(Behaviour::Slow(Duration::from_secs(2)));
     let p = telemetry::build(
-        &settings(&rx.url(), Protocol::HttpProtobuf),
+        &traces(&rx.url(), Protocol::HttpProtobuf),
         &Identity::default(),
     )
     .unwrap();
@@ -140,7 +139,7 @@ async fn a_full_queue_drops_and_counts() {
 async fn the_file_exporter_writes_otlp_json_lines() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("spans.jsonl");
-    let mut s = settings("http://127.0.0.1:4318", Protocol::HttpProtobuf);
+    let mut s = traces("http://127.0.0.1:4318", Protocol::HttpProtobuf);
     s.traces_exporter = Sourced::default_value(ExporterKind::File(path.clone()));
     s.service_name = Some(Sourced::default_value("ci-runner-7".into()));
     let p = telemetry::build(&s, &Identity::default()).unwrap();
@@ -160,7 +159,7 @@ async fn the_file_exporter_writes_otlp_json_lines() {
 async fn exporter_timeout_is_recorded_as_timeout() {
     let rx = receivers::grpc(Behaviour::Slow(Duration::from_secs(3)));
     let s = with_timeout(
-        settings(&rx.url(), Protocol::Grpc),
+        traces(&rx.url(), Protocol::Grpc),
         Duration::from_millis(300),
     );
     let p = telemetry::build(&s, &Identity::default()).unwrap();
@@ -174,13 +173,19 @@ async fn exporter_timeout_is_recorded_as_timeout() {
     let _ = p.shutdown(Duration::from_millis(300)).await;
 }
 
+/// The name libtest knows a test of this module by (its path without the crate's name).
+fn own_test_name(f: &str) -> String {
+    let module = module_path!().split_once("::").map_or("", |(_, m)| m);
+    format!("{module}::{f}")
+}
+
 /// The seed's failure cannot recur: a process that never calls shutdown still exports the spans
 /// that ended before it exits, because the pipeline's `Drop` flushes (bounded).
 #[test]
 fn spans_are_exported_before_the_process_exits_without_explicit_shutdown() {
     if let Ok(url) = std::env::var("RUNNER_TEST_CHILD_OTLP") {
         // Child: build, emit, and return: the pipeline is only dropped.
-        let s = settings(&url, Protocol::HttpProtobuf);
+        let s = traces(&url, Protocol::HttpProtobuf);
         let p = telemetry::build(&s, &Identity::default()).unwrap();
         emit(&p, 4);
         return;
@@ -189,7 +194,7 @@ fn spans_are_exported_before_the_process_exits_without_explicit_shutdown() {
     let status = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "spans_are_exported_before_the_process_exits_without_explicit_shutdown",
+            &own_test_name("spans_are_exported_before_the_process_exits_without_explicit_shutdown"),
             "--test-threads=1",
         ])
         .env("RUNNER_TEST_CHILD_OTLP", rx.url())
@@ -205,7 +210,7 @@ fn spans_are_exported_before_the_process_exits_without_explicit_shutdown() {
 /// held up even by a collector that never answers, and the spans still go out.
 async fn drop_inside_async_code() {
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let hung = settings(
+    let hung = traces(
         &format!("http://{}", silent.local_addr().unwrap()),
         Protocol::HttpProtobuf,
     );
@@ -221,7 +226,7 @@ async fn drop_inside_async_code() {
 
     let rx = receivers::http(Behaviour::Accept);
     let p = telemetry::build(
-        &settings(&rx.url(), Protocol::HttpProtobuf),
+        &traces(&rx.url(), Protocol::HttpProtobuf),
         &Identity::default(),
     )
     .unwrap();
@@ -239,7 +244,7 @@ async fn drop_inside_async_code() {
 
     // A build that fails after starting its runtime drops that runtime here too.
     let dir = tempfile::tempdir().unwrap();
-    let mut bad = settings("http://127.0.0.1:4318", Protocol::HttpProtobuf);
+    let mut bad = traces("http://127.0.0.1:4318", Protocol::HttpProtobuf);
     bad.traces_exporter = Sourced::default_value(ExporterKind::File(
         dir.path().join("no such dir").join("spans.jsonl"),
     ));

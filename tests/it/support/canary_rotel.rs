@@ -38,7 +38,7 @@ impl Rotel {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("rotel.log");
         let out = std::fs::File::create(&log).unwrap();
-        let (grpc_port, http_port) = (super::free_port(), super::free_port());
+        let (grpc_port, http_port) = (super::ports::free_port(), super::ports::free_port());
         let child = Command::new(agent)
             .args(["start", "--otlp-grpc-endpoint"])
             .arg(format!("127.0.0.1:{grpc_port}"))

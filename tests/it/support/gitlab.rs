@@ -1,10 +1,6 @@
 //! A mock GitLab coordinator for the runner's tests: hyper on 127.0.0.1:0, recording every
 //! request, enforcing GitLab's token and Content-Range rules, and able to lose log bytes once
 //! (so the runner must resume after a 416).
-#![allow(dead_code)]
-
-pub mod process;
-pub mod rotel;
 
 use bytes::Bytes;
 use http::{HeaderMap, Method, Response, StatusCode};

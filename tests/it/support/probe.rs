@@ -1,7 +1,7 @@
 //! Shared fixtures for the protocol/export tests: hand-made settings and in-process servers on
 //! 127.0.0.1 port 0.
-#![allow(dead_code)]
 
+use super::settings::signal_url_settings;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
@@ -31,34 +31,8 @@ pub struct Fixture {
 impl Fixture {
     /// `url` is the effective URL (e.g. `http://127.0.0.1:PORT/v1/traces`).
     pub fn new(url: &str, protocol: Protocol) -> Fixture {
-        let parsed = url::Url::parse(url).unwrap();
-        let scheme = parsed.scheme().to_string();
-        let tls = matches!(scheme.as_str(), "https" | "grpcs");
-        let endpoint = Endpoint {
-            display: url.to_string(),
-            scheme,
-            host: parsed.host_str().unwrap().to_string(),
-            port: parsed.port_or_known_default().unwrap(),
-            path: parsed.path().to_string(),
-            tls,
-            password: None,
-            real: runner::redact::Secret::new(url),
-        };
-        let env = |v: &str| Source::Env(v.to_string());
-        let settings = SignalSettings {
-            signal: Signal::Traces,
-            endpoint_raw: Sourced::new(url.to_string(), env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")),
-            endpoint: Some(endpoint.clone()),
-            url: Some(url.to_string()),
-            protocol: Sourced::new(protocol, env("OTEL_EXPORTER_OTLP_PROTOCOL")),
-            headers: Sourced::default_value(Vec::new()),
-            insecure: Sourced::default_value(false),
-            certificate: None,
-            client_certificate: None,
-            client_key: None,
-            compression: Sourced::default_value(Compression::None),
-            timeout: Sourced::default_value(Duration::from_secs(10)),
-        };
+        let settings = signal_url_settings(Signal::Traces, url, protocol);
+        let endpoint = settings.endpoint.clone().unwrap();
         Fixture {
             settings,
             endpoint,
@@ -125,12 +99,6 @@ pub fn finding(result: &StageResult, cause: Cause) -> Finding {
                 result.findings, result.check
             )
         })
-}
-
-/// A port with nothing listening (bound, then closed).
-pub async fn dead_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    l.local_addr().unwrap().port()
 }
 
 /// A raw TCP server: `handle` runs for every accepted connection.

@@ -1,6 +1,5 @@
 //! `runner run` as a child process for tests: a clean environment, a config file, and its
 //! stderr collected line by line so tests can wait for log lines and count them.
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! A real OTLP collector for tests: rotel (`target/test-deps.env`, installed by
 //! `scripts/test-deps.sh`), on loopback ports, with its span dump parsed.
-#![allow(dead_code)]
 
+use super::ports::free_port;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -34,15 +34,6 @@ fn deps() -> BTreeMap<String, String> {
         .filter_map(|l| l.split_once('='))
         .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
         .collect()
-}
-
-/// A free loopback port (bound, then released).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 impl Rotel {

@@ -1,8 +1,8 @@
 //! Proves the building blocks behave as their scenarios claim, with real clients, independently
 //! of the doctor (included only by tests/scenarios.rs).
 
-use super::support::certs::{Pki, ServerCertKind};
-use super::support::{dns, proxy, server};
+use super::certs::{Pki, ServerCertKind};
+use super::{dns, proxy, server};
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
@@ -151,7 +151,7 @@ async fn handshake(port: u16, pki: &Pki, trust_ca: bool) -> Result<(), rustls::E
     if trust_ca {
         roots.add(pki.ca_der.clone()).unwrap();
     }
-    let config = rustls::ClientConfig::builder_with_provider(super::support::tls::provider())
+    let config = rustls::ClientConfig::builder_with_provider(super::tls::provider())
         .with_safe_default_protocol_versions()
         .unwrap()
         .with_root_certificates(roots)

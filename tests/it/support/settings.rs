@@ -1,80 +1,112 @@
-//! Test support for the telemetry and canary tests: settings built by hand, free loopback
-//! ports, in-process OTLP receivers (gRPC and HTTP) with scripted behaviour, and a rotel guard.
-#![allow(dead_code)]
+//! Settings built by hand, as `config::load` would resolve them from the OTEL_* variables, for
+//! tests that call the library directly (doctor stages, canary, telemetry pipeline).
 
-pub mod receivers;
-pub mod rotel;
-
-use runner::config::*;
+use runner::config::{
+    Compression, Endpoint, ExporterKind, Loaded, Protocol, ProxySettings, Sampler, Settings,
+    Signal, SignalSettings, Source, Sourced,
+};
+use std::path::PathBuf;
 use std::time::Duration;
 
-/// A loopback port that was free a moment ago (bound to port 0, then released).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Settings for traces only, as `config::load` would resolve them for `endpoint` (an
-/// `http://127.0.0.1:PORT` URL; for HTTP protocols the `/v1/traces` path is appended).
-pub fn settings(endpoint: &str, protocol: Protocol) -> Settings {
-    let url = url::Url::parse(endpoint).unwrap();
-    let host = url.host_str().unwrap().to_owned();
-    let port = url.port_or_known_default().unwrap();
-    let effective = if protocol.is_http() {
-        format!("{}/v1/traces", endpoint.trim_end_matches('/'))
+/// One signal's settings for `OTEL_EXPORTER_OTLP_ENDPOINT=endpoint` (a base URL such as
+/// `http://127.0.0.1:PORT`; for HTTP protocols the signal's path is appended, as SDKs do) and
+/// `OTEL_EXPORTER_OTLP_PROTOCOL=protocol`.
+pub fn signal_settings(signal: Signal, endpoint: &str, protocol: Protocol) -> SignalSettings {
+    let url = if protocol.is_http() {
+        format!("{}{}", endpoint.trim_end_matches('/'), signal.http_path())
     } else {
         endpoint.to_owned()
     };
-    let traces = SignalSettings {
-        signal: Signal::Traces,
-        endpoint_raw: Sourced::new(endpoint.to_owned(), Source::Flag("--endpoint".into())),
+    build(
+        signal,
+        endpoint,
+        url,
+        protocol,
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+    )
+}
+
+/// One signal's settings for the per-signal variable (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=url`
+/// for traces): the URL is used as given, path included.
+pub fn signal_url_settings(signal: Signal, url: &str, protocol: Protocol) -> SignalSettings {
+    let var = format!(
+        "OTEL_EXPORTER_OTLP_{}_ENDPOINT",
+        signal.to_string().to_uppercase()
+    );
+    build(signal, url, url.to_owned(), protocol, &var)
+}
+
+fn build(signal: Signal, raw: &str, url: String, protocol: Protocol, var: &str) -> SignalSettings {
+    let parsed = url::Url::parse(raw).unwrap();
+    let scheme = parsed.scheme().to_owned();
+    SignalSettings {
+        signal,
+        endpoint_raw: Sourced::new(raw.to_owned(), Source::Env(var.into())),
         endpoint: Some(Endpoint {
-            display: endpoint.to_owned(),
-            scheme: url.scheme().to_owned(),
-            host,
-            port,
-            path: url.path().to_owned(),
-            tls: url.scheme() == "https" || url.scheme() == "grpcs",
+            display: raw.to_owned(),
+            real: runner::redact::Secret::new(raw),
+            tls: matches!(scheme.as_str(), "https" | "grpcs"),
+            scheme,
+            host: parsed.host_str().unwrap().to_owned(),
+            port: parsed.port_or_known_default().unwrap(),
+            path: parsed.path().to_owned(),
             password: None,
-            real: runner::redact::Secret::new(endpoint),
         }),
-        url: Some(effective),
-        protocol: Sourced::new(protocol, Source::Flag("--protocol".into())),
-        headers: Sourced::default_value(vec![]),
+        url: Some(url),
+        protocol: Sourced::new(protocol, Source::Env("OTEL_EXPORTER_OTLP_PROTOCOL".into())),
+        headers: Sourced::default_value(Vec::new()),
         insecure: Sourced::default_value(false),
         certificate: None,
         client_certificate: None,
         client_key: None,
         compression: Sourced::default_value(Compression::None),
         timeout: Sourced::default_value(Duration::from_secs(10)),
-    };
+    }
+}
+
+/// Everything else at its default: no service name, no proxy, the OTLP exporter.
+pub fn settings(signals: Vec<SignalSettings>) -> Settings {
     Settings {
-        signals: vec![traces],
+        signals,
         service_name: None,
-        resource_attributes: Sourced::default_value(vec![]),
+        resource_attributes: Sourced::default_value(Vec::new()),
         sdk_disabled: Sourced::default_value(false),
         traces_exporter: Sourced::default_value(ExporterKind::Otlp),
         sampler: Sourced::default_value(Sampler::ParentBasedAlwaysOn),
         proxy: ProxySettings::default(),
         preflight: Sourced::default_value("warn".into()),
-        shadowed: vec![],
+        shadowed: Vec::new(),
     }
 }
 
+/// Settings with traces only, sent to `endpoint` (see [`signal_settings`]).
+pub fn traces(endpoint: &str, protocol: Protocol) -> Settings {
+    settings(vec![signal_settings(Signal::Traces, endpoint, protocol)])
+}
+
+/// As `config::load` returns them, with no file and no finding.
 pub fn loaded(settings: Settings) -> Loaded {
     Loaded {
         settings,
         file: None,
         path: None,
-        findings: vec![],
+        findings: Vec::new(),
     }
 }
 
 /// Sets the traces exporter's timeout.
 pub fn with_timeout(mut s: Settings, t: Duration) -> Settings {
     s.signals[0].timeout = Sourced::default_value(t);
+    s
+}
+
+pub fn with_ca(mut s: SignalSettings, ca: PathBuf) -> SignalSettings {
+    s.certificate = Some(Sourced::new(ca, Source::Flag("--ca-file".into())));
+    s
+}
+
+pub fn with_client(mut s: SignalSettings, cert: PathBuf, key: PathBuf) -> SignalSettings {
+    s.client_certificate = Some(Sourced::new(cert, Source::Flag("--client-cert".into())));
+    s.client_key = Some(Sourced::new(key, Source::Flag("--client-key".into())));
     s
 }

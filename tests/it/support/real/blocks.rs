@@ -3,7 +3,7 @@
 //! whichever family it resolves to first.
 
 use super::certs::{Certs, Pem};
-use super::proc::ipv6;
+use crate::support::ports::ipv6;
 use std::path::Path;
 
 /// nginx `listen` lines for `port` with `opts` (e.g. `ssl http2`).

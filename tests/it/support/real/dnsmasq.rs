@@ -1,8 +1,8 @@
 //! dnsmasq as an authoritative name server for `*.test` on a loopback port, apart from the
 //! system's resolver (`no-resolv`, `no-hosts`): the doctor asks it through `--dns-server`.
 
-use super::proc::{start_with_retry, v4, Proc, READY_WITHIN};
-use std::net::SocketAddr;
+use super::proc::{start_with_retry, Proc, READY_WITHIN};
+use crate::support::ports::v4;
 use std::path::Path;
 
 /// `collector.test`: A 127.0.0.1 and AAAA ::1.
@@ -16,7 +16,8 @@ pub const MISSING: &str = "missing.test";
 
 #[derive(Debug)]
 pub struct Dnsmasq {
-    pub proc: Proc,
+    /// Kept for its `Drop`, which stops dnsmasq.
+    pub _proc: Proc,
     pub port: u16,
 }
 
@@ -54,11 +55,7 @@ impl Dnsmasq {
             .map_err(|e| format!("spawn dnsmasq: {e}"))?;
             // dnsmasq serves TCP on the same port as UDP: an accepting TCP port means ready.
             proc.wait_for_ports(&[v4(port)], READY_WITHIN)?;
-            Ok(Dnsmasq { proc, port })
+            Ok(Dnsmasq { _proc: proc, port })
         })
-    }
-
-    pub fn addr(&self) -> SocketAddr {
-        v4(self.port)
     }
 }

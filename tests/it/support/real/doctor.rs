@@ -3,7 +3,6 @@
 
 use serde_json::Value;
 use std::fmt;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -20,38 +19,14 @@ pub struct Invocation {
 }
 
 impl Invocation {
-    /// `OTEL_EXPORTER_OTLP_ENDPOINT` and `OTEL_EXPORTER_OTLP_PROTOCOL`, the way most users set them.
-    pub fn otlp(endpoint: &str, protocol: &str) -> Invocation {
-        Invocation::default()
-            .env("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
-            .env("OTEL_EXPORTER_OTLP_PROTOCOL", protocol)
-            .env("OTEL_SERVICE_NAME", "runner-real-test")
-    }
-
     pub fn env(mut self, k: &str, v: impl AsRef<str>) -> Invocation {
         self.env.push((k.to_string(), v.as_ref().to_string()));
         self
     }
 
-    pub fn ca(self, ca: &Path) -> Invocation {
-        self.env("OTEL_EXPORTER_OTLP_CERTIFICATE", ca.display().to_string())
-    }
-
-    pub fn client(self, cert: &Path, key: &Path) -> Invocation {
-        self.env(
-            "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE",
-            cert.display().to_string(),
-        )
-        .env("OTEL_EXPORTER_OTLP_CLIENT_KEY", key.display().to_string())
-    }
-
     pub fn arg(mut self, a: impl AsRef<str>) -> Invocation {
         self.args.push(a.as_ref().to_string());
         self
-    }
-
-    pub fn dns_server(self, addr: std::net::SocketAddr) -> Invocation {
-        self.arg("--dns-server").arg(addr.to_string())
     }
 
     /// Runs `runner doctor otel --json --timeout 2s ARGS` in an empty directory, with only
@@ -124,15 +99,6 @@ impl Outcome {
             .unwrap_or_default()
     }
 
-    /// Cause codes of findings with this severity.
-    pub fn causes_with(&self, severity: &str) -> Vec<String> {
-        self.findings()
-            .into_iter()
-            .filter(|f| f["severity"] == severity)
-            .filter_map(|f| f["cause"].as_str().map(str::to_string))
-            .collect()
-    }
-
     pub fn causes(&self) -> Vec<String> {
         self.findings()
             .into_iter()
@@ -140,21 +106,8 @@ impl Outcome {
             .collect()
     }
 
-    pub fn finding(&self, cause: &str) -> Option<&Value> {
-        self.findings().into_iter().find(|f| f["cause"] == cause)
-    }
-
     pub fn verdict(&self) -> &str {
         self.report["verdict"].as_str().unwrap_or("<none>")
-    }
-
-    /// The status of `stage` in the first target's checks.
-    pub fn stage_status(&self, stage: &str) -> Option<&str> {
-        self.report["targets"][0]["checks"]
-            .as_array()?
-            .iter()
-            .find(|c| c["stage"] == stage)?["status"]
-            .as_str()
     }
 
     /// The target a finding belongs to (by signal; the first target for shared findings).
@@ -163,15 +116,6 @@ impl Outcome {
             .as_array()
             .and_then(|ts| ts.iter().position(|t| t["signal"] == finding["signal"]))
             .unwrap_or(0)
-    }
-
-    /// The status of `stage` in target `i`'s checks.
-    pub fn status_in(&self, i: usize, stage: &str) -> Option<&str> {
-        self.report["targets"][i]["checks"]
-            .as_array()?
-            .iter()
-            .find(|c| c["stage"] == stage)?["status"]
-            .as_str()
     }
 
     pub fn canary(&self) -> &Value {

@@ -1,8 +1,6 @@
 //! Real components for the doctor's end-to-end tests: rotel, nginx, haproxy and dnsmasq run as
 //! plain processes on loopback ports, with configurations and certificates made at test time.
 
-#![allow(dead_code)]
-
 pub mod blocks;
 pub mod certs;
 pub mod dnsmasq;

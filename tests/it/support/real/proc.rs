@@ -1,9 +1,10 @@
 //! Process guard: starts a component in its own process group under a hard lifetime cap and
 //! kills the whole group by id when dropped, whatever happened in the test.
 
+use crate::support::ports::{free_ports, v4};
 use std::fs::File;
 use std::io;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -132,26 +133,6 @@ impl Drop for Proc {
     }
 }
 
-/// Whether this machine has IPv6 loopback: components then listen on ::1 too, so `localhost`
-/// works whichever family it resolves to.
-pub fn ipv6() -> bool {
-    static HAS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *HAS.get_or_init(|| TcpListener::bind("[::1]:0").is_ok())
-}
-
-/// A TCP port free on 127.0.0.1 (and on ::1 when there is IPv6 loopback) right now.
-/// Released before returning: callers retry on the rare race (`start_with_retry`).
-pub fn free_port() -> u16 {
-    for _ in 0..50 {
-        let v4 = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        let port = v4.local_addr().expect("local addr").port();
-        if !ipv6() || TcpListener::bind(("::1", port)).is_ok() {
-            return port;
-        }
-    }
-    panic!("no port free on both 127.0.0.1 and ::1 after 50 tries");
-}
-
 /// The addresses a configuration listens on, for readiness checks: 127.0.0.1 for every port,
 /// and ::1 for those the text binds as `[::1]:PORT`.
 pub fn listen_addrs(config: &str, ports: &[u16]) -> Vec<SocketAddr> {
@@ -162,18 +143,6 @@ pub fn listen_addrs(config: &str, ports: &[u16]) -> Vec<SocketAddr> {
         }
     }
     addrs
-}
-
-/// `n` distinct free ports.
-pub fn free_ports(n: usize) -> Vec<u16> {
-    let mut ports: Vec<u16> = Vec::with_capacity(n);
-    while ports.len() < n {
-        let p = free_port();
-        if !ports.contains(&p) {
-            ports.push(p);
-        }
-    }
-    ports
 }
 
 /// Runs `start` with fresh ports until it succeeds (at most 3 times: ports can be taken between
@@ -195,10 +164,6 @@ pub fn start_with_retry<T>(
         "{name} did not start after 3 tries:\n{}",
         errors.join("\n---\n")
     );
-}
-
-pub fn v4(port: u16) -> SocketAddr {
-    SocketAddr::from(([127, 0, 0, 1], port))
 }
 
 /// Live (non-zombie) processes in process group `pgid`, from /proc.

@@ -1,6 +1,7 @@
 //! The rotel collector: plaintext OTLP gRPC and HTTP receivers that log every span they get.
 
-use super::proc::{start_with_retry, v4, Proc, READY_WITHIN};
+use super::proc::{start_with_retry, Proc, READY_WITHIN};
+use crate::support::ports::v4;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -49,14 +50,6 @@ impl Rotel {
                 http_port: http,
             })
         })
-    }
-
-    pub fn grpc_url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.grpc_port)
-    }
-
-    pub fn http_url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.http_port)
     }
 
     /// True once rotel's detailed debug log shows a span of this trace (`Trace ID : <hex>`).

@@ -10,7 +10,6 @@ use std::path::PathBuf;
 #[derive(Debug, Deserialize)]
 pub struct Scenario {
     pub title: String,
-    pub situation: String,
     /// `real:<component>`: the scenario harness skips these; this suite runs them.
     pub needs: String,
     #[serde(default)]
