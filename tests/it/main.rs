@@ -6,6 +6,7 @@ mod support;
 mod bundle;
 mod canary_receivers;
 mod canary_rotel;
+mod causes_catalogue;
 mod cli_help;
 mod config_causes;
 mod config_cli;

@@ -238,3 +238,53 @@ fn scenario_files_are_valid() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// The folder a scenario must live in, from what it asserts: `real/` for what the
+/// real-component suite runs (`needs = "real:..."`), `healthy/` for a clean run (exit 0, no
+/// finding), else the stage its findings are seen at (one of `a|b`; `canary/` also holds the
+/// canary's `backend` lookup). A scenario without findings names its stage in `checks`, or is
+/// a usage error (exit 2) of `config/`.
+fn folder_problem(folder: &str, sc: &scenario::Scenario) -> Option<String> {
+    let real = sc.needs.as_deref().is_some_and(|n| n.starts_with("real:"));
+    if real || folder == "real" {
+        return (real != (folder == "real")).then(|| {
+            "`needs = \"real:...\"` scenarios, and only they, belong in real/".to_string()
+        });
+    }
+    let findings = &sc.expect.findings;
+    if folder == "healthy" {
+        return (sc.expect.exit != 0 || !findings.is_empty())
+            .then(|| "healthy/ holds clean runs: exit 0 and no finding".to_string());
+    }
+    let fits = |stage: &str| stage == folder || (folder == "canary" && stage == "backend");
+    if findings.is_empty() {
+        let named = sc.expect.checks.keys().any(|s| fits(s));
+        return (!named && !(folder == "config" && sc.expect.exit == 2)).then(|| {
+            format!("no finding, and `checks` names no {folder} stage: move it or say what {folder} shows")
+        });
+    }
+    let off: Vec<String> = findings
+        .iter()
+        .filter(|f| !f.stage.split('|').any(fits))
+        .map(|f| format!("{} is seen at stage {}", f.cause, f.stage))
+        .collect();
+    (!off.is_empty()).then(|| {
+        format!(
+            "in {folder}/ but {}: move it to scenarios/<stage>/ (and its snapshot)",
+            off.join(", ")
+        )
+    })
+}
+
+#[test]
+fn scenario_folders_match_their_stage() {
+    let mut problems = Vec::new();
+    for f in scenario::load_all(&dir()) {
+        let Ok(sc) = &f.parsed else { continue };
+        let folder = f.name.split('/').next().unwrap_or_default();
+        if let Some(p) = folder_problem(folder, sc) {
+            problems.push(format!("{}: {p}", f.name));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
