@@ -1,7 +1,7 @@
 //! The canary against a real third-party collector (rotel), over gRPC and HTTP: reported
 //! exported, and rotel's own log proves the span with that trace id arrived.
 
-use crate::support::canary_rotel::Rotel;
+use crate::support::rotel::Rotel;
 use crate::support::settings::{loaded, traces};
 use runner::config::Protocol;
 use runner::doctor::{canary, DoctorOptions};

@@ -6,10 +6,10 @@
 //! `scripts/test-deps.sh`; every report is kept under `target/real-reports/`.
 
 use crate::support::ports::free_port;
+use crate::support::proc::group_members;
 use crate::support::real::blocks::*;
 use crate::support::real::dnsmasq::{self, Dnsmasq};
 use crate::support::real::nginx::Nginx;
-use crate::support::real::proc::group_members;
 use crate::support::real::scenario::Scenario;
 use crate::support::real::world::{curl_status, http1, World};
 use std::time::Duration;

@@ -89,7 +89,7 @@ async fn one_trace_per_job(protocol: &str) {
     }
     // The resource: service.name from `[otel]`, the runner's name from its identity (only the
     // job pipeline has the latter; the canary's resource does not).
-    let out = rotel.output();
+    let out = rotel.log();
     for attr in [
         "-> service.name: Str(ci-runner)",
         "-> runner.name: Str(cli-runner)",

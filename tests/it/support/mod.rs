@@ -2,7 +2,6 @@
 //!
 //! Used from the test modules as `crate::support`. Every server binds `127.0.0.1:0` (or `[::1]:0`)
 //! and stops when its handle is dropped.
-pub mod canary_rotel;
 pub mod certs;
 pub mod dns;
 pub mod doctor_run;
@@ -13,6 +12,7 @@ pub mod otlp;
 pub mod pki;
 pub mod ports;
 pub mod probe;
+pub mod proc;
 pub mod process;
 pub mod proxy;
 pub mod raw;

@@ -1,12 +1,15 @@
-//! A real OTLP collector for tests: rotel (`target/test-deps.env`, installed by
-//! `scripts/test-deps.sh`), on loopback ports, with its span dump parsed.
+//! rotel, a real OTLP collector (installed from PyPI by `scripts/test-deps.sh`), on loopback
+//! ports in its own process group (`support/proc.rs`), logging every span it gets; its log is
+//! parsed into spans.
 
-use super::ports::free_port;
-use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use super::ports::v4;
+use super::proc::{start_with_retry, Proc};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+
+/// How long rotel may take to print its readiness line and accept on its ports.
+const READY_WITHIN: Duration = Duration::from_secs(15);
 
 /// One span as rotel's `--debug-log-verbosity detailed` prints it.
 #[derive(Clone, Debug, Default)]
@@ -19,94 +22,124 @@ pub struct RotelSpan {
     pub attributes: BTreeMap<String, String>,
 }
 
+/// A running rotel; dropping it kills it.
+#[derive(Debug)]
 pub struct Rotel {
-    child: Child,
+    pub proc: Proc,
     pub grpc_port: u16,
     pub http_port: u16,
-    out: Arc<Mutex<String>>,
+    _dir: Option<tempfile::TempDir>,
 }
 
-fn deps() -> BTreeMap<String, String> {
+/// What `scripts/test-deps.sh` found (`target/test-deps.env`): rotel-agent and its library
+/// path. Panics with the command to run when missing: a silently skipped test proves nothing.
+fn deps() -> (PathBuf, String) {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/target/test-deps.env");
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("{path}: {e}; run `bash scripts/test-deps.sh` first"));
-    text.lines()
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| {
+        panic!("{path}: {e}; run `bash scripts/test-deps.sh` first (it installs rotel, nginx, haproxy, dnsmasq)")
+    });
+    let vars: HashMap<&str, &str> = text
+        .lines()
         .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-        .collect()
+        .map(|(k, v)| (k.trim(), v.trim()))
+        .collect();
+    let agent = vars
+        .get("ROTEL_AGENT")
+        .unwrap_or_else(|| panic!("{path}: no ROTEL_AGENT; rerun scripts/test-deps.sh"));
+    let libs = vars
+        .get("ROTEL_LD_LIBRARY_PATH")
+        .copied()
+        .unwrap_or_default();
+    (PathBuf::from(agent), libs.to_string())
+}
+
+/// Starts rotel on these ports with both receivers, a blackhole exporter and a detailed trace
+/// log (each span's ids, name and attributes), and waits until it is ready.
+fn spawn(dir: &Path, grpc: u16, http: u16) -> Result<Proc, String> {
+    let (agent, libs) = deps();
+    let args: Vec<String> = [
+        "start",
+        "--otlp-grpc-endpoint",
+        &format!("127.0.0.1:{grpc}"),
+        "--otlp-http-endpoint",
+        &format!("127.0.0.1:{http}"),
+        "--exporter",
+        "blackhole",
+        "--debug-log",
+        "traces",
+        "--debug-log-verbosity",
+        "detailed",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let mut proc = Proc::spawn(
+        "rotel",
+        &agent,
+        &args,
+        &[("LD_LIBRARY_PATH", libs.as_str())],
+        &dir.join("rotel.log"),
+    )
+    .map_err(|e| format!("spawn {}: {e}", agent.display()))?;
+    proc.wait_for_log("Starting Rotel.", READY_WITHIN)?;
+    proc.wait_for_ports(&[v4(grpc), v4(http)], READY_WITHIN)?;
+    Ok(proc)
 }
 
 impl Rotel {
+    /// On free ports, with its log in a temporary folder of its own.
     pub fn start() -> Rotel {
-        Rotel::start_on(free_port(), free_port())
-    }
-
-    /// Starts rotel on the given ports and waits until it is ready.
-    pub fn start_on(grpc_port: u16, http_port: u16) -> Rotel {
-        let d = deps();
-        let mut child = Command::new(&d["ROTEL_AGENT"])
-            .args([
-                "start",
-                "--otlp-grpc-endpoint",
-                &format!("127.0.0.1:{grpc_port}"),
-                "--otlp-http-endpoint",
-                &format!("127.0.0.1:{http_port}"),
-                "--exporter",
-                "blackhole",
-                "--debug-log",
-                "traces",
-                "--debug-log-verbosity",
-                "detailed",
-            ])
-            .env("NO_COLOR", "1")
-            .env(
-                "LD_LIBRARY_PATH",
-                d.get("ROTEL_LD_LIBRARY_PATH").cloned().unwrap_or_default(),
-            )
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("rotel-agent starts");
-        let out = Arc::new(Mutex::new(String::new()));
-        for pipe in [
-            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
-            Box::new(child.stderr.take().unwrap()),
-        ] {
-            let out = out.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                    let mut o = out.lock().unwrap();
-                    o.push_str(&line);
-                    o.push('\n');
-                }
-            });
-        }
-        let r = Rotel {
-            child,
-            grpc_port,
-            http_port,
-            out,
-        };
-        let start = Instant::now();
-        while !r.output().contains("Starting Rotel") {
-            assert!(
-                start.elapsed() < Duration::from_secs(15),
-                "rotel not ready: {}",
-                r.output()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let dir = tempfile::tempdir().unwrap();
+        let mut r = Rotel::start_in(dir.path());
+        r._dir = Some(dir);
         r
     }
 
-    pub fn output(&self) -> String {
-        self.out.lock().unwrap().clone()
+    /// On free ports, with its log in `dir`.
+    pub fn start_in(dir: &Path) -> Rotel {
+        start_with_retry("rotel", 2, |ports| {
+            Ok(Rotel {
+                proc: spawn(dir, ports[0], ports[1])?,
+                grpc_port: ports[0],
+                http_port: ports[1],
+                _dir: None,
+            })
+        })
+    }
+
+    /// On these ports (chosen beforehand, e.g. for a runner started before its collector).
+    pub fn start_on(grpc_port: u16, http_port: u16) -> Rotel {
+        let dir = tempfile::tempdir().unwrap();
+        let proc = spawn(dir.path(), grpc_port, http_port).unwrap_or_else(|e| panic!("{e}"));
+        Rotel {
+            proc,
+            grpc_port,
+            http_port,
+            _dir: Some(dir),
+        }
+    }
+
+    /// Everything rotel printed so far.
+    pub fn log(&self) -> String {
+        self.proc.log_text()
+    }
+
+    /// Waits until rotel's log contains `needle`; panics with the log when it does not.
+    pub fn wait_for(&self, needle: &str, bound: Duration) {
+        let start = Instant::now();
+        while !self.log().contains(needle) {
+            assert!(
+                start.elapsed() < bound,
+                "rotel log lacks {needle:?} after {bound:?}:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// Every span printed so far.
     pub fn spans(&self) -> Vec<RotelSpan> {
-        parse(&self.output())
+        parse(&self.log())
     }
 
     /// Waits until at least `n` spans arrived.
@@ -126,15 +159,22 @@ impl Rotel {
         }
     }
 
-    pub fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Rotel {
-    fn drop(&mut self) {
-        self.stop();
+    /// True once a span of this trace was logged (`Trace ID : <hex>`).
+    pub fn saw_trace(&self, trace_id: &str, within: Duration) -> bool {
+        let deadline = Instant::now() + within;
+        loop {
+            if self
+                .spans()
+                .iter()
+                .any(|s| s.trace_id.eq_ignore_ascii_case(trace_id))
+            {
+                return true;
+            }
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 

@@ -1,8 +1,8 @@
 //! dnsmasq as an authoritative name server for `*.test` on a loopback port, apart from the
 //! system's resolver (`no-resolv`, `no-hosts`): the doctor asks it through `--dns-server`.
 
-use super::proc::{start_with_retry, Proc, READY_WITHIN};
 use crate::support::ports::v4;
+use crate::support::proc::{start_with_retry, Proc, READY_WITHIN};
 use std::path::Path;
 
 /// `collector.test`: A 127.0.0.1 and AAAA ::1.

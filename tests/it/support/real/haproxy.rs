@@ -1,6 +1,6 @@
 //! haproxy in the foreground (`-db`) with a configuration written at test time.
 
-use super::proc::{listen_addrs, start_with_retry, Proc, READY_WITHIN};
+use crate::support::proc::{listen_addrs, start_with_retry, Proc, READY_WITHIN};
 use std::path::Path;
 
 #[derive(Debug)]

@@ -1,7 +1,7 @@
 //! nginx in the foreground with a configuration written at test time: TLS termination, gRPC
 //! and HTTP reverse proxying, and stream (L4) proxying.
 
-use super::proc::{listen_addrs, start_with_retry, Proc, READY_WITHIN};
+use crate::support::proc::{listen_addrs, start_with_retry, Proc, READY_WITHIN};
 use std::path::Path;
 
 #[derive(Debug)]

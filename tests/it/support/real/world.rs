@@ -6,8 +6,8 @@ use super::dnsmasq::Dnsmasq;
 use super::doctor::Outcome;
 use super::haproxy::Haproxy;
 use super::nginx::Nginx;
-use super::rotel::Rotel;
 use super::scenario::Scenario;
+use crate::support::rotel::Rotel;
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -26,7 +26,7 @@ impl World {
     pub fn new() -> World {
         let dir = super::tempdir();
         let certs = Certs::make(dir.path());
-        let rotel = Rotel::start(dir.path());
+        let rotel = Rotel::start_in(dir.path());
         let path = |p: &std::path::Path| p.display().to_string();
         let values = HashMap::from([
             ("ROTEL_GRPC_PORT", rotel.grpc_port.to_string()),
