@@ -10,7 +10,7 @@ use crate::support::proc::group_members;
 use crate::support::real::blocks::*;
 use crate::support::real::dnsmasq::{self, Dnsmasq};
 use crate::support::real::nginx::Nginx;
-use crate::support::real::scenario::Scenario;
+use crate::support::scenario::Scenario;
 use crate::support::real::world::{curl_status, http1, World};
 use std::time::Duration;
 

@@ -1,50 +1,11 @@
-//! The real-component scenarios under `scenarios/real/`, in the catalogue's shared format
-//! (`tests/support/scenario.rs` parses every file strictly; this suite reads what it runs):
-//! settings with upper-case placeholders this suite fills in, and what the report must say.
+//! Running the real-component scenarios under `scenarios/real/` (parsed by the one scenario
+//! parser, `support/scenario.rs`): settings with upper-case placeholders this suite fills in,
+//! and checking what the report must say.
 
 use super::doctor::{Invocation, Outcome};
-use serde::Deserialize;
-use std::collections::{BTreeMap, HashMap};
+use crate::support::scenario::{ExpectFinding, Scenario};
+use std::collections::HashMap;
 use std::path::PathBuf;
-
-#[derive(Debug, Deserialize)]
-pub struct Scenario {
-    pub title: String,
-    /// `real:<component>`: the scenario harness skips these; this suite runs them.
-    pub needs: String,
-    #[serde(default)]
-    pub settings: Settings,
-    pub expect: Expect,
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct Settings {
-    #[serde(default)]
-    pub env: BTreeMap<String, String>,
-    #[serde(default)]
-    pub flags: Vec<String>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Expect {
-    pub exit: i32,
-    pub verdict: Option<String>,
-    #[serde(default)]
-    pub findings: Vec<ExpectFinding>,
-    pub canary_exported: Option<bool>,
-    /// The collector logged a span of the report's canary trace (checked by the test).
-    pub canary_arrived: Option<bool>,
-    /// The canary stage is skipped, and its reason contains these words (e.g. a name only the
-    /// `--dns-server` knows: the exporter resolves with the system's resolver, as the runner does).
-    pub canary_skipped_because: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ExpectFinding {
-    pub cause: String,
-    pub severity: String,
-    pub stage: String,
-}
 
 /// Placeholders a scenario's settings may use; each test fills those its components provide.
 pub const PLACEHOLDERS: &[&str] = &[
@@ -68,7 +29,7 @@ impl Scenario {
         let s: Scenario =
             toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert!(
-            s.needs.starts_with("real:"),
+            s.needs.as_deref().is_some_and(|n| n.starts_with("real:")),
             "{}: needs must start with real:",
             path.display()
         );

@@ -6,7 +6,7 @@ use super::dnsmasq::Dnsmasq;
 use super::doctor::Outcome;
 use super::haproxy::Haproxy;
 use super::nginx::Nginx;
-use super::scenario::Scenario;
+use crate::support::scenario::Scenario;
 use crate::support::rotel::Rotel;
 use std::collections::HashMap;
 use std::io::{Read, Write};
