@@ -1,8 +1,10 @@
 //! The tls stage against in-process rustls servers and raw peers on 127.0.0.1.
 
+use crate::support::certs::{self, Ca, Leaf};
 use crate::support::doctor_run::*;
-use crate::support::pki::{self, ServerOpts};
+use crate::support::probe::raw_server;
 use crate::support::settings::{signal_settings, with_ca, with_client};
+use crate::support::tls::{server_config, tls_server, ServerOpts};
 use runner::cause::{Cause, Severity, Stage};
 use runner::config::{Protocol, Signal, SignalSettings};
 use runner::report::{Report, Status};
@@ -36,15 +38,15 @@ fn assert_tls_error(r: &Report, cause: Cause) -> runner::cause::Finding {
 
 struct Pki {
     _dir: tempfile::TempDir,
-    ca: pki::Ca,
+    ca: Ca,
     ca_file: std::path::PathBuf,
     dir: std::path::PathBuf,
 }
 
 fn pki() -> Pki {
     let dir = tempfile::tempdir().unwrap();
-    let ca = pki::ca("Test Collector CA");
-    let ca_file = pki::write(dir.path(), "ca.pem", &ca.pem);
+    let ca = certs::ca("Test Collector CA");
+    let ca_file = certs::write(dir.path(), "ca.pem", &ca.pem);
     Pki {
         dir: dir.path().to_owned(),
         _dir: dir,
@@ -53,14 +55,14 @@ fn pki() -> Pki {
     }
 }
 
-async fn server_with(leaf: &pki::Leaf, o: ServerOpts) -> SocketAddr {
-    pki::tls_server(pki::server_config(vec![leaf.der.clone()], leaf.key(), o)).await
+async fn server_with(leaf: &Leaf, o: ServerOpts) -> SocketAddr {
+    tls_server(server_config(vec![leaf.der.clone()], leaf.key(), o)).await
 }
 
 #[tokio::test]
 async fn healthy_handshake_records_version_alpn_and_chain() {
     let p = pki();
-    let leaf = pki::leaf(&["127.0.0.1", "collector.test"], Some(&p.ca), None);
+    let leaf = certs::leaf_for(&["127.0.0.1", "collector.test"], Some(&p.ca), None);
     let addr = server_with(&leaf, ServerOpts::default()).await;
     let r = run(with_ca(grpcs(addr), p.ca_file.clone())).await;
     let c = check(&r, Signal::Traces, Stage::Tls);
@@ -86,7 +88,7 @@ async fn healthy_handshake_records_version_alpn_and_chain() {
 #[tokio::test]
 async fn unknown_ca_keeps_the_chain_as_evidence() {
     let p = pki();
-    let leaf = pki::leaf(&["127.0.0.1"], Some(&p.ca), None);
+    let leaf = certs::leaf_for(&["127.0.0.1"], Some(&p.ca), None);
     let addr = server_with(&leaf, ServerOpts::default()).await;
     let r = run(grpcs(addr)).await;
     let f = assert_tls_error(&r, Cause::TlsUnknownCa);
@@ -98,7 +100,7 @@ async fn unknown_ca_keeps_the_chain_as_evidence() {
 
 #[tokio::test]
 async fn self_signed_is_unknown_ca() {
-    let leaf = pki::leaf(&["127.0.0.1"], None, None);
+    let leaf = certs::leaf_for(&["127.0.0.1"], None, None);
     let addr = server_with(&leaf, ServerOpts::default()).await;
     let r = run(grpcs(addr)).await;
     let f = assert_tls_error(&r, Cause::TlsUnknownCa);
@@ -113,7 +115,7 @@ async fn self_signed_named_like_a_trusted_ca_is_unknown_ca() {
     // Same key type (rustls BadSignature), and another key type (an Ed25519 namesake: rustls
     // UnsupportedSignatureAlgorithmForPublicKey, as with an RSA snakeoil and an ECDSA leaf).
     let dir = tempfile::tempdir().unwrap();
-    let same_type = pki::ca("127.0.0.1").pem;
+    let same_type = certs::ca("127.0.0.1").pem;
     let other_type = {
         let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
         params
@@ -127,8 +129,8 @@ async fn self_signed_named_like_a_trusted_ca_is_unknown_ca() {
         ("BadSignature", same_type),
         ("UnsupportedSignatureAlgorithmForPublicKey", other_type),
     ] {
-        let ca_file = pki::write(dir.path(), "ca.pem", &namesake);
-        let leaf = pki::leaf(&["127.0.0.1"], None, None);
+        let ca_file = certs::write(dir.path(), "ca.pem", &namesake);
+        let leaf = certs::leaf_for(&["127.0.0.1"], None, None);
         let addr = server_with(&leaf, ServerOpts::default()).await;
         let r = run(with_ca(grpcs(addr), ca_file)).await;
         let f = assert_tls_error(&r, Cause::TlsUnknownCa);
@@ -157,7 +159,7 @@ async fn self_signed_named_like_a_trusted_ca_is_unknown_ca() {
 #[tokio::test]
 async fn wrong_name_lists_the_valid_names() {
     let p = pki();
-    let leaf = pki::leaf(&["collector.internal", "otel.example"], Some(&p.ca), None);
+    let leaf = certs::leaf_for(&["collector.internal", "otel.example"], Some(&p.ca), None);
     let addr = server_with(&leaf, ServerOpts::default()).await;
     let r = run(with_ca(grpcs(addr), p.ca_file.clone())).await;
     let f = assert_tls_error(&r, Cause::TlsHostnameMismatch);
@@ -177,7 +179,7 @@ async fn wrong_name_lists_the_valid_names() {
 #[tokio::test]
 async fn expired() {
     let p = pki();
-    let leaf = pki::leaf(&["127.0.0.1"], Some(&p.ca), Some((2019, 2020)));
+    let leaf = certs::leaf_for(&["127.0.0.1"], Some(&p.ca), Some((2019, 2020)));
     let addr = server_with(&leaf, ServerOpts::default()).await;
     let r = run(with_ca(grpcs(addr), p.ca_file.clone())).await;
     let f = assert_tls_error(&r, Cause::TlsCertExpired);
@@ -187,7 +189,7 @@ async fn expired() {
 #[tokio::test]
 async fn not_yet_valid_hints_at_the_clock() {
     let p = pki();
-    let leaf = pki::leaf(&["127.0.0.1"], Some(&p.ca), Some((2100, 2101)));
+    let leaf = certs::leaf_for(&["127.0.0.1"], Some(&p.ca), Some((2100, 2101)));
     let addr = server_with(&leaf, ServerOpts::default()).await;
     let r = run(with_ca(grpcs(addr), p.ca_file.clone())).await;
     let f = assert_tls_error(&r, Cause::TlsCertNotYetValid);
@@ -195,7 +197,7 @@ async fn not_yet_valid_hints_at_the_clock() {
     assert!(f.explanation.contains("clock"), "{}", f.explanation);
 }
 
-fn mtls_opts(client_ca: &pki::Ca, tls12_only: bool) -> ServerOpts {
+fn mtls_opts(client_ca: &Ca, tls12_only: bool) -> ServerOpts {
     ServerOpts {
         tls12_only,
         client_ca: Some(client_ca.der.clone()),
@@ -207,8 +209,8 @@ fn mtls_opts(client_ca: &pki::Ca, tls12_only: bool) -> ServerOpts {
 async fn client_certificate_required() {
     for tls12 in [false, true] {
         let p = pki();
-        let client_ca = pki::ca("Client CA");
-        let leaf = pki::leaf(&["127.0.0.1"], Some(&p.ca), None);
+        let client_ca = certs::ca("Client CA");
+        let leaf = certs::leaf_for(&["127.0.0.1"], Some(&p.ca), None);
         let addr = server_with(&leaf, mtls_opts(&client_ca, tls12)).await;
         let r = run(with_ca(grpcs(addr), p.ca_file.clone())).await;
         let f = assert_tls_error(&r, Cause::TlsClientCertRequired);
@@ -225,23 +227,23 @@ async fn client_certificate_required() {
 async fn client_certificate_rejected_and_accepted() {
     for tls12 in [false, true] {
         let p = pki();
-        let client_ca = pki::ca("Client CA");
-        let leaf = pki::leaf(&["127.0.0.1"], Some(&p.ca), None);
+        let client_ca = certs::ca("Client CA");
+        let leaf = certs::leaf_for(&["127.0.0.1"], Some(&p.ca), None);
         let addr = server_with(&leaf, mtls_opts(&client_ca, tls12)).await;
 
         // Issued by a CA the server does not trust.
-        let stranger = pki::leaf(&["runner"], Some(&pki::ca("Other CA")), None);
-        let cert = pki::write(&p.dir, "bad.pem", &stranger.pem);
-        let key = pki::write(&p.dir, "bad.key", &stranger.key_pem);
+        let stranger = certs::leaf_for(&["runner"], Some(&certs::ca("Other CA")), None);
+        let cert = certs::write(&p.dir, "bad.pem", &stranger.pem);
+        let key = certs::write(&p.dir, "bad.key", &stranger.key_pem);
         let s = with_client(with_ca(grpcs(addr), p.ca_file.clone()), cert, key);
         let r = run(s).await;
         let f = assert_tls_error(&r, Cause::TlsClientCertRejected);
         assert!(f.summary.contains("bad.pem"), "{}", f.summary);
 
         // Issued by the right CA: the handshake passes.
-        let good = pki::leaf(&["runner"], Some(&client_ca), None);
-        let cert = pki::write(&p.dir, "good.pem", &good.pem);
-        let key = pki::write(&p.dir, "good.key", &good.key_pem);
+        let good = certs::leaf_for(&["runner"], Some(&client_ca), None);
+        let cert = certs::write(&p.dir, "good.pem", &good.pem);
+        let key = certs::write(&p.dir, "good.key", &good.key_pem);
         let s = with_client(with_ca(grpcs(addr), p.ca_file.clone()), cert, key);
         let r = run(s).await;
         assert_eq!(
@@ -258,7 +260,7 @@ async fn client_certificate_rejected_and_accepted() {
 #[tokio::test]
 async fn tls12_only_server_passes_with_its_version() {
     let p = pki();
-    let leaf = pki::leaf(&["127.0.0.1"], Some(&p.ca), None);
+    let leaf = certs::leaf_for(&["127.0.0.1"], Some(&p.ca), None);
     let o = ServerOpts {
         tls12_only: true,
         ..ServerOpts::default()
@@ -273,7 +275,7 @@ async fn tls12_only_server_passes_with_its_version() {
 /// An old server (TLS 1.0/1.1 only) answers a modern ClientHello with `protocol_version`.
 #[tokio::test]
 async fn protocol_version_alert_is_version_unsupported() {
-    let addr = pki::raw_server(|mut c| async move {
+    let addr = raw_server(|mut c| async move {
         let mut buf = [0u8; 4096];
         let _ = c.read(&mut buf).await;
         let _ = c.write_all(&[0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 70]).await;
@@ -289,7 +291,7 @@ async fn protocol_version_alert_is_version_unsupported() {
 #[tokio::test]
 async fn grpc_needs_h2_alpn() {
     let p = pki();
-    let leaf = pki::leaf(&["127.0.0.1"], Some(&p.ca), None);
+    let leaf = certs::leaf_for(&["127.0.0.1"], Some(&p.ca), None);
     // No ALPN at all: the handshake succeeds, without h2.
     let no_alpn = ServerOpts {
         alpn: vec![],
@@ -326,7 +328,7 @@ async fn grpc_needs_h2_alpn() {
 
 /// A plaintext HTTP/1 server: answers anything with a 400.
 async fn http1_server() -> SocketAddr {
-    pki::raw_server(|mut c| async move {
+    raw_server(|mut c| async move {
         let mut buf = [0u8; 4096];
         if matches!(c.read(&mut buf).await, Ok(n) if n > 0) {
             let _ = c
@@ -362,7 +364,7 @@ async fn tls_to_plaintext_http1_is_verified() {
 /// A plaintext h2c server (like the collector's gRPC receiver) sends SETTINGS first.
 #[tokio::test]
 async fn tls_to_plaintext_h2c_is_verified() {
-    let addr = pki::raw_server(|mut c| async move {
+    let addr = raw_server(|mut c| async move {
         let _ = c.write_all(&[0, 0, 0, 4, 0, 0, 0, 0, 0]).await;
         let mut buf = [0u8; 4096];
         while matches!(c.read(&mut buf).await, Ok(n) if n > 0) {}
@@ -378,7 +380,7 @@ async fn tls_to_plaintext_h2c_is_verified() {
 #[tokio::test]
 async fn accept_then_close_eof_and_reset() {
     for reset in [false, true] {
-        let addr = pki::raw_server(move |c| async move {
+        let addr = raw_server(move |c| async move {
             let mut c = c;
             let mut buf = [0u8; 4096];
             let _ = c.read(&mut buf).await;
@@ -400,7 +402,7 @@ async fn accept_then_close_eof_and_reset() {
 
 #[tokio::test]
 async fn reset_mid_handshake_is_connection_reset() {
-    let addr = pki::raw_server(|mut c| async move {
+    let addr = raw_server(|mut c| async move {
         let mut buf = [0u8; 4096];
         let _ = c.read(&mut buf).await;
         // The start of a ServerHello record, then a reset.
@@ -419,7 +421,7 @@ async fn reset_mid_handshake_is_connection_reset() {
 
 #[tokio::test]
 async fn server_speaks_tls_tells_tls_from_plaintext() {
-    let leaf = pki::leaf(&["127.0.0.1"], None, None);
+    let leaf = certs::leaf_for(&["127.0.0.1"], None, None);
     let tls = server_with(&leaf, ServerOpts::default()).await;
     let plain = http1_server().await;
     let t = Duration::from_secs(1);
@@ -436,7 +438,7 @@ async fn non_tls_non_http_answer_is_a_handshake_failure() {
         &b"\x4a\x00\x00\x00\x0a8.0.36\x00garbage"[..],
         b"220 smtp.test ESMTP\r\n",
     ] {
-        let addr = pki::raw_server(move |mut c| async move {
+        let addr = raw_server(move |mut c| async move {
             let mut buf = [0u8; 4096];
             let _ = c.read(&mut buf).await;
             let _ = c.write_all(answer).await;
@@ -467,14 +469,14 @@ async fn non_tls_non_http_answer_is_a_handshake_failure() {
 #[tokio::test]
 async fn tls12_alert_and_reset_after_cert_request_is_cert_required() {
     let p = pki();
-    let client_ca = pki::ca("Client CA");
-    let leaf = pki::leaf(&["127.0.0.1"], Some(&p.ca), None);
-    let config = Arc::new(pki::server_config(
+    let client_ca = certs::ca("Client CA");
+    let leaf = certs::leaf_for(&["127.0.0.1"], Some(&p.ca), None);
+    let config = Arc::new(server_config(
         vec![leaf.der.clone()],
         leaf.key(),
         mtls_opts(&client_ca, true),
     ));
-    let addr = pki::raw_server(move |mut c| {
+    let addr = raw_server(move |mut c| {
         let config = config.clone();
         async move {
             let mut conn = rustls::ServerConnection::new(config).unwrap();

@@ -10,8 +10,8 @@ use crate::support::proc::group_members;
 use crate::support::real::blocks::*;
 use crate::support::real::dnsmasq::{self, Dnsmasq};
 use crate::support::real::nginx::Nginx;
-use crate::support::scenario::Scenario;
 use crate::support::real::world::{curl_status, http1, World};
+use crate::support::scenario::Scenario;
 use std::time::Duration;
 
 // ---- The components themselves, without the doctor ----

@@ -1,5 +1,7 @@
-//! Certificates made at test time (rcgen): a scenario CA, server certificates of every kind, and
-//! client certificates (one from the scenario CA, one from a stranger CA), written as PEM files.
+//! Certificates made at test time (rcgen), the one certificate maker of the tests: CAs and
+//! leaves (`ca`, `leaf`, `leaf_params`), and on them the scenario set (`Pki`: a scenario CA,
+//! server certificates of every kind, client certificates from that CA and from a stranger CA,
+//! written as PEM files). The real-component suite's files (`real/certs.rs`) use them too.
 
 use rcgen::{
     date_time_ymd, BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair,
@@ -7,6 +9,94 @@ use rcgen::{
 };
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use std::path::{Path, PathBuf};
+
+/// A certificate authority: its issuer (to sign leaves), certificate DER and PEM.
+pub struct Ca {
+    pub issuer: Issuer<'static, KeyPair>,
+    pub der: CertificateDer<'static>,
+    pub pem: String,
+}
+
+impl std::fmt::Debug for Ca {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ca").field("pem", &self.pem).finish()
+    }
+}
+
+/// A CA named `cn` (common name), for signing certificates and CRLs.
+pub fn ca(cn: &str) -> Ca {
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.distinguished_name.push(DnType::CommonName, cn);
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    let key = KeyPair::generate().unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    Ca {
+        der: cert.der().clone(),
+        pem: cert.pem(),
+        issuer: Issuer::new(params, key),
+    }
+}
+
+/// A certificate with its key.
+#[derive(Debug)]
+pub struct Leaf {
+    pub der: CertificateDer<'static>,
+    pub pem: String,
+    pub key_pem: String,
+    pub key_der: Vec<u8>,
+}
+
+impl Leaf {
+    pub fn key(&self) -> PrivateKeyDer<'static> {
+        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.key_der.clone()))
+    }
+}
+
+/// Parameters of a leaf valid for `names` (subject alternative names), named `cn`.
+pub fn leaf_params(names: &[&str], cn: &str) -> CertificateParams {
+    let mut p =
+        CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
+    p.distinguished_name.push(DnType::CommonName, cn);
+    p
+}
+
+/// A leaf from `params`, signed by `ca` or self-signed.
+pub fn leaf(params: CertificateParams, ca: Option<&Ca>) -> Leaf {
+    let key = KeyPair::generate().unwrap();
+    let cert = match ca {
+        Some(ca) => params.signed_by(&key, &ca.issuer).unwrap(),
+        None => params.self_signed(&key).unwrap(),
+    };
+    Leaf {
+        der: cert.der().clone(),
+        pem: cert.pem(),
+        key_pem: key.serialize_pem(),
+        key_der: key.serialize_der(),
+    }
+}
+
+/// A leaf for `names` (the first is its common name), signed by `ca` or self-signed, valid from
+/// January 1st of the first year to January 1st of the second when `years` is given.
+pub fn leaf_for(names: &[&str], ca: Option<&Ca>, years: Option<(i32, i32)>) -> Leaf {
+    let mut params = leaf_params(names, names[0]);
+    if let Some((from, to)) = years {
+        params.not_before = date_time_ymd(from, 1, 1);
+        params.not_after = date_time_ymd(to, 1, 1);
+    }
+    leaf(params, ca)
+}
+
+/// Writes `text` to `dir/name` and returns the path.
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
 
 /// The names every "good" server certificate is valid for.
 pub const SERVER_NAMES: &[&str] = &["localhost", "collector.test", "127.0.0.1", "::1"];
@@ -43,9 +133,8 @@ impl CertKey {
 /// Everything certificate-shaped a scenario may use, with files in its temporary folder.
 #[derive(Debug)]
 pub struct Pki {
-    pub ca_der: CertificateDer<'static>,
-    ca_params: CertificateParams,
-    ca_key: KeyPair,
+    /// The scenario CA.
+    pub ca: Ca,
     /// `{ca_file}`: the scenario CA (PEM).
     pub ca_file: PathBuf,
     /// `{client_cert}` / `{client_key}`: a client certificate signed by the scenario CA.
@@ -61,74 +150,34 @@ pub struct Pki {
     self_signed: CertKey,
 }
 
-fn ca(name: &str) -> (CertificateParams, KeyPair, rcgen::Certificate) {
-    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params
-        .distinguished_name
-        .push(DnType::CommonName, format!("{name} test CA"));
-    params.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::CrlSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
-    let key = KeyPair::generate().unwrap();
-    let cert = params.self_signed(&key).unwrap();
-    (params, key, cert)
-}
-
-fn leaf_params(names: &[&str], cn: &str) -> CertificateParams {
-    let mut p =
-        CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
-    p.distinguished_name.push(DnType::CommonName, cn);
-    p
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
 impl Pki {
     /// Makes the CA, client certificates and the self-signed server certificate under `dir`.
     pub fn new(dir: &Path) -> Pki {
-        let (ca_params, ca_key, ca_cert) = ca("scenario");
-        let ca_der = ca_cert.der().clone();
-        let ca_file = write(dir, "ca.pem", &ca_cert.pem());
+        let ca = ca("scenario test CA");
+        let ca_file = write(dir, "ca.pem", &ca.pem);
 
-        let issuer = Issuer::from_params(&ca_params, &ca_key);
-        let ckey = KeyPair::generate().unwrap();
-        let ccert = leaf_params(&["runner-client"], "runner-client")
-            .signed_by(&ckey, &issuer)
-            .unwrap();
-        let client_cert = write(dir, "client.pem", &ccert.pem());
-        let client_key = write(dir, "client.key", &ckey.serialize_pem());
+        let client = leaf(leaf_params(&["runner-client"], "runner-client"), Some(&ca));
+        let client_cert = write(dir, "client.pem", &client.pem);
+        let client_key = write(dir, "client.key", &client.key_pem);
 
-        let (sparams, skey, _) = ca("stranger");
-        let sissuer = Issuer::from_params(&sparams, &skey);
-        let k2 = KeyPair::generate().unwrap();
-        let c2 = leaf_params(&["runner-client"], "runner-client")
-            .signed_by(&k2, &sissuer)
-            .unwrap();
-        let stranger_client_cert = write(dir, "stranger-client.pem", &c2.pem());
-        let stranger_client_key = write(dir, "stranger-client.key", &k2.serialize_pem());
+        let stranger_ca = self::ca("stranger test CA");
+        let stranger = leaf(
+            leaf_params(&["runner-client"], "runner-client"),
+            Some(&stranger_ca),
+        );
+        let stranger_client_cert = write(dir, "stranger-client.pem", &stranger.pem);
+        let stranger_client_key = write(dir, "stranger-client.key", &stranger.key_pem);
 
-        let k3 = KeyPair::generate().unwrap();
-        let c3 = leaf_params(SERVER_NAMES, "collector.test")
-            .self_signed(&k3)
-            .unwrap();
-        let self_signed_file = write(dir, "self-signed.pem", &c3.pem());
+        let ss = leaf(leaf_params(SERVER_NAMES, "collector.test"), None);
+        let self_signed_file = write(dir, "self-signed.pem", &ss.pem);
         let self_signed = CertKey {
-            chain: vec![c3.der().clone()],
-            key_der: k3.serialize_der(),
+            chain: vec![ss.der.clone()],
+            key_der: ss.key_der,
         };
         let not_pem_file = write(dir, "not-a-certificate.pem", "this is not PEM\n");
 
         Pki {
-            ca_der,
-            ca_params,
-            ca_key,
+            ca,
             ca_file,
             client_cert,
             client_key,
@@ -163,12 +212,10 @@ impl Pki {
             }
             _ => {}
         }
-        let key = KeyPair::generate().unwrap();
-        let issuer = Issuer::from_params(&self.ca_params, &self.ca_key);
-        let cert = params.signed_by(&key, &issuer).unwrap();
+        let cert = leaf(params, Some(&self.ca));
         CertKey {
-            chain: vec![cert.der().clone(), self.ca_der.clone()],
-            key_der: key.serialize_der(),
+            chain: vec![cert.der, self.ca.der.clone()],
+            key_der: cert.key_der,
         }
     }
 }

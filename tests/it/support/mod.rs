@@ -9,7 +9,6 @@ pub mod gitlab;
 pub mod harness;
 pub mod normalize;
 pub mod otlp;
-pub mod pki;
 pub mod ports;
 pub mod probe;
 pub mod proc;

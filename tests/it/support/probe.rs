@@ -244,20 +244,13 @@ pub async fn tls_server(response: &'static [u8]) -> SocketAddr {
 }
 
 pub async fn tls_server_with_cert(response: &'static [u8]) -> (SocketAddr, String) {
-    let key = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
-    let pem = key.cert.pem();
-    let cert = key.cert.der().clone();
-    let private =
-        rustls::pki_types::PrivateKeyDer::try_from(key.signing_key.serialize_der()).unwrap();
-    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(vec![cert], private)
-    .unwrap();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let leaf = super::certs::leaf_for(&["127.0.0.1"], None, None);
+    let opts = super::tls::ServerOpts {
+        alpn: vec![b"http/1.1".to_vec()],
+        ..super::tls::ServerOpts::default()
+    };
+    let config = super::tls::server_config(vec![leaf.der.clone()], leaf.key(), opts);
+    let pem = leaf.pem;
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
     let addr = raw_server(move |s| {
         let acceptor = acceptor.clone();
@@ -296,65 +289,21 @@ pub async fn auto_server(
     .await
 }
 
-/// A tiny forward proxy: `CONNECT host:port` tunnels, absolute-form requests are forwarded to
-/// the URI's authority; `refuse` answers every request with that status instead. Counts
-/// requests and records their first lines.
+/// The scenario proxy (`support/proxy.rs`) on 127.0.0.1: CONNECT tunnels and absolute-form
+/// forwarding, or every request answered with `refuse`. `seen` records each request's method
+/// and target.
 pub struct TestProxy {
     pub addr: SocketAddr,
-    pub seen: Arc<std::sync::Mutex<Vec<String>>>,
+    pub seen: super::proxy::Requests,
 }
 
 pub async fn test_proxy(refuse: Option<u16>) -> TestProxy {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let seen2 = seen.clone();
-    let addr = raw_server(move |mut s| {
-        let seen = seen2.clone();
-        async move {
-            let mut head = Vec::new();
-            let mut byte = [0u8; 1];
-            while !head.ends_with(b"\r\n\r\n") && head.len() < 16384 {
-                match s.read(&mut byte).await {
-                    Ok(1) => head.push(byte[0]),
-                    _ => return,
-                }
-            }
-            let text = String::from_utf8_lossy(&head).to_string();
-            let first = text.lines().next().unwrap_or("").to_string();
-            seen.lock().unwrap().push(first.clone());
-            if let Some(status) = refuse {
-                let _ = s
-                    .write_all(
-                        format!("HTTP/1.1 {status} Refused\r\ncontent-length: 0\r\n\r\n")
-                            .as_bytes(),
-                    )
-                    .await;
-                return;
-            }
-            let mut parts = first.split_whitespace();
-            let method = parts.next().unwrap_or("");
-            let target = parts.next().unwrap_or("").to_string();
-            if method == "CONNECT" {
-                let Ok(mut up) = TcpStream::connect(target.as_str()).await else {
-                    return;
-                };
-                let _ = s
-                    .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
-                    .await;
-                let _ = tokio::io::copy_bidirectional(&mut s, &mut up).await;
-            } else {
-                let url = url::Url::parse(&target).unwrap();
-                let authority = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());
-                let Ok(mut up) = TcpStream::connect(authority.as_str()).await else {
-                    return;
-                };
-                let _ = up.write_all(&head).await;
-                let _ = tokio::io::copy_bidirectional(&mut s, &mut up).await;
-            }
-        }
-    })
-    .await;
-    TestProxy { addr, seen }
+    let spec = super::proxy::ProxySpec { status: refuse };
+    let (port, seen, _task) = super::proxy::start(&spec).await.unwrap();
+    TestProxy {
+        addr: SocketAddr::from(([127, 0, 0, 1], port)),
+        seen,
+    }
 }
 
 /// Reads whatever the client sends first (bounded), so replies come after the request.

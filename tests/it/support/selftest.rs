@@ -149,7 +149,7 @@ fn otlp_grpc_receiver_over_tls_and_its_statuses() {
 async fn handshake(port: u16, pki: &Pki, trust_ca: bool) -> Result<(), rustls::Error> {
     let mut roots = rustls::RootCertStore::empty();
     if trust_ca {
-        roots.add(pki.ca_der.clone()).unwrap();
+        roots.add(pki.ca.der.clone()).unwrap();
     }
     let config = rustls::ClientConfig::builder_with_provider(super::tls::provider())
         .with_safe_default_protocol_versions()

@@ -1,9 +1,13 @@
-//! TLS in front of any building block: rustls server configs from a scenario's `[server]` options.
+//! TLS servers for tests: rustls server configs from a scenario's `[server]` options
+//! (`acceptor`) or from code (`server_config`), and a TLS server that completes handshakes.
 
 use super::certs::{Pki, ServerCertKind};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;
 use rustls::{RootCertStore, ServerConfig};
+use std::net::SocketAddr;
 use std::sync::Arc;
+use tokio::io::AsyncReadExt;
 
 /// The TLS options of a server (all optional in the scenario file).
 #[derive(Clone, Debug, Default)]
@@ -43,7 +47,7 @@ pub fn acceptor(spec: &TlsSpec, pki: &Pki) -> Result<Option<tokio_rustls::TlsAcc
         .map_err(|e| e.to_string())?;
     let builder = if spec.client_auth {
         let mut roots = RootCertStore::empty();
-        roots.add(pki.ca_der.clone()).map_err(|e| e.to_string())?;
+        roots.add(pki.ca.der.clone()).map_err(|e| e.to_string())?;
         let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider())
             .build()
             .map_err(|e| e.to_string())?;
@@ -57,4 +61,71 @@ pub fn acceptor(spec: &TlsSpec, pki: &Pki) -> Result<Option<tokio_rustls::TlsAcc
         .map_err(|e| e.to_string())?;
     config.alpn_protocols = spec.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
     Ok(Some(tokio_rustls::TlsAcceptor::from(Arc::new(config))))
+}
+
+/// TLS options of a server built in code.
+pub struct ServerOpts {
+    pub tls12_only: bool,
+    pub alpn: Vec<Vec<u8>>,
+    /// Require client certificates issued by this CA.
+    pub client_ca: Option<CertificateDer<'static>>,
+}
+
+impl Default for ServerOpts {
+    fn default() -> Self {
+        ServerOpts {
+            tls12_only: false,
+            alpn: vec![b"h2".to_vec(), b"http/1.1".to_vec()],
+            client_ca: None,
+        }
+    }
+}
+
+pub fn server_config(
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+    o: ServerOpts,
+) -> ServerConfig {
+    let provider = provider();
+    let versions: &[&rustls::SupportedProtocolVersion] = if o.tls12_only {
+        &[&rustls::version::TLS12]
+    } else {
+        rustls::DEFAULT_VERSIONS
+    };
+    let builder = ServerConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(versions)
+        .unwrap();
+    let builder = match o.client_ca {
+        Some(ca) => {
+            let mut roots = RootCertStore::empty();
+            roots.add(ca).unwrap();
+            let v = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .unwrap();
+            builder.with_client_cert_verifier(v)
+        }
+        None => builder.with_no_client_auth(),
+    };
+    let mut config = builder.with_single_cert(chain, key).unwrap();
+    config.alpn_protocols = o.alpn;
+    config
+}
+
+/// A TLS server that completes handshakes and then holds the connection, reading.
+pub async fn tls_server(config: ServerConfig) -> SocketAddr {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = l.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                if let Ok(mut tls) = acceptor.accept(tcp).await {
+                    let mut buf = [0u8; 1024];
+                    while matches!(tls.read(&mut buf).await, Ok(n) if n > 0) {}
+                }
+            });
+        }
+    });
+    addr
 }

@@ -1,9 +1,7 @@
 //! Certificates made at test time with rcgen: a CA, server certificates good and bad, clients.
 
-use rcgen::{
-    date_time_ymd, BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa,
-    Issuer, KeyPair, KeyUsagePurpose,
-};
+use crate::support::certs::{ca, leaf, Leaf};
+use rcgen::{date_time_ymd, CertificateParams, DnType, ExtendedKeyUsagePurpose, KeyUsagePurpose};
 use std::path::{Path, PathBuf};
 
 /// The names every good server certificate covers.
@@ -39,39 +37,23 @@ impl Certs {
         let dir = dir.join("certs");
         std::fs::create_dir_all(&dir).expect("certs dir");
 
-        let ca_key = KeyPair::generate().expect("ca key");
-        let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("ca params");
-        ca_params
-            .distinguished_name
-            .push(DnType::CommonName, "runner test CA");
-        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params.key_usages = vec![
-            KeyUsagePurpose::KeyCertSign,
-            KeyUsagePurpose::CrlSign,
-            KeyUsagePurpose::DigitalSignature,
-        ];
-        let ca_cert = ca_params.self_signed(&ca_key).expect("ca cert");
+        let ca_ = ca("runner test CA");
         let ca = dir.join("ca.crt");
-        std::fs::write(&ca, ca_cert.pem()).expect("write ca");
-        let issuer = Issuer::new(ca_params, ca_key);
+        std::fs::write(&ca, &ca_.pem).expect("write ca");
 
         let signed = |stem: &str, names: &[&str], client: bool, expired: bool| -> Pem {
-            let key = KeyPair::generate().expect("key");
             let mut params = leaf_params(names, client);
             if expired {
                 params.not_before = date_time_ymd(2020, 1, 1);
                 params.not_after = date_time_ymd(2020, 12, 31);
             }
-            let cert = params.signed_by(&key, &issuer).expect("sign");
-            write_pem(&dir, stem, &cert.pem(), &key.serialize_pem())
+            write_pem(&dir, stem, &leaf(params, Some(&ca_)))
         };
-
         let server = signed("server", SERVER_NAMES, false, false);
         let wrong_name = signed("wrong-name", &["wrong.example"], false, false);
         let expired = signed("expired", SERVER_NAMES, false, true);
         let client = signed("client", &["runner-client"], true, false);
 
-        let ss_key = KeyPair::generate().expect("key");
         let mut ss_params = leaf_params(SERVER_NAMES, false);
         // A subject of its own: a self-signed `CN=localhost` would share its name with Debian's
         // snakeoil certificate, which the ssl-cert package puts in the system's trust directory.
@@ -79,8 +61,7 @@ impl Certs {
         ss_params
             .distinguished_name
             .push(DnType::CommonName, "runner test self-signed");
-        let ss_cert = ss_params.self_signed(&ss_key).expect("self-signed");
-        let self_signed = write_pem(&dir, "self-signed", &ss_cert.pem(), &ss_key.serialize_pem());
+        let self_signed = write_pem(&dir, "self-signed", &leaf(ss_params, None));
 
         Certs {
             ca,
@@ -93,12 +74,10 @@ impl Certs {
     }
 }
 
+/// A leaf for `names` (the first is its common name) with the key usages nginx and haproxy
+/// expect of a server or client certificate.
 fn leaf_params(names: &[&str], client: bool) -> CertificateParams {
-    let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
-    let mut params = CertificateParams::new(names.clone()).expect("leaf params");
-    params
-        .distinguished_name
-        .push(DnType::CommonName, names[0].clone());
+    let mut params = crate::support::certs::leaf_params(names, names[0]);
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     params.extended_key_usages = vec![if client {
         ExtendedKeyUsagePurpose::ClientAuth
@@ -108,14 +87,14 @@ fn leaf_params(names: &[&str], client: bool) -> CertificateParams {
     params
 }
 
-fn write_pem(dir: &Path, stem: &str, cert: &str, key: &str) -> Pem {
+fn write_pem(dir: &Path, stem: &str, leaf: &Leaf) -> Pem {
     let pem = Pem {
         cert: dir.join(format!("{stem}.crt")),
         key: dir.join(format!("{stem}.key")),
         combined: dir.join(format!("{stem}.pem")),
     };
-    std::fs::write(&pem.cert, cert).expect("write cert");
-    std::fs::write(&pem.key, key).expect("write key");
-    std::fs::write(&pem.combined, format!("{cert}{key}")).expect("write combined");
+    std::fs::write(&pem.cert, &leaf.pem).expect("write cert");
+    std::fs::write(&pem.key, &leaf.key_pem).expect("write key");
+    std::fs::write(&pem.combined, format!("{}{}", leaf.pem, leaf.key_pem)).expect("write combined");
     pem
 }
