@@ -1,17 +1,14 @@
-//! In-process OTLP receivers on 127.0.0.1:0 with a scripted answer, each on its own thread and
-//! runtime so a test can block (a pipeline's `Drop`) without starving them.
+//! OTLP receivers for tests that call the library directly (canary, telemetry pipeline): the
+//! scenario receiver (`support/otlp.rs`) with a scripted answer, on 127.0.0.1:0, each on a
+//! thread and runtime of its own so a test can block (a pipeline's `Drop`) without starving
+//! it; and a Jaeger/Tempo query API.
 
+use super::otlp::{self, Received};
+use super::server::ServerSpec;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
-    TraceService, TraceServiceServer,
-};
-use opentelemetry_proto::tonic::collector::trace::v1::{
-    ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
-};
-use prost::Message;
+use hyper_util::rt::TokioIo;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -22,7 +19,7 @@ pub enum Behaviour {
     Accept,
     /// Success with `partial_success { rejected_spans, error_message }`.
     Partial(i64, String),
-    /// HTTP status / gRPC status with this message.
+    /// Exports carrying spans get this HTTP status / gRPC status (with `message`, gRPC only).
     Reject {
         http: u16,
         grpc: tonic::Code,
@@ -32,28 +29,19 @@ pub enum Behaviour {
     Slow(Duration),
 }
 
-/// Hex trace ids of every span received, in order.
+/// What arrived, shared with the receiver.
 #[derive(Clone, Debug, Default)]
-pub struct Seen(Arc<Mutex<Vec<String>>>);
+pub struct Seen(Arc<Mutex<Received>>);
 
 impl Seen {
-    fn add(&self, req: &ExportTraceServiceRequest) {
-        let mut v = self.0.lock().unwrap();
-        for rs in &req.resource_spans {
-            for ss in &rs.scope_spans {
-                for s in &ss.spans {
-                    v.push(hex::encode(&s.trace_id));
-                }
-            }
-        }
-    }
-
+    /// Hex trace ids of every span received, in order.
     pub fn trace_ids(&self) -> Vec<String> {
-        self.0.lock().unwrap().clone()
+        self.0.lock().unwrap().trace_ids.clone()
     }
 
+    /// Spans received.
     pub fn count(&self) -> usize {
-        self.0.lock().unwrap().len()
+        self.0.lock().unwrap().spans as usize
     }
 }
 
@@ -75,18 +63,6 @@ impl Drop for Receiver {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-    }
-}
-
-fn response(b: &Behaviour) -> ExportTraceServiceResponse {
-    ExportTraceServiceResponse {
-        partial_success: match b {
-            Behaviour::Partial(n, m) => Some(ExportTracePartialSuccess {
-                rejected_spans: *n,
-                error_message: m.clone(),
-            }),
-            _ => None,
-        },
     }
 }
 
@@ -117,136 +93,68 @@ where
     (addr, tx)
 }
 
-#[derive(Clone)]
-struct Grpc {
-    behaviour: Behaviour,
-    seen: Seen,
+/// The scenario receiver's `[server]` for `kind` answering as `behaviour` says.
+fn spec(kind: &str, behaviour: &Behaviour) -> ServerSpec {
+    let mut spec: ServerSpec = toml::from_str(&format!("kind = \"{kind}\"")).unwrap();
+    match behaviour {
+        Behaviour::Accept => {}
+        Behaviour::Partial(n, m) => {
+            spec.rejected_spans = Some(*n);
+            spec.partial_message = Some(m.clone());
+        }
+        Behaviour::Reject {
+            http,
+            grpc,
+            message,
+        } => {
+            if kind == "otlp_grpc" {
+                spec.grpc_status = Some(*grpc as i32);
+                spec.grpc_message = Some(message.clone());
+            } else {
+                spec.fail_spans_with = Some(*http);
+            }
+        }
+        Behaviour::Slow(d) => spec.delay_ms = Some(d.as_millis() as u64),
+    }
+    spec
 }
 
-#[tonic::async_trait]
-impl TraceService for Grpc {
-    async fn export(
-        &self,
-        request: tonic::Request<ExportTraceServiceRequest>,
-    ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
-        self.seen.add(request.get_ref());
-        match &self.behaviour {
-            Behaviour::Reject { grpc, message, .. } => {
-                return Err(tonic::Status::new(*grpc, message.clone()))
-            }
-            Behaviour::Slow(d) => tokio::time::sleep(*d).await,
-            _ => {}
+/// Serves the scenario receiver of `kind` on every accepted connection.
+fn receiver(kind: &'static str, behaviour: Behaviour) -> Receiver {
+    let seen = Seen::default();
+    let received = seen.0.clone();
+    let spec = spec(kind, &behaviour);
+    let (addr, stop) = spawn(move |listener| async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                continue;
+            };
+            let (spec, received) = (spec.clone(), received.clone());
+            tokio::spawn(async move {
+                let io: super::server::BoxIo = Box::new(tcp);
+                let _ = if kind == "otlp_grpc" {
+                    otlp::serve_grpc(io, &spec, received).await
+                } else {
+                    otlp::serve_http(io, &spec, received).await
+                };
+            });
         }
-        Ok(tonic::Response::new(response(&self.behaviour)))
+    });
+    Receiver {
+        addr,
+        seen,
+        stop: Some(stop),
     }
 }
 
 /// An OTLP/gRPC receiver (tonic's generated server on hyper's HTTP/2).
 pub fn grpc(behaviour: Behaviour) -> Receiver {
-    let seen = Seen::default();
-    let svc = TraceServiceServer::new(Grpc {
-        behaviour,
-        seen: seen.clone(),
-    });
-    let (addr, stop) = spawn(move |listener| async move {
-        loop {
-            let Ok((tcp, _)) = listener.accept().await else {
-                continue;
-            };
-            let svc = hyper_util::service::TowerToHyperService::new(svc.clone());
-            tokio::spawn(async move {
-                let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
-                    .serve_connection(TokioIo::new(tcp), svc)
-                    .await;
-            });
-        }
-    });
-    Receiver {
-        addr,
-        seen,
-        stop: Some(stop),
-    }
+    receiver("otlp_grpc", behaviour)
 }
 
 /// An OTLP/HTTP receiver on `/v1/traces` (protobuf or JSON, answered in kind).
 pub fn http(behaviour: Behaviour) -> Receiver {
-    let seen = Seen::default();
-    let seen2 = seen.clone();
-    let (addr, stop) = spawn(move |listener| async move {
-        loop {
-            let Ok((tcp, _)) = listener.accept().await else {
-                continue;
-            };
-            let (behaviour, seen) = (behaviour.clone(), seen2.clone());
-            let svc = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                let (behaviour, seen) = (behaviour.clone(), seen.clone());
-                async move {
-                    let json = req
-                        .headers()
-                        .get("content-type")
-                        .is_some_and(|v| v.as_bytes().ends_with(b"json"));
-                    let gzip = req.headers().get("content-encoding").is_some();
-                    let path_ok = req.uri().path() == "/v1/traces";
-                    let body = req.into_body().collect().await.unwrap().to_bytes();
-                    let body = if gzip {
-                        let mut out = Vec::new();
-                        std::io::Read::read_to_end(
-                            &mut flate2::read::GzDecoder::new(&body[..]),
-                            &mut out,
-                        )
-                        .unwrap();
-                        Bytes::from(out)
-                    } else {
-                        body
-                    };
-                    let decoded: Option<ExportTraceServiceRequest> = if json {
-                        serde_json::from_slice(&body).ok()
-                    } else {
-                        ExportTraceServiceRequest::decode(&body[..]).ok()
-                    };
-                    let mut status = 200;
-                    match (&decoded, path_ok) {
-                        (Some(r), true) => seen.add(r),
-                        (_, false) => status = 404,
-                        (None, true) => status = 400,
-                    }
-                    match &behaviour {
-                        Behaviour::Reject { http, message, .. } => {
-                            let resp = hyper::Response::builder()
-                                .status(*http)
-                                .header("content-type", "text/plain")
-                                .body(Full::new(Bytes::from(message.clone())))
-                                .unwrap();
-                            return Ok::<_, std::convert::Infallible>(resp);
-                        }
-                        Behaviour::Slow(d) => tokio::time::sleep(*d).await,
-                        _ => {}
-                    }
-                    let r = response(&behaviour);
-                    let (ct, bytes) = if json {
-                        ("application/json", serde_json::to_vec(&r).unwrap())
-                    } else {
-                        ("application/x-protobuf", r.encode_to_vec())
-                    };
-                    Ok(hyper::Response::builder()
-                        .status(status)
-                        .header("content-type", ct)
-                        .body(Full::new(Bytes::from(bytes)))
-                        .unwrap())
-                }
-            });
-            tokio::spawn(async move {
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(tcp), svc)
-                    .await;
-            });
-        }
-    });
-    Receiver {
-        addr,
-        seen,
-        stop: Some(stop),
-    }
+    receiver("otlp_http", behaviour)
 }
 
 /// A plain HTTP server answering `GET /api/traces/{id}` like Jaeger or Tempo: 404 until the
