@@ -259,7 +259,8 @@ fn folder_problem(folder: &str, sc: &scenario::Scenario) -> Option<String> {
     let fits = |stage: &str| stage == folder || (folder == "canary" && stage == "backend");
     if findings.is_empty() {
         let named = sc.expect.checks.keys().any(|s| fits(s));
-        return (!named && !(folder == "config" && sc.expect.exit == 2)).then(|| {
+        let usage_error = folder == "config" && sc.expect.exit == 2;
+        return (!named && !usage_error).then(|| {
             format!("no finding, and `checks` names no {folder} stage: move it or say what {folder} shows")
         });
     }
