@@ -310,6 +310,11 @@ pub fn text(cause: Cause) -> Generic {
             "The connection works but the response did not arrive before the exporter's timeout: an overloaded collector, a slow backend, or a proxy holding the request.",
             "Check the collector's load and backend, or raise OTEL_EXPORTER_OTLP_TIMEOUT.",
         ),
+        ResponseSlow => g(
+            "The server answers the export, but close to the exporter's timeout.",
+            "The response arrived within the exporter's timeout, with little room: more load would make exports time out.",
+            "Find what slows the collector down, or raise OTEL_EXPORTER_OTLP_TIMEOUT for more room.",
+        ),
         CanaryExportFailed => g(
             "Exporting a span failed.",
             "The SDK could not deliver a span; the cause is in the export error itself.",

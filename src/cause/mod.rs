@@ -156,6 +156,7 @@ causes! {
     CompressionUnsupported => "compression_unsupported", Export;
     ProxyFailure => "proxy_failure", Protocol;
     ResponseTimeout => "response_timeout", Export;
+    ResponseSlow => "response_slow", Export;
 
     CanaryExportFailed => "canary_export_failed", Canary;
     CanaryPartialSuccess => "canary_partial_success", Canary;

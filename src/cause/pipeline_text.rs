@@ -145,6 +145,15 @@ pub fn canary_not_sampled(sampler: &Sampler, source: &Source) -> Finding {
         .evidence(json!({ "sampler": sampler, "source": source.to_string() }))
 }
 
+/// The canary check's summary when it went through: `<1 ms` rather than a `0 ms` that reads
+/// as if nothing happened.
+pub fn canary_exported(to: &str, took: Duration) -> String {
+    format!(
+        "canary exported to {to} in {}",
+        super::proto_text::latency(took)
+    )
+}
+
 /// The export did not finish within the bound.
 pub fn canary_timeout(url: &str, bound: Duration, failure: Option<&ExportFailure>) -> Finding {
     Finding::new(Cause::CanaryTimeout, Severity::Error, Some(Signal::Traces))
@@ -162,8 +171,9 @@ pub fn canary_timeout(url: &str, bound: Duration, failure: Option<&ExportFailure
                     .unwrap_or_else(|| "no answer came back before the doctor's bound".to_owned())
             ),
             "Check the collector's load and its exporters (a blocked pipeline applies back \
-             pressure to the receiver); if the collector is just slow, raise \
-             OTEL_EXPORTER_OTLP_TIMEOUT (milliseconds) and the doctor's --timeout.",
+             pressure to the receiver); if the collector is just slow, raise the exporter's \
+             timeout OTEL_EXPORTER_OTLP_TIMEOUT (milliseconds; `timeout` in the [otel] table): \
+             the doctor's canary waits as long as the exporter does.",
         )
         .evidence(json!({ "bound_ms": bound.as_millis() as u64, "failure": failure }))
 }

@@ -113,7 +113,10 @@ async fn run_inner(
         return (StageResult::new(check).with(f), canary);
     }
     let sent_at = Instant::now();
-    let flushed = pipeline.flush(opts.timeout).await;
+    // As long as the runner's exporter waits, and a little more: its own timeout fires first,
+    // so a slow collector is judged by the exporter's bound, not the doctor's `--timeout`.
+    let bound = flush_bound(settings);
+    let flushed = pipeline.flush(bound).await;
     let span_id = ctx.span_id().to_string();
     let record = pipeline
         .exports()
@@ -145,7 +148,7 @@ async fn run_inner(
         &kind,
         &url,
         record.as_ref(),
-        opts,
+        bound,
         probe_findings,
         &mut canary,
     );
@@ -161,6 +164,15 @@ async fn run_inner(
     )
 }
 
+/// How long the canary's flush may take: the traces exporter's timeout plus a margin.
+fn flush_bound(settings: &Settings) -> Duration {
+    let exporter = settings
+        .signal(Signal::Traces)
+        .map(|s| s.timeout.value)
+        .unwrap_or(Duration::from_secs(10));
+    exporter + Duration::from_millis(1500)
+}
+
 /// Shuts the pipeline down, bounded; its outcome no longer matters to the verdict.
 async fn close(pipeline: Pipeline, bound: Duration) {
     let _ = pipeline.shutdown(bound).await;
@@ -171,7 +183,7 @@ fn judge(
     kind: &ExporterKind,
     url: &str,
     record: Option<&ExportRecord>,
-    opts: &DoctorOptions,
+    bound: Duration,
     probe_findings: &[Finding],
     canary: &mut Canary,
 ) -> StageResult {
@@ -183,14 +195,10 @@ fn judge(
     let Some(record) = record else {
         canary.error = Some(format!(
             "export did not finish within {} ms",
-            opts.timeout.as_millis()
+            bound.as_millis()
         ));
         let check = Check::new(Stage::Canary, Status::Fail, "the canary export timed out");
-        return StageResult::new(check).with(pipeline_text::canary_timeout(
-            url,
-            opts.timeout,
-            None,
-        ));
+        return StageResult::new(check).with(pipeline_text::canary_timeout(url, bound, None));
     };
     match &record.outcome {
         Outcome::Exported => {
@@ -198,7 +206,7 @@ fn judge(
             StageResult::new(Check::new(
                 Stage::Canary,
                 Status::Pass,
-                format!("canary exported to {to} in {} ms", record.latency_ms),
+                pipeline_text::canary_exported(&to, Duration::from_millis(record.latency_ms)),
             ))
         }
         Outcome::PartiallyRejected(p) => {
