@@ -59,6 +59,21 @@ pub fn canary_export_failed(url: &str, failure: &ExportFailure, matched: &[&Find
     }))
 }
 
+/// The canary line when a probe already found why the export fails: the failure is evidence
+/// under that finding, not a second error.
+pub fn canary_failed_as_found(cause: Cause) -> String {
+    format!("the canary export failed too, for the reason found above ({cause}): see that finding")
+}
+
+/// A canary failure filed under the probe finding that explains it: what the exporter saw.
+pub fn canary_as_evidence(canary: &Finding) -> serde_json::Value {
+    json!({
+        "summary": canary.summary,
+        "explanation": canary.explanation,
+        "evidence": canary.evidence,
+    })
+}
+
 /// The pipeline could not even be built (bad TLS files, unwritable file, ...).
 pub fn canary_pipeline_unbuildable(error: &str) -> Finding {
     Finding::new(

@@ -240,6 +240,14 @@ fn judge(
                 ));
             }
             let matched = matching(&failure.kind, probe_findings);
+            let check = match matched.first() {
+                // One cause, one error: the orchestrator files this failure under that finding.
+                Some(first) => Check {
+                    summary: pipeline_text::canary_failed_as_found(first.cause),
+                    ..check
+                },
+                None => check,
+            };
             StageResult::new(check)
                 .with(pipeline_text::canary_export_failed(url, failure, &matched))
         }

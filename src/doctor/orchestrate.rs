@@ -235,6 +235,7 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
     }
     findings.extend(canary_check.findings);
     findings.extend(backend_check.findings);
+    file_canary_under_probe(&mut findings);
 
     // Errors first; within a severity, in stage order; otherwise as found.
     findings.sort_by_key(|f| (std::cmp::Reverse(f.severity), f.stage));
@@ -274,6 +275,37 @@ fn merge_confirmed(findings: &mut Vec<Finding>) {
             None => i += 1,
         }
     }
+}
+
+/// One cause, one error: a canary failure that a probe finding already explains becomes
+/// evidence (`evidence.canary`) under that finding instead of a second error.
+fn file_canary_under_probe(findings: &mut Vec<Finding>) {
+    let Some(i) = findings.iter().position(|f| {
+        f.cause == Cause::CanaryExportFailed
+            && f.evidence["matched_findings"]
+                .as_array()
+                .is_some_and(|m| !m.is_empty())
+    }) else {
+        return;
+    };
+    let first = findings[i].evidence["matched_findings"][0]
+        .as_str()
+        .and_then(Cause::from_code);
+    let Some(j) = findings.iter().position(|f| {
+        Some(f.cause) == first
+            && f.stage < Stage::Canary
+            && f.severity == Severity::Error
+            && f.signal.is_none_or(|s| s == Signal::Traces)
+    }) else {
+        return;
+    };
+    let canary = findings.remove(i);
+    let j = if j > i { j - 1 } else { j };
+    let host = &mut findings[j];
+    if !host.evidence.is_object() {
+        host.evidence = serde_json::json!({ "probe": host.evidence.take() });
+    }
+    host.evidence["canary"] = pipeline_text::canary_as_evidence(&canary);
 }
 
 /// Findings of a shared stage, once per signal of the path (each keeps its own signal).
@@ -523,5 +555,27 @@ mod tests {
             serde_json::json!("From the settings.")
         );
         assert_eq!(all[2].evidence["config"]["evidence"], serde_json::json!({}));
+    }
+
+    #[test]
+    fn a_canary_failure_a_probe_explains_is_evidence_not_a_second_error() {
+        let traces = Some(Signal::Traces);
+        let mut canary = f(Cause::CanaryExportFailed, Stage::Canary, traces, "Exporter.");
+        canary.evidence = serde_json::json!({ "matched_findings": ["tcp_refused"] });
+        let mut all = vec![f(Cause::TcpRefused, Stage::Tcp, traces, "Refused."), canary];
+        file_canary_under_probe(&mut all);
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].cause, Cause::TcpRefused);
+        assert_eq!(
+            all[0].evidence["canary"]["explanation"],
+            serde_json::json!("Exporter.")
+        );
+
+        // Nothing explains it: it stays an error of its own.
+        let mut alone = f(Cause::CanaryExportFailed, Stage::Canary, traces, "x");
+        alone.evidence = serde_json::json!({ "matched_findings": [] });
+        let mut all = vec![alone];
+        file_canary_under_probe(&mut all);
+        assert_eq!(all.len(), 1);
     }
 }
