@@ -118,7 +118,7 @@ pub fn text(cause: Cause) -> Generic {
         DnsFailure => g(
             "Name resolution failed.",
             "The resolver could not get an answer: the name server is unreachable, timed out or answered SERVFAIL; this says nothing about whether the name exists.",
-            "Check /etc/resolv.conf and that the name server is reachable from this host; retry with `runner doctor otel --dns-server HOST:PORT`.",
+            "Check /etc/resolv.conf and that the name server is reachable from this host; retry with `runner doctor otel --dns-server <host:port>`.",
         ),
         ClusterLocalName => g(
             "The endpoint uses a Kubernetes in-cluster service name.",

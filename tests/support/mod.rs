@@ -6,6 +6,7 @@
 
 pub mod certs;
 pub mod dns;
+pub mod fixes;
 pub mod harness;
 pub mod normalize;
 pub mod otlp;
