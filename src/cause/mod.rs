@@ -165,6 +165,18 @@ causes! {
     CanaryNotInBackend => "canary_not_in_backend", Backend;
 }
 
+/// Latency as users read it: `<1 ms`, `340 ms`, `4.1 s`.
+pub fn latency(d: std::time::Duration) -> String {
+    let ms = d.as_millis();
+    if ms == 0 {
+        "<1 ms".to_string()
+    } else if ms < 1000 {
+        format!("{ms} ms")
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
 impl fmt::Display for Cause {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())

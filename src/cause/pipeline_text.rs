@@ -165,7 +165,7 @@ pub fn canary_not_sampled(sampler: &Sampler, source: &Source) -> Finding {
 pub fn canary_exported(to: &str, took: Duration) -> String {
     format!(
         "canary exported to {to} in {}",
-        super::proto_text::latency(took)
+        super::latency(took)
     )
 }
 
@@ -268,3 +268,19 @@ pub const NO_CANARY_SENT: &str = "no canary was sent";
 /// The canary and backend checks of signals other than traces.
 pub const CANARY_TRACES_ONLY: &str = "the canary is sent for traces only";
 pub const NO_CANARY_FOR_SIGNAL: &str = "no canary for this signal";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_canary_under_a_millisecond_reads_as_such() {
+        let to = "http://127.0.0.1:4318/v1/traces";
+        assert_eq!(
+            canary_exported(to, Duration::from_micros(300)),
+            format!("canary exported to {to} in <1 ms")
+        );
+        assert!(canary_exported(to, Duration::from_millis(2)).ends_with("in 2 ms"));
+        assert!(canary_exported(to, Duration::from_millis(4100)).ends_with("in 4.1 s"));
+    }
+}

@@ -410,18 +410,6 @@ fn exporter_timeout_fix(probe: &Probe<'_>) -> String {
     )
 }
 
-/// Latency as users read it: `<1 ms`, `340 ms`, `4.1 s`.
-pub fn latency(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms == 0 {
-        "<1 ms".to_string()
-    } else if ms < 1000 {
-        format!("{ms} ms")
-    } else {
-        format!("{:.1} s", d.as_secs_f64())
-    }
-}
-
 /// The answer came, but late: within the exporter's timeout, so export works, with little room.
 pub fn response_slow(probe: &Probe<'_>, stage: Stage, took: Duration) -> Finding {
     let bound = probe.settings.timeout.value;
@@ -435,8 +423,8 @@ pub fn response_slow(probe: &Probe<'_>, stage: Stage, took: Duration) -> Finding
         format!(
             "{} answered in {} of the exporter's {}.",
             probe.endpoint.display,
-            latency(took),
-            latency(bound),
+            super::latency(took),
+            super::latency(bound),
         ),
         "The answer arrived within the exporter's timeout, so spans get through, but a little \
          more load or a longer batch would push it past the timeout and the exporter would drop \

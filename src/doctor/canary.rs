@@ -165,7 +165,7 @@ async fn run_inner(
 }
 
 /// How long the canary's flush may take: the traces exporter's timeout plus a margin.
-fn flush_bound(settings: &Settings) -> Duration {
+pub fn flush_bound(settings: &Settings) -> Duration {
     let exporter = settings
         .signal(Signal::Traces)
         .map(|s| s.timeout.value)

@@ -199,7 +199,7 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
             .filter(|f| f.signal.is_none_or(|s| s == Signal::Traces))
             .cloned()
             .collect();
-        let step = progress.start("traces   canary".to_string());
+        let step = progress.start_bounded("traces   canary".to_string(), canary::flush_bound(&loaded.settings));
         let t0 = Instant::now();
         let (mut c, mut canary) = canary::run(loaded, opts, &traces_findings).await;
         step.finish();
@@ -450,14 +450,14 @@ async fn probe_path(
                     )
                 }
             };
-            let step = progress.start(label(Stage::Protocol));
+            let step = progress.start_bounded(label(Stage::Protocol), probe.bounds().answer);
             // The export probe goes over the protocol probe's connection when it is still open:
             // one connection (and, without TCP_NODELAY at the peer, one Nagle stall) fewer.
             // (`run_keep` times its own check.)
             let (proto, ready) = protocol::run_keep(&probe, addr).await;
             step.finish();
             let export = if passed(&proto.check) {
-                let step = progress.start(label(Stage::Export));
+                let step = progress.start_bounded(label(Stage::Export), probe.bounds().answer);
                 let r = timed(export::run_on(&probe, addr, ready)).await;
                 step.finish();
                 r
