@@ -10,7 +10,7 @@ use super::{
     StageResult,
 };
 use crate::cause::pipeline_text::{self, CanarySkip};
-use crate::cause::{net_text, Cause, Finding, Severity, Stage};
+use crate::cause::{config_text, net_text, Cause, Finding, Severity, Stage};
 use crate::config::{Environment, Loaded, ProxySettings, Signal, SignalSettings};
 use crate::report::{Check, Report, Status, Target, SCHEMA};
 use std::net::SocketAddr;
@@ -163,6 +163,10 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
         }
     }
 
+    if nothing_configured(loaded) {
+        say_nothing_is_configured(&mut targets, &mut findings);
+    }
+
     // The canary: once, for traces, after every probe (its failure is explained by them).
     let mut canary_report = None;
     let traces = loaded.settings.signal(Signal::Traces);
@@ -248,6 +252,36 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
         targets,
         findings,
         canary: canary_report,
+    }
+}
+
+/// No config file, and the traces endpoint and protocol both come from the defaults.
+fn nothing_configured(loaded: &Loaded) -> bool {
+    use crate::config::Source;
+    loaded.path.is_none()
+        && loaded.settings.signal(Signal::Traces).is_some_and(|t| {
+            t.endpoint_raw.source == Source::Default && t.protocol.source == Source::Default
+        })
+}
+
+/// Says first that the defaults are being checked, and how to configure an endpoint when
+/// nothing listens there.
+fn say_nothing_is_configured(targets: &mut [Target], findings: &mut [Finding]) {
+    for t in targets.iter_mut().filter(|t| t.signal == Signal::Traces) {
+        let line = config_text::nothing_configured(&t.url, t.protocol);
+        if let Some(c) = t
+            .checks
+            .iter_mut()
+            .find(|c| c.stage == Stage::Config && c.status == Status::Pass)
+        {
+            c.summary = line;
+            c.evidence = serde_json::json!({ "nothing_configured": true });
+        }
+    }
+    for f in findings.iter_mut().filter(|f| {
+        f.cause == Cause::TcpRefused && f.signal.is_none_or(|s| s == Signal::Traces)
+    }) {
+        f.fix = format!("{} {}", f.fix, config_text::HOW_TO_CONFIGURE);
     }
 }
 
@@ -577,5 +611,34 @@ mod tests {
         let mut all = vec![alone];
         file_canary_under_probe(&mut all);
         assert_eq!(all.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn with_nothing_configured_the_doctor_says_so_first() {
+        let env = Environment::from_pairs(Vec::<(String, String)>::new());
+        let overrides = crate::config::Overrides::default();
+        let loaded = crate::config::load(&overrides, &env).expect("defaults load");
+        let opts = DoctorOptions {
+            timeout: std::time::Duration::from_millis(300),
+            canary: false,
+            ..DoctorOptions::default()
+        };
+        let report = run(&loaded, &env, &opts).await;
+        let text = crate::report::text::render(&report, false, false);
+        assert!(
+            text.starts_with(
+                "nothing is configured: checking the default http://localhost:4318/v1/traces (OTLP/HTTP)\n"
+            ),
+            "{text}"
+        );
+        // When nothing listens there (the usual case on a fresh machine), the fix says how to
+        // configure an endpoint.
+        for f in report.findings.iter().filter(|f| f.cause == Cause::TcpRefused) {
+            assert!(f.fix.contains("OTEL_EXPORTER_OTLP_ENDPOINT="), "{}", f.fix);
+        }
+        // A configured endpoint is not "nothing".
+        let env = Environment::from_pairs([("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9")]);
+        let loaded = crate::config::load(&overrides, &env).expect("loads");
+        assert!(!nothing_configured(&loaded));
     }
 }
