@@ -54,7 +54,8 @@ async fn run_inner(
         .signal(Signal::Traces)
         .and_then(|s| s.url.clone())
         .unwrap_or_default();
-    let pipeline = match telemetry::build(settings, &Identity::default()) {
+    let pins = pins(settings, opts).await;
+    let pipeline = match telemetry::build_pinned(settings, &Identity::default(), &pins) {
         Ok(p) => p,
         Err(e) => {
             let msg = e.to_string();
@@ -162,6 +163,50 @@ async fn run_inner(
         },
         canary,
     )
+}
+
+/// With `--dns-server`, the canary's exporter connects to the addresses that server gives for
+/// the traces host (TLS server name and `Host` unchanged, as `curl --resolve`), so a name only
+/// that server knows (split horizon) is proven end to end. Not through an HTTP proxy, which
+/// resolves the name itself.
+async fn pins(settings: &Settings, opts: &DoctorOptions) -> telemetry::connect::Pins {
+    let mut pins = telemetry::connect::Pins::default();
+    let Some(server) = opts.dns_server else {
+        return pins;
+    };
+    let Some(ep) = settings
+        .signal(Signal::Traces)
+        .and_then(|t| t.endpoint.as_ref().map(|e| (t, e)))
+        .filter(|(t, e)| {
+            t.protocol.value == crate::config::Protocol::Grpc
+                || !matches!(
+                    crate::config::proxy::proxy_for(
+                        super::dns::bare_host(&e.host),
+                        e.port,
+                        e.tls,
+                        &settings.proxy
+                    ),
+                    Ok(Some(_))
+                )
+        })
+        .map(|(_, e)| e)
+    else {
+        return pins;
+    };
+    let host = super::dns::bare_host(&ep.host);
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        return pins;
+    }
+    let addrs: Vec<std::net::SocketAddr> = super::dns::resolve(host, Some(server), opts.timeout)
+        .await
+        .addresses()
+        .into_iter()
+        .map(|ip| std::net::SocketAddr::new(ip, ep.port))
+        .collect();
+    if !addrs.is_empty() {
+        pins.pin(host, ep.port, addrs);
+    }
+    pins
 }
 
 /// How long the canary's flush may take: the traces exporter's timeout plus a margin.

@@ -2,8 +2,6 @@
 //! settings and protocol family) are probed once through dns, tcp and tls, every path
 //! concurrently, so a blocked path costs one timeout, not one per signal or stage.
 
-mod resolver;
-
 use super::progress::Progress;
 use super::{
     backend, canary, dns, export, protocol, settings_json, tcp, tls, DoctorOptions, Probe,
@@ -170,15 +168,6 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
     // The canary: once, for traces, after every probe (its failure is explained by them).
     let mut canary_report = None;
     let traces = loaded.settings.signal(Signal::Traces);
-    let blind_spot = if opts.canary {
-        let resolved = targets.iter().any(|t| {
-            t.signal == Signal::Traces
-                && t.checks.iter().any(|c| c.stage == Stage::Dns && passed(c))
-        });
-        resolver::canary_blind_spot(&loaded.settings, opts, resolved).await
-    } else {
-        None
-    };
     let skip = if !opts.canary {
         Some(CanarySkip::Disabled)
     } else if traces.is_none_or(|t| t.endpoint.is_none())
@@ -190,7 +179,9 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
         // long again and could only fail the same way (a blocked path costs one timeout).
         Some(CanarySkip::ProbesTimedOut(timed_out))
     } else {
-        blind_spot
+        // A name only `--dns-server` knows is no reason to skip: the canary is pinned to the
+        // addresses that server gave (see `canary::pins`).
+        None
     };
     let (canary_check, backend_check) = if let Some(why) = skip {
         (

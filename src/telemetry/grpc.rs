@@ -49,8 +49,7 @@ impl fmt::Debug for GrpcExporter {
 pub fn exporter(
     s: &SignalSettings,
     tls: Option<Arc<ClientConfig>>,
-    recorder: Arc<Recorder>,
-) -> Result<GrpcExporter, String> {
+    recorder: Arc<Recorder>, pins: connect::Pins) -> Result<GrpcExporter, String> {
     let ep = s
         .endpoint
         .as_ref()
@@ -77,6 +76,7 @@ pub fn exporter(
         port: ep.port,
         tls,
         bound: s.timeout.value,
+        pins,
     };
     let channel = endpoint.connect_with_connector_lazy(connector);
     let mut client = TraceServiceClient::new(channel);
@@ -176,6 +176,7 @@ struct Connector {
     port: u16,
     tls: Option<Arc<ClientConfig>>,
     bound: Duration,
+    pins: connect::Pins,
 }
 
 impl tonic::codegen::Service<http::Uri> for Connector {
@@ -190,7 +191,7 @@ impl tonic::codegen::Service<http::Uri> for Connector {
     fn call(&mut self, _uri: http::Uri) -> Self::Future {
         let c = self.clone();
         Box::pin(async move {
-            let tcp = connect::tcp(&c.host, c.port, c.bound).await?;
+            let tcp = connect::tcp(&c.host, c.port, c.bound, &c.pins).await?;
             let stream = match c.tls {
                 None => Stream::Plain(tcp),
                 Some(config) => {
