@@ -223,6 +223,11 @@ async fn preflight_off_skips_the_doctor() {
     r.signal("TERM");
     assert_eq!(r.exit_code(Duration::from_secs(15)).await, Some(0));
     assert!(r.text().contains("pre-flight: off"), "{}", r.text());
+    let state_env = runner::config::Environment::from_pairs([(
+        "RUNNER_STATE_DIR",
+        dir.path().join("state").to_string_lossy().into_owned(),
+    )]);
+    assert!(!runner::state::preflight_path_for(&state_env, Some(&cfg)).exists());
     assert!(!dir.path().join("state/preflight.json").exists());
 }
 
