@@ -213,7 +213,12 @@ async fn fixes_work(
     let Ok(report) = serde_json::from_str::<Value>(stdout) else {
         return Ok(Vec::new());
     };
-    let mut diffs = super::fixes::static_problems(&report);
+    // Every report matches the published schema (docs/report-schema.json).
+    let mut diffs: Vec<String> = super::schema::check(&super::schema::report_schema(), &report)
+        .into_iter()
+        .map(|p| format!("report does not match docs/report-schema.json: {p}"))
+        .collect();
+    diffs.extend(super::fixes::static_problems(&report));
     for (cause, signal, k, v) in super::fixes::verified_assignments(&report) {
         let mut env = env.clone();
         env.insert(k.clone(), v.clone());

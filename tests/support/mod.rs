@@ -13,5 +13,6 @@ pub mod otlp;
 pub mod proxy;
 pub mod raw;
 pub mod scenario;
+pub mod schema;
 pub mod server;
 pub mod tls;
