@@ -66,9 +66,15 @@ mod tests {
         let a = preflight_path_for(&env, Some(Path::new("/etc/runner/a.toml")));
         let b = preflight_path_for(&env, Some(Path::new("/etc/runner/b.toml")));
         assert_ne!(a, b);
-        assert_eq!(a, preflight_path_for(&env, Some(Path::new("/etc/runner/a.toml"))));
+        assert_eq!(
+            a,
+            preflight_path_for(&env, Some(Path::new("/etc/runner/a.toml")))
+        );
         assert!(a.starts_with("/tmp/state") && a.to_string_lossy().ends_with(".json"));
-        assert_eq!(preflight_path_for(&env, None), Path::new("/tmp/state/preflight.json"));
+        assert_eq!(
+            preflight_path_for(&env, None),
+            Path::new("/tmp/state/preflight.json")
+        );
         let s1 = serde_json::json!({ "traces": { "endpoint": "http://a:4318" } });
         let s2 = serde_json::json!({ "traces": { "endpoint": "http://b:4318" } });
         assert_ne!(settings_fingerprint(&s1), settings_fingerprint(&s2));

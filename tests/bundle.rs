@@ -283,7 +283,8 @@ fn no_half_bundle_when_writing_fails_midway() {
 fn unpack_manifest(d: &Dir, archive: &str, into: &str) -> (serde_json::Value, std::path::PathBuf) {
     let x = d.path().join(into);
     untar(&d.path().join(archive), &x);
-    let manifest = serde_json::from_slice(&std::fs::read(x.join("manifest.json")).unwrap()).unwrap();
+    let manifest =
+        serde_json::from_slice(&std::fs::read(x.join("manifest.json")).unwrap()).unwrap();
     (manifest, x)
 }
 
@@ -309,12 +310,24 @@ fn the_bundle_takes_the_preflight_of_its_own_config_only() {
     )
     .unwrap();
     let args = |out: &'static str| {
-        vec!["doctor", "bundle", "-c", "a.toml", "-o", out, "--timeout", "300ms"]
+        vec![
+            "doctor",
+            "bundle",
+            "-c",
+            "a.toml",
+            "-o",
+            out,
+            "--timeout",
+            "300ms",
+        ]
     };
     let o = d.runner(&args("one.tar.gz"));
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let (manifest, x) = unpack_manifest(&d, "one.tar.gz", "x1");
-    assert!(!x.join("preflight.json").exists(), "B's pre-flight in A's bundle");
+    assert!(
+        !x.join("preflight.json").exists(),
+        "B's pre-flight in A's bundle"
+    );
     let a_abs = std::fs::canonicalize(d.path().join("a.toml")).unwrap();
     assert_eq!(manifest["config_file"], a_abs.display().to_string());
     let absent = manifest["absent"].to_string();
@@ -335,5 +348,8 @@ fn the_bundle_takes_the_preflight_of_its_own_config_only() {
     assert!(kept.contains("healthy"), "{kept}");
     assert_eq!(manifest["preflight"]["same_settings"], false, "{manifest}");
     assert_eq!(manifest["preflight"]["old"], false, "{manifest}");
-    assert_eq!(manifest["preflight"]["config_file"], a_abs.display().to_string());
+    assert_eq!(
+        manifest["preflight"]["config_file"],
+        a_abs.display().to_string()
+    );
 }

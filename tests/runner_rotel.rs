@@ -183,7 +183,10 @@ fn the_readme_tour_is_what_the_program_prints() {
         (rotel.http_port.to_string(), "14318"),
     ];
     let blocks = tour_blocks(&readme);
-    assert!(blocks.len() >= 3, "the README's tour has no `$ runner ...` blocks");
+    assert!(
+        blocks.len() >= 3,
+        "the README's tour has no `$ runner ...` blocks"
+    );
     let mut problems = Vec::new();
     for (i, (cmd, shown)) in blocks.iter().enumerate() {
         let mut line = cmd.clone();
@@ -191,7 +194,9 @@ fn the_readme_tour_is_what_the_program_prints() {
             line = line.replace(readme_port, real);
         }
         let words: Vec<&str> = line.split_whitespace().collect();
-        let (env, args): (Vec<&str>, Vec<&str>) = words.iter().partition(|w| w.contains('=') && !w.starts_with('-'));
+        let (env, args): (Vec<&str>, Vec<&str>) = words
+            .iter()
+            .partition(|w| w.contains('=') && !w.starts_with('-'));
         assert_eq!(args.first(), Some(&"runner"), "{cmd}");
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_runner"))
             .args(&args[1..])

@@ -163,10 +163,7 @@ pub fn canary_not_sampled(sampler: &Sampler, source: &Source) -> Finding {
 /// The canary check's summary when it went through: `<1 ms` rather than a `0 ms` that reads
 /// as if nothing happened.
 pub fn canary_exported(to: &str, took: Duration) -> String {
-    format!(
-        "canary exported to {to} in {}",
-        super::latency(took)
-    )
+    format!("canary exported to {to} in {}", super::latency(took))
 }
 
 /// The export did not finish within the bound.

@@ -174,14 +174,12 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
         || exporter_impossible(&config.findings, Signal::Traces)
     {
         Some(CanarySkip::NoExporter)
-    } else if let Some(timed_out) = traces_timed_out(&findings) {
+    } else {
         // The probes already waited the whole timeout on this path: the canary would wait as
         // long again and could only fail the same way (a blocked path costs one timeout).
-        Some(CanarySkip::ProbesTimedOut(timed_out))
-    } else {
         // A name only `--dns-server` knows is no reason to skip: the canary is pinned to the
         // addresses that server gave (see `canary::pins`).
-        None
+        traces_timed_out(&findings).map(CanarySkip::ProbesTimedOut)
     };
     let (canary_check, backend_check) = if let Some(why) = skip {
         (
@@ -194,7 +192,10 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
             .filter(|f| f.signal.is_none_or(|s| s == Signal::Traces))
             .cloned()
             .collect();
-        let step = progress.start_bounded("traces   canary".to_string(), canary::flush_bound(&loaded.settings));
+        let step = progress.start_bounded(
+            "traces   canary".to_string(),
+            canary::flush_bound(&loaded.settings),
+        );
         let t0 = Instant::now();
         let (mut c, mut canary) = canary::run(loaded, opts, &traces_findings).await;
         step.finish();
@@ -269,9 +270,10 @@ fn say_nothing_is_configured(targets: &mut [Target], findings: &mut [Finding]) {
             c.evidence = serde_json::json!({ "nothing_configured": true });
         }
     }
-    for f in findings.iter_mut().filter(|f| {
-        f.cause == Cause::TcpRefused && f.signal.is_none_or(|s| s == Signal::Traces)
-    }) {
+    for f in findings
+        .iter_mut()
+        .filter(|f| f.cause == Cause::TcpRefused && f.signal.is_none_or(|s| s == Signal::Traces))
+    {
         f.fix = format!("{} {}", f.fix, config_text::HOW_TO_CONFIGURE);
     }
 }
@@ -585,7 +587,12 @@ mod tests {
     #[test]
     fn a_canary_failure_a_probe_explains_is_evidence_not_a_second_error() {
         let traces = Some(Signal::Traces);
-        let mut canary = f(Cause::CanaryExportFailed, Stage::Canary, traces, "Exporter.");
+        let mut canary = f(
+            Cause::CanaryExportFailed,
+            Stage::Canary,
+            traces,
+            "Exporter.",
+        );
         canary.evidence = serde_json::json!({ "matched_findings": ["tcp_refused"] });
         let mut all = vec![f(Cause::TcpRefused, Stage::Tcp, traces, "Refused."), canary];
         file_canary_under_probe(&mut all);
@@ -624,7 +631,11 @@ mod tests {
         );
         // When nothing listens there (the usual case on a fresh machine), the fix says how to
         // configure an endpoint.
-        for f in report.findings.iter().filter(|f| f.cause == Cause::TcpRefused) {
+        for f in report
+            .findings
+            .iter()
+            .filter(|f| f.cause == Cause::TcpRefused)
+        {
             assert!(f.fix.contains("OTEL_EXPORTER_OTLP_ENDPOINT="), "{}", f.fix);
         }
         // A configured endpoint is not "nothing".

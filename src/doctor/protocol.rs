@@ -302,7 +302,9 @@ async fn failure_findings(
                 }
             }
         }
-        PeerDid::Silent => text::response_timeout(probe, stage, waiting, probe.settings.timeout.value, ev),
+        PeerDid::Silent => {
+            text::response_timeout(probe, stage, waiting, probe.settings.timeout.value, ev)
+        }
         other_did => text::unparseable(probe, stage, other_did, ev),
     };
     vec![f]

@@ -103,7 +103,9 @@ pub async fn tcp(host: &str, port: u16, bound: Duration, pins: &Pins) -> io::Res
         let mut last = None;
         let addrs = match pinned {
             Some(a) => a,
-            None => tokio::net::lookup_host((host.as_str(), port)).await?.collect(),
+            None => tokio::net::lookup_host((host.as_str(), port))
+                .await?
+                .collect(),
         };
         for addr in addrs {
             match TcpStream::connect(addr).await {
@@ -176,14 +178,31 @@ mod tests {
         let mut pins = Pins::default();
         // `.invalid` never resolves (RFC 6761): only the pin can make this connect.
         pins.pin("collector.invalid", addr.port(), vec![addr]);
-        assert_eq!(pins.get("[collector.invalid]", addr.port()), Some(&[addr][..]));
+        assert_eq!(
+            pins.get("[collector.invalid]", addr.port()),
+            Some(&[addr][..])
+        );
         assert_eq!(pins.get("collector.invalid", addr.port() ^ 1), None);
-        let s = tcp("collector.invalid", addr.port(), Duration::from_secs(2), &pins)
-            .await
-            .expect("pinned connect");
+        let s = tcp(
+            "collector.invalid",
+            addr.port(),
+            Duration::from_secs(2),
+            &pins,
+        )
+        .await
+        .expect("pinned connect");
         assert_eq!(s.peer_addr().unwrap(), addr);
-        assert!(s.nodelay().unwrap(), "TCP_NODELAY on the pipeline's connections");
-        let unpinned = tcp("collector.invalid", addr.port(), Duration::from_secs(2), &Pins::default()).await;
+        assert!(
+            s.nodelay().unwrap(),
+            "TCP_NODELAY on the pipeline's connections"
+        );
+        let unpinned = tcp(
+            "collector.invalid",
+            addr.port(),
+            Duration::from_secs(2),
+            &Pins::default(),
+        )
+        .await;
         assert!(unpinned.is_err());
     }
 }

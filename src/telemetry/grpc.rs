@@ -49,7 +49,9 @@ impl fmt::Debug for GrpcExporter {
 pub fn exporter(
     s: &SignalSettings,
     tls: Option<Arc<ClientConfig>>,
-    recorder: Arc<Recorder>, pins: connect::Pins) -> Result<GrpcExporter, String> {
+    recorder: Arc<Recorder>,
+    pins: connect::Pins,
+) -> Result<GrpcExporter, String> {
     let ep = s
         .endpoint
         .as_ref()

@@ -115,9 +115,14 @@ impl OtlpHttpClient {
                 None => (Stream::Plain(tcp), false),
             });
         };
-        let mut tcp = connect::tcp(&proxy.host, proxy.port, self.timeout, &connect::Pins::default())
-            .await
-            .map_err(|e| io::Error::new(e.kind(), ViaProxy(proxy.display.clone(), e)))?;
+        let mut tcp = connect::tcp(
+            &proxy.host,
+            proxy.port,
+            self.timeout,
+            &connect::Pins::default(),
+        )
+        .await
+        .map_err(|e| io::Error::new(e.kind(), ViaProxy(proxy.display.clone(), e)))?;
         match tls {
             // Plain HTTP through a proxy: absolute-form request to the proxy itself.
             None => Ok((Stream::Plain(tcp), true)),

@@ -173,10 +173,11 @@ fn exporter(
                 None
             };
             match s.protocol.value {
-                Protocol::Grpc => AnyExporter::Grpc(grpc::exporter(s, tls, recorder.clone(), pins.clone())?),
+                Protocol::Grpc => {
+                    AnyExporter::Grpc(grpc::exporter(s, tls, recorder.clone(), pins.clone())?)
+                }
                 p => {
-                    let client =
-                        http::OtlpHttpClient::new(
+                    let client = http::OtlpHttpClient::new(
                         s,
                         &settings.proxy,
                         tls,

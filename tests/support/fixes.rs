@@ -77,12 +77,12 @@ pub fn static_problems(report: &Value) -> Vec<String> {
                     Err(e) if mention && e.kind() == clap::error::ErrorKind::InvalidValue => {}
                     Ok(_) => {}
                     Err(e) => {
-                    let first = e.to_string();
-                    let first = first.lines().next().unwrap_or_default().to_owned();
-                    problems.push(format!(
-                        "fix of {cause} suggests `{}`, which the command line rejects: {first}",
-                        argv.join(" ")
-                    ));
+                        let first = e.to_string();
+                        let first = first.lines().next().unwrap_or_default().to_owned();
+                        problems.push(format!(
+                            "fix of {cause} suggests `{}`, which the command line rejects: {first}",
+                            argv.join(" ")
+                        ));
                     }
                 }
             }
@@ -114,9 +114,9 @@ pub fn verified_assignments(report: &Value) -> Vec<(String, String, String, Stri
 
 /// True when `report` still names `cause` for `signal`.
 pub fn still_reported(report: &Value, cause: &str, signal: &str) -> bool {
-    findings(report).iter().any(|f| {
-        f["cause"] == cause && (signal.is_empty() || f["signal"] == signal)
-    })
+    findings(report)
+        .iter()
+        .any(|f| f["cause"] == cause && (signal.is_empty() || f["signal"] == signal))
 }
 
 fn findings(report: &Value) -> Vec<Value> {

@@ -5,8 +5,19 @@
 use serde_json::Value;
 
 const KNOWN: &[&str] = &[
-    "$schema", "$id", "title", "description", "type", "const", "enum", "required", "properties",
-    "items", "pattern", "minimum", "minLength",
+    "$schema",
+    "$id",
+    "title",
+    "description",
+    "type",
+    "const",
+    "enum",
+    "required",
+    "properties",
+    "items",
+    "pattern",
+    "minimum",
+    "minLength",
 ];
 
 /// The report schema of the repository.
@@ -40,7 +51,9 @@ fn walk(s: &Value, v: &Value, at: &str, out: &mut Vec<String>) {
     let Some(s) = s.as_object() else { return };
     for k in s.keys() {
         if !KNOWN.contains(&k.as_str()) {
-            out.push(format!("{at}: schema keyword {k} is not supported by the checker"));
+            out.push(format!(
+                "{at}: schema keyword {k} is not supported by the checker"
+            ));
         }
     }
     if let Some(t) = s.get("type") {
@@ -61,7 +74,10 @@ fn walk(s: &Value, v: &Value, at: &str, out: &mut Vec<String>) {
     }
     if let Some(Value::Array(e)) = s.get("enum") {
         if !e.contains(v) {
-            out.push(format!("{at}: {v} is not one of {}", Value::Array(e.clone())));
+            out.push(format!(
+                "{at}: {v} is not one of {}",
+                Value::Array(e.clone())
+            ));
         }
     }
     if let (Some(Value::String(p)), Some(text)) = (s.get("pattern"), v.as_str()) {
@@ -120,7 +136,8 @@ fn regex_lite(p: &str, text: &str) -> Option<bool> {
         }
         Some(ranges)
     };
-    let is = |ranges: &[(char, char)], ch: char| ranges.iter().any(|(a, b)| (*a..=*b).contains(&ch));
+    let is =
+        |ranges: &[(char, char)], ch: char| ranges.iter().any(|(a, b)| (*a..=*b).contains(&ch));
     let body = p.strip_prefix('^')?.strip_suffix('$')?;
     if let Some((c, n)) = body.split_once("]{") {
         let ranges = class(&format!("{c}]"))?;
@@ -131,9 +148,7 @@ fn regex_lite(p: &str, text: &str) -> Option<bool> {
     let ranges1 = class(&format!("{first}]"))?;
     let ranges2 = class(&format!("[{}", rest.strip_suffix('*')?))?;
     let mut chars = text.chars();
-    Some(
-        chars.next().is_some_and(|ch| is(&ranges1, ch)) && chars.all(|ch| is(&ranges2, ch)),
-    )
+    Some(chars.next().is_some_and(|ch| is(&ranges1, ch)) && chars.all(|ch| is(&ranges2, ch)))
 }
 
 #[cfg(test)]
@@ -146,8 +161,14 @@ mod tests {
         let bad = serde_json::json!({ "schema": "other", "verdict": "fine", "targets": [],
             "findings": [{ "cause": "Bad Cause" }], "canary": { "trace_id": "xyz" } });
         let problems = check(&s, &bad).join("\n");
-        for must in ["$.schema", "$.verdict", "lacks required duration_ms", "$.findings[0].cause",
-                     "lacks required severity", "$.canary.trace_id"] {
+        for must in [
+            "$.schema",
+            "$.verdict",
+            "lacks required duration_ms",
+            "$.findings[0].cause",
+            "lacks required severity",
+            "$.canary.trace_id",
+        ] {
             assert!(problems.contains(must), "{must} not caught:\n{problems}");
         }
         assert_eq!(regex_lite("^[0-9a-f]{16}$", "0123456789abcdef"), Some(true));

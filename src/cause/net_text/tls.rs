@@ -43,7 +43,11 @@ pub fn tls_to_plaintext(
         ),
         format!(
             "Set {} (plaintext){or_insecure}.{tried}",
-            crate::cause::config_text::set_to(setting, suggested_url, "OTEL_EXPORTER_OTLP_ENDPOINT")
+            crate::cause::config_text::set_to(
+                setting,
+                suggested_url,
+                "OTEL_EXPORTER_OTLP_ENDPOINT"
+            )
         ),
     );
     f.fix_verified = verified;

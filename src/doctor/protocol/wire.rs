@@ -158,12 +158,7 @@ pub struct Bounds {
 }
 
 /// Sends one request over `conn` (HTTP/2 when `h2`) and reads the answer, every step bounded.
-pub async fn exchange(
-    conn: Conn,
-    h2: bool,
-    req: Request<Full<Bytes>>,
-    bounds: Bounds,
-) -> Exchange {
+pub async fn exchange(conn: Conn, h2: bool, req: Request<Full<Bytes>>, bounds: Bounds) -> Exchange {
     exchange_keep(conn, h2, req, bounds).await.0
 }
 

@@ -1,7 +1,7 @@
 //! A healthy probe connection kept for one more request, so the export probe does not open
 //! (and, against collectors without TCP_NODELAY, stall on) a second connection.
 
-use super::{exchange_keep, Bounds, respond, AbortOnDrop, Exchange, Failure, Framing, Opened};
+use super::{exchange_keep, respond, AbortOnDrop, Bounds, Exchange, Failure, Framing, Opened};
 use crate::doctor::net::Recording;
 use crate::doctor::proxy::ProxyTarget;
 use bytes::Bytes;
