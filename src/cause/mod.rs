@@ -172,6 +172,8 @@ pub fn latency(d: std::time::Duration) -> String {
         "<1 ms".to_string()
     } else if ms < 1000 {
         format!("{ms} ms")
+    } else if ms % 1000 == 0 {
+        format!("{} s", ms / 1000)
     } else {
         format!("{:.1} s", d.as_secs_f64())
     }

@@ -279,5 +279,6 @@ mod tests {
         );
         assert!(canary_exported(to, Duration::from_millis(2)).ends_with("in 2 ms"));
         assert!(canary_exported(to, Duration::from_millis(4100)).ends_with("in 4.1 s"));
+        assert_eq!(crate::cause::latency(Duration::from_secs(10)), "10 s");
     }
 }
