@@ -156,12 +156,27 @@ causes! {
     CompressionUnsupported => "compression_unsupported", Export;
     ProxyFailure => "proxy_failure", Protocol;
     ResponseTimeout => "response_timeout", Export;
+    ResponseSlow => "response_slow", Export;
 
     CanaryExportFailed => "canary_export_failed", Canary;
     CanaryPartialSuccess => "canary_partial_success", Canary;
     CanaryNotSampled => "canary_not_sampled", Canary;
     CanaryTimeout => "canary_timeout", Canary;
     CanaryNotInBackend => "canary_not_in_backend", Backend;
+}
+
+/// Latency as users read it: `<1 ms`, `340 ms`, `4.1 s`.
+pub fn latency(d: std::time::Duration) -> String {
+    let ms = d.as_millis();
+    if ms == 0 {
+        "<1 ms".to_string()
+    } else if ms < 1000 {
+        format!("{ms} ms")
+    } else if ms % 1000 == 0 {
+        format!("{} s", ms / 1000)
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
 }
 
 impl fmt::Display for Cause {

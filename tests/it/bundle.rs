@@ -40,6 +40,14 @@ impl Dir {
             .output()
             .unwrap()
     }
+    /// Where `runner run -c NAME` keeps its pre-flight report in this directory's state.
+    fn preflight_for(&self, name: &str) -> std::path::PathBuf {
+        let env = runner::config::Environment::from_pairs([(
+            "RUNNER_STATE_DIR",
+            self.path().join("state").to_string_lossy().into_owned(),
+        )]);
+        runner::state::preflight_path_for(&env, Some(&self.path().join(name)))
+    }
     /// Directory entries other than the test's own files.
     fn listing(&self) -> Vec<String> {
         let mut v: Vec<String> = std::fs::read_dir(self.path())
@@ -86,7 +94,7 @@ fn bundle_is_a_0600_tarball_listed_in_its_manifest() {
     let d = Dir::new();
     std::fs::create_dir_all(d.path().join("state")).unwrap();
     std::fs::write(
-        d.path().join("state/preflight.json"),
+        d.preflight_for("config.toml"),
         r#"{"schema":"runner.doctor.otel/v1","verdict":"broken"}"#,
     )
     .unwrap();
@@ -270,4 +278,78 @@ fn no_half_bundle_when_writing_fails_midway() {
         text(&o)
     );
     assert!(d.listing().is_empty(), "left behind: {:?}", d.listing());
+}
+
+fn unpack_manifest(d: &Dir, archive: &str, into: &str) -> (serde_json::Value, std::path::PathBuf) {
+    let x = d.path().join(into);
+    untar(&d.path().join(archive), &x);
+    let manifest =
+        serde_json::from_slice(&std::fs::read(x.join("manifest.json")).unwrap()).unwrap();
+    (manifest, x)
+}
+
+/// A bundle for config A never carries the pre-flight of config B; it carries A's own, and says
+/// when that was made with other settings than the current ones.
+#[test]
+fn the_bundle_takes_the_preflight_of_its_own_config_only() {
+    let d = Dir::new();
+    std::fs::create_dir_all(d.path().join("state")).unwrap();
+    std::fs::write(
+        d.path().join("a.toml"),
+        "[otel]\nendpoint = \"http://127.0.0.1:9\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.path().join("b.toml"),
+        "[otel]\nendpoint = \"http://127.0.0.1:10\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.preflight_for("b.toml"),
+        r#"{"schema":"runner.doctor.otel/v1","verdict":"broken","settings":{"b":1}}"#,
+    )
+    .unwrap();
+    let args = |out: &'static str| {
+        vec![
+            "doctor",
+            "bundle",
+            "-c",
+            "a.toml",
+            "-o",
+            out,
+            "--timeout",
+            "300ms",
+        ]
+    };
+    let o = d.runner(&args("one.tar.gz"));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let (manifest, x) = unpack_manifest(&d, "one.tar.gz", "x1");
+    assert!(
+        !x.join("preflight.json").exists(),
+        "B's pre-flight in A's bundle"
+    );
+    let a_abs = std::fs::canonicalize(d.path().join("a.toml")).unwrap();
+    assert_eq!(manifest["config_file"], a_abs.display().to_string());
+    let absent = manifest["absent"].to_string();
+    assert!(absent.contains("a.toml"), "{absent}");
+
+    // A's own, made with other settings than now: included, and the manifest says so.
+    std::fs::write(
+        d.preflight_for("a.toml"),
+        r#"{"schema":"runner.doctor.otel/v1","verdict":"healthy","settings":{"a":1}}"#,
+    )
+    .unwrap();
+    let o = d.runner(&args("two.tar.gz"));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("other settings"), "{stdout}");
+    let (manifest, x) = unpack_manifest(&d, "two.tar.gz", "x2");
+    let kept = std::fs::read_to_string(x.join("preflight.json")).unwrap();
+    assert!(kept.contains("healthy"), "{kept}");
+    assert_eq!(manifest["preflight"]["same_settings"], false, "{manifest}");
+    assert_eq!(manifest["preflight"]["old"], false, "{manifest}");
+    assert_eq!(
+        manifest["preflight"]["config_file"],
+        a_abs.display().to_string()
+    );
 }

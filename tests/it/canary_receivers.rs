@@ -190,12 +190,9 @@ async fn a_slow_receiver_past_the_timeout_is_canary_timeout() {
     for proto in [Protocol::Grpc, Protocol::HttpProtobuf] {
         let rx = receiver(proto, Behaviour::Slow(Duration::from_secs(5)));
         let start = Instant::now();
-        let (r, c) = canary::run(
-            &loaded(traces(&rx.url(), proto)),
-            &opts(Duration::from_millis(800)),
-            &[],
-        )
-        .await;
+        // The exporter's timeout decides, not the doctor's `--timeout` (3 s here).
+        let s = with_timeout(traces(&rx.url(), proto), Duration::from_millis(800));
+        let (r, c) = canary::run(&loaded(s), &opts(Duration::from_secs(3)), &[]).await;
         assert!(
             start.elapsed() < Duration::from_millis(2500),
             "{proto}: {:?}",
@@ -203,10 +200,21 @@ async fn a_slow_receiver_past_the_timeout_is_canary_timeout() {
         );
         assert_eq!(causes(&r.findings), vec![Cause::CanaryTimeout], "{proto}");
         assert!(c.sent && !c.exported);
-        // The exporter's own (shorter) timeout gives the same cause.
-        let s = with_timeout(traces(&rx.url(), proto), Duration::from_millis(300));
-        let (r, _) = canary::run(&loaded(s), &opts(Duration::from_secs(3)), &[]).await;
-        assert_eq!(causes(&r.findings), vec![Cause::CanaryTimeout], "{proto}");
+        assert!(r.findings[0].fix.contains("OTEL_EXPORTER_OTLP_TIMEOUT"));
+    }
+}
+
+/// A receiver slower than the doctor's `--timeout` but within the exporter's timeout works for
+/// the runner's exporter, so the canary waits for it and passes.
+#[tokio::test]
+async fn a_slow_receiver_within_the_exporters_timeout_gets_the_canary() {
+    for proto in [Protocol::Grpc, Protocol::HttpProtobuf] {
+        let rx = receiver(proto, Behaviour::Slow(Duration::from_millis(1200)));
+        let s = with_timeout(traces(&rx.url(), proto), Duration::from_secs(3));
+        let (r, c) = canary::run(&loaded(s), &opts(Duration::from_millis(500)), &[]).await;
+        assert!(r.findings.is_empty(), "{proto}: {:?}", causes(&r.findings));
+        assert!(c.exported, "{proto}");
+        assert!(r.check.summary.contains(" s"), "{}", r.check.summary);
     }
 }
 

@@ -390,7 +390,7 @@ fn insecure_conflict_with_tls_scheme() {
         &d,
         Cause::InsecureConflict,
         Severity::Warning,
-        "OTEL_EXPORTER_OTLP_INSECURE=false",
+        "unset `OTEL_EXPORTER_OTLP_INSECURE`",
     );
 }
 

@@ -514,3 +514,55 @@ async fn tls12_alert_and_reset_after_cert_request_is_cert_required() {
         assert!(f.fix.contains("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE"));
     }
 }
+
+/// A TLS 1.3 server that requires a client certificate and, like a real HTTP/2 server, answers
+/// the client's first bytes with its SETTINGS frame.
+async fn answering_mtls_server(leaf: &pki::Leaf, client_ca: &pki::Ca) -> SocketAddr {
+    let config = pki::server_config(
+        vec![leaf.der.clone()],
+        leaf.key(),
+        mtls_opts(client_ca, false),
+    );
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = l.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                if let Ok(mut tls) = acceptor.accept(tcp).await {
+                    let mut buf = [0u8; 1024];
+                    if matches!(tls.read(&mut buf).await, Ok(n) if n > 0) {
+                        let _ = tls.write_all(&[0, 0, 0, 4, 0, 0, 0, 0, 0]).await;
+                        let _ = tls.flush().await;
+                    }
+                    while matches!(tls.read(&mut buf).await, Ok(n) if n > 0) {}
+                }
+            });
+        }
+    });
+    addr
+}
+
+/// Healthy TLS 1.3 mTLS is decided from the server's first answer, not after a fixed wait for
+/// an alert that never comes: tens of milliseconds, not the old 500 ms (a third of the timeout).
+#[tokio::test]
+async fn healthy_mtls_is_decided_from_the_first_answer() {
+    let p = pki();
+    let client_ca = pki::ca("Client CA");
+    let leaf = pki::leaf(&["127.0.0.1"], Some(&p.ca), None);
+    let addr = answering_mtls_server(&leaf, &client_ca).await;
+    let good = pki::leaf(&["runner"], Some(&client_ca), None);
+    let cert = pki::write(&p.dir, "good.pem", &good.pem);
+    let key = pki::write(&p.dir, "good.key", &good.key_pem);
+    let s = with_client(with_ca(grpcs(addr), p.ca_file.clone()), cert, key);
+    let r = run(s).await;
+    assert_eq!(status(&r, Stage::Tls), Status::Pass, "{}", dump(&r));
+    let c = check(&r, Signal::Traces, Stage::Tls);
+    assert!(
+        c.duration_ms < 300,
+        "tls took {} ms: {}",
+        c.duration_ms,
+        dump(&r)
+    );
+}

@@ -167,10 +167,16 @@ async fn silent_peer_is_a_response_timeout_within_bounds() {
     })
     .await;
     for protocol in [Protocol::HttpProtobuf, Protocol::Grpc] {
+        // The answer is awaited as long as the exporter would wait (its timeout), not longer.
         let fx = Fixture::new(&format!("http://{addr}/v1/traces"), protocol);
         let started = std::time::Instant::now();
         let r = bounded(protocol::run(&fx.probe(), addr)).await;
         let f = finding(&r, Cause::ResponseTimeout);
+        assert!(
+            f.summary.contains("(the exporter's timeout)"),
+            "{}",
+            f.summary
+        );
         assert_eq!(f.stage, Stage::Protocol);
         assert_eq!(f.severity, Severity::Error);
         assert!(

@@ -194,7 +194,12 @@ async fn preflight_warn_starts_within_its_budget_and_keeps_the_report() {
             .unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
     }
     if r.text().contains("pre-flight: telemetry") {
-        let kept = std::fs::read_to_string(dir.path().join("state/preflight.json")).unwrap();
+        let state_env = runner::config::Environment::from_pairs([(
+            "RUNNER_STATE_DIR",
+            dir.path().join("state").to_string_lossy().into_owned(),
+        )]);
+        let kept_at = runner::state::preflight_path_for(&state_env, Some(&cfg));
+        let kept = std::fs::read_to_string(kept_at).unwrap();
         let v: serde_json::Value = serde_json::from_str(&kept).unwrap();
         assert_eq!(v["schema"], "runner.doctor.otel/v1");
     }
@@ -216,6 +221,11 @@ async fn preflight_off_skips_the_doctor() {
     r.signal("TERM");
     assert_eq!(r.exit_code(Duration::from_secs(15)).await, Some(0));
     assert!(r.text().contains("pre-flight: off"), "{}", r.text());
+    let state_env = runner::config::Environment::from_pairs([(
+        "RUNNER_STATE_DIR",
+        dir.path().join("state").to_string_lossy().into_owned(),
+    )]);
+    assert!(!runner::state::preflight_path_for(&state_env, Some(&cfg)).exists());
     assert!(!dir.path().join("state/preflight.json").exists());
 }
 

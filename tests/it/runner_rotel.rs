@@ -165,3 +165,109 @@ async fn rotel_receives_one_trace_per_job_over_grpc() {
 async fn rotel_receives_one_trace_per_job_over_http_protobuf() {
     one_trace_per_job("http/protobuf").await;
 }
+
+/// The README's tour is the program's real output against a real collector: each `$ command`
+/// block of README.md is run here against rotel (ports shown as 14317/14318) and compared after
+/// masking what changes run to run (durations, trace ids). On a difference the real output is
+/// written to docs/tour/NAME.txt to paste into the README.
+#[test]
+fn the_readme_tour_is_what_the_program_prints() {
+    let rotel = Rotel::start();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ports = [
+        (rotel.grpc_port.to_string(), "14317"),
+        (rotel.http_port.to_string(), "14318"),
+    ];
+    let blocks = tour_blocks(&readme);
+    assert!(
+        blocks.len() >= 3,
+        "the README's tour has no `$ runner ...` blocks"
+    );
+    let mut problems = Vec::new();
+    for (i, (cmd, shown)) in blocks.iter().enumerate() {
+        let mut line = cmd.clone();
+        for (real, readme_port) in &ports {
+            line = line.replace(readme_port, real);
+        }
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let (env, args): (Vec<&str>, Vec<&str>) = words
+            .iter()
+            .partition(|w| w.contains('=') && !w.starts_with('-'));
+        assert_eq!(args.first(), Some(&"runner"), "{cmd}");
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_runner"))
+            .args(&args[1..])
+            .current_dir(dir.path())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", dir.path())
+            .env("NO_COLOR", "1")
+            .envs(env.iter().filter_map(|kv| kv.split_once('=')))
+            .output()
+            .unwrap();
+        let mut got = String::from_utf8_lossy(&out.stdout).into_owned();
+        for (real, readme_port) in &ports {
+            got = got.replace(real.as_str(), readme_port);
+        }
+        if mask(&got) != mask(shown) {
+            let name = format!("tour-{}.txt", i + 1);
+            let path = root.join("docs/tour").join(&name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, format!("$ {cmd}\n{got}")).unwrap();
+            problems.push(format!("`{cmd}` prints otherwise than README.md shows; the real output is in docs/tour/{name}"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// `(command, output)` of every indented `$ runner ...` block of the README (env assignments
+/// before `runner` included), output lines de-indented.
+fn tour_blocks(readme: &str) -> Vec<(String, String)> {
+    let mut blocks = Vec::new();
+    let mut current: Option<(String, String)> = None;
+    for line in readme.lines() {
+        if let Some(cmd) = line.strip_prefix("    $ ") {
+            blocks.extend(current.take());
+            if cmd.contains("runner doctor otel") {
+                current = Some((cmd.to_string(), String::new()));
+            }
+        } else if let Some((_, out)) = current.as_mut() {
+            if let Some(rest) = line.strip_prefix("    ") {
+                out.push_str(rest);
+                out.push('\n');
+            } else if line.is_empty() {
+                out.push('\n');
+            } else {
+                blocks.extend(current.take());
+            }
+        }
+    }
+    blocks.extend(current);
+    blocks
+}
+
+/// Masks what changes from run to run: durations (`12 ms`, `<1 ms`, `4.1 s`) and 32-hex trace
+/// ids; trailing blank lines do not count.
+fn mask(text: &str) -> String {
+    let mut out = Vec::new();
+    for line in text.trim_end().lines() {
+        let words: Vec<String> = line
+            .split(' ')
+            .map(|w| {
+                let hex = w.len() == 32 && w.chars().all(|c| c.is_ascii_hexdigit());
+                let number = !w.is_empty()
+                    && (w.chars().all(|c| c.is_ascii_digit() || c == '.') || w == "<1");
+                if hex {
+                    "[TRACE]".to_string()
+                } else if number {
+                    "[N]".to_string()
+                } else {
+                    w.to_string()
+                }
+            })
+            .collect();
+        out.push(words.join(" "));
+    }
+    out.join("\n")
+}

@@ -87,8 +87,13 @@ x-api-key = "PLANTEDHDRCFG2"
     .unwrap();
     // A pre-flight report from an older, careless version.
     std::fs::create_dir_all(p.join("state")).unwrap();
+    // Kept where `runner run` with this directory's config.toml keeps it.
+    let state_env = runner::config::Environment::from_pairs([(
+        "RUNNER_STATE_DIR",
+        p.join("state").to_string_lossy().into_owned(),
+    )]);
     std::fs::write(
-        p.join("state/preflight.json"),
+        runner::state::preflight_path_for(&state_env, Some(&p.join("config.toml"))),
         r#"{"schema":"runner.doctor.otel/v1","verdict":"broken",
             "findings":[{"evidence":{"request":"POST /v1/traces\nAuthorization: Bearer PLANTEDPREFLIGHT"},
                          "authorization":"PLANTEDPREFLIGHT"}]}"#,

@@ -181,6 +181,10 @@ async fn execute(sc: &Scenario, bin: &Path) -> Result<(Vec<String>, Option<Strin
         diffs.push(format!("report:\n{}\nstderr:\n{}", out.stdout, out.stderr));
     }
 
+    if diffs.is_empty() {
+        diffs.extend(fixes_work(bin, &json_args, &env, tmp.path(), &out.stdout).await?);
+    }
+
     let mut text = None;
     if sc.snapshot && diffs.is_empty() {
         let mut text_args = args.clone();
@@ -195,6 +199,38 @@ async fn execute(sc: &Scenario, bin: &Path) -> Result<(Vec<String>, Option<Strin
     }
     drop(stage);
     Ok((diffs, text))
+}
+
+/// Every fix works as written (see `fixes`): static checks, then each verified assignment
+/// applied alone against the same servers, after which its finding must be gone.
+async fn fixes_work(
+    bin: &Path,
+    args: &[String],
+    env: &BTreeMap<String, String>,
+    cwd: &Path,
+    stdout: &str,
+) -> Result<Vec<String>, String> {
+    let Ok(report) = serde_json::from_str::<Value>(stdout) else {
+        return Ok(Vec::new());
+    };
+    // Every report matches the published schema (docs/report-schema.json).
+    let mut diffs: Vec<String> = super::schema::check(&super::schema::report_schema(), &report)
+        .into_iter()
+        .map(|p| format!("report does not match docs/report-schema.json: {p}"))
+        .collect();
+    diffs.extend(super::fixes::static_problems(&report));
+    for (cause, signal, k, v) in super::fixes::verified_assignments(&report) {
+        let mut env = env.clone();
+        env.insert(k.clone(), v.clone());
+        let again = doctor(bin, args, &env, cwd).await?;
+        let after: Value = serde_json::from_str(&again.stdout).unwrap_or_default();
+        if super::fixes::still_reported(&after, &cause, &signal) {
+            diffs.push(format!(
+                "the verified fix of {cause} ({k}={v}) applied as written still reports {cause}"
+            ));
+        }
+    }
+    Ok(diffs)
 }
 
 /// Replaces `{name}` placeholders; an unknown `{word}` is an error naming it.

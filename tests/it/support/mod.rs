@@ -5,6 +5,7 @@
 pub mod certs;
 pub mod dns;
 pub mod doctor_run;
+pub mod fixes;
 pub mod gitlab;
 pub mod harness;
 pub mod normalize;
@@ -19,6 +20,7 @@ pub mod real;
 pub mod receivers;
 pub mod rotel;
 pub mod scenario;
+pub mod schema;
 mod selftest;
 pub mod server;
 pub mod settings;

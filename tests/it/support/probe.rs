@@ -31,7 +31,10 @@ pub struct Fixture {
 impl Fixture {
     /// `url` is the effective URL (e.g. `http://127.0.0.1:PORT/v1/traces`).
     pub fn new(url: &str, protocol: Protocol) -> Fixture {
-        let settings = signal_url_settings(Signal::Traces, url, protocol);
+        let mut settings = signal_url_settings(Signal::Traces, url, protocol);
+        // The exporter's timeout bounds the wait for answers: as short as the doctor's step
+        // bound here, so hostile peers cost little test time.
+        settings.timeout = Sourced::default_value(Duration::from_millis(800));
         let endpoint = settings.endpoint.clone().unwrap();
         Fixture {
             settings,
