@@ -1,7 +1,8 @@
-//! Where the runner keeps state between runs (the last pre-flight report).
+//! Where the runner keeps state between runs (the pre-flight report of each config file).
 
 use crate::config::Environment;
-use std::path::PathBuf;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
 
 /// `RUNNER_STATE_DIR`, else `$XDG_STATE_HOME/runner`, else `$HOME/.local/state/runner`,
 /// else `./.runner-state`.
@@ -18,7 +19,64 @@ pub fn state_dir(env: &Environment) -> PathBuf {
     PathBuf::from(".runner-state")
 }
 
-/// The last pre-flight report (JSON, schema `runner.doctor.otel/v1`).
+/// The last pre-flight report without a config file (JSON, schema `runner.doctor.otel/v1`).
 pub fn preflight_path(env: &Environment) -> PathBuf {
     state_dir(env).join("preflight.json")
+}
+
+/// The last pre-flight report of `config` (one per config file, by its absolute path, so a
+/// bundle for one config never carries another's), or of no config file.
+pub fn preflight_path_for(env: &Environment, config: Option<&Path>) -> PathBuf {
+    match config {
+        None => preflight_path(env),
+        Some(p) => {
+            let abs = absolute(p);
+            let key = short_hash(abs.as_os_str().as_encoded_bytes());
+            state_dir(env).join(format!("preflight-{key}.json"))
+        }
+    }
+}
+
+/// `p` made absolute (symbolic links resolved when it exists), for naming state by file.
+pub fn absolute(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| {
+        std::env::current_dir()
+            .map(|d| d.join(p))
+            .unwrap_or_else(|_| p.to_owned())
+    })
+}
+
+/// A short fingerprint of the effective settings (the report's `settings` object, which holds
+/// no secret: header values are already reduced to length and hash).
+pub fn settings_fingerprint(settings: &serde_json::Value) -> String {
+    short_hash(settings.to_string().as_bytes())
+}
+
+fn short_hash(bytes: &[u8]) -> String {
+    hex::encode(&Sha256::digest(bytes)[..8])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_config_file_has_its_own_preflight_report() {
+        let env = Environment::from_pairs([("RUNNER_STATE_DIR", "/tmp/state")]);
+        let a = preflight_path_for(&env, Some(Path::new("/etc/runner/a.toml")));
+        let b = preflight_path_for(&env, Some(Path::new("/etc/runner/b.toml")));
+        assert_ne!(a, b);
+        assert_eq!(
+            a,
+            preflight_path_for(&env, Some(Path::new("/etc/runner/a.toml")))
+        );
+        assert!(a.starts_with("/tmp/state") && a.to_string_lossy().ends_with(".json"));
+        assert_eq!(
+            preflight_path_for(&env, None),
+            Path::new("/tmp/state/preflight.json")
+        );
+        let s1 = serde_json::json!({ "traces": { "endpoint": "http://a:4318" } });
+        let s2 = serde_json::json!({ "traces": { "endpoint": "http://b:4318" } });
+        assert_ne!(settings_fingerprint(&s1), settings_fingerprint(&s2));
+    }
 }

@@ -45,6 +45,8 @@ pub struct Gathered {
     pub failed: Vec<Failure>,
     pub absent: Vec<Absence>,
     pub config_path: Option<PathBuf>,
+    /// Which pre-flight report was taken and how it relates to now (for the manifest).
+    pub preflight: Option<serde_json::Value>,
 }
 
 impl Gathered {
@@ -133,7 +135,7 @@ pub fn gather(args: &BundleArgs, env: &Environment) -> Gathered {
             g.fail("settings.json", why);
         }
     }
-    preflight_json(&mut g, env, &scrub);
+    preflight_json(&mut g, env, &scrub, loaded.as_ref().ok());
     config_toml(&mut g, &raw, &scrub);
     env_txt(&mut g, env, &scrub);
     g.add(
@@ -199,24 +201,65 @@ fn doctor_json(
     }
 }
 
-fn preflight_json(g: &mut Gathered, env: &Environment, scrub: &Scrubber) {
-    let path = crate::state::preflight_path(env);
+/// A kept pre-flight report older than this is called old in the bundle.
+const PREFLIGHT_OLD: Duration = Duration::from_secs(24 * 3600);
+
+/// The pre-flight report of this config file only (see `state::preflight_path_for`), with
+/// whether it is old or was made with other settings than the current ones.
+fn preflight_json(g: &mut Gathered, env: &Environment, scrub: &Scrubber, loaded: Option<&Loaded>) {
+    let config = loaded
+        .and_then(|l| l.path.clone())
+        .or_else(|| g.config_path.clone());
+    let path = crate::state::preflight_path_for(env, config.as_deref());
+    let config_shown = config
+        .as_deref()
+        .map(|p| crate::state::absolute(p).display().to_string());
     match system::read_bounded(&path, MAX_FILE) {
         Ok(text) => {
-            let data = match serde_json::from_str::<serde_json::Value>(&text) {
-                Ok(v) => pretty(&scrub.json(&v)),
-                Err(_) => scrub.text(&text).into_bytes(),
+            let parsed = serde_json::from_str::<serde_json::Value>(&text).ok();
+            let data = match &parsed {
+                Some(v) => pretty(&scrub.json(v)),
+                None => scrub.text(&text).into_bytes(),
             };
-            let when = std::fs::metadata(&path)
-                .and_then(|m| m.modified())
+            let written = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+            let age = written.and_then(|t| t.elapsed().ok());
+            let old = age.is_some_and(|a| a > PREFLIGHT_OLD);
+            let now = loaded.map(|l| crate::state::settings_fingerprint(&config::report_json(l)));
+            let then = parsed
+                .as_ref()
+                .map(|v| crate::state::settings_fingerprint(&v["settings"]));
+            let same_settings = match (&now, &then) {
+                (Some(a), Some(b)) => Some(a == b),
+                _ => None,
+            };
+            let mut about = written
                 .map(|t| format!("written {}", humantime::format_rfc3339_seconds(t)))
                 .unwrap_or_default();
-            g.add("preflight.json", data, when);
+            if old {
+                let days = age.map(|a| a.as_secs() / 86_400).unwrap_or(0);
+                about.push_str(&format!("; old: {days} day(s) ago"));
+            }
+            if same_settings == Some(false) {
+                about.push_str("; made with other settings than the current ones");
+            }
+            g.preflight = Some(serde_json::json!({
+                "config_file": config_shown.as_deref().map(crate::redact::redact_text),
+                "written": written.map(|t| humantime::format_rfc3339_seconds(t).to_string()),
+                "old": old,
+                "same_settings": same_settings,
+                "settings_fingerprint": then,
+                "current_settings_fingerprint": now,
+            }));
+            g.add("preflight.json", data, about);
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => g.absent(
             "preflight.json",
             format!(
-                "no pre-flight report at {} (runner run has not run here)",
+                "no pre-flight report for {} at {} (runner run has not run with it here)",
+                config_shown.as_deref().map_or_else(
+                    || "runs without a config file".to_owned(),
+                    crate::redact::redact_text
+                ),
                 path.display()
             ),
         ),

@@ -294,3 +294,21 @@ pub fn service_name_missing(source: &Source, value: &str) -> Finding {
         )
         .evidence(json!({ "setting": source, "value": value }))
 }
+
+/// The config line when nothing at all is configured (no file, no flag, no variable): said
+/// first, so a newcomer knows what the doctor is checking.
+pub fn nothing_configured(url: &str, protocol: crate::config::Protocol) -> String {
+    let family = match protocol {
+        crate::config::Protocol::Grpc => "OTLP/gRPC",
+        crate::config::Protocol::HttpProtobuf => "OTLP/HTTP",
+        crate::config::Protocol::HttpJson => "OTLP/HTTP, JSON",
+    };
+    format!("nothing is configured: checking the default {url} ({family})")
+}
+
+/// Added to the fix when nothing is configured and nothing listens at the default.
+pub const HOW_TO_CONFIGURE: &str = "Nothing is configured, so the doctor checked the default. To \
+     point the runner at your collector, set `OTEL_EXPORTER_OTLP_ENDPOINT=http://collector.example:4318` \
+     (and `OTEL_EXPORTER_OTLP_PROTOCOL=grpc` with port 4317 for gRPC), or `endpoint` and `protocol` \
+     in the `[otel]` table of `config.toml`, or try one with \
+     `runner doctor otel --endpoint http://collector.example:4318`.";

@@ -118,7 +118,7 @@ pub fn text(cause: Cause) -> Generic {
         DnsFailure => g(
             "Name resolution failed.",
             "The resolver could not get an answer: the name server is unreachable, timed out or answered SERVFAIL; this says nothing about whether the name exists.",
-            "Check /etc/resolv.conf and that the name server is reachable from this host; retry with `runner doctor otel --dns-server HOST:PORT`.",
+            "Check /etc/resolv.conf and that the name server is reachable from this host; retry with `runner doctor otel --dns-server <host:port>`.",
         ),
         ClusterLocalName => g(
             "The endpoint uses a Kubernetes in-cluster service name.",
@@ -309,6 +309,11 @@ pub fn text(cause: Cause) -> Generic {
             "The server did not answer the export in time.",
             "The connection works but the response did not arrive before the exporter's timeout: an overloaded collector, a slow backend, or a proxy holding the request.",
             "Check the collector's load and backend, or raise OTEL_EXPORTER_OTLP_TIMEOUT.",
+        ),
+        ResponseSlow => g(
+            "The server answers the export, but close to the exporter's timeout.",
+            "The response arrived within the exporter's timeout, with little room: more load would make exports time out.",
+            "Find what slows the collector down, or raise OTEL_EXPORTER_OTLP_TIMEOUT for more room.",
         ),
         CanaryExportFailed => g(
             "Exporting a span failed.",

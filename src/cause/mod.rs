@@ -161,6 +161,7 @@ causes! {
     CompressionUnsupported => "compression_unsupported", Export;
     ProxyFailure => "proxy_failure", Protocol;
     ResponseTimeout => "response_timeout", Export;
+    ResponseSlow => "response_slow", Export;
 
     CanaryExportFailed => "canary_export_failed", Canary;
     CanaryPartialSuccess => "canary_partial_success", Canary;
@@ -187,6 +188,20 @@ causes! {
     CollectorQueueFull => "collector_queue_full", Collector;
     CollectorDropping => "collector_dropping", Collector;
     CollectorMismatch => "collector_mismatch", Config;
+}
+
+/// Latency as users read it: `<1 ms`, `340 ms`, `4.1 s`.
+pub fn latency(d: std::time::Duration) -> String {
+    let ms = d.as_millis();
+    if ms == 0 {
+        "<1 ms".to_string()
+    } else if ms < 1000 {
+        format!("{ms} ms")
+    } else if ms % 1000 == 0 {
+        format!("{} s", ms / 1000)
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
 }
 
 impl fmt::Display for Cause {

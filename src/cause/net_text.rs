@@ -86,7 +86,7 @@ pub fn dns_failure(
              lookup will fail the same way."
         ),
         "Check the resolver configuration (/etc/resolv.conf) and that the name server is \
-         reachable; compare with another server using `--dns-server HOST:PORT`."
+         reachable; compare with another server using `--dns-server <host:port>`."
             .to_string(),
     )
 }

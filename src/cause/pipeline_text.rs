@@ -59,6 +59,21 @@ pub fn canary_export_failed(url: &str, failure: &ExportFailure, matched: &[&Find
     }))
 }
 
+/// The canary line when a probe already found why the export fails: the failure is evidence
+/// under that finding, not a second error.
+pub fn canary_failed_as_found(cause: Cause) -> String {
+    format!("the canary export failed too, for the reason found above ({cause}): see that finding")
+}
+
+/// A canary failure filed under the probe finding that explains it: what the exporter saw.
+pub fn canary_as_evidence(canary: &Finding) -> serde_json::Value {
+    json!({
+        "summary": canary.summary,
+        "explanation": canary.explanation,
+        "evidence": canary.evidence,
+    })
+}
+
 /// The pipeline could not even be built (bad TLS files, unwritable file, ...).
 pub fn canary_pipeline_unbuildable(error: &str) -> Finding {
     Finding::new(
@@ -145,6 +160,12 @@ pub fn canary_not_sampled(sampler: &Sampler, source: &Source) -> Finding {
         .evidence(json!({ "sampler": sampler, "source": source.to_string() }))
 }
 
+/// The canary check's summary when it went through: `<1 ms` rather than a `0 ms` that reads
+/// as if nothing happened.
+pub fn canary_exported(to: &str, took: Duration) -> String {
+    format!("canary exported to {to} in {}", super::latency(took))
+}
+
 /// The export did not finish within the bound.
 pub fn canary_timeout(url: &str, bound: Duration, failure: Option<&ExportFailure>) -> Finding {
     Finding::new(Cause::CanaryTimeout, Severity::Error, Some(Signal::Traces))
@@ -162,8 +183,9 @@ pub fn canary_timeout(url: &str, bound: Duration, failure: Option<&ExportFailure
                     .unwrap_or_else(|| "no answer came back before the doctor's bound".to_owned())
             ),
             "Check the collector's load and its exporters (a blocked pipeline applies back \
-             pressure to the receiver); if the collector is just slow, raise \
-             OTEL_EXPORTER_OTLP_TIMEOUT (milliseconds) and the doctor's --timeout.",
+             pressure to the receiver); if the collector is just slow, raise the exporter's \
+             timeout OTEL_EXPORTER_OTLP_TIMEOUT (milliseconds; `timeout` in the [otel] table): \
+             the doctor's canary waits as long as the exporter does.",
         )
         .evidence(json!({ "bound_ms": bound.as_millis() as u64, "failure": failure }))
 }
@@ -243,3 +265,20 @@ pub const NO_CANARY_SENT: &str = "no canary was sent";
 /// The canary and backend checks of signals other than traces.
 pub const CANARY_TRACES_ONLY: &str = "the canary is sent for traces only";
 pub const NO_CANARY_FOR_SIGNAL: &str = "no canary for this signal";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_canary_under_a_millisecond_reads_as_such() {
+        let to = "http://127.0.0.1:4318/v1/traces";
+        assert_eq!(
+            canary_exported(to, Duration::from_micros(300)),
+            format!("canary exported to {to} in <1 ms")
+        );
+        assert!(canary_exported(to, Duration::from_millis(2)).ends_with("in 2 ms"));
+        assert!(canary_exported(to, Duration::from_millis(4100)).ends_with("in 4.1 s"));
+        assert_eq!(crate::cause::latency(Duration::from_secs(10)), "10 s");
+    }
+}

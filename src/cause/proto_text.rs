@@ -361,7 +361,7 @@ impl Waiting {
     }
 }
 
-/// No answer within the timeout.
+/// No answer within the exporter's timeout (`timeout`: the bound the doctor waited, the same).
 pub fn response_timeout(
     probe: &Probe<'_>,
     stage: Stage,
@@ -378,34 +378,70 @@ pub fn response_timeout(
     .at_stage(stage)
     .text(
         format!(
-            "{} accepted the connection but did not answer {what} within {}.",
+            "{} accepted the connection but did not answer {what} within {} (the exporter's timeout).",
             probe.endpoint.display,
             humantime::format_duration(timeout)
         ),
-        "The connection opened, the request was sent, and no response head arrived in time. \
-             SDKs report this as `context deadline exceeded`, `DEADLINE_EXCEEDED` or \
-             `Client.Timeout exceeded while awaiting headers`. A stalled collector, a proxy \
-             waiting on a dead upstream, or a server that speaks another protocol and waits for \
-             more input all look like this.",
-        {
-            // Twice what is set now: a value to try, in the milliseconds the variables take.
-            let exporter = probe.settings.timeout.value.as_millis() as u64 * 2;
-            format!(
-                "Check the collector's health and whatever sits in front of it. If it is only \
-                 slow, raise the exporter timeout (now {}): {} (milliseconds), and the \
-                 doctor's: `--timeout {}`.",
-                humantime::format_duration(probe.settings.timeout.value),
-                set_setting(
-                    &probe.settings.timeout.source,
-                    "OTEL_EXPORTER_OTLP_TIMEOUT",
-                    "timeout",
-                    &exporter.to_string()
-                ),
-                humantime::format_duration(timeout * 2)
-            )
-        },
+        "The connection opened, the request was sent, and no response head arrived within the \
+             time the runner's exporter waits. SDKs report this as `context deadline exceeded`, \
+             `DEADLINE_EXCEEDED` or `Client.Timeout exceeded while awaiting headers`. A stalled \
+             collector, a proxy waiting on a dead upstream, or a server that speaks another \
+             protocol and waits for more input all look like this.",
+        format!(
+            "Check the collector's health and whatever sits in front of it. If it is only slow, \
+             raise the exporter's timeout (now {}, from {}): {} (milliseconds); the doctor waits \
+             as long as the exporter does.",
+            humantime::format_duration(probe.settings.timeout.value),
+            probe.settings.timeout.source,
+            exporter_timeout_fix(probe),
+        ),
     )
     .evidence(ev)
+}
+
+/// Setting the exporter's timeout to twice its value, in the milliseconds the variables take.
+fn exporter_timeout_fix(probe: &Probe<'_>) -> String {
+    let doubled = (probe.settings.timeout.value.as_millis() as u64).saturating_mul(2);
+    set_setting(
+        &probe.settings.timeout.source,
+        "OTEL_EXPORTER_OTLP_TIMEOUT",
+        "timeout",
+        &doubled.max(1000).to_string(),
+    )
+}
+
+/// The answer came, but late: within the exporter's timeout, so export works, with little room.
+pub fn response_slow(probe: &Probe<'_>, stage: Stage, took: Duration) -> Finding {
+    let bound = probe.settings.timeout.value;
+    Finding::new(
+        Cause::ResponseSlow,
+        Severity::Warning,
+        Some(probe.settings.signal),
+    )
+    .at_stage(stage)
+    .text(
+        format!(
+            "{} answered in {} of the exporter's {}.",
+            probe.endpoint.display,
+            super::latency(took),
+            super::latency(bound),
+        ),
+        "The answer arrived within the exporter's timeout, so spans get through, but a little \
+         more load or a longer batch would push it past the timeout and the exporter would drop \
+         the batch (`context deadline exceeded`, `DEADLINE_EXCEEDED`).",
+        format!(
+            "Find what makes the collector slow (its queue, its exporters, whatever sits in front \
+             of it); to leave more room, raise the exporter's timeout (now {}, from {}): {} \
+             (milliseconds).",
+            humantime::format_duration(bound),
+            probe.settings.timeout.source,
+            exporter_timeout_fix(probe),
+        ),
+    )
+    .evidence(serde_json::json!({
+        "elapsed_ms": took.as_millis() as u64,
+        "exporter_timeout_ms": bound.as_millis() as u64,
+    }))
 }
 
 /// The peer's answer is not a usable HTTP (or gRPC) response.

@@ -119,7 +119,7 @@ async fn query(
         let host = base.host_str().ok_or("backend URL has no host")?.to_owned();
         let port = base.port_or_known_default().unwrap_or(80);
         let err = |e: &(dyn std::error::Error + 'static)| chain_of(e).join(": ");
-        let tcp = connect::tcp(&host, port, bound)
+        let tcp = connect::tcp(&host, port, bound, &connect::Pins::default())
             .await
             .map_err(|e| err(&e))?;
         let stream = if base.scheme() == "https" {

@@ -54,7 +54,8 @@ async fn run_inner(
         .signal(Signal::Traces)
         .and_then(|s| s.url.clone())
         .unwrap_or_default();
-    let pipeline = match telemetry::build(settings, &Identity::default()) {
+    let pins = pins(settings, opts).await;
+    let pipeline = match telemetry::build_pinned(settings, &Identity::default(), &pins) {
         Ok(p) => p,
         Err(e) => {
             let msg = e.to_string();
@@ -113,7 +114,10 @@ async fn run_inner(
         return (StageResult::new(check).with(f), canary);
     }
     let sent_at = Instant::now();
-    let flushed = pipeline.flush(opts.timeout).await;
+    // As long as the runner's exporter waits, and a little more: its own timeout fires first,
+    // so a slow collector is judged by the exporter's bound, not the doctor's `--timeout`.
+    let bound = flush_bound(settings);
+    let flushed = pipeline.flush(bound).await;
     let span_id = ctx.span_id().to_string();
     let record = pipeline
         .exports()
@@ -145,7 +149,7 @@ async fn run_inner(
         &kind,
         &url,
         record.as_ref(),
-        opts,
+        bound,
         probe_findings,
         &mut canary,
     );
@@ -161,6 +165,59 @@ async fn run_inner(
     )
 }
 
+/// With `--dns-server`, the canary's exporter connects to the addresses that server gives for
+/// the traces host (TLS server name and `Host` unchanged, as `curl --resolve`), so a name only
+/// that server knows (split horizon) is proven end to end. Not through an HTTP proxy, which
+/// resolves the name itself.
+async fn pins(settings: &Settings, opts: &DoctorOptions) -> telemetry::connect::Pins {
+    let mut pins = telemetry::connect::Pins::default();
+    let Some(server) = opts.dns_server else {
+        return pins;
+    };
+    let Some(ep) = settings
+        .signal(Signal::Traces)
+        .and_then(|t| t.endpoint.as_ref().map(|e| (t, e)))
+        .filter(|(t, e)| {
+            t.protocol.value == crate::config::Protocol::Grpc
+                || !matches!(
+                    crate::config::proxy::proxy_for(
+                        super::dns::bare_host(&e.host),
+                        e.port,
+                        e.tls,
+                        &settings.proxy
+                    ),
+                    Ok(Some(_))
+                )
+        })
+        .map(|(_, e)| e)
+    else {
+        return pins;
+    };
+    let host = super::dns::bare_host(&ep.host);
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        return pins;
+    }
+    let addrs: Vec<std::net::SocketAddr> = super::dns::resolve(host, Some(server), opts.timeout)
+        .await
+        .addresses()
+        .into_iter()
+        .map(|ip| std::net::SocketAddr::new(ip, ep.port))
+        .collect();
+    if !addrs.is_empty() {
+        pins.pin(host, ep.port, addrs);
+    }
+    pins
+}
+
+/// How long the canary's flush may take: the traces exporter's timeout plus a margin.
+pub fn flush_bound(settings: &Settings) -> Duration {
+    let exporter = settings
+        .signal(Signal::Traces)
+        .map(|s| s.timeout.value)
+        .unwrap_or(Duration::from_secs(10));
+    exporter + Duration::from_millis(1500)
+}
+
 /// Shuts the pipeline down, bounded; its outcome no longer matters to the verdict.
 async fn close(pipeline: Pipeline, bound: Duration) {
     let _ = pipeline.shutdown(bound).await;
@@ -171,7 +228,7 @@ fn judge(
     kind: &ExporterKind,
     url: &str,
     record: Option<&ExportRecord>,
-    opts: &DoctorOptions,
+    bound: Duration,
     probe_findings: &[Finding],
     canary: &mut Canary,
 ) -> StageResult {
@@ -183,14 +240,10 @@ fn judge(
     let Some(record) = record else {
         canary.error = Some(format!(
             "export did not finish within {} ms",
-            opts.timeout.as_millis()
+            bound.as_millis()
         ));
         let check = Check::new(Stage::Canary, Status::Fail, "the canary export timed out");
-        return StageResult::new(check).with(pipeline_text::canary_timeout(
-            url,
-            opts.timeout,
-            None,
-        ));
+        return StageResult::new(check).with(pipeline_text::canary_timeout(url, bound, None));
     };
     match &record.outcome {
         Outcome::Exported => {
@@ -198,7 +251,7 @@ fn judge(
             StageResult::new(Check::new(
                 Stage::Canary,
                 Status::Pass,
-                format!("canary exported to {to} in {} ms", record.latency_ms),
+                pipeline_text::canary_exported(&to, Duration::from_millis(record.latency_ms)),
             ))
         }
         Outcome::PartiallyRejected(p) => {
@@ -232,6 +285,14 @@ fn judge(
                 ));
             }
             let matched = matching(&failure.kind, probe_findings);
+            let check = match matched.first() {
+                // One cause, one error: the orchestrator files this failure under that finding.
+                Some(first) => Check {
+                    summary: pipeline_text::canary_failed_as_found(first.cause),
+                    ..check
+                },
+                None => check,
+            };
             StageResult::new(check)
                 .with(pipeline_text::canary_export_failed(url, failure, &matched))
         }

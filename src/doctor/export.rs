@@ -24,8 +24,25 @@ pub async fn run_on(probe: &Probe<'_>, addr: SocketAddr, ready: Option<Ready>) -
     } else {
         http::run(probe, addr, ready).await
     };
-    result.check = result.check.took(started.elapsed());
+    let took = started.elapsed();
+    result.check = result.check.took(took);
+    if result.check.status == crate::report::Status::Pass && slow(probe, took) {
+        result.check.status = crate::report::Status::Warn;
+        result
+            .findings
+            .push(crate::cause::proto_text::response_slow(
+                probe,
+                crate::cause::Stage::Export,
+                took,
+            ));
+    }
     result
+}
+
+/// An answer is slow when it took longer than the doctor's own step bound or half the
+/// exporter's timeout: it worked, with little room left.
+fn slow(probe: &Probe<'_>, took: std::time::Duration) -> bool {
+    took > probe.opts.timeout.min(probe.settings.timeout.value / 2)
 }
 
 /// `google.rpc.Status`, the body of OTLP error answers.

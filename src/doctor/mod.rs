@@ -98,6 +98,25 @@ pub struct Probe<'a> {
     pub opts: &'a DoctorOptions,
 }
 
+impl Probe<'_> {
+    /// The exchange bounds of the stages that ask for an answer: connection-level steps keep
+    /// `--timeout`; the answer gets as long as the runner's exporter would give it.
+    pub fn bounds(&self) -> protocol::wire::Bounds {
+        protocol::wire::Bounds {
+            step: self.opts.timeout,
+            answer: self.settings.timeout.value,
+        }
+    }
+
+    /// Bounds for a side probe (trying a fix): every step within `--timeout`.
+    pub fn step_bounds(&self) -> protocol::wire::Bounds {
+        protocol::wire::Bounds {
+            step: self.opts.timeout,
+            answer: self.opts.timeout,
+        }
+    }
+}
+
 /// Runs the whole diagnosis and returns the report. Never fails: problems are findings.
 pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Report {
     orchestrate::run(loaded, env, opts).await

@@ -2,15 +2,13 @@
 //! settings and protocol family) are probed once through dns, tcp and tls, every path
 //! concurrently, so a blocked path costs one timeout, not one per signal or stage.
 
-mod resolver;
-
 use super::progress::Progress;
 use super::{
     backend, canary, dns, export, protocol, settings_json, tcp, tls, DoctorOptions, Probe,
     StageResult,
 };
 use crate::cause::pipeline_text::{self, CanarySkip};
-use crate::cause::{net_text, Cause, Finding, Severity, Stage};
+use crate::cause::{config_text, net_text, Cause, Finding, Severity, Stage};
 use crate::config::{Environment, Loaded, ProxySettings, Signal, SignalSettings};
 use crate::report::{Check, Report, Status, Target, SCHEMA};
 use std::net::SocketAddr;
@@ -166,30 +164,25 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
         }
     }
 
+    if nothing_configured(loaded) {
+        say_nothing_is_configured(&mut targets, &mut findings);
+    }
+
     // The canary: once, for traces, after every probe (its failure is explained by them).
     let mut canary_report = None;
     let traces = loaded.settings.signal(Signal::Traces);
-    let blind_spot = if opts.canary {
-        let resolved = targets.iter().any(|t| {
-            t.signal == Signal::Traces
-                && t.checks.iter().any(|c| c.stage == Stage::Dns && passed(c))
-        });
-        resolver::canary_blind_spot(&loaded.settings, opts, resolved).await
-    } else {
-        None
-    };
     let skip = if !opts.canary {
         Some(CanarySkip::Disabled)
     } else if traces.is_none_or(|t| t.endpoint.is_none())
         || exporter_impossible(&config.findings, Signal::Traces)
     {
         Some(CanarySkip::NoExporter)
-    } else if let Some(timed_out) = traces_timed_out(&findings) {
+    } else {
         // The probes already waited the whole timeout on this path: the canary would wait as
         // long again and could only fail the same way (a blocked path costs one timeout).
-        Some(CanarySkip::ProbesTimedOut(timed_out))
-    } else {
-        blind_spot
+        // A name only `--dns-server` knows is no reason to skip: the canary is pinned to the
+        // addresses that server gave (see `canary::pins`).
+        traces_timed_out(&findings).map(CanarySkip::ProbesTimedOut)
     };
     let (canary_check, backend_check) = if let Some(why) = skip {
         (
@@ -202,7 +195,10 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
             .filter(|f| f.signal.is_none_or(|s| s == Signal::Traces))
             .cloned()
             .collect();
-        let step = progress.start("traces   canary".to_string());
+        let step = progress.start_bounded(
+            "traces   canary".to_string(),
+            canary::flush_bound(&loaded.settings),
+        );
         let t0 = Instant::now();
         let (mut c, mut canary) = canary::run(loaded, opts, &traces_findings).await;
         step.finish();
@@ -238,6 +234,7 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
     }
     findings.extend(canary_check.findings);
     findings.extend(backend_check.findings);
+    file_canary_under_probe(&mut findings);
 
     // Errors first; within a severity, in stage order; otherwise as found.
     findings.sort_by_key(|f| (std::cmp::Reverse(f.severity), f.stage));
@@ -250,6 +247,37 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
         targets,
         findings,
         canary: canary_report,
+    }
+}
+
+/// No config file, and the traces endpoint and protocol both come from the defaults.
+fn nothing_configured(loaded: &Loaded) -> bool {
+    use crate::config::Source;
+    loaded.path.is_none()
+        && loaded.settings.signal(Signal::Traces).is_some_and(|t| {
+            t.endpoint_raw.source == Source::Default && t.protocol.source == Source::Default
+        })
+}
+
+/// Says first that the defaults are being checked, and how to configure an endpoint when
+/// nothing listens there.
+fn say_nothing_is_configured(targets: &mut [Target], findings: &mut [Finding]) {
+    for t in targets.iter_mut().filter(|t| t.signal == Signal::Traces) {
+        let line = config_text::nothing_configured(&t.url, t.protocol);
+        if let Some(c) = t
+            .checks
+            .iter_mut()
+            .find(|c| c.stage == Stage::Config && c.status == Status::Pass)
+        {
+            c.summary = line;
+            c.evidence = serde_json::json!({ "nothing_configured": true });
+        }
+    }
+    for f in findings
+        .iter_mut()
+        .filter(|f| f.cause == Cause::TcpRefused && f.signal.is_none_or(|s| s == Signal::Traces))
+    {
+        f.fix = format!("{} {}", f.fix, config_text::HOW_TO_CONFIGURE);
     }
 }
 
@@ -277,6 +305,37 @@ fn merge_confirmed(findings: &mut Vec<Finding>) {
             None => i += 1,
         }
     }
+}
+
+/// One cause, one error: a canary failure that a probe finding already explains becomes
+/// evidence (`evidence.canary`) under that finding instead of a second error.
+fn file_canary_under_probe(findings: &mut Vec<Finding>) {
+    let Some(i) = findings.iter().position(|f| {
+        f.cause == Cause::CanaryExportFailed
+            && f.evidence["matched_findings"]
+                .as_array()
+                .is_some_and(|m| !m.is_empty())
+    }) else {
+        return;
+    };
+    let first = findings[i].evidence["matched_findings"][0]
+        .as_str()
+        .and_then(Cause::from_code);
+    let Some(j) = findings.iter().position(|f| {
+        Some(f.cause) == first
+            && f.stage < Stage::Canary
+            && f.severity == Severity::Error
+            && f.signal.is_none_or(|s| s == Signal::Traces)
+    }) else {
+        return;
+    };
+    let canary = findings.remove(i);
+    let j = if j > i { j - 1 } else { j };
+    let host = &mut findings[j];
+    if !host.evidence.is_object() {
+        host.evidence = serde_json::json!({ "probe": host.evidence.take() });
+    }
+    host.evidence["canary"] = pipeline_text::canary_as_evidence(&canary);
 }
 
 /// Findings of a shared stage, once per signal of the path (each keeps its own signal).
@@ -421,14 +480,14 @@ async fn probe_path(
                     )
                 }
             };
-            let step = progress.start(label(Stage::Protocol));
+            let step = progress.start_bounded(label(Stage::Protocol), probe.bounds().answer);
             // The export probe goes over the protocol probe's connection when it is still open:
             // one connection (and, without TCP_NODELAY at the peer, one Nagle stall) fewer.
             // (`run_keep` times its own check.)
             let (proto, ready) = protocol::run_keep(&probe, addr).await;
             step.finish();
             let export = if passed(&proto.check) {
-                let step = progress.start(label(Stage::Export));
+                let step = progress.start_bounded(label(Stage::Export), probe.bounds().answer);
                 let r = timed(export::run_on(&probe, addr, ready)).await;
                 step.finish();
                 r
@@ -526,5 +585,65 @@ mod tests {
             serde_json::json!("From the settings.")
         );
         assert_eq!(all[2].evidence["config"]["evidence"], serde_json::json!({}));
+    }
+
+    #[test]
+    fn a_canary_failure_a_probe_explains_is_evidence_not_a_second_error() {
+        let traces = Some(Signal::Traces);
+        let mut canary = f(
+            Cause::CanaryExportFailed,
+            Stage::Canary,
+            traces,
+            "Exporter.",
+        );
+        canary.evidence = serde_json::json!({ "matched_findings": ["tcp_refused"] });
+        let mut all = vec![f(Cause::TcpRefused, Stage::Tcp, traces, "Refused."), canary];
+        file_canary_under_probe(&mut all);
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].cause, Cause::TcpRefused);
+        assert_eq!(
+            all[0].evidence["canary"]["explanation"],
+            serde_json::json!("Exporter.")
+        );
+
+        // Nothing explains it: it stays an error of its own.
+        let mut alone = f(Cause::CanaryExportFailed, Stage::Canary, traces, "x");
+        alone.evidence = serde_json::json!({ "matched_findings": [] });
+        let mut all = vec![alone];
+        file_canary_under_probe(&mut all);
+        assert_eq!(all.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn with_nothing_configured_the_doctor_says_so_first() {
+        let env = Environment::from_pairs(Vec::<(String, String)>::new());
+        let overrides = crate::config::Overrides::default();
+        let loaded = crate::config::load(&overrides, &env).expect("defaults load");
+        let opts = DoctorOptions {
+            timeout: std::time::Duration::from_millis(300),
+            canary: false,
+            ..DoctorOptions::default()
+        };
+        let report = run(&loaded, &env, &opts).await;
+        let text = crate::report::text::render(&report, false, false);
+        assert!(
+            text.starts_with(
+                "nothing is configured: checking the default http://localhost:4318/v1/traces (OTLP/HTTP)\n"
+            ),
+            "{text}"
+        );
+        // When nothing listens there (the usual case on a fresh machine), the fix says how to
+        // configure an endpoint.
+        for f in report
+            .findings
+            .iter()
+            .filter(|f| f.cause == Cause::TcpRefused)
+        {
+            assert!(f.fix.contains("OTEL_EXPORTER_OTLP_ENDPOINT="), "{}", f.fix);
+        }
+        // A configured endpoint is not "nothing".
+        let env = Environment::from_pairs([("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9")]);
+        let loaded = crate::config::load(&overrides, &env).expect("loads");
+        assert!(!nothing_configured(&loaded));
     }
 }

@@ -33,8 +33,14 @@ impl Progress {
         Progress::new(false, Duration::ZERO)
     }
 
-    /// Starts a spinner line such as `traces  tls  collector:4317`.
+    /// Starts a spinner line for a step bounded by `--timeout`.
     pub fn start(&self, label: String) -> Step {
+        self.start_bounded(label, self.timeout)
+    }
+
+    /// Starts a spinner line such as `traces  tls  collector:4317 1s of 3s`: the time waited
+    /// so far and the bound of the step it waits on.
+    pub fn start_bounded(&self, label: String, bound: Duration) -> Step {
         let Some(multi) = &self.multi else {
             return Step {
                 bar: None,
@@ -43,20 +49,17 @@ impl Progress {
         };
         let bar = multi.add(ProgressBar::new_spinner());
         bar.set_style(
-            ProgressStyle::with_template("{spinner} {msg} {elapsed:.dim}")
+            ProgressStyle::with_template(&template(bound))
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
         bar.set_message(label.clone());
         bar.enable_steady_tick(Duration::from_millis(100));
         let slow_note = tokio::runtime::Handle::try_current().ok().map(|rt| {
             let bar = bar.clone();
-            let bound = humantime::format_duration(self.timeout).to_string();
             rt.spawn(async move {
                 tokio::time::sleep(SLOW_AFTER).await;
                 if !bar.is_finished() {
-                    bar.set_message(format!(
-                        "{label}: slow, still waiting (each step gives up after {bound})"
-                    ));
+                    bar.set_message(format!("{label}: slow, still waiting"));
                 }
             })
         });
@@ -65,6 +68,17 @@ impl Progress {
             slow_note,
         }
     }
+}
+
+/// The spinner line's template: label, time waited, and the step's bound (`1s of 3s`).
+fn template(bound: Duration) -> String {
+    // Whole seconds, like indicatif's `{elapsed}`; a bound under a second shows in ms.
+    let bound = if bound >= Duration::from_secs(1) {
+        humantime::format_duration(Duration::from_secs(bound.as_secs())).to_string()
+    } else {
+        humantime::format_duration(bound).to_string()
+    };
+    format!("{{spinner}} {{msg}} {{elapsed:.dim}} of {bound}")
 }
 
 impl Step {
@@ -98,5 +112,17 @@ mod tests {
         let step = p.start("traces dns".into());
         assert!(step.bar.is_none() && step.slow_note.is_none());
         step.finish();
+    }
+
+    #[test]
+    fn the_line_shows_the_bound_of_the_step() {
+        assert_eq!(
+            template(Duration::from_secs(3)),
+            "{spinner} {msg} {elapsed:.dim} of 3s"
+        );
+        assert!(template(Duration::from_millis(10_500)).ends_with(" of 10s"));
+        assert!(template(Duration::from_millis(500)).ends_with(" of 500ms"));
+        let bar = ProgressBar::hidden();
+        bar.set_style(ProgressStyle::with_template(&template(Duration::from_secs(3))).unwrap());
     }
 }

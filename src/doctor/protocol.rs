@@ -53,7 +53,7 @@ async fn grpc_check(probe: &Probe<'_>, addr: SocketAddr) -> (StageResult, Option
     };
     let alpn = opened.conn.alpn.clone();
     let req = wire::grpc_request(probe, addr.port(), HEALTH_PATH, &[], false);
-    let (ex, ready) = wire::exchange_opened(opened, req, probe.opts.timeout).await;
+    let (ex, ready) = wire::exchange_opened(opened, req, probe.bounds()).await;
     match ex.result {
         Ok(answer) => {
             let grpc_status: Option<u32> = answer
@@ -109,7 +109,7 @@ async fn http_check(probe: &Probe<'_>, addr: SocketAddr) -> (StageResult, Option
         probe.settings.protocol.value,
         probe.settings.compression.value,
     );
-    let (ex, ready) = wire::exchange_opened(opened, req, probe.opts.timeout).await;
+    let (ex, ready) = wire::exchange_opened(opened, req, probe.bounds()).await;
     match ex.result {
         Ok(answer) => {
             let plain_to_https = answer.status == 400
@@ -302,7 +302,9 @@ async fn failure_findings(
                 }
             }
         }
-        PeerDid::Silent => text::response_timeout(probe, stage, waiting, probe.opts.timeout, ev),
+        PeerDid::Silent => {
+            text::response_timeout(probe, stage, waiting, probe.settings.timeout.value, ev)
+        }
         other_did => text::unparseable(probe, stage, other_did, ev),
     };
     vec![f]

@@ -105,10 +105,13 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
                 .map(|p| String::from_utf8_lossy(p).into_owned());
             let tls13 = conn.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3);
             // With TLS 1.3 the server judges our certificate after we think the handshake is
-            // done: its verdict (an alert) comes with the first read. Read once, briefly.
+            // done: its verdict (an alert) comes with its first answer. Ask for one (the
+            // protocol's first words) rather than wait a fixed time for an alert that a
+            // server which kept us never sends.
             let requested = cc_state.lock().unwrap().requested;
             let late = if tls13 && requested {
-                late_verdict(&mut tls, timeout).await
+                let poke = first_words(alpn.as_deref(), &probe.endpoint.host);
+                late_verdict(&mut tls, &poke, timeout).await
             } else {
                 None
             };
@@ -207,13 +210,34 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
     }
 }
 
-/// One bounded read after a TLS 1.3 handshake: the error (an alert, a reset, EOF) if the
-/// server rejected us, `None` if it sent data or stayed quiet (both mean it kept us).
-async fn late_verdict<S>(tls: &mut S, timeout: Duration) -> Option<std::io::Error>
+/// The first words of the negotiated protocol, which any server that kept us answers at once:
+/// the HTTP/2 preface and an empty SETTINGS frame (answered by the server's SETTINGS), or an
+/// HTTP/1.1 `OPTIONS *` (answered by a status line).
+fn first_words(alpn: Option<&str>, host: &str) -> Vec<u8> {
+    if alpn == Some("h2") {
+        let mut v = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+        v.extend_from_slice(&[0, 0, 0, 4, 0, 0, 0, 0, 0]);
+        v
+    } else {
+        format!("OPTIONS * HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").into_bytes()
+    }
+}
+
+/// After a TLS 1.3 handshake in which the server asked for our certificate: sends `poke` and
+/// reads the first answer, bounded. The error (an alert, a reset, EOF) if the server rejected
+/// us, `None` if it answered (or, a server that never answers, stayed quiet: it kept us).
+async fn late_verdict<S>(tls: &mut S, poke: &[u8], timeout: Duration) -> Option<std::io::Error>
 where
-    S: tokio::io::AsyncRead + Unpin,
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
+    use tokio::io::AsyncWriteExt;
     let bound = (timeout / 3).min(Duration::from_millis(750));
+    // A write error means the server already hung up: its alert is waiting to be read.
+    let _ = tokio::time::timeout(bound, async {
+        tls.write_all(poke).await?;
+        tls.flush().await
+    })
+    .await;
     let mut buf = [0u8; 1024];
     match tokio::time::timeout(bound, tls.read(&mut buf)).await {
         Ok(Ok(0)) => Some(std::io::Error::new(

@@ -187,6 +187,12 @@ pub(super) fn finding(out: &mut String, p: &Paint, f: &Finding, verbose: bool) {
 pub fn render(report: &Report, color: bool, verbose: bool) -> String {
     let p = Paint { on: color };
     let mut out = String::new();
+    // Said first: with nothing configured, what the doctor is checking at all.
+    for c in report.targets.iter().flat_map(|t| &t.checks) {
+        if c.evidence["nothing_configured"] == serde_json::Value::Bool(true) {
+            let _ = writeln!(out, "{}\n", p.bold(&c.summary));
+        }
+    }
     settings(&mut out, &p, &report.settings);
     for t in &report.targets {
         let _ = writeln!(out);

@@ -99,7 +99,7 @@ async fn run(
     budget: Duration,
 ) -> u8 {
     tracing::info!(version = crate::VERSION, "runner starting");
-    let report_path = crate::state::preflight_path(&env);
+    let report_path = crate::state::preflight_path_for(&env, loaded.path.as_deref());
     let pre = preflight::run(&loaded, &env, mode, budget, &report_path).await;
     if pre.decision == Decision::Stop {
         return 1;

@@ -75,12 +75,39 @@ pub fn bare_host(host: &str) -> &str {
     host.trim_start_matches('[').trim_end_matches(']')
 }
 
-/// Resolves and connects within `bound`, trying each address in turn.
-pub async fn tcp(host: &str, port: u16, bound: Duration) -> io::Result<TcpStream> {
+/// Addresses to connect to for a `host:port` instead of resolving it, as `curl --resolve`
+/// does: TLS server name and `Host` stay the name. The doctor pins the canary to the addresses
+/// its probes resolved (through `--dns-server`), so a split-horizon name is proven end to end.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Pins(Vec<(String, u16, Vec<std::net::SocketAddr>)>);
+
+impl Pins {
+    pub fn pin(&mut self, host: &str, port: u16, addrs: Vec<std::net::SocketAddr>) {
+        self.0.push((bare_host(host).to_owned(), port, addrs));
+    }
+
+    pub fn get(&self, host: &str, port: u16) -> Option<&[std::net::SocketAddr]> {
+        let host = bare_host(host);
+        self.0
+            .iter()
+            .find(|(h, p, _)| h.eq_ignore_ascii_case(host) && *p == port)
+            .map(|(_, _, a)| a.as_slice())
+    }
+}
+
+/// Resolves (unless pinned) and connects within `bound`, trying each address in turn.
+pub async fn tcp(host: &str, port: u16, bound: Duration, pins: &Pins) -> io::Result<TcpStream> {
+    let pinned = pins.get(host, port).map(<[_]>::to_vec);
     let host = bare_host(host).to_owned();
     let attempt = async move {
         let mut last = None;
-        for addr in tokio::net::lookup_host((host.as_str(), port)).await? {
+        let addrs = match pinned {
+            Some(a) => a,
+            None => tokio::net::lookup_host((host.as_str(), port))
+                .await?
+                .collect(),
+        };
+        for addr in addrs {
             match TcpStream::connect(addr).await {
                 Ok(s) => {
                     let _ = s.set_nodelay(true);
@@ -137,5 +164,45 @@ pub async fn tls(
                 bound.as_millis()
             ),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_pinned_name_connects_to_its_pinned_address_without_resolving() {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        let mut pins = Pins::default();
+        // `.invalid` never resolves (RFC 6761): only the pin can make this connect.
+        pins.pin("collector.invalid", addr.port(), vec![addr]);
+        assert_eq!(
+            pins.get("[collector.invalid]", addr.port()),
+            Some(&[addr][..])
+        );
+        assert_eq!(pins.get("collector.invalid", addr.port() ^ 1), None);
+        let s = tcp(
+            "collector.invalid",
+            addr.port(),
+            Duration::from_secs(2),
+            &pins,
+        )
+        .await
+        .expect("pinned connect");
+        assert_eq!(s.peer_addr().unwrap(), addr);
+        assert!(
+            s.nodelay().unwrap(),
+            "TCP_NODELAY on the pipeline's connections"
+        );
+        let unpinned = tcp(
+            "collector.invalid",
+            addr.port(),
+            Duration::from_secs(2),
+            &Pins::default(),
+        )
+        .await;
+        assert!(unpinned.is_err());
     }
 }

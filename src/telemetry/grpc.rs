@@ -50,6 +50,7 @@ pub fn exporter(
     s: &SignalSettings,
     tls: Option<Arc<ClientConfig>>,
     recorder: Arc<Recorder>,
+    pins: connect::Pins,
 ) -> Result<GrpcExporter, String> {
     let ep = s
         .endpoint
@@ -77,6 +78,7 @@ pub fn exporter(
         port: ep.port,
         tls,
         bound: s.timeout.value,
+        pins,
     };
     let channel = endpoint.connect_with_connector_lazy(connector);
     let mut client = TraceServiceClient::new(channel);
@@ -176,6 +178,7 @@ struct Connector {
     port: u16,
     tls: Option<Arc<ClientConfig>>,
     bound: Duration,
+    pins: connect::Pins,
 }
 
 impl tonic::codegen::Service<http::Uri> for Connector {
@@ -190,7 +193,7 @@ impl tonic::codegen::Service<http::Uri> for Connector {
     fn call(&mut self, _uri: http::Uri) -> Self::Future {
         let c = self.clone();
         Box::pin(async move {
-            let tcp = connect::tcp(&c.host, c.port, c.bound).await?;
+            let tcp = connect::tcp(&c.host, c.port, c.bound, &c.pins).await?;
             let stream = match c.tls {
                 None => Stream::Plain(tcp),
                 Some(config) => {

@@ -35,6 +35,7 @@ pub struct OtlpHttpClient {
     /// The proxy `config::proxy::proxy_for` chose (the doctor applies the same rule).
     proxy: Option<ProxyTarget>,
     timeout: Duration,
+    pins: connect::Pins,
     recorder: Arc<Recorder>,
 }
 
@@ -54,6 +55,7 @@ impl OtlpHttpClient {
         proxy: &ProxySettings,
         tls: Option<Arc<ClientConfig>>,
         recorder: Arc<Recorder>,
+        pins: connect::Pins,
     ) -> Result<OtlpHttpClient, String> {
         let display = s.url.clone().ok_or("no effective URL for traces")?;
         let raw = crate::config::endpoint::real_url(s).ok_or("no effective URL for traces")?;
@@ -95,6 +97,7 @@ impl OtlpHttpClient {
             proxy,
             timeout: s.timeout.value,
             recorder,
+            pins,
         })
     }
 
@@ -103,7 +106,7 @@ impl OtlpHttpClient {
         let port = self.url.port_or_known_default().unwrap_or(80);
         let tls = self.tls.clone().filter(|_| self.url.scheme() == "https");
         let Some(proxy) = &self.proxy else {
-            let tcp = connect::tcp(host, port, self.timeout).await?;
+            let tcp = connect::tcp(host, port, self.timeout, &self.pins).await?;
             return Ok(match tls {
                 Some(c) => (
                     Stream::Tls(Box::new(connect::tls(tcp, c, host, self.timeout).await?)),
@@ -112,9 +115,14 @@ impl OtlpHttpClient {
                 None => (Stream::Plain(tcp), false),
             });
         };
-        let mut tcp = connect::tcp(&proxy.host, proxy.port, self.timeout)
-            .await
-            .map_err(|e| io::Error::new(e.kind(), ViaProxy(proxy.display.clone(), e)))?;
+        let mut tcp = connect::tcp(
+            &proxy.host,
+            proxy.port,
+            self.timeout,
+            &connect::Pins::default(),
+        )
+        .await
+        .map_err(|e| io::Error::new(e.kind(), ViaProxy(proxy.display.clone(), e)))?;
         match tls {
             // Plain HTTP through a proxy: absolute-form request to the proxy itself.
             None => Ok((Stream::Plain(tcp), true)),

@@ -132,7 +132,11 @@ impl SpanExporter for AnyExporter {
 
 /// The exporter that `settings` select, or `None` (exporter `none`, or the SDK disabled).
 /// Must run inside the pipeline's runtime (the gRPC channel spawns its worker there).
-fn exporter(settings: &Settings, recorder: &Arc<Recorder>) -> Result<Option<AnyExporter>, String> {
+fn exporter(
+    settings: &Settings,
+    recorder: &Arc<Recorder>,
+    pins: &connect::Pins,
+) -> Result<Option<AnyExporter>, String> {
     if settings.sdk_disabled.value {
         return Ok(None);
     }
@@ -169,10 +173,17 @@ fn exporter(settings: &Settings, recorder: &Arc<Recorder>) -> Result<Option<AnyE
                 None
             };
             match s.protocol.value {
-                Protocol::Grpc => AnyExporter::Grpc(grpc::exporter(s, tls, recorder.clone())?),
+                Protocol::Grpc => {
+                    AnyExporter::Grpc(grpc::exporter(s, tls, recorder.clone(), pins.clone())?)
+                }
                 p => {
-                    let client =
-                        http::OtlpHttpClient::new(s, &settings.proxy, tls, recorder.clone())?;
+                    let client = http::OtlpHttpClient::new(
+                        s,
+                        &settings.proxy,
+                        tls,
+                        recorder.clone(),
+                        pins.clone(),
+                    )?;
                     let protocol = if p == Protocol::HttpJson {
                         opentelemetry_otlp::Protocol::HttpJson
                     } else {
@@ -199,6 +210,15 @@ fn exporter(settings: &Settings, recorder: &Arc<Recorder>) -> Result<Option<AnyE
 
 /// Builds the pipeline from the settings (exporter, resource, sampler, batch processor).
 pub fn build(settings: &Settings, identity: &Identity) -> Result<Pipeline, TelemetryError> {
+    build_pinned(settings, identity, &connect::Pins::default())
+}
+
+/// Like `build`, connecting to `pins`' addresses for their names instead of resolving them.
+pub fn build_pinned(
+    settings: &Settings,
+    identity: &Identity,
+    pins: &connect::Pins,
+) -> Result<Pipeline, TelemetryError> {
     let runtime = OwnRuntime(Some(
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
@@ -218,7 +238,7 @@ pub fn build(settings: &Settings, identity: &Identity) -> Result<Pipeline, Telem
         .with_resource(resource::resource(settings, identity))
         .with_sampler(resource::sampler(&settings.sampler.value))
         .with_span_limits(SpanLimits::default());
-    if let Some(exp) = exporter(settings, &recorder).map_err(TelemetryError::Build)? {
+    if let Some(exp) = exporter(settings, &recorder, pins).map_err(TelemetryError::Build)? {
         // Our wrapper bounds each export just after the transport's own timeout, and the SDK's
         // bound comes last, so the recorded outcome is the transport's, typed.
         let recording = RecordingExporter::new(

@@ -109,7 +109,8 @@ fn every_collector_scenario_gives_its_findings_on_their_lines() {
         let sc = scenario(&text);
         assert!(!sc.expect.is_empty(), "{name}: no `# expect:` line");
         // `# metrics:` / `# health:` lines: a loopback server plays the recorded admin answers.
-        let (live, _server) = crate::collector_live::scenario_server(&text, path.parent().unwrap());
+        let (live, _server) =
+            crate::support::collector_admin::scenario_server(&text, path.parent().unwrap());
         let flags: Vec<&str> = sc.flags.iter().chain(&live).map(String::as_str).collect();
         let (code, r) = json(std::slice::from_ref(&path), &flags, &sc.env);
         let findings = r["findings"].as_array().cloned().unwrap_or_default();

@@ -2,9 +2,9 @@
 //! to rotel (healthy), to an https:// URL of rotel's plaintext port, and to a closed port; and
 //! `otelcol-contrib validate` agreeing with the doctor on the scenario configurations.
 
-use crate::real_support::otelcol::{self, telemetry, Otelcol};
-use crate::real_support::proc::free_port;
-use crate::real_support::rotel::Rotel;
+use crate::support::ports::free_port;
+use crate::support::real::otelcol::{self, telemetry, Otelcol};
+use crate::support::rotel::Rotel;
 use serde_json::Value;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -49,8 +49,8 @@ fn exporter_finding<'a>(r: &'a Value, exporter: &str) -> Option<&'a Value> {
 
 #[test]
 fn the_doctor_names_the_failing_exporters_of_a_real_collector() {
-    let dir = crate::real_support::tempdir();
-    let rotel = Rotel::start(dir.path());
+    let dir = crate::support::real::tempdir();
+    let rotel = Rotel::start_in(dir.path());
     let input = dir.path().join("in.log");
     std::fs::write(&input, "").unwrap();
     let _writer = write_lines(input.clone());
@@ -182,4 +182,64 @@ fn validate_and_the_doctor_agree_and_the_doctor_gives_lines() {
     println!("judged by validate: {judged:?}");
     assert!(judged.len() >= 6, "{judged:?}");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// `doctor otel --collector-config`: https:// to rotel's plaintext port; the probe's
+/// tls_to_plaintext says the collector's configuration confirms it, naming the receiver's line.
+#[test]
+fn the_collector_configuration_confirms_the_probe() {
+    let dir = crate::support::real::tempdir();
+    let rotel = Rotel::start_in(dir.path());
+    let config = dir.path().join("collector.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "receivers:\n  otlp:\n    protocols:\n      http:\n        endpoint: 127.0.0.1:{}\nexporters:\n  debug: {{}}\nservice:\n  pipelines:\n    traces: {{receivers: [otlp], exporters: [debug]}}\n",
+            rotel.http_port
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_runner"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env(
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            format!("https://127.0.0.1:{}", rotel.http_port),
+        )
+        .env("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+        .args([
+            "doctor",
+            "otel",
+            "--json",
+            "--no-canary",
+            "--timeout",
+            "2s",
+            "--collector-config",
+        ])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = r["findings"].as_array().unwrap();
+    let probe = f
+        .iter()
+        .find(|f| f["cause"] == "tls_to_plaintext")
+        .expect("probe finding");
+    assert!(
+        probe["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("The collector's configuration confirms it"),
+        "{probe}"
+    );
+    assert_eq!(
+        probe["evidence"]["collector_config"]["at"]["line"], 4,
+        "{probe}"
+    );
+    let m = f
+        .iter()
+        .find(|f| f["cause"] == "collector_mismatch")
+        .expect("mismatch");
+    assert_eq!(m["evidence"]["confirms"], "tls_to_plaintext");
+    assert_eq!(m["severity"], "error");
 }

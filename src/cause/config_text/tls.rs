@@ -56,6 +56,17 @@ pub enum InsecureConflict {
     CertificatesUnused,
 }
 
+/// How to take the insecure option away, as each source allows: `--insecure` takes no value
+/// (the command line rejects `--insecure false`), so the flag is dropped instead.
+fn remove_insecure(source: &Source) -> String {
+    match source {
+        Source::Flag(f) => format!("drop the `{f}` flag"),
+        Source::Config(_) => set_to(source, "false", "OTEL_EXPORTER_OTLP_INSECURE"),
+        Source::Env(v) => format!("unset `{v}`"),
+        Source::Default => "nothing to remove".to_owned(),
+    }
+}
+
 pub fn insecure_conflict(
     signal: Signal,
     kind: InsecureConflict,
@@ -66,12 +77,12 @@ pub fn insecure_conflict(
         InsecureConflict::InsecureWithTlsScheme => (
             format!("Insecure is set (from {}) but `{display}` asks for TLS", where_(insecure_source)),
             "The insecure option only applies to gRPC endpoints without a scheme; an https:// or grpcs:// scheme always uses TLS, so the option is ignored here.".to_owned(),
-            format!("For plaintext, use the `http://` (or `grpc://`) scheme; for TLS, remove the option ({}).", set_to(insecure_source, "false", "OTEL_EXPORTER_OTLP_INSECURE")),
+            format!("For plaintext, use the `http://` (or `grpc://`) scheme; for TLS, remove the option ({}).", remove_insecure(insecure_source)),
         ),
         InsecureConflict::InsecureWithHttp => (
             format!("Insecure is set (from {}) but has no effect on OTLP/HTTP", where_(insecure_source)),
             "For OTLP/HTTP the scheme alone decides: http:// is plaintext, https:// is TLS.".to_owned(),
-            format!("Choose plaintext or TLS with the endpoint's scheme and remove the option ({}).", set_to(insecure_source, "false", "OTEL_EXPORTER_OTLP_INSECURE")),
+            format!("Choose plaintext or TLS with the endpoint's scheme and remove the option ({}).", remove_insecure(insecure_source)),
         ),
         InsecureConflict::CertificatesUnused => (
             format!("TLS certificates are configured but `{display}` is plaintext"),

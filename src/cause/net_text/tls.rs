@@ -10,16 +10,24 @@ const CA_SETTING: &str =
     "`OTEL_EXPORTER_OTLP_CERTIFICATE` (or `--ca-file`, or `otel.certificate` in the config file)";
 
 /// TLS was spoken to a plaintext server. `verified`: a plaintext request on the same port
-/// got a protocol answer.
+/// got a protocol answer. `insecure_applies`: the endpoint is a scheme-less gRPC one, the only
+/// kind the insecure option switches to plaintext (an `https://` scheme always means TLS).
+#[allow(clippy::too_many_arguments)]
 pub fn tls_to_plaintext(
     signal: Signal,
     addr: SocketAddr,
     seen: &str,
     suggested_url: &str,
-    setting: &str,
+    setting: &crate::config::Source,
     verified: bool,
+    insecure_applies: bool,
     evidence: Value,
 ) -> Finding {
+    let or_insecure = if insecure_applies {
+        ", or set `OTEL_EXPORTER_OTLP_INSECURE=true` (`--insecure`)"
+    } else {
+        ""
+    };
     let tried = if verified {
         format!(" The doctor tried plaintext on {addr} and got a plaintext protocol answer.")
     } else {
@@ -34,8 +42,12 @@ pub fn tls_to_plaintext(
              OpenSSL `wrong version number`, rustls `InvalidContentType`."
         ),
         format!(
-            "Set {setting} to `{suggested_url}` (plaintext), or set \
-             `OTEL_EXPORTER_OTLP_INSECURE=true` (`--insecure`) for gRPC.{tried}"
+            "Set {} (plaintext){or_insecure}.{tried}",
+            crate::cause::config_text::set_to(
+                setting,
+                suggested_url,
+                "OTEL_EXPORTER_OTLP_ENDPOINT"
+            )
         ),
     );
     f.fix_verified = verified;

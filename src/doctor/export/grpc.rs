@@ -15,7 +15,7 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
     let path = wire::export_path(probe.settings.signal);
     let req = || wire::grpc_request(probe, addr.port(), path, &[], gzip);
     let reused = match ready {
-        Some(r) => wire::exchange_on(r, req(), probe.opts.timeout).await,
+        Some(r) => wire::exchange_on(r, req(), probe.bounds()).await,
         None => None,
     };
     let ex = match reused {
@@ -25,7 +25,7 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
                 Ok(o) => o,
                 Err(e) => return open_failed(probe, Stage::Export, e),
             };
-            wire::exchange(opened.conn, true, req(), probe.opts.timeout).await
+            wire::exchange(opened.conn, true, req(), probe.bounds()).await
         }
     };
     let answer = match ex.result {

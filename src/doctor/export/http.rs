@@ -21,7 +21,7 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
         Some(r) => {
             let (h2, proxy) = (r.framing().h2, r.proxy_display());
             let req = req(r.framing());
-            let ex = wire::exchange_on(r, req, probe.opts.timeout).await;
+            let ex = wire::exchange_on(r, req, probe.bounds()).await;
             ex.map(|ex| (ex, h2, proxy))
         }
         None => None,
@@ -36,7 +36,7 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
             let h2 = opened.h2;
             let proxy = opened.proxy.as_ref().map(|p| p.display.clone());
             let req = req(opened.framing());
-            let ex = wire::exchange(opened.conn, h2, req, probe.opts.timeout).await;
+            let ex = wire::exchange(opened.conn, h2, req, probe.bounds()).await;
             (ex, h2, proxy)
         }
     };

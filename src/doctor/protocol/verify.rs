@@ -27,7 +27,7 @@ pub async fn try_grpc_as(probe: &Probe<'_>, addr: SocketAddr, change: Change) ->
         Ok(opened) => {
             let path = wire::export_path(probe.settings.signal);
             let req = wire::grpc_request(probe, addr.port(), path, &[], false);
-            let ex = wire::exchange(opened.conn, true, req, probe.opts.timeout).await;
+            let ex = wire::exchange(opened.conn, true, req, probe.step_bounds()).await;
             match ex.result {
                 Ok(a)
                     if a.status == 200 && a.media_type().as_deref() == Some("application/grpc") =>
@@ -72,7 +72,7 @@ pub async fn try_http(
                 protocol,
                 compression,
             );
-            let ex = wire::exchange(opened.conn, h2, req, probe.opts.timeout).await;
+            let ex = wire::exchange(opened.conn, h2, req, probe.step_bounds()).await;
             match ex.result {
                 Ok(a) => Observed::Http(a.status.as_u16(), a.media_type()),
                 Err(f) => Observed::Failed(peer_did(f, &ex.app, h2)),

@@ -148,14 +148,18 @@ impl Drop for AbortOnDrop {
     }
 }
 
+/// How long an exchange waits: `step` for connection-level steps (the HTTP/2 handshake, a kept
+/// connection becoming ready: the doctor's `--timeout`), `answer` for the answer to a request
+/// (the exporter's own timeout: a collector slower than `--timeout` but within it works).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bounds {
+    pub step: Duration,
+    pub answer: Duration,
+}
+
 /// Sends one request over `conn` (HTTP/2 when `h2`) and reads the answer, every step bounded.
-pub async fn exchange(
-    conn: Conn,
-    h2: bool,
-    req: Request<Full<Bytes>>,
-    timeout: Duration,
-) -> Exchange {
-    exchange_keep(conn, h2, req, timeout).await.0
+pub async fn exchange(conn: Conn, h2: bool, req: Request<Full<Bytes>>, bounds: Bounds) -> Exchange {
+    exchange_keep(conn, h2, req, bounds).await.0
 }
 
 /// Like `exchange`, and keeps the connection when the answer was read to its end, so that one
@@ -164,7 +168,7 @@ pub(crate) async fn exchange_keep(
     conn: Conn,
     h2: bool,
     req: Request<Full<Bytes>>,
-    timeout: Duration,
+    bounds: Bounds,
 ) -> (Exchange, Option<(Sender, AbortOnDrop)>) {
     let started = Instant::now();
     let app = conn.app.clone();
@@ -172,14 +176,14 @@ pub(crate) async fn exchange_keep(
     // The two versions differ only in their builder and sender types.
     macro_rules! handshake_and_send {
         ($handshake:expr, $kind:path) => {
-            match tokio::time::timeout(timeout, $handshake).await {
+            match tokio::time::timeout(bounds.step, $handshake).await {
                 Err(_) => (Err(Failure::Timeout), None),
                 Ok(Err(e)) => (Err(broken(&e)), None),
                 Ok(Ok((mut sender, connection))) => {
                     let driver = AbortOnDrop(tokio::spawn(async move {
                         let _ = connection.await;
                     }));
-                    let result = respond(sender.send_request(req), timeout).await;
+                    let result = respond(sender.send_request(req), bounds.answer).await;
                     let whole = matches!(&result, Ok(a) if a.body_end == BodyEnd::Complete);
                     (result, whole.then(|| ($kind(sender), driver)))
                 }

@@ -209,17 +209,14 @@ fn to_plaintext(
         "http"
     };
     let url = suggest_url(probe.endpoint, Some(scheme), None);
-    let setting = net_text::setting_name(
-        &probe.settings.endpoint_raw.source,
-        "OTEL_EXPORTER_OTLP_ENDPOINT",
-    );
     net_text::tls_to_plaintext(
         probe.settings.signal,
         addr,
         seen,
         &url,
-        &setting,
+        &probe.settings.endpoint_raw.source,
         answered.is_some(),
+        probe.endpoint.scheme.is_empty() && probe.settings.protocol.value == Protocol::Grpc,
         evidence,
     )
 }

@@ -1,13 +1,13 @@
 //! A healthy probe connection kept for one more request, so the export probe does not open
 //! (and, against collectors without TCP_NODELAY, stall on) a second connection.
 
-use super::{exchange_keep, respond, AbortOnDrop, Exchange, Failure, Framing, Opened};
+use super::{exchange_keep, respond, AbortOnDrop, Bounds, Exchange, Failure, Framing, Opened};
 use crate::doctor::net::Recording;
 use crate::doctor::proxy::ProxyTarget;
 use bytes::Bytes;
 use http::Request;
 use http_body_util::Full;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// The request half of a hyper client connection.
 pub(crate) enum Sender {
@@ -50,11 +50,11 @@ impl std::fmt::Debug for Ready {
 pub async fn exchange_opened(
     opened: Opened,
     req: Request<Full<Bytes>>,
-    timeout: Duration,
+    bounds: Bounds,
 ) -> (Exchange, Option<Ready>) {
     let framing = opened.framing();
     let proxy = opened.proxy;
-    let (ex, kept) = exchange_keep(opened.conn, framing.h2, req, timeout).await;
+    let (ex, kept) = exchange_keep(opened.conn, framing.h2, req, bounds).await;
     let ready = kept.map(|(sender, driver)| Ready {
         sender,
         _driver: driver,
@@ -65,13 +65,13 @@ pub async fn exchange_opened(
     (ex, ready)
 }
 
-/// Sends one more request over a kept connection, every step bounded by `timeout`. `None` when
+/// Sends one more request over a kept connection, bounded by `bounds`. `None` when
 /// the connection turned out closed (the peer may close an idle connection at any time): the
 /// caller then opens a fresh one, as it would have without reuse.
 pub async fn exchange_on(
     ready: Ready,
     req: Request<Full<Bytes>>,
-    timeout: Duration,
+    bounds: Bounds,
 ) -> Option<Exchange> {
     let started = Instant::now();
     let Ready {
@@ -81,12 +81,12 @@ pub async fn exchange_on(
         ..
     } = ready;
     let result = match sender {
-        Sender::H1(mut s) => match tokio::time::timeout(timeout, s.ready()).await {
-            Ok(Ok(())) => respond(s.send_request(req), timeout).await,
+        Sender::H1(mut s) => match tokio::time::timeout(bounds.step, s.ready()).await {
+            Ok(Ok(())) => respond(s.send_request(req), bounds.answer).await,
             _ => return None,
         },
-        Sender::H2(mut s) => match tokio::time::timeout(timeout, s.ready()).await {
-            Ok(Ok(())) => respond(s.send_request(req), timeout).await,
+        Sender::H2(mut s) => match tokio::time::timeout(bounds.step, s.ready()).await {
+            Ok(Ok(())) => respond(s.send_request(req), bounds.answer).await,
             _ => return None,
         },
     };
