@@ -361,6 +361,46 @@ impl Waiting {
     }
 }
 
+/// The answer's head arrived but its body did not end within the timeout (it trickled).
+pub fn body_timeout(
+    probe: &Probe<'_>,
+    stage: Stage,
+    status: u16,
+    bytes_read: usize,
+    timeout: Duration,
+    ev: serde_json::Value,
+) -> Finding {
+    let t = humantime::format_duration(timeout);
+    Finding::new(
+        Cause::ResponseTimeout,
+        Severity::Error,
+        Some(probe.settings.signal),
+    )
+    .at_stage(stage)
+    .text(
+        format!(
+            "{} answered {status}, but the body of its answer did not end within {t} ({bytes_read} \
+             bytes arrived).",
+            probe.endpoint.display
+        ),
+        format!(
+            "The response head arrived, then the body trickled: a server (or a proxy in front of \
+             it) that sends its body slowly, or announces more than it sends, keeps every export \
+             waiting until the exporter's timeout. An OTLP receiver answers an export with a \
+             small body at once. The doctor read the body for {t} (at most 64 KiB) and cut it \
+             there; the later stages of this path are not made to wait for it again."
+        ),
+        format!(
+            "Check what answers at {}: the collector's OTLP receiver should answer at once; a \
+             proxy or another service in front of it that streams a large or endless body is \
+             the problem.",
+            probe.endpoint.display
+        ),
+    )
+    .evidence(ev)
+    .stalled()
+}
+
 /// No answer within the timeout.
 pub fn response_timeout(
     probe: &Probe<'_>,
@@ -406,6 +446,7 @@ pub fn response_timeout(
         },
     )
     .evidence(ev)
+    .stalled()
 }
 
 /// The peer's answer is not a usable HTTP (or gRPC) response.

@@ -4,7 +4,7 @@
 use crate::cause::proto_text::{self as text, Change, Waiting};
 use crate::cause::Stage;
 use crate::config::{Compression, Protocol};
-use crate::doctor::protocol::{exchange_failed, from_findings, open_failed};
+use crate::doctor::protocol::{body_stalled, exchange_failed, from_findings, open_failed};
 use crate::doctor::protocol::{verify, wire};
 use crate::doctor::{Probe, StageResult};
 use std::net::SocketAddr;
@@ -32,9 +32,13 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
         Ok(a) => a,
         Err(failure) => {
             let how = (Stage::Export, Waiting::Export);
-            return exchange_failed(probe, addr, failure, &ex.app, true, None, how).await;
+            let framing = wire::Framing::GRPC;
+            return exchange_failed(probe, addr, failure, &ex.app, framing, None, how).await;
         }
     };
+    if answer.body_end == wire::BodyEnd::TimedOut {
+        return body_stalled(probe, Stage::Export, &answer, None);
+    }
     let media = answer.media_type();
     let grpc_status: Option<u32> = answer
         .grpc_field("grpc-status")

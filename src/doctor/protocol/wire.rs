@@ -302,14 +302,27 @@ pub struct Framing {
     pub absolute_form: bool,
 }
 
+impl Framing {
+    /// gRPC: HTTP/2, always directly (tonic has no proxy support).
+    pub const GRPC: Framing = Framing {
+        h2: true,
+        absolute_form: false,
+    };
+}
+
 /// Why no connection could be opened.
 #[derive(Debug)]
 pub enum OpenFailure {
     Net(net::OpenError),
     InvalidProxy(InvalidProxy),
     Proxy(ProxyTarget, ProxyError),
-    /// TLS with the endpoint failed inside the proxy's tunnel.
-    TunnelTls(ProxyTarget),
+    /// TLS with the endpoint failed inside the proxy's tunnel (`stalled`: it did not finish
+    /// within the timeout; `received`: bytes that came back through the tunnel).
+    TunnelTls {
+        proxy: ProxyTarget,
+        stalled: bool,
+        received: u64,
+    },
 }
 
 /// Opens a connection to `addr` the way the exporter would: gRPC always directly (tonic has no
@@ -340,7 +353,13 @@ pub async fn open(probe: &Probe<'_>, addr: SocketAddr, grpc: bool) -> Result<Ope
         let conn = match proxy::open_tunnel(probe, &target, addr.port()).await {
             Ok(c) => c,
             Err(TunnelError::Proxy(e)) => return Err(OpenFailure::Proxy(target, e)),
-            Err(TunnelError::Tls) => return Err(OpenFailure::TunnelTls(target)),
+            Err(TunnelError::Tls { stalled, received }) => {
+                return Err(OpenFailure::TunnelTls {
+                    proxy: target,
+                    stalled,
+                    received,
+                })
+            }
         };
         let h2 = conn.alpn.as_deref() == Some(b"h2".as_slice());
         return Ok(Opened {
