@@ -2,3 +2,4 @@
 
 mod blame;
 mod blame_time;
+mod blame_shutdown;
