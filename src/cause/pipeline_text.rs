@@ -17,6 +17,10 @@ pub fn canary_export_failed(url: &str, failure: &ExportFailure, matched: &[&Find
         FailureKind::GrpcStatus { code, message } => {
             format!("the collector answered gRPC status {code} ({message})")
         }
+        FailureKind::ClientRejected { code, message } => format!(
+            "the runner's own gRPC client refused the collector's answer (it raised status \
+             {code} itself: {message}; the collector sent no such status)"
+        ),
         FailureKind::Transport => "no answer came back: the connection failed".to_owned(),
         FailureKind::Timeout => "no answer came back in time".to_owned(),
         FailureKind::Exporter => "the exporter itself failed".to_owned(),

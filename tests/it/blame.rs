@@ -366,3 +366,69 @@ async fn truncated_over_udp_and_tcp_says_so() {
     assert!(f.summary.contains("over TCP"), "{}", f.summary);
     assert!(!f.summary.contains("already tried"), "{}", f.summary);
 }
+
+/// An h2c gRPC server whose every answer declares a 5 MB message (over tonic's 4 MiB decode
+/// limit) and then ends with `grpc-status: 0`.
+async fn grpc_oversized_answer() -> SocketAddr {
+    raw_server(|s| async move {
+        let Ok(mut conn) = h2::server::handshake(s).await else {
+            return;
+        };
+        while let Some(Ok((_req, mut respond))) = conn.accept().await {
+            let head = http::Response::builder()
+                .status(200)
+                .header("content-type", "application/grpc")
+                .body(())
+                .unwrap();
+            let Ok(mut body) = respond.send_response(head, false) else {
+                continue;
+            };
+            let mut frame = vec![0u8];
+            frame.extend_from_slice(&5_000_000u32.to_be_bytes());
+            frame.extend_from_slice(&[0u8; 64]);
+            let _ = body.send_data(bytes::Bytes::from(frame), false);
+            let mut trailers = http::HeaderMap::new();
+            trailers.insert("grpc-status", "0".parse().unwrap());
+            let _ = body.send_trailers(trailers);
+        }
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn canary_tells_its_own_client_errors_from_collector_statuses() {
+    let addr = grpc_oversized_answer().await;
+    let env = runner::config::Environment::from_pairs([
+        ("OTEL_EXPORTER_OTLP_ENDPOINT".to_string(), format!("http://{addr}")),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL".to_string(), "grpc".to_string()),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "").unwrap();
+    let overrides = runner::config::Overrides {
+        config_path: Some(config),
+        ..Default::default()
+    };
+    let loaded = runner::config::load(&overrides, &env).unwrap();
+    let opts = DoctorOptions {
+        timeout: Duration::from_secs(2),
+        ..DoctorOptions::default()
+    };
+    let report = runner::doctor::run(&loaded, &env, &opts).await;
+    let canary = report
+        .findings
+        .iter()
+        .find(|f| f.cause == Cause::CanaryExportFailed)
+        .unwrap_or_else(|| panic!("{:#?}", report.findings));
+    assert!(
+        canary.summary.contains("own gRPC client refused"),
+        "{}",
+        canary.summary
+    );
+    assert!(
+        !canary.summary.contains("the collector answered gRPC status"),
+        "{}",
+        canary.summary
+    );
+    assert_eq!(canary.evidence["failure"]["kind"], "client_rejected");
+}
