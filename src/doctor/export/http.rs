@@ -54,9 +54,9 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
     {
         return r;
     }
-    if answer.body_end == wire::BodyEnd::TimedOut {
-        return body_stalled(probe, Stage::Export, &answer, proxy.as_deref());
-    }
+    // A body that trickled made this stage wait its whole timeout: whatever the answer is
+    // judged to be, the path blocks (`stalled`), and later stages do not wait for it again.
+    let trickled = answer.body_end == wire::BodyEnd::TimedOut;
     let media = answer.media_type();
     let status = answer.status.as_u16();
     let decoded = super::decode_status(&answer.body, media.as_deref());
@@ -77,6 +77,9 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
     }
     let message = decoded.map(|(_, m)| m);
     let f = match status {
+        200..=299 if trickled && success(probe, &answer, media.as_deref()).is_ok() => {
+            return body_stalled(probe, Stage::Export, &answer, proxy.as_deref());
+        }
         200..=299 => match success(probe, &answer, media.as_deref()) {
             Ok(partial) => {
                 if let Some(p) = &partial {
@@ -157,6 +160,7 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
         500..=599 => text::http_server_error(probe, status, message.as_deref(), ev),
         _ => text::http_unexpected_status(probe, status, message.as_deref(), ev),
     };
+    let f = if trickled { f.stalled() } else { f };
     from_findings(
         Stage::Export,
         vec![f],
