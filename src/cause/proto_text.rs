@@ -117,12 +117,16 @@ pub fn describe_peer(did: PeerDid) -> &'static str {
         PeerDid::StreamReset { code: 7 } => {
             "the peer refused the HTTP/2 stream (RST_STREAM REFUSED_STREAM) without processing it"
         }
-        PeerDid::StreamReset { code: 8 } => "the peer cancelled the HTTP/2 stream (RST_STREAM CANCEL)",
+        PeerDid::StreamReset { code: 8 } => {
+            "the peer cancelled the HTTP/2 stream (RST_STREAM CANCEL)"
+        }
         PeerDid::StreamReset { code: 11 } => {
             "the peer reset the HTTP/2 stream with ENHANCE_YOUR_CALM (it thinks the client \
              sends too much)"
         }
-        PeerDid::StreamReset { .. } => "the peer reset the HTTP/2 stream (RST_STREAM) instead of answering",
+        PeerDid::StreamReset { .. } => {
+            "the peer reset the HTTP/2 stream (RST_STREAM) instead of answering"
+        }
     }
 }
 

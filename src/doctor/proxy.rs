@@ -127,7 +127,10 @@ pub enum TunnelError {
     Proxy(ProxyError),
     /// TLS through the open tunnel failed; `stalled` when it did not finish within the timeout,
     /// `received` bytes came back through the tunnel.
-    Tls { stalled: bool, received: u64 },
+    Tls {
+        stalled: bool,
+        received: u64,
+    },
 }
 
 const HEAD_LIMIT: usize = 64 * 1024;

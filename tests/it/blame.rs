@@ -153,12 +153,17 @@ pub async fn endpoint() -> SocketAddr {
 
 fn assert_names_proxy(f: &Finding, proxy: SocketAddr, var: &str) {
     assert!(
-        f.summary.contains(&format!("http://127.0.0.1:{}", proxy.port())),
+        f.summary
+            .contains(&format!("http://127.0.0.1:{}", proxy.port())),
         "{}",
         f.summary
     );
     assert!(f.explanation.contains(var), "{}", f.explanation);
-    assert!(f.fix.contains(var) && f.fix.contains("NO_PROXY"), "{}", f.fix);
+    assert!(
+        f.fix.contains(var) && f.fix.contains("NO_PROXY"),
+        "{}",
+        f.fix
+    );
 }
 
 #[tokio::test]
@@ -222,7 +227,11 @@ async fn dead_http_proxy_is_worded_without_debug_output() {
         .http_proxy(format!("http://{dead}"));
     let (r, _) = timed(protocol::run(&fx.probe(), ep)).await;
     let f = finding(&r, Cause::ProxyFailure);
-    assert!(f.summary.contains("refused the connection"), "{}", f.summary);
+    assert!(
+        f.summary.contains("refused the connection"),
+        "{}",
+        f.summary
+    );
     assert!(!f.summary.contains("(Refused)"), "{}", f.summary);
     assert_eq!(f.evidence["error"]["kind"], "connect_refused");
 }
@@ -231,7 +240,8 @@ async fn dead_http_proxy_is_worded_without_debug_output() {
 async fn https_proxy_silent_connect_200_silent_and_garbage_are_proxy_failures() {
     let ep = endpoint().await;
     let silent = answer_then_hold(b"").await;
-    let tunnel_then_nothing = answer_then_hold(b"HTTP/1.1 200 Connection established\r\n\r\n").await;
+    let tunnel_then_nothing =
+        answer_then_hold(b"HTTP/1.1 200 Connection established\r\n\r\n").await;
     let garbage =
         answer_then_hold(b"HTTP/1.1 200 Connection established\r\n\r\n\x00garbage\r\n").await;
     let refused = answer_then_hold(b"HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n").await;
@@ -343,7 +353,10 @@ fn dns_reply(q: &[u8], truncated: bool) -> Option<Vec<u8>> {
 async fn truncated_udp_answer_is_asked_again_over_tcp() {
     let (server, tcp_queries) = truncating_dns(false).await;
     let res = dns::resolve("collector.test", Some(server), TIMEOUT).await;
-    assert_eq!(res.addresses(), vec!["127.0.0.1".parse::<std::net::IpAddr>().unwrap()]);
+    assert_eq!(
+        res.addresses(),
+        vec!["127.0.0.1".parse::<std::net::IpAddr>().unwrap()]
+    );
     assert!(tcp_queries.load(std::sync::atomic::Ordering::SeqCst) >= 1);
 }
 
@@ -399,8 +412,14 @@ async fn grpc_oversized_answer() -> SocketAddr {
 async fn canary_tells_its_own_client_errors_from_collector_statuses() {
     let addr = grpc_oversized_answer().await;
     let env = runner::config::Environment::from_pairs([
-        ("OTEL_EXPORTER_OTLP_ENDPOINT".to_string(), format!("http://{addr}")),
-        ("OTEL_EXPORTER_OTLP_PROTOCOL".to_string(), "grpc".to_string()),
+        (
+            "OTEL_EXPORTER_OTLP_ENDPOINT".to_string(),
+            format!("http://{addr}"),
+        ),
+        (
+            "OTEL_EXPORTER_OTLP_PROTOCOL".to_string(),
+            "grpc".to_string(),
+        ),
     ]);
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.toml");
@@ -426,7 +445,9 @@ async fn canary_tells_its_own_client_errors_from_collector_statuses() {
         canary.summary
     );
     assert!(
-        !canary.summary.contains("the collector answered gRPC status"),
+        !canary
+            .summary
+            .contains("the collector answered gRPC status"),
         "{}",
         canary.summary
     );

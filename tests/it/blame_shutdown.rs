@@ -53,5 +53,8 @@ async fn signal_cancels_a_job_request_that_never_returns() {
     assert!(took < Duration::from_secs(1), "stopped after {took:?}");
     assert!(summary.outcomes.is_empty());
     let left = summary.deadline.unwrap() - tokio::time::Instant::now();
-    assert!(left > Duration::from_secs(2), "deadline is the signal plus 3 s");
+    assert!(
+        left > Duration::from_secs(2),
+        "deadline is the signal plus 3 s"
+    );
 }

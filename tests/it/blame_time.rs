@@ -3,9 +3,9 @@
 //! hostile servers on 127.0.0.1 port 0.
 
 use crate::blame::{answer_then_hold, endpoint, raw_server, read_head};
-use std::net::SocketAddr;
 use runner::config::{Environment, Overrides};
 use runner::doctor::DoctorOptions;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -1,5 +1,5 @@
 //! The integration tests, one binary.
 
 mod blame;
-mod blame_time;
 mod blame_shutdown;
+mod blame_time;
