@@ -204,6 +204,11 @@ pub struct Finding {
     pub fix: String,
     pub fix_verified: bool,
     pub evidence: serde_json::Value,
+    /// The stage behind this finding waited its whole `--timeout` (a silent peer, a stalled
+    /// handshake, a trickling body): the path blocks, so its later stages (the canary
+    /// included) are skipped rather than made to wait as long again. Not part of the JSON.
+    #[serde(skip)]
+    pub stalled: bool,
 }
 
 impl Finding {
@@ -219,7 +224,14 @@ impl Finding {
             fix: String::new(),
             fix_verified: false,
             evidence: serde_json::Value::Object(Default::default()),
+            stalled: false,
         }
+    }
+
+    /// Marks the finding as one whose stage waited out its whole timeout.
+    pub fn stalled(mut self) -> Finding {
+        self.stalled = true;
+        self
     }
 
     pub fn text(

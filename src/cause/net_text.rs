@@ -38,6 +38,9 @@ pub enum DnsFailureKind {
     ResponseCode(String),
     /// No name server could be asked (no configuration, socket error, ...).
     NoServer(String),
+    /// The answer had the TC (truncated) flag over UDP, and again over TCP (the retry that
+    /// truncation calls for was made).
+    Truncated,
 }
 
 pub fn dns_nxdomain(signal: Signal, host: &str, server: &str, evidence: Value) -> Finding {
@@ -78,6 +81,10 @@ pub fn dns_failure(
         DnsFailureKind::Timeout => format!("{server} did not answer in time"),
         DnsFailureKind::ResponseCode(code) => format!("{server} answered {code}"),
         DnsFailureKind::NoServer(why) => format!("no name server could be asked ({why})"),
+        DnsFailureKind::Truncated => format!(
+            "{server} answered with the TC (truncated) flag over UDP, and the query repeated \
+             over TCP was truncated too"
+        ),
     };
     finding(Cause::DnsFailure, Severity::Error, signal, evidence).text(
         format!("Looking up `{host}` failed: {what}."),

@@ -9,10 +9,18 @@ use std::time::Duration;
 /// The canary could not be exported. `matched` are the probe findings that explain it.
 pub fn canary_export_failed(url: &str, failure: &ExportFailure, matched: &[&Finding]) -> Finding {
     let what = match &failure.kind {
+        // Only a proxy sends 407: the request did not reach the collector.
+        FailureKind::HttpStatus { status: 407 } => {
+            "a proxy answered HTTP 407 (Proxy Authentication Required)".to_owned()
+        }
         FailureKind::HttpStatus { status } => format!("the collector answered HTTP {status}"),
         FailureKind::GrpcStatus { code, message } => {
             format!("the collector answered gRPC status {code} ({message})")
         }
+        FailureKind::ClientRejected { code, message } => format!(
+            "the runner's own gRPC client refused the collector's answer (it raised status \
+             {code} itself: {message}; the collector sent no such status)"
+        ),
         FailureKind::Transport => "no answer came back: the connection failed".to_owned(),
         FailureKind::Timeout => "no answer came back in time".to_owned(),
         FailureKind::Exporter => "the exporter itself failed".to_owned(),

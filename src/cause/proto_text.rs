@@ -114,7 +114,60 @@ pub fn describe_peer(did: PeerDid) -> &'static str {
             "the peer closed the connection in the middle of its answer"
         }
         PeerDid::Unparseable { .. } => "the peer answered with bytes that are not a valid response",
+        PeerDid::StreamReset { code: 7 } => {
+            "the peer refused the HTTP/2 stream (RST_STREAM REFUSED_STREAM) without processing it"
+        }
+        PeerDid::StreamReset { code: 8 } => {
+            "the peer cancelled the HTTP/2 stream (RST_STREAM CANCEL)"
+        }
+        PeerDid::StreamReset { code: 11 } => {
+            "the peer reset the HTTP/2 stream with ENHANCE_YOUR_CALM (it thinks the client \
+             sends too much)"
+        }
+        PeerDid::StreamReset { .. } => {
+            "the peer reset the HTTP/2 stream (RST_STREAM) instead of answering"
+        }
     }
+}
+
+/// The peer reset the request's HTTP/2 stream with `REFUSED_STREAM`: it did not process the
+/// request (overloaded, shutting down, or at its limit of concurrent streams).
+pub fn stream_refused(probe: &Probe<'_>, stage: Stage, ev: serde_json::Value) -> Finding {
+    let grpc = probe.settings.protocol.value == Protocol::Grpc;
+    let cause = if grpc {
+        Cause::GrpcUnavailable
+    } else {
+        Cause::HttpThrottled
+    };
+    Finding::new(cause, Severity::Error, Some(probe.settings.signal))
+        .at_stage(stage)
+        .text(
+            format!(
+                "{} refused the request's HTTP/2 stream (REFUSED_STREAM): it did not process it.",
+                probe.endpoint.display
+            ),
+            format!(
+                "The server reset the stream with RST_STREAM(REFUSED_STREAM) before doing any \
+                 work on it. HTTP/2 servers do this when they are overloaded, shutting down \
+                 (draining), or at their limit of concurrent streams \
+                 (SETTINGS_MAX_CONCURRENT_STREAMS, 0 on a server that takes no new work). The \
+                 request is safe to retry, and exporters retry it{}; while it lasts nothing is \
+                 exported.",
+                if grpc {
+                    " (gRPC reports it as UNAVAILABLE)"
+                } else {
+                    ""
+                }
+            ),
+            format!(
+                "Check the load and state of whatever answers at {} (the collector, or a proxy or \
+                 load balancer in front of it): its concurrent-stream limit, whether it is \
+                 restarting or draining, and its memory limiter. Run the doctor again once it \
+                 takes requests.",
+                probe.endpoint.display
+            ),
+        )
+        .evidence(ev)
 }
 
 /// How to set the protocol to `p`, where it is set now.
@@ -361,6 +414,46 @@ impl Waiting {
     }
 }
 
+/// The answer's head arrived but its body did not end within the timeout (it trickled).
+pub fn body_timeout(
+    probe: &Probe<'_>,
+    stage: Stage,
+    status: u16,
+    bytes_read: usize,
+    timeout: Duration,
+    ev: serde_json::Value,
+) -> Finding {
+    let t = humantime::format_duration(timeout);
+    Finding::new(
+        Cause::ResponseTimeout,
+        Severity::Error,
+        Some(probe.settings.signal),
+    )
+    .at_stage(stage)
+    .text(
+        format!(
+            "{} answered {status}, but the body of its answer did not end within {t} ({bytes_read} \
+             bytes arrived).",
+            probe.endpoint.display
+        ),
+        format!(
+            "The response head arrived, then the body trickled: a server (or a proxy in front of \
+             it) that sends its body slowly, or announces more than it sends, keeps every export \
+             waiting until the exporter's timeout. An OTLP receiver answers an export with a \
+             small body at once. The doctor read the body for {t} (at most 64 KiB) and cut it \
+             there; the later stages of this path are not made to wait for it again."
+        ),
+        format!(
+            "Check what answers at {}: the collector's OTLP receiver should answer at once; a \
+             proxy or another service in front of it that streams a large or endless body is \
+             the problem.",
+            probe.endpoint.display
+        ),
+    )
+    .evidence(ev)
+    .stalled()
+}
+
 /// No answer within the exporter's timeout (`timeout`: the bound the doctor waited, the same).
 pub fn response_timeout(
     probe: &Probe<'_>,
@@ -397,6 +490,7 @@ pub fn response_timeout(
         ),
     )
     .evidence(ev)
+    .stalled()
 }
 
 /// Setting the exporter's timeout to twice its value, in the milliseconds the variables take.

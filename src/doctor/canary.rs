@@ -313,7 +313,9 @@ fn matching<'a>(kind: &FailureKind, probe_findings: &'a [Finding]) -> Vec<&'a Fi
             Stage::Protocol,
             Stage::Export,
         ],
-        FailureKind::HttpStatus { .. } | FailureKind::GrpcStatus { .. } => {
+        FailureKind::HttpStatus { .. }
+        | FailureKind::GrpcStatus { .. }
+        | FailureKind::ClientRejected { .. } => {
             &[Stage::Tls, Stage::Protocol, Stage::Export, Stage::Config]
         }
         FailureKind::Exporter => &[Stage::Config],

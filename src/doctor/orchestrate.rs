@@ -55,13 +55,14 @@ fn exporter_impossible(config_findings: &[Finding], signal: Signal) -> bool {
     })
 }
 
-/// The timeout cause a traces probe ended in, if any: the path blocks rather than refuses.
+/// The cause of a traces probe that waited out its whole timeout, if any: the path blocks
+/// rather than refuses (a silent peer or proxy, a stalled handshake, a trickling body).
 fn traces_timed_out(findings: &[Finding]) -> Option<Cause> {
     findings
         .iter()
         .filter(|f| f.signal == Some(Signal::Traces) && f.severity == Severity::Error)
+        .find(|f| f.stalled || matches!(f.cause, Cause::TcpTimeout | Cause::ResponseTimeout))
         .map(|f| f.cause)
-        .find(|c| matches!(c, Cause::TcpTimeout | Cause::ResponseTimeout))
 }
 
 pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Report {

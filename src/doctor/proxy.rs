@@ -28,6 +28,16 @@ pub enum ProxyError {
     UnsupportedScheme,
 }
 
+impl ProxyError {
+    /// The proxy made the probe wait its whole timeout (the path blocks rather than refuses).
+    pub fn stalled(&self) -> bool {
+        matches!(
+            self,
+            ProxyError::Timeout | ProxyError::Connect(ConnectFailure::Timeout)
+        )
+    }
+}
+
 /// Opens a TCP connection to the proxy itself.
 pub async fn connect_proxy(
     proxy: &ProxyTarget,
@@ -103,16 +113,24 @@ pub async fn open_tunnel(
         return Ok(Conn::plain(tcp, peer));
     }
     let (raw_stream, raw) = Recorded::new(tcp);
-    net::tls_over(probe, raw_stream, raw, peer)
+    net::tls_over(probe, raw_stream, raw.clone(), peer)
         .await
-        .map_err(|_| TunnelError::Tls)
+        .map_err(|e| TunnelError::Tls {
+            stalled: matches!(e, net::OpenError::HandshakeTimeout { .. }),
+            received: raw.total_read(),
+        })
 }
 
 /// Why a tunnel could not be opened: the proxy's fault, or TLS with the endpoint behind it.
 #[derive(Debug)]
 pub enum TunnelError {
     Proxy(ProxyError),
-    Tls,
+    /// TLS through the open tunnel failed; `stalled` when it did not finish within the timeout,
+    /// `received` bytes came back through the tunnel.
+    Tls {
+        stalled: bool,
+        received: u64,
+    },
 }
 
 const HEAD_LIMIT: usize = 64 * 1024;

@@ -160,6 +160,13 @@ async fn run(
             .map(|s| s.timeout.value)
             .unwrap_or(Duration::from_secs(5))
             .clamp(Duration::from_secs(1), Duration::from_secs(10));
+        // The shutdown stays within shutdown_timeout: flush and shutdown share what is left of
+        // it (at least a short moment each, so spans of finished jobs still get a chance).
+        let left = summary
+            .deadline
+            .map(|d| d.saturating_duration_since(tokio::time::Instant::now()))
+            .unwrap_or(bound);
+        let bound = bound.min(left / 2).max(Duration::from_millis(250));
         finish_telemetry(p, bound).await;
     }
     tracing::info!("runner stopped");

@@ -54,6 +54,8 @@ pub struct Summary {
     pub outcomes: Vec<Outcome>,
     /// Jobs still running when the grace period ended (aborted).
     pub aborted: usize,
+    /// When the shutdown must be over: the signal plus `shutdown_timeout`.
+    pub deadline: Option<tokio::time::Instant>,
 }
 
 struct Poller {
@@ -102,7 +104,13 @@ pub async fn run(
                 let Ok(permit) = permits.clone().try_acquire_owned() else {
                     break;
                 };
-                let Some((job, req)) = request(p).await else {
+                // A signal cancels the request in flight: a coordinator that never answers
+                // must not hold the shutdown for its whole HTTP timeout.
+                let asked = tokio::select! {
+                    r = request(p) => r,
+                    _ = phase.wait_for(|ph| *ph != Phase::Running) => break 'poll,
+                };
+                let Some((job, req)) = asked else {
                     break;
                 };
                 let env = JobEnv {
@@ -144,7 +152,9 @@ pub async fn run(
     } else {
         tracing::info!("stopping: no job running");
     }
-    let grace = tokio::time::sleep(svc.shutdown_timeout);
+    let deadline = tokio::time::Instant::now() + svc.shutdown_timeout;
+    summary.deadline = Some(deadline);
+    let grace = tokio::time::sleep_until(deadline);
     tokio::pin!(grace);
     loop {
         tokio::select! {

@@ -8,6 +8,7 @@
 
 pub mod connect;
 pub mod grpc;
+mod grpc_seen;
 pub mod http;
 pub mod jsonl;
 pub mod record;

@@ -33,6 +33,10 @@ pub enum FailureKind {
     HttpStatus { status: u16 },
     /// The gRPC receiver answered with a non-OK status.
     GrpcStatus { code: i32, message: String },
+    /// The runner's own gRPC client refused the answer (tonic made up this status: a message
+    /// over its decode limit, a malformed frame, a missing status); the server sent no such
+    /// status.
+    ClientRejected { code: i32, message: String },
     /// The exporter failed for another reason (already shut down, encoding, ...).
     Exporter,
 }

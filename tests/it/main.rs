@@ -3,6 +3,9 @@
 
 mod support;
 
+mod blame;
+mod blame_shutdown;
+mod blame_time;
 mod bundle;
 mod canary_receivers;
 mod canary_rotel;

@@ -365,5 +365,5 @@ pub fn handshake_timeout(probe: &Probe<'_>, raw: &Recording, evidence: Value) ->
     } else {
         format!("the server started the handshake but did not finish it within {t}")
     };
-    net_text::tls_handshake_failed(probe.settings.signal, &detail, evidence)
+    net_text::tls_handshake_failed(probe.settings.signal, &detail, evidence).stalled()
 }
