@@ -517,8 +517,8 @@ async fn tls12_alert_and_reset_after_cert_request_is_cert_required() {
 
 /// A TLS 1.3 server that requires a client certificate and, like a real HTTP/2 server, answers
 /// the client's first bytes with its SETTINGS frame.
-async fn answering_mtls_server(leaf: &pki::Leaf, client_ca: &pki::Ca) -> SocketAddr {
-    let config = pki::server_config(
+async fn answering_mtls_server(leaf: &Leaf, client_ca: &Ca) -> SocketAddr {
+    let config = server_config(
         vec![leaf.der.clone()],
         leaf.key(),
         mtls_opts(client_ca, false),
@@ -549,12 +549,12 @@ async fn answering_mtls_server(leaf: &pki::Leaf, client_ca: &pki::Ca) -> SocketA
 #[tokio::test]
 async fn healthy_mtls_is_decided_from_the_first_answer() {
     let p = pki();
-    let client_ca = pki::ca("Client CA");
-    let leaf = pki::leaf(&["127.0.0.1"], Some(&p.ca), None);
+    let client_ca = certs::ca("Client CA");
+    let leaf = certs::leaf_for(&["127.0.0.1"], Some(&p.ca), None);
     let addr = answering_mtls_server(&leaf, &client_ca).await;
-    let good = pki::leaf(&["runner"], Some(&client_ca), None);
-    let cert = pki::write(&p.dir, "good.pem", &good.pem);
-    let key = pki::write(&p.dir, "good.key", &good.key_pem);
+    let good = certs::leaf_for(&["runner"], Some(&client_ca), None);
+    let cert = certs::write(&p.dir, "good.pem", &good.pem);
+    let key = certs::write(&p.dir, "good.key", &good.key_pem);
     let s = with_client(with_ca(grpcs(addr), p.ca_file.clone()), cert, key);
     let r = run(s).await;
     assert_eq!(status(&r, Stage::Tls), Status::Pass, "{}", dump(&r));
