@@ -2,7 +2,7 @@
 
 use super::{Cause, Finding, Severity, Stage};
 use crate::config::{Sampler, Signal, Source};
-use crate::telemetry::{ExportFailure, FailureKind, PartialSuccess};
+use crate::facts::{ExportFailure, FailureKind, SpanPartialSuccess};
 use serde_json::json;
 use std::time::Duration;
 
@@ -79,7 +79,7 @@ pub fn canary_pipeline_unbuildable(error: &str) -> Finding {
 }
 
 /// The collector accepted the request but rejected spans (OTLP `partial_success`).
-pub fn canary_partial_success(url: &str, partial: &PartialSuccess) -> Finding {
+pub fn canary_partial_success(url: &str, partial: &SpanPartialSuccess) -> Finding {
     let severity = if partial.rejected_spans > 0 {
         Severity::Error
     } else {

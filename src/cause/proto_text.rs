@@ -16,8 +16,8 @@ pub use summary::*;
 
 use super::{Cause, Finding, Severity, Stage};
 use crate::config::Protocol;
-use crate::doctor::protocol::wire::PeerDid;
-use crate::doctor::Probe;
+use crate::facts::PeerDid;
+use crate::facts::Target;
 use setting_fix::{endpoint_value, scheme, set_endpoint, set_setting, unset_setting};
 use std::time::Duration;
 
@@ -118,7 +118,7 @@ pub fn describe_peer(did: PeerDid) -> &'static str {
 }
 
 /// How to set the protocol to `p`, where it is set now.
-fn set_protocol(probe: &Probe<'_>, p: Protocol) -> String {
+fn set_protocol(probe: &Target<'_>, p: Protocol) -> String {
     set_setting(
         &probe.settings.protocol.source,
         "OTEL_EXPORTER_OTLP_PROTOCOL",
@@ -163,7 +163,7 @@ fn finish(mut f: Finding, tried: &[Tried], evidence: serde_json::Value) -> Findi
 }
 
 /// The fix sentence for switching protocol/port, preferring what worked.
-fn switch_fix(probe: &Probe<'_>, tried: &[Tried], fallback: String) -> String {
+fn switch_fix(probe: &Target<'_>, tried: &[Tried], fallback: String) -> String {
     let first = tried.iter().find(|t| t.worked).or(tried.first());
     match first.map(|t| &t.change) {
         Some(Change::Grpc) => format!(
@@ -191,7 +191,7 @@ fn switch_fix(probe: &Probe<'_>, tried: &[Tried], fallback: String) -> String {
 
 /// An HTTP exporter talking to a gRPC (HTTP/2-only) port.
 pub fn http_to_grpc_port(
-    probe: &Probe<'_>,
+    probe: &Target<'_>,
     did: PeerDid,
     tried: &[Tried],
     ev: serde_json::Value,
@@ -226,7 +226,7 @@ pub fn http_to_grpc_port(
 
 /// A gRPC exporter talking to an HTTP/1 port.
 pub fn grpc_to_http_port(
-    probe: &Probe<'_>,
+    probe: &Target<'_>,
     did: Option<PeerDid>,
     tried: &[Tried],
     ev: serde_json::Value,
@@ -279,7 +279,7 @@ pub enum TlsSign {
 
 /// Plaintext settings against a TLS port.
 pub fn plaintext_to_tls(
-    probe: &Probe<'_>,
+    probe: &Target<'_>,
     sign: TlsSign,
     tried: &[Tried],
     ev: serde_json::Value,
@@ -305,7 +305,7 @@ pub fn plaintext_to_tls(
     let https = match path {
         Some(p) => format!(
             "https://{}:{}{p}",
-            crate::doctor::proxy::bracket(&probe.endpoint.host),
+            crate::config::proxy::bracket(&probe.endpoint.host),
             probe.endpoint.port
         ),
         None => endpoint_value(probe, "https", probe.endpoint.port, None),
@@ -363,7 +363,7 @@ impl Waiting {
 
 /// No answer within the timeout.
 pub fn response_timeout(
-    probe: &Probe<'_>,
+    probe: &Target<'_>,
     stage: Stage,
     waiting: Waiting,
     timeout: Duration,
@@ -410,7 +410,7 @@ pub fn response_timeout(
 
 /// The peer's answer is not a usable HTTP (or gRPC) response.
 pub fn unparseable(
-    probe: &Probe<'_>,
+    probe: &Target<'_>,
     stage: Stage,
     did: PeerDid,
     ev: serde_json::Value,

@@ -17,6 +17,7 @@ pub mod tls;
 
 use crate::cause::{Finding, Stage};
 use crate::config::{Endpoint, Environment, Loaded, ProxySettings, SignalSettings};
+use crate::facts::Target;
 use crate::report::{Check, Report, Status};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -86,13 +87,38 @@ impl StageResult {
     }
 }
 
-/// Everything a network stage needs to know about its target.
+/// Everything a network stage needs to know: its target (what wording may name) and how the
+/// doctor runs. Derefs to the target, so `probe.settings` reads as before and a `&Probe` is
+/// accepted wherever wording takes a `&Target`.
 #[derive(Clone, Copy, Debug)]
 pub struct Probe<'a> {
-    pub settings: &'a SignalSettings,
-    pub endpoint: &'a Endpoint,
-    pub proxy: &'a ProxySettings,
+    pub target: Target<'a>,
     pub opts: &'a DoctorOptions,
+}
+
+impl<'a> Probe<'a> {
+    pub fn new(
+        settings: &'a SignalSettings,
+        endpoint: &'a Endpoint,
+        proxy: &'a ProxySettings,
+        opts: &'a DoctorOptions,
+    ) -> Probe<'a> {
+        Probe {
+            target: Target {
+                settings,
+                endpoint,
+                proxy,
+            },
+            opts,
+        }
+    }
+}
+
+impl<'a> std::ops::Deref for Probe<'a> {
+    type Target = Target<'a>;
+    fn deref(&self) -> &Target<'a> {
+        &self.target
+    }
 }
 
 /// Runs the whole diagnosis and returns the report. Never fails: problems are findings.

@@ -208,15 +208,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Recorded<S> {
     }
 }
 
-/// Why a bounded TCP connect failed, as a typed value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ConnectFailure {
-    Refused,
-    Timeout,
-    Unreachable,
-    Reset,
-    Other(io::ErrorKind),
-}
+pub use crate::facts::ConnectFailure;
 
 /// Connects within `timeout`.
 pub async fn connect_tcp(addr: SocketAddr, timeout: Duration) -> Result<TcpStream, ConnectFailure> {

@@ -306,12 +306,7 @@ async fn probe_path(
         .endpoint
         .clone()
         .expect("grouped signals have an endpoint");
-    let probe = Probe {
-        settings: first,
-        endpoint: &endpoint,
-        proxy: &proxy,
-        opts: &opts,
-    };
+    let probe = Probe::new(first, &endpoint, &proxy, &opts);
     let names: Vec<&str> = members.iter().map(|m| m.signal.as_str()).collect();
     let label = |stage: Stage| {
         format!(
@@ -391,12 +386,7 @@ async fn probe_path(
             _ => Err("skipped: the TLS handshake failed"),
         };
         set.spawn(async move {
-            let probe = Probe {
-                settings: &m,
-                endpoint: &endpoint,
-                proxy: &proxy,
-                opts: &opts,
-            };
+            let probe = Probe::new(&m, &endpoint, &proxy, &opts);
             let label = |stage: Stage| {
                 format!(
                     "{:<8} {:<8} {}:{}",

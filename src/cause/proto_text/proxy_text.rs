@@ -1,12 +1,13 @@
 //! Wording of proxy findings: a failing proxy, and proxies the gRPC exporter ignores.
 
 use crate::cause::{Cause, Finding, Severity};
-use crate::doctor::proxy::{InvalidProxy, ProxyError, ProxyTarget};
-use crate::doctor::Probe;
+use crate::config::proxy::{InvalidProxy, ProxyTarget};
+use crate::facts::ProxyError;
+use crate::facts::Target;
 
 /// The proxy the exporter uses refused or failed.
 pub fn proxy_failure(
-    probe: &Probe<'_>,
+    probe: &Target<'_>,
     proxy: &ProxyTarget,
     error: &ProxyError,
     ev: serde_json::Value,
@@ -57,7 +58,7 @@ pub fn proxy_failure(
 }
 
 /// TLS with the endpoint failed inside the proxy's tunnel.
-pub fn proxy_tunnel_tls(probe: &Probe<'_>, proxy: &ProxyTarget, ev: serde_json::Value) -> Finding {
+pub fn proxy_tunnel_tls(probe: &Target<'_>, proxy: &ProxyTarget, ev: serde_json::Value) -> Finding {
     Finding::new(
         Cause::ProxyFailure,
         Severity::Error,
@@ -80,7 +81,7 @@ pub fn proxy_tunnel_tls(probe: &Probe<'_>, proxy: &ProxyTarget, ev: serde_json::
 }
 
 /// A proxy setting that is not a URL.
-pub fn proxy_invalid(probe: &Probe<'_>, invalid: &InvalidProxy) -> Finding {
+pub fn proxy_invalid(probe: &Target<'_>, invalid: &InvalidProxy) -> Finding {
     Finding::new(
         Cause::ProxyFailure,
         Severity::Error,
@@ -102,7 +103,7 @@ pub fn proxy_invalid(probe: &Probe<'_>, invalid: &InvalidProxy) -> Finding {
 }
 
 /// A proxy is set, but the gRPC exporter (tonic) connects directly.
-pub fn grpc_ignores_proxy(probe: &Probe<'_>, proxy: &ProxyTarget, direct_works: bool) -> Finding {
+pub fn grpc_ignores_proxy(probe: &Target<'_>, proxy: &ProxyTarget, direct_works: bool) -> Finding {
     let severity = if direct_works {
         Severity::Info
     } else {
