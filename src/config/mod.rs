@@ -1,5 +1,6 @@
 //! Turns flags, the config file and the environment into `Settings`, each value with its source.
 
+pub mod duration;
 pub mod endpoint;
 pub mod env;
 pub mod file;

@@ -69,7 +69,7 @@ pub fn loaded(settings: Settings) -> Loaded {
         settings,
         file: None,
         path: None,
-        findings: vec![],
+        problems: vec![],
     }
 }
 

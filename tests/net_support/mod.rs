@@ -83,7 +83,7 @@ pub fn loaded(signals: Vec<SignalSettings>) -> Loaded {
         },
         file: None,
         path: None,
-        findings: Vec::new(),
+        problems: Vec::new(),
     }
 }
 
