@@ -124,7 +124,7 @@ pub fn canary_not_sampled(sampler: &Sampler, source: &Source) -> Finding {
     let name = serde_json::to_value(sampler)
         .ok()
         .and_then(|v| v.get("name").and_then(|n| n.as_str().map(str::to_owned)))
-        .unwrap_or_else(|| format!("{sampler:?}"));
+        .unwrap_or_else(|| crate::config::global::sampler_name(sampler));
     Finding::new(Cause::CanaryNotSampled, severity, Some(Signal::Traces))
         .text(
             format!("The sampler ({name}, from {source}) dropped the canary span."),

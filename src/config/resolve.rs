@@ -291,8 +291,9 @@ pub fn signal_settings(cx: &mut Ctx<'_>, signal: Signal) -> SignalSettings {
         parse_compression,
     ));
     offers.extend(cx.env_offers(signal, "COMPRESSION", "gzip or none", parse_compression));
-    let compression = cx.settle("compression", sig, offers, Compression::None, |c| {
-        format!("{c:?}").to_lowercase()
+    let compression = cx.settle("compression", sig, offers, Compression::None, |c| match c {
+        Compression::Gzip => "gzip".to_owned(),
+        Compression::None => "none".to_owned(),
     });
 
     let mut offers = Vec::new();

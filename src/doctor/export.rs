@@ -6,8 +6,8 @@ pub mod http;
 
 use super::protocol::wire::Ready;
 use super::{Probe, StageResult};
-use crate::facts::pipeline::rejected_field;
 use crate::config::{Protocol, Signal};
+use crate::facts::pipeline::rejected_field;
 use std::net::SocketAddr;
 use std::time::Instant;
 

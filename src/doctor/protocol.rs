@@ -4,9 +4,10 @@ pub mod verify;
 pub mod wire;
 
 use super::{proxy, Probe, StageResult};
-use crate::cause::proto_text::{self as text, Change, TlsSign, Waiting};
+use crate::cause::proto_text::{self as text};
 use crate::cause::{net_text, Cause, Finding, Severity, Stage};
 use crate::config::Protocol;
+use crate::facts::{Change, TlsSign, Waiting};
 use crate::report::{Check, Status};
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -130,7 +131,7 @@ async fn http_check(probe: &Probe<'_>, addr: SocketAddr) -> (StageResult, Option
                 return (r, None);
             }
             let evidence = serde_json::json!({
-                "http_version": format!("{:?}", answer.version),
+                "http_version": crate::facts::http_version(answer.version),
                 "status": answer.status.as_u16(),
                 "proxy": proxy,
                 "elapsed_ms": ex.elapsed.as_millis() as u64,
@@ -328,11 +329,11 @@ pub(crate) fn open_failed(probe: &Probe<'_>, stage: Stage, e: OpenFailure) -> St
                         super::net::ConnectFailure::Reset => Cause::AcceptThenClose,
                         _ => Cause::TcpUnreachable,
                     },
-                    format!("{c:?}"),
+                    c.to_string(),
                 ),
                 super::net::OpenError::TlsSetup(s) => (Cause::TlsHandshakeFailed, s.to_string()),
                 super::net::OpenError::Handshake { error, .. } => {
-                    (Cause::TlsHandshakeFailed, format!("{:?}", error.kind()))
+                    (Cause::TlsHandshakeFailed, error.kind().to_string())
                 }
                 super::net::OpenError::HandshakeTimeout { .. } => {
                     (Cause::TlsHandshakeFailed, "timeout".to_string())
@@ -349,7 +350,7 @@ fn proxy_error_evidence(e: &proxy::ProxyError) -> serde_json::Value {
     match e {
         E::Refused { status, head } => serde_json::json!({ "status": status, "answer": head }),
         E::Closed { head } | E::Garbage { head } => serde_json::json!({ "answer": head }),
-        other => serde_json::json!(format!("{other:?}")),
+        other => serde_json::json!(other.name()),
     }
 }
 

@@ -7,8 +7,10 @@ pub mod net;
 pub mod pipeline;
 pub mod proxy;
 pub mod target;
+pub mod verify;
 
-pub use net::{ConnectFailure, PeerDid};
+pub use net::{http_version, ConnectFailure, PeerDid};
 pub use pipeline::{ExportFailure, FailureKind, PartialSuccess, SpanPartialSuccess};
 pub use proxy::ProxyError;
 pub use target::Target;
+pub use verify::{Change, Observed, PathProblem, TlsSign, Tried, Waiting};

@@ -20,3 +20,18 @@ pub enum ProxyError {
     /// Only `http://` proxies are supported.
     UnsupportedScheme,
 }
+
+impl ProxyError {
+    /// A short name of the failure for evidence: `resolve`, `connect: refused`, `timeout`, ...
+    pub fn name(&self) -> String {
+        match self {
+            ProxyError::Resolve => "resolve".into(),
+            ProxyError::Connect(c) => format!("connect: {c}"),
+            ProxyError::Refused { status, .. } => format!("refused: {status}"),
+            ProxyError::Closed { .. } => "closed".into(),
+            ProxyError::Timeout => "timeout".into(),
+            ProxyError::Garbage { .. } => "garbage".into(),
+            ProxyError::UnsupportedScheme => "unsupported_scheme".into(),
+        }
+    }
+}

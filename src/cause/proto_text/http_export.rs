@@ -3,23 +3,9 @@
 use super::setting_fix::{endpoint_value, endpoint_where, scheme, set_endpoint, set_setting};
 use super::{finish, set_protocol, Change, Tried};
 use crate::cause::{Cause, Finding, Severity, Stage};
-use crate::facts::PartialSuccess;
-use crate::facts::Target;
+use crate::facts::{PartialSuccess, PathProblem, Target};
 
 type Ev = serde_json::Value;
-
-/// What is wrong with the URL path, for a 404.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PathProblem {
-    /// The path ends in `/v1/<signal>`: the path is what OTLP expects.
-    LooksRight,
-    /// `/v1/<signal>` is missing.
-    Missing { corrected: String },
-    /// `/v1/<signal>` appears twice.
-    Duplicated { corrected: String },
-    /// The path names another signal's route.
-    OtherSignal { corrected: String },
-}
 
 /// The export check's summary when the empty export was accepted.
 pub fn export_ok_summary(probe: &Target<'_>, partial: Option<&PartialSuccess>) -> String {
@@ -180,28 +166,24 @@ pub fn http_auth_rejected(
         .evidence(ev)
 }
 
-/// 404, with the path analysed and the corrected path tried.
+/// 404, with the path analysed and the corrected path tried; `cause` is what the doctor
+/// concluded (a signal path problem only when the corrected path worked).
 pub fn http_not_found(
     probe: &Target<'_>,
+    cause: Cause,
     path: &str,
     problem: &PathProblem,
     tried: &[Tried],
     ev: Ev,
 ) -> Finding {
-    let verified = tried.iter().any(|t| t.worked);
     let source = endpoint_where(probe);
     // The endpoint value that sends exports to `corrected`.
     let set_path = |corrected: &str| {
         let value = endpoint_value(probe, scheme(probe), probe.endpoint.port, Some(corrected));
         set_endpoint(probe, &value)
     };
-    let (cause, summary, why, fix) = match problem {
+    let (summary, why, fix) = match problem {
         PathProblem::Missing { corrected } => (
-            if verified {
-                Cause::SignalPathMissing
-            } else {
-                Cause::HttpNotFound
-            },
             format!(
                 "The export URL path `{path}` lacks `{}`.",
                 probe.settings.signal.http_path()
@@ -216,11 +198,6 @@ pub fn http_not_found(
             ),
         ),
         PathProblem::Duplicated { corrected } => (
-            if verified {
-                Cause::SignalPathDuplicated
-            } else {
-                Cause::HttpNotFound
-            },
             format!(
                 "The export URL path `{path}` repeats `{}`.",
                 probe.settings.signal.http_path()
@@ -235,7 +212,6 @@ pub fn http_not_found(
             ),
         ),
         PathProblem::OtherSignal { corrected } => (
-            Cause::HttpNotFound,
             format!(
                 "The {} export goes to `{path}`, another signal's route.",
                 probe.settings.signal
@@ -246,7 +222,6 @@ pub fn http_not_found(
             format!("Use the path `{corrected}`: {}.", set_path(corrected)),
         ),
         PathProblem::LooksRight => (
-            Cause::HttpNotFound,
             format!(
                 "{} has no OTLP route at `{path}` (404).",
                 probe.endpoint.display

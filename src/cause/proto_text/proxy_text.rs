@@ -14,7 +14,7 @@ pub fn proxy_failure(
 ) -> Finding {
     let what = match error {
         ProxyError::Resolve => "its name does not resolve".to_string(),
-        ProxyError::Connect(c) => format!("connecting to it failed ({c:?})"),
+        ProxyError::Connect(c) => format!("connecting to it failed ({c})"),
         ProxyError::Refused { status: 407, .. } if proxy.has_credentials => {
             "it answered 407 Proxy Authentication Required (the doctor does not send proxy \
              credentials, so this may be only the doctor's limitation)"

@@ -20,8 +20,9 @@ pub fn speaks_h2_summary(probe: &Target<'_>) -> String {
 /// The protocol check's summary for an HTTP endpoint that answered.
 pub fn speaks_http_summary(probe: &Target<'_>, version: http::Version, status: u16) -> String {
     format!(
-        "{} answers {version:?} (status {status} to an empty export)",
-        probe.endpoint.display
+        "{} answers {} (status {status} to an empty export)",
+        probe.endpoint.display,
+        crate::facts::http_version(version)
     )
 }
 
