@@ -17,7 +17,7 @@ pub mod tls;
 
 use crate::cause::{Finding, Stage};
 use crate::config::{Endpoint, Environment, Loaded, ProxySettings, SignalSettings};
-use crate::facts::Target;
+use crate::facts::{Skip, Target};
 use crate::report::{Check, Report, Status};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -84,6 +84,11 @@ impl StageResult {
 
     pub fn skip(stage: Stage, reason: impl Into<String>) -> StageResult {
         StageResult::new(Check::new(stage, Status::Skip, reason))
+    }
+
+    /// A skipped stage, with the reason worded by `cause::skip_text`.
+    pub fn skipped(stage: Stage, why: Skip) -> StageResult {
+        StageResult::skip(stage, crate::cause::skip_text::reason(why))
     }
 }
 

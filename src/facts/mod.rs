@@ -6,11 +6,13 @@
 pub mod net;
 pub mod pipeline;
 pub mod proxy;
+pub mod skip;
 pub mod target;
 pub mod verify;
 
 pub use net::{http_version, ConnectFailure, PeerDid};
 pub use pipeline::{ExportFailure, FailureKind, PartialSuccess, SpanPartialSuccess};
 pub use proxy::ProxyError;
+pub use skip::Skip;
 pub use target::Target;
 pub use verify::{Change, Observed, PathProblem, TlsSign, Tried, Waiting};
