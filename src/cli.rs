@@ -144,7 +144,7 @@ pub struct OtelArgs {
     #[command(flatten)]
     pub exporter: ExporterArgs,
     /// Bound of every network step, e.g. 3s, 500ms
-    #[arg(long, default_value = "3s", value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long, default_value = "3s", value_parser = crate::config::duration::parse, value_name = "DURATION")]
     pub timeout: std::time::Duration,
     /// Do not send a canary span through the telemetry pipeline
     #[arg(long)]
@@ -180,7 +180,7 @@ pub struct BundleArgs {
     #[arg(long)]
     pub force: bool,
     /// Bound of every network step of the fresh doctor report
-    #[arg(long, default_value = "3s", value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long, default_value = "3s", value_parser = crate::config::duration::parse, value_name = "DURATION")]
     pub timeout: std::time::Duration,
 }
 
@@ -204,19 +204,9 @@ pub struct RunArgs {
     #[arg(long, value_enum)]
     pub preflight: Option<PreflightArg>,
     /// Pre-flight budget
-    #[arg(long, default_value = "2s", value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long, default_value = "2s", value_parser = crate::config::duration::parse, value_name = "DURATION")]
     pub preflight_budget: std::time::Duration,
     /// Log format of the runner's own logs
     #[arg(long, value_enum, default_value = "text")]
     pub log_format: LogFormat,
-}
-
-/// Parses `3s`, `500ms`, `1m` (humantime), or a bare number of seconds.
-pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
-    if let Ok(secs) = s.parse::<f64>() {
-        if secs.is_finite() && secs >= 0.0 {
-            return Ok(std::time::Duration::from_secs_f64(secs));
-        }
-    }
-    humantime::parse_duration(s).map_err(|e| format!("{e} (valid: 3s, 500ms, 1m)"))
 }

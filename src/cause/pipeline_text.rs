@@ -2,7 +2,7 @@
 
 use super::{Cause, Finding, Severity, Stage};
 use crate::config::{Sampler, Signal, Source};
-use crate::telemetry::{ExportFailure, FailureKind, PartialSuccess};
+use crate::facts::{ExportFailure, FailureKind, SpanPartialSuccess};
 use serde_json::json;
 use std::time::Duration;
 
@@ -102,7 +102,7 @@ pub fn canary_pipeline_unbuildable(error: &str) -> Finding {
 }
 
 /// The collector accepted the request but rejected spans (OTLP `partial_success`).
-pub fn canary_partial_success(url: &str, partial: &PartialSuccess) -> Finding {
+pub fn canary_partial_success(url: &str, partial: &SpanPartialSuccess) -> Finding {
     let severity = if partial.rejected_spans > 0 {
         Severity::Error
     } else {
@@ -147,7 +147,7 @@ pub fn canary_not_sampled(sampler: &Sampler, source: &Source) -> Finding {
     let name = serde_json::to_value(sampler)
         .ok()
         .and_then(|v| v.get("name").and_then(|n| n.as_str().map(str::to_owned)))
-        .unwrap_or_else(|| format!("{sampler:?}"));
+        .unwrap_or_else(|| crate::config::global::sampler_name(sampler));
     Finding::new(Cause::CanaryNotSampled, severity, Some(Signal::Traces))
         .text(
             format!("The sampler ({name}, from {source}) dropped the canary span."),

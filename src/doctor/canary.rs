@@ -3,6 +3,7 @@
 use super::{DoctorOptions, StageResult};
 use crate::cause::{pipeline_text, Finding, Severity, Stage};
 use crate::config::{ExporterKind, Loaded, Settings, Signal};
+use crate::facts::Skip;
 use crate::report::{Canary, Check, Status};
 use crate::telemetry::{self, ExportRecord, FailureKind, Identity, Outcome, Pipeline};
 use opentelemetry::trace::{Span, SpanKind, Tracer};
@@ -34,7 +35,7 @@ async fn run_inner(
 ) -> (StageResult, Canary) {
     if !opts.canary {
         return (
-            StageResult::skip(Stage::Canary, "--no-canary given"),
+            StageResult::skipped(Stage::Canary, Skip::NoCanaryFlag),
             Canary::default(),
         );
     }

@@ -4,9 +4,10 @@ pub mod verify;
 pub mod wire;
 
 use super::{proxy, Probe, StageResult};
-use crate::cause::proto_text::{self as text, Change, TlsSign, Waiting};
+use crate::cause::proto_text::{self as text};
 use crate::cause::{net_text, Cause, Finding, Severity, Stage};
 use crate::config::Protocol;
+use crate::facts::{Change, TlsSign, Waiting};
 use crate::report::{Check, Status};
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -144,7 +145,7 @@ async fn http_check(probe: &Probe<'_>, addr: SocketAddr) -> (StageResult, Option
                 return (r, None);
             }
             let evidence = serde_json::json!({
-                "http_version": format!("{:?}", answer.version),
+                "http_version": crate::facts::http_version(answer.version),
                 "status": answer.status.as_u16(),
                 "proxy": proxy,
                 "elapsed_ms": ex.elapsed.as_millis() as u64,
@@ -367,7 +368,7 @@ pub(crate) fn open_failed(probe: &Probe<'_>, stage: Stage, e: OpenFailure) -> St
         OpenFailure::InvalidProxy(invalid) => text::proxy_invalid(probe, invalid),
         OpenFailure::Proxy(p, err) => {
             let ev = serde_json::json!({ "proxy": p.display, "source": p.source, "error": proxy_error_evidence(err) });
-            text::proxy_failure(probe, p, err, ev)
+            text::proxy_failure(probe, p, err, probe.opts.timeout, ev)
         }
         OpenFailure::TunnelTls {
             proxy: p,
@@ -379,7 +380,7 @@ pub(crate) fn open_failed(probe: &Probe<'_>, stage: Stage, e: OpenFailure) -> St
                 "source": p.source,
                 "tunnel": { "stalled": stalled, "bytes_received": received },
             });
-            text::proxy_tunnel_tls(probe, p, *stalled, *received, ev)
+            text::proxy_tunnel_tls(probe, p, *stalled, *received, probe.opts.timeout, ev)
         }
         OpenFailure::Net(err) => {
             let (cause, detail) = match err {
@@ -390,11 +391,11 @@ pub(crate) fn open_failed(probe: &Probe<'_>, stage: Stage, e: OpenFailure) -> St
                         super::net::ConnectFailure::Reset => Cause::AcceptThenClose,
                         _ => Cause::TcpUnreachable,
                     },
-                    format!("{c:?}"),
+                    c.to_string(),
                 ),
                 super::net::OpenError::TlsSetup(s) => (Cause::TlsHandshakeFailed, s.to_string()),
                 super::net::OpenError::Handshake { error, .. } => {
-                    (Cause::TlsHandshakeFailed, format!("{:?}", error.kind()))
+                    (Cause::TlsHandshakeFailed, error.kind().to_string())
                 }
                 super::net::OpenError::HandshakeTimeout { .. } => {
                     (Cause::TlsHandshakeFailed, "timeout".to_string())
@@ -445,7 +446,7 @@ pub(crate) fn forward_proxy_failure(
     ev["proxy"] = serde_json::json!(proxy.display);
     ev["source"] = serde_json::json!(proxy.source);
     ev["error"] = proxy_error_evidence(&error);
-    let f = text::proxy_failure(probe, proxy, &error, ev).at_stage(stage);
+    let f = text::proxy_failure(probe, proxy, &error, probe.opts.timeout, ev).at_stage(stage);
     from_findings(stage, vec![f], String::new(), serde_json::Value::Null)
 }
 

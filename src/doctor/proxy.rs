@@ -1,7 +1,7 @@
 //! The doctor's side of HTTP(S)_PROXY / NO_PROXY: a CONNECT tunnel through the proxy that
 //! `proxy_for` (in `config::proxy`, shared with the runner's HTTP exporter) chose.
 
-use super::net::{self, Conn, ConnectFailure, Recorded};
+use super::net::{self, Conn, Recorded};
 pub use crate::config::proxy::{
     bracket, no_proxy_matches, parse_proxy, proxy_for, InvalidProxy, ProxyTarget,
 };
@@ -9,34 +9,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// Why going through the proxy failed, typed.
-#[derive(Debug)]
-pub enum ProxyError {
-    /// The proxy's name did not resolve (or not in time).
-    Resolve,
-    /// TCP to the proxy failed.
-    Connect(ConnectFailure),
-    /// The proxy answered `CONNECT` with a non-2xx status.
-    Refused { status: u16, head: String },
-    /// The proxy closed the connection without a complete answer.
-    Closed { head: String },
-    /// No complete answer within the timeout.
-    Timeout,
-    /// The proxy's answer was not HTTP, or its head exceeded 64 KiB.
-    Garbage { head: String },
-    /// Only `http://` proxies are supported.
-    UnsupportedScheme,
-}
-
-impl ProxyError {
-    /// The proxy made the probe wait its whole timeout (the path blocks rather than refuses).
-    pub fn stalled(&self) -> bool {
-        matches!(
-            self,
-            ProxyError::Timeout | ProxyError::Connect(ConnectFailure::Timeout)
-        )
-    }
-}
+pub use crate::facts::ProxyError;
 
 /// Opens a TCP connection to the proxy itself.
 pub async fn connect_proxy(

@@ -1,16 +1,11 @@
 //! `runner doctor explain`: matches an error line against known failures, offline.
-//!
-//! Exit codes: 0 when at least one known failure matched, 1 when none did, 2 when there was
-//! nothing to read.
 
 pub mod kb;
 pub mod matcher;
 
 use crate::cause::{generic, Cause, Stage};
-use crate::cli::{ExplainArgs, OutputFormat};
 use crate::redact::redact_text;
 use serde::Serialize;
-use std::io::{IsTerminal, Read, Write};
 
 /// Schema of `runner doctor explain --output json`.
 pub const SCHEMA: &str = "runner.doctor.explain/v1";
@@ -167,48 +162,4 @@ fn cut(s: &str, max: usize) -> (&str, bool) {
         end -= 1;
     }
     (&s[..end], true)
-}
-
-/// Reads standard input up to `MAX_INPUT` bytes; the rest is ignored (and said so).
-fn read_stdin() -> std::io::Result<String> {
-    let stdin = std::io::stdin();
-    if stdin.is_terminal() {
-        eprintln!("runner: reading the error text from standard input (end with Ctrl-D)");
-    }
-    let mut buf = Vec::new();
-    stdin
-        .lock()
-        .take(MAX_INPUT as u64 + 1)
-        .read_to_end(&mut buf)?;
-    if buf.len() > MAX_INPUT {
-        buf.truncate(MAX_INPUT);
-        eprintln!("runner: standard input is longer than 1 MiB; only the first 1 MiB is explained");
-    }
-    Ok(String::from_utf8_lossy(&buf).into_owned())
-}
-
-/// `runner doctor explain`.
-pub fn command(args: ExplainArgs) -> u8 {
-    let json = args.json || args.output == OutputFormat::Json;
-    let input = match args.text {
-        Some(t) => t,
-        None => match read_stdin() {
-            Ok(t) => t,
-            Err(e) => return crate::app::usage_error(format!("cannot read standard input: {e}")),
-        },
-    };
-    if input.trim().is_empty() {
-        return crate::app::usage_error(
-            "nothing to explain: give the error text as an argument or on standard input, e.g. \
-             runner doctor explain 'tls: first record does not look like a TLS handshake'",
-        );
-    }
-    let matches = explain(&input);
-    let out = if json {
-        render_json(&input, &matches)
-    } else {
-        render_text(&input, &matches)
-    };
-    let _ = std::io::stdout().write_all(out.as_bytes());
-    u8::from(matches.is_empty())
 }

@@ -1,7 +1,7 @@
 //! The job loop: takes jobs from a GitLab-compatible coordinator and runs them, traced.
 //!
-//! `command` wires it up: config, logs, pre-flight doctor, telemetry pipeline, signals, the
-//! poll loop, then a bounded drain and telemetry flush.
+//! `prepare` checks the config and installs logging; `run` does the pre-flight doctor, the
+//! telemetry pipeline, signals, the poll loop, then a bounded drain and telemetry flush.
 
 pub mod client;
 pub mod execute;
@@ -18,10 +18,12 @@ pub mod validate;
 
 pub use validate::validate;
 
-use crate::cli::{ExporterArgs, PreflightArg, RunArgs};
+use crate::config::duration::DurationError;
 use crate::config::{self, ConfigError, Environment, Loaded, Overrides, Signal};
 use crate::telemetry::{self, Identity, Pipeline};
-use preflight::{Decision, Mode};
+pub use logging::LogFormat;
+use preflight::Decision;
+pub use preflight::Mode;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,69 +31,111 @@ use std::time::Duration;
 /// How often the telemetry's health is looked at.
 const HEALTH_EVERY: Duration = Duration::from_secs(2);
 
-/// The overrides of `runner run`: the config path and `--preflight`, so the flag, `[otel]
-/// preflight` and the default meet in the one precedence function (`config::load`).
-pub fn overrides(args: &RunArgs) -> Overrides {
-    let mut o = crate::app::overrides(&args.config, &ExporterArgs::default());
-    o.preflight = args.preflight.map(|p| {
-        match p {
-            PreflightArg::Off => "off",
-            PreflightArg::Warn => "warn",
-            PreflightArg::Strict => "strict",
-        }
-        .to_owned()
-    });
-    o
+/// What `runner run` was asked for (the command line, without clap).
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// `-c/--config` (or `RUNNER_CONFIG`); `None` reads `./config.toml` when present.
+    pub config_path: Option<PathBuf>,
+    /// `--preflight`, when given.
+    pub preflight: Option<Mode>,
+    /// `--preflight-budget`, when given (it wins over `otel.preflight_budget`).
+    pub preflight_budget: Option<Duration>,
+    pub log_format: LogFormat,
 }
 
-/// `runner run`.
-pub fn command(args: RunArgs, env: &Environment) -> u8 {
-    let loaded = match config::load(&overrides(&args), env) {
-        Ok(l) => l,
-        Err(e) => return crate::app::usage_error(e),
-    };
+/// Why the runner could not start (the command's exit-2 cases).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The config file is missing, unreadable, or has a bad value.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The log file could not be opened.
+    #[error("config file {}: {source}", path.display())]
+    Logging {
+        path: PathBuf,
+        source: logging::LogFileError,
+    },
+}
+
+/// Everything the job loop needs, checked: what [`prepare`] returns and [`run`] takes.
+#[derive(Debug)]
+pub struct Prepared {
+    loaded: Loaded,
+    env: Environment,
+    svc: service::Service,
+    mode: Mode,
+    budget: Duration,
+}
+
+/// The overrides of `runner run`: the config path and `--preflight`, so the flag, `[otel]
+/// preflight` and the default meet in the one precedence function (`config::load`).
+pub fn overrides(opts: &RunOptions) -> Overrides {
+    Overrides {
+        config_path: opts.config_path.clone(),
+        preflight: opts.preflight.map(|m| m.as_str().to_owned()),
+        ..Overrides::default()
+    }
+}
+
+/// Loads and checks the configuration and installs logging: everything `runner run` does
+/// before its runtime starts.
+pub fn prepare(opts: &RunOptions, env: &Environment) -> Result<Prepared, RunError> {
+    let loaded = config::load(&overrides(opts), env)?;
     let Some(file) = loaded.file.clone() else {
-        return crate::app::usage_error(ConfigError::Field {
+        return Err(ConfigError::Field {
             path: PathBuf::from("config.toml"),
             field: "runners".into(),
             message: "no config file: `runner run` needs one (-c FILE, RUNNER_CONFIG or \
                       ./config.toml) with at least one [[runners]] entry"
                 .into(),
-        });
+        }
+        .into());
     };
     let path = loaded.path.clone().unwrap_or_else(|| "config.toml".into());
-    if let Err(e) = validate(&file, &path) {
-        return crate::app::usage_error(e);
-    }
+    validate(&file, &path)?;
     // `validate` refused a bad `otel.preflight`; the resolver only yields off, warn or strict.
     let mode = Mode::parse(&loaded.settings.preflight.value).unwrap_or(Mode::Warn);
-    let budget = match budget(&args, &file.otel.preflight_budget) {
-        Ok(b) => b,
-        Err(message) => {
-            return crate::app::usage_error(ConfigError::Field {
-                path,
-                field: "otel.preflight_budget".into(),
-                message,
-            })
-        }
-    };
-    if let Err(e) = logging::init(args.log_format, file.log_file.as_deref()) {
-        return crate::app::usage_error(format!("config file {}: {e}", path.display()));
+    let budget =
+        budget(opts, file.otel.preflight_budget.as_deref()).map_err(|e| ConfigError::Field {
+            path: path.clone(),
+            field: "otel.preflight_budget".into(),
+            message: e.to_string(),
+        })?;
+    if let Err(source) = logging::init(opts.log_format, file.log_file.as_deref()) {
+        return Err(RunError::Logging { path, source });
     }
     let svc = service::Service::from_config(&file);
-    crate::app::runtime().block_on(run(loaded, env.clone(), svc, mode, budget))
+    Ok(Prepared {
+        env: env.clone(),
+        loaded,
+        svc,
+        mode,
+        budget,
+    })
 }
 
-/// The flag wins when given (it differs from its default); else `otel.preflight_budget`.
-fn budget(args: &RunArgs, from_file: &Option<String>) -> Result<Duration, String> {
-    let default = Duration::from_secs(2);
-    match from_file {
-        Some(text) if args.preflight_budget == default => crate::cli::parse_duration(text),
-        _ => Ok(args.preflight_budget),
+/// The flag wins when given; else `otel.preflight_budget`; else two seconds.
+fn budget(opts: &RunOptions, from_file: Option<&str>) -> Result<Duration, DurationError> {
+    match (opts.preflight_budget, from_file) {
+        (Some(flag), _) => Ok(flag),
+        (None, Some(text)) => config::duration::parse(text),
+        (None, None) => Ok(Duration::from_secs(2)),
     }
 }
 
-async fn run(
+/// Runs the job loop until a stop signal; returns the exit code (1 when pre-flight stopped it).
+pub async fn run(p: Prepared) -> u8 {
+    let Prepared {
+        loaded,
+        env,
+        svc,
+        mode,
+        budget,
+    } = p;
+    serve(loaded, env, svc, mode, budget).await
+}
+
+async fn serve(
     loaded: Loaded,
     env: Environment,
     svc: service::Service,

@@ -6,7 +6,7 @@
 
 use super::connect::{self, Stream};
 use super::grpc_seen::{Seen, ServerSaid, Watched};
-use super::record::{chain_of, ExportFailure, FailureKind, PartialSuccess, Recorder};
+use super::record::{chain_of, ExportFailure, FailureKind, Recorder, SpanPartialSuccess};
 use crate::config::{Compression, SignalSettings};
 use hyper_util::rt::TokioIo;
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
@@ -122,7 +122,7 @@ impl SpanExporter for GrpcExporter {
             Ok(Ok(response)) => {
                 if let Some(p) = response.into_inner().partial_success {
                     if p.rejected_spans > 0 || !p.error_message.is_empty() {
-                        self.recorder.note_partial(PartialSuccess {
+                        self.recorder.note_partial(SpanPartialSuccess {
                             rejected_spans: p.rejected_spans,
                             message: p.error_message,
                         });

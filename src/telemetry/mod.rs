@@ -14,7 +14,7 @@ pub mod jsonl;
 pub mod record;
 pub mod resource;
 
-pub use record::{ExportFailure, ExportRecord, FailureKind, Outcome, PartialSuccess};
+pub use record::{ExportFailure, ExportRecord, FailureKind, Outcome, SpanPartialSuccess};
 
 use crate::config::{ExporterKind, Protocol, Settings, Signal};
 use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};

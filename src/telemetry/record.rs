@@ -2,6 +2,7 @@
 //! plus running totals, so the runner and the doctor read facts instead of scraping logs.
 
 use super::Stats;
+pub use crate::facts::{ExportFailure, FailureKind, SpanPartialSuccess};
 use opentelemetry::Context;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
@@ -14,57 +15,11 @@ use std::time::{Duration, Instant};
 /// How many recent export records are kept.
 const KEEP_RECORDS: usize = 64;
 
-/// The collector accepted the request but rejected some of its spans (OTLP `partial_success`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct PartialSuccess {
-    pub rejected_spans: i64,
-    pub message: String,
-}
-
-/// What kind of failure an export met, decided from typed facts, never from message text.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-pub enum FailureKind {
-    /// The export did not finish within the configured timeout.
-    Timeout,
-    /// No response: connect, TLS, or the connection broke (see the chain).
-    Transport,
-    /// The HTTP receiver answered with a non-success status.
-    HttpStatus { status: u16 },
-    /// The gRPC receiver answered with a non-OK status.
-    GrpcStatus { code: i32, message: String },
-    /// The runner's own gRPC client refused the answer (tonic made up this status: a message
-    /// over its decode limit, a malformed frame, a missing status); the server sent no such
-    /// status.
-    ClientRejected { code: i32, message: String },
-    /// The exporter failed for another reason (already shut down, encoding, ...).
-    Exporter,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ExportFailure {
-    #[serde(flatten)]
-    pub kind: FailureKind,
-    /// The error and every `source()` below it, outermost first.
-    pub chain: Vec<String>,
-}
-
-impl ExportFailure {
-    pub fn new(kind: FailureKind, chain: Vec<String>) -> ExportFailure {
-        ExportFailure { kind, chain }
-    }
-
-    /// The chain as one line, outermost first.
-    pub fn chain_text(&self) -> String {
-        self.chain.join(": ")
-    }
-}
-
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "outcome")]
 pub enum Outcome {
     Exported,
-    PartiallyRejected(PartialSuccess),
+    PartiallyRejected(SpanPartialSuccess),
     Failed(ExportFailure),
 }
 
@@ -82,7 +37,7 @@ pub struct ExportRecord {
 /// client, taken by the recording wrapper when the export ends.
 #[derive(Clone, Debug, Default)]
 pub struct Detail {
-    pub partial: Option<PartialSuccess>,
+    pub partial: Option<SpanPartialSuccess>,
     pub failure: Option<ExportFailure>,
 }
 
@@ -122,7 +77,7 @@ impl Recorder {
     }
 
     /// The transport notes a partial success of the current export.
-    pub fn note_partial(&self, partial: PartialSuccess) {
+    pub fn note_partial(&self, partial: SpanPartialSuccess) {
         self.lock().detail.partial = Some(partial);
     }
 
@@ -339,7 +294,7 @@ mod tests {
     fn partial_success_counts_rejected_spans_as_failed() {
         let r = Recorder::new();
         r.begin(3);
-        r.note_partial(PartialSuccess {
+        r.note_partial(SpanPartialSuccess {
             rejected_spans: 2,
             message: "bad attribute".into(),
         });
@@ -353,7 +308,7 @@ mod tests {
         assert_eq!((s.exports_ok, s.spans_exported, s.spans_failed), (1, 1, 2));
         assert!(matches!(
             r.records()[0].outcome,
-            Outcome::PartiallyRejected(PartialSuccess {
+            Outcome::PartiallyRejected(SpanPartialSuccess {
                 rejected_spans: 2,
                 ..
             })

@@ -66,12 +66,7 @@ impl Fx {
     }
 
     pub fn probe(&self) -> Probe<'_> {
-        Probe {
-            settings: &self.settings,
-            endpoint: &self.endpoint,
-            proxy: &self.proxy,
-            opts: &self.opts,
-        }
+        Probe::new(&self.settings, &self.endpoint, &self.proxy, &self.opts)
     }
 
     pub fn http_proxy(mut self, url: String) -> Fx {

@@ -1,18 +1,20 @@
 //! Wording of proxy findings: a failing proxy, and proxies the gRPC exporter ignores.
 
 use crate::cause::{Cause, Finding, Severity};
-use crate::doctor::net::ConnectFailure;
-use crate::doctor::proxy::{InvalidProxy, ProxyError, ProxyTarget};
-use crate::doctor::Probe;
+use crate::config::proxy::{InvalidProxy, ProxyTarget};
+use crate::facts::ProxyError;
+use crate::facts::Target;
+use crate::facts::ConnectFailure;
 
 /// The proxy the exporter uses refused or failed.
 pub fn proxy_failure(
-    probe: &Probe<'_>,
+    probe: &Target<'_>,
     proxy: &ProxyTarget,
     error: &ProxyError,
+    timeout: std::time::Duration,
     ev: serde_json::Value,
 ) -> Finding {
-    let t = humantime::format_duration(probe.opts.timeout);
+    let t = humantime::format_duration(timeout);
     let what = match error {
         ProxyError::Resolve => "its name does not resolve".to_string(),
         ProxyError::Connect(c) => match c {
@@ -72,13 +74,14 @@ pub fn proxy_failure(
 /// TLS with the endpoint failed inside the proxy's tunnel: `stalled` when the handshake did not
 /// finish within the timeout, `received` bytes came back through the tunnel.
 pub fn proxy_tunnel_tls(
-    probe: &Probe<'_>,
+    probe: &Target<'_>,
     proxy: &ProxyTarget,
     stalled: bool,
     received: u64,
+    timeout: std::time::Duration,
     ev: serde_json::Value,
 ) -> Finding {
-    let t = humantime::format_duration(probe.opts.timeout);
+    let t = humantime::format_duration(timeout);
     let (summary, explanation) = match (stalled, received) {
         (true, 0) => (
             format!(
@@ -136,7 +139,7 @@ pub fn proxy_tunnel_tls(
 }
 
 /// A proxy setting that is not a URL.
-pub fn proxy_invalid(probe: &Probe<'_>, invalid: &InvalidProxy) -> Finding {
+pub fn proxy_invalid(probe: &Target<'_>, invalid: &InvalidProxy) -> Finding {
     Finding::new(
         Cause::ProxyFailure,
         Severity::Error,
@@ -158,7 +161,7 @@ pub fn proxy_invalid(probe: &Probe<'_>, invalid: &InvalidProxy) -> Finding {
 }
 
 /// A proxy is set, but the gRPC exporter (tonic) connects directly.
-pub fn grpc_ignores_proxy(probe: &Probe<'_>, proxy: &ProxyTarget, direct_works: bool) -> Finding {
+pub fn grpc_ignores_proxy(probe: &Target<'_>, proxy: &ProxyTarget, direct_works: bool) -> Finding {
     let severity = if direct_works {
         Severity::Info
     } else {

@@ -1,12 +1,13 @@
 //! The gRPC export: an empty `Export` call on the signal's OTLP service, classified by
 //! HTTP status, content-type and grpc-status.
 
-use crate::cause::proto_text::{self as text, Change, Waiting};
+use crate::cause::proto_text::{self as text};
 use crate::cause::Stage;
 use crate::config::{Compression, Protocol};
 use crate::doctor::protocol::{body_stalled, exchange_failed, from_findings, open_failed};
 use crate::doctor::protocol::{verify, wire};
 use crate::doctor::{Probe, StageResult};
+use crate::facts::{Change, Waiting};
 use std::net::SocketAddr;
 
 /// The export call, on `ready` when it is still open, else on a fresh connection.

@@ -1,7 +1,8 @@
 //! The OTLP/HTTP export: an empty POST to the effective URL, classified by status code,
 //! content-type and decoded body.
 
-use crate::cause::proto_text::{self as text, Change, PathProblem, TlsSign, Waiting};
+use crate::cause::proto_text::{self as text};
+use crate::cause::Cause;
 use crate::cause::Stage;
 use crate::config::{Compression, Protocol, Signal};
 use crate::doctor::protocol::verify;
@@ -10,6 +11,7 @@ use crate::doctor::protocol::{
     body_stalled, exchange_failed, forward_proxy_refused, from_findings, open_failed,
 };
 use crate::doctor::{Probe, StageResult};
+use crate::facts::{Change, PathProblem, TlsSign, Tried, Waiting};
 use std::net::SocketAddr;
 
 /// The export POST, on `ready` when it is still open, else on a fresh connection.
@@ -63,7 +65,7 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
     let mut ev = serde_json::json!({
         "method": "POST",
         "path": path,
-        "http_version": format!("{:?}", answer.version),
+        "http_version": crate::facts::http_version(answer.version),
         "status": status,
         "content_type": media,
         "content_encoding_sent": (compression == Compression::Gzip).then_some("gzip"),
@@ -216,14 +218,26 @@ async fn not_found(
             ]
         }
     };
-    ev["path_analysis"] = serde_json::json!(format!("{problem:?}"));
-    let f = text::http_not_found(probe, path, &problem, &tried, ev);
+    ev["path_analysis"] = serde_json::to_value(&problem).unwrap_or_default();
+    let cause = not_found_cause(&problem, &tried);
+    let f = text::http_not_found(probe, cause, path, &problem, &tried, ev);
     from_findings(
         Stage::Export,
         vec![f],
         String::new(),
         serde_json::Value::Null,
     )
+}
+
+/// The cause of a 404: a signal path problem only when the corrected path worked, else
+/// `http_not_found` (the path may be right and the route missing).
+fn not_found_cause(problem: &PathProblem, tried: &[Tried]) -> Cause {
+    let verified = tried.iter().any(|t| t.worked);
+    match problem {
+        PathProblem::Missing { .. } if verified => Cause::SignalPathMissing,
+        PathProblem::Duplicated { .. } if verified => Cause::SignalPathDuplicated,
+        _ => Cause::HttpNotFound,
+    }
 }
 
 /// What is wrong with a URL path (with optional query) for `signal`.

@@ -80,29 +80,7 @@ pub enum Failure {
     StreamReset { code: u32 },
 }
 
-/// What the peer did when an exchange failed, from its first bytes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PeerDid {
-    /// Sent nothing and closed the connection.
-    Closed,
-    /// Sent nothing and reset the connection.
-    Reset,
-    /// Sent no answer within the timeout.
-    Silent,
-    /// Answered as a TLS server.
-    SpokeTls,
-    /// Answered an HTTP/2 preface with HTTP/1.
-    SpokeHttp1,
-    /// Answered an HTTP/1 request with HTTP/2 frames.
-    SpokeH2,
-    /// Answered with something that is not a usable response: garbage, a head over 64 KiB, or a
-    /// close in the middle of the answer.
-    Unparseable { too_large: bool, closed: bool },
-    /// Reset the HTTP/2 stream (`RST_STREAM`) with this error code instead of answering;
-    /// `7` is `REFUSED_STREAM` (not processed at all, safe to retry).
-    StreamReset { code: u32 },
-}
+pub use crate::facts::PeerDid;
 
 /// Classifies a failed exchange from the recorded application bytes.
 pub fn peer_did(failure: Failure, app: &Recording, expected_h2: bool) -> PeerDid {

@@ -1,21 +1,28 @@
 //! The application layer: turns parsed command-line values into calls on the core.
+//!
+//! The only user of `cli` (clap). It owns the process concerns: the tokio runtime, usage errors
+//! and exit codes (contract §3). One file per command; the core takes plain option structs and
+//! returns typed errors, which are worded and mapped to exit codes here.
 
-use crate::cli::{self, Cli, Command, DoctorCommand, OutputFormat};
-use crate::config::{self, Environment, Overrides, Protocol, Signal};
-use crate::doctor::{self, BackendKind, BackendOptions, DoctorOptions};
+mod bundle;
+mod doctor;
+mod explain;
+mod run;
+
+use crate::cli::{self, Cli, Command, DoctorCommand};
+use crate::config::{Environment, Overrides, Protocol, Signal};
 use crate::redact::Secret;
-use crate::report;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 /// Runs the parsed command and returns the process exit code (contract §3).
 pub fn main(cli: Cli) -> ExitCode {
     let env = Environment::from_process();
     let code = match cli.command {
-        Command::Doctor(DoctorCommand::Otel(args)) => doctor_otel(args, &env),
-        Command::Doctor(DoctorCommand::Bundle(args)) => crate::bundle::command(args, &env),
-        Command::Doctor(DoctorCommand::Explain(args)) => crate::explain::command(args),
-        Command::Run(args) => crate::runner::command(args, &env),
+        Command::Doctor(DoctorCommand::Otel(args)) => doctor::command(args, &env),
+        Command::Doctor(DoctorCommand::Bundle(args)) => bundle::command(&args, &env),
+        Command::Doctor(DoctorCommand::Explain(args)) => explain::command(args),
+        Command::Run(args) => run::command(&args, &env),
     };
     ExitCode::from(code)
 }
@@ -58,39 +65,4 @@ pub fn runtime() -> tokio::runtime::Runtime {
 pub fn usage_error(message: impl std::fmt::Display) -> u8 {
     let _ = writeln!(std::io::stderr(), "runner: {message}");
     2
-}
-
-fn doctor_otel(args: cli::OtelArgs, env: &Environment) -> u8 {
-    let loaded = match config::load(&overrides(&args.config, &args.exporter), env) {
-        Ok(l) => l,
-        Err(e) => return usage_error(e),
-    };
-    let json = args.json || args.output == OutputFormat::Json;
-    let stdout_tty = std::io::stdout().is_terminal();
-    let opts = DoctorOptions {
-        timeout: args.timeout,
-        dns_server: args.dns_server,
-        canary: !args.no_canary,
-        verbose: args.verbose,
-        progress: !json && std::io::stderr().is_terminal(),
-        backend: match (args.backend, args.backend_url) {
-            (Some(kind), Some(url)) => Some(BackendOptions {
-                kind: match kind {
-                    cli::BackendArg::Jaeger => BackendKind::Jaeger,
-                    cli::BackendArg::Tempo => BackendKind::Tempo,
-                },
-                url,
-            }),
-            _ => None,
-        },
-    };
-    let report = runtime().block_on(doctor::run(&loaded, env, &opts));
-    let out = if json {
-        report::json::render(&report)
-    } else {
-        let color = stdout_tty && env.get("NO_COLOR").is_none();
-        report::text::render(&report, color, args.verbose)
-    };
-    let _ = std::io::stdout().write_all(out.as_bytes());
-    report.exit_code()
 }
