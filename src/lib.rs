@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod doctor;
 pub mod explain;
+pub mod metrics;
 pub mod redact;
 pub mod report;
 pub mod runner;

@@ -7,6 +7,7 @@ pub mod global;
 pub mod headers;
 mod json;
 pub mod kv;
+pub mod listen;
 pub mod proxy;
 pub mod resolve;
 pub mod settings;

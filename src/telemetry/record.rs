@@ -43,11 +43,25 @@ pub struct ExportFailure {
     pub kind: FailureKind,
     /// The error and every `source()` below it, outermost first.
     pub chain: Vec<String>,
+    /// The innermost I/O error's kind, when the chain holds one (refused, reset, ...): a typed
+    /// fact the run-time metrics classify by. Not shown to users: the chain says it in words.
+    #[serde(skip)]
+    pub io: Option<std::io::ErrorKind>,
 }
 
 impl ExportFailure {
     pub fn new(kind: FailureKind, chain: Vec<String>) -> ExportFailure {
-        ExportFailure { kind, chain }
+        ExportFailure {
+            kind,
+            chain,
+            io: None,
+        }
+    }
+
+    /// Notes the kind of the innermost `io::Error` below `err`.
+    pub fn with_io_from(mut self, err: &(dyn std::error::Error + 'static)) -> ExportFailure {
+        self.io = io_kind_of(err);
+        self
     }
 
     /// The chain as one line, outermost first.
@@ -97,6 +111,7 @@ struct State {
 #[derive(Debug, Default)]
 pub struct Recorder {
     state: Mutex<State>,
+    observer: std::sync::OnceLock<Arc<dyn ExportObserver>>,
 }
 
 impl Recorder {
@@ -111,6 +126,17 @@ impl Recorder {
 
     pub fn stats(&self) -> Stats {
         self.lock().stats.clone()
+    }
+
+    /// Sets the one observer; a second call is ignored (returns false).
+    pub fn observe(&self, observer: Arc<dyn ExportObserver>) -> bool {
+        self.observer.set(observer).is_ok()
+    }
+
+    fn note_dropped(&self, spans: u64) {
+        if let (Some(o), true) = (self.observer.get(), spans > 0) {
+            o.dropped(spans);
+        }
     }
 
     pub fn records(&self) -> Vec<ExportRecord> {
@@ -159,6 +185,9 @@ impl Recorder {
                 s.stats.last_error = Some(f.chain_text());
             }
         }
+        if let Some(o) = self.observer.get() {
+            o.exported(&record);
+        }
         if s.records.len() == KEEP_RECORDS {
             s.records.pop_front();
         }
@@ -168,6 +197,26 @@ impl Recorder {
     fn take_detail_failure(&self) -> Option<ExportFailure> {
         self.lock().detail.failure.take()
     }
+}
+
+/// Told of every export's outcome and every dropped span, as they happen (the run-time metrics).
+/// Called with the recorder's lock held: implementations only count, never block or call back.
+pub trait ExportObserver: Send + Sync + std::fmt::Debug {
+    fn exported(&self, record: &ExportRecord);
+    fn dropped(&self, spans: u64);
+}
+
+/// The kind of the innermost `io::Error` in `err`'s source chain.
+pub fn io_kind_of(err: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+    let mut found = None;
+    let mut cur = Some(err);
+    while let Some(e) = cur {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            found = Some(io.kind());
+        }
+        cur = e.source();
+    }
+    found
 }
 
 /// The error and its `source()` chain, outermost first.
@@ -296,6 +345,7 @@ impl<P: SpanProcessor> SpanProcessor for QueueGuard<P> {
             let mut s = self.recorder.lock();
             if s.closed || s.enqueued.saturating_sub(s.taken) >= self.limit {
                 s.stats.spans_dropped += 1;
+                self.recorder.note_dropped(1);
                 false
             } else {
                 s.enqueued += 1;
@@ -319,6 +369,7 @@ impl<P: SpanProcessor> SpanProcessor for QueueGuard<P> {
         let left = s.enqueued.saturating_sub(s.taken);
         s.taken = s.enqueued;
         s.stats.spans_dropped += left;
+        self.recorder.note_dropped(left);
         result
     }
 
