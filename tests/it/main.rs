@@ -1,0 +1,1 @@
+mod fleet_metrics;
