@@ -423,7 +423,10 @@ async fn bench_fleet_metrics() {
     let (off, _) = job_times(false, &healthy, jobs, None).await;
     let (on, _) = job_times(true, &healthy, jobs, Some(Duration::from_millis(100))).await;
     let (broken, log) = job_times(true, &dead, jobs, Some(Duration::from_millis(100))).await;
-    assert!(log.contains("self-check at run time (trigger export_failing"), "{log}");
+    assert!(
+        log.contains("self-check at run time (trigger export_failing"),
+        "{log}"
+    );
     println!(
         "job time, no metrics server, healthy collector: {}",
         summary(&off)
