@@ -56,3 +56,16 @@ ROTEL_AGENT=$rotel_dir/rotel-agent
 ROTEL_LD_LIBRARY_PATH=$libdir
 ENV
 echo "test-deps: ready (rotel at $rotel_dir/rotel-agent)"
+
+# Prometheus server and promtool (Debian `prometheus`, 2.42) for the fleet-metrics tests. The
+# package may try to start a system service; the tests start their own server on loopback.
+if ! command -v prometheus >/dev/null 2>&1 || ! command -v promtool >/dev/null 2>&1; then
+  echo "test-deps: installing Debian package: prometheus"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+{
+  echo "PROMETHEUS=$(command -v prometheus)"
+  echo "PROMTOOL=$(command -v promtool)"
+} >> target/test-deps.env

@@ -209,4 +209,7 @@ pub struct RunArgs {
     /// Log format of the runner's own logs
     #[arg(long, value_enum, default_value = "text")]
     pub log_format: LogFormat,
+    /// Serve Prometheus metrics (/metrics) and /healthz here (overrides `listen_address`)
+    #[arg(long, value_name = "HOST:PORT", value_parser = crate::config::listen::parse_listen_address)]
+    pub listen_address: Option<crate::config::listen::ListenAddress>,
 }

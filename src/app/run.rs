@@ -24,6 +24,7 @@ pub fn options(args: &RunArgs) -> RunOptions {
             LogFormat::Text => runner::LogFormat::Text,
             LogFormat::Json => runner::LogFormat::Json,
         },
+        listen_address: args.listen_address.clone(),
     }
 }
 

@@ -10,6 +10,7 @@ pub mod net_text;
 pub mod pipeline_text;
 pub mod proto_text;
 pub mod skip_text;
+pub mod runtime_text;
 
 use crate::config::Signal;
 use serde::Serialize;

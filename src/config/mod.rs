@@ -9,6 +9,7 @@ pub mod headers;
 mod json;
 pub mod kv;
 pub mod problem;
+pub mod listen;
 pub mod proxy;
 pub mod resolve;
 pub mod settings;

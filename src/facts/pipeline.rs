@@ -36,11 +36,25 @@ pub struct ExportFailure {
     pub kind: FailureKind,
     /// The error and every `source()` below it, outermost first.
     pub chain: Vec<String>,
+    /// The innermost I/O error's kind, when the chain holds one (refused, reset, ...): a typed
+    /// fact the run-time metrics classify by. Not shown to users: the chain says it in words.
+    #[serde(skip)]
+    pub io: Option<std::io::ErrorKind>,
 }
 
 impl ExportFailure {
     pub fn new(kind: FailureKind, chain: Vec<String>) -> ExportFailure {
-        ExportFailure { kind, chain }
+        ExportFailure {
+            kind,
+            chain,
+            io: None,
+        }
+    }
+
+    /// Notes the kind of the innermost `io::Error` below `err`.
+    pub fn with_io_from(mut self, err: &(dyn std::error::Error + 'static)) -> ExportFailure {
+        self.io = io_kind_of(err);
+        self
     }
 
     /// The chain as one line, outermost first.
@@ -69,4 +83,17 @@ pub fn rejected_field(signal: Signal) -> &'static str {
         Signal::Metrics => "rejected_data_points",
         Signal::Logs => "rejected_log_records",
     }
+}
+
+/// The kind of the innermost `io::Error` in `err`'s source chain.
+pub fn io_kind_of(err: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+    let mut found = None;
+    let mut cur = Some(err);
+    while let Some(e) = cur {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            found = Some(io.kind());
+        }
+        cur = e.source();
+    }
+    found
 }

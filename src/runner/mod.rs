@@ -11,6 +11,7 @@ pub mod joblog;
 pub mod lifecycle;
 pub mod logging;
 pub mod preflight;
+pub mod selfcheck;
 pub mod service;
 pub mod shell;
 pub mod spans;
@@ -18,8 +19,11 @@ pub mod validate;
 
 pub use validate::validate;
 
+use crate::cause::runtime_text;
 use crate::config::duration::DurationError;
 use crate::config::{self, ConfigError, Environment, Loaded, Overrides, Signal};
+use crate::metrics::labels::Trigger;
+use crate::metrics::Metrics;
 use crate::telemetry::{self, Identity, Pipeline};
 pub use logging::LogFormat;
 use preflight::Decision;
@@ -41,6 +45,8 @@ pub struct RunOptions {
     /// `--preflight-budget`, when given (it wins over `otel.preflight_budget`).
     pub preflight_budget: Option<Duration>,
     pub log_format: LogFormat,
+    /// `--listen-address`, when given (it wins over `listen_address`).
+    pub listen_address: Option<config::listen::ListenAddress>,
 }
 
 /// Why the runner could not start (the command's exit-2 cases).
@@ -65,6 +71,7 @@ pub struct Prepared {
     svc: service::Service,
     mode: Mode,
     budget: Duration,
+    fleet: Fleet,
 }
 
 /// The overrides of `runner run`: the config path and `--preflight`, so the flag, `[otel]
@@ -105,13 +112,36 @@ pub fn prepare(opts: &RunOptions, env: &Environment) -> Result<Prepared, RunErro
         return Err(RunError::Logging { path, source });
     }
     let svc = service::Service::from_config(&file);
+    let fleet = Fleet {
+        // `validate`-d by the config loader with its line; the flag was parsed by clap.
+        listen: opts.listen_address.clone().or_else(|| {
+            let text = file.listen_address.as_deref()?;
+            config::listen::parse_listen_address(text).ok()
+        }),
+        doctor_interval: file
+            .otel
+            .doctor_interval
+            .as_deref()
+            .and_then(|t| config::listen::parse_doctor_interval(t).ok())
+            .unwrap_or(config::listen::DEFAULT_DOCTOR_INTERVAL),
+        budget: selfcheck::budget(budget),
+    };
     Ok(Prepared {
         env: env.clone(),
         loaded,
         svc,
         mode,
         budget,
+        fleet,
     })
+}
+
+/// The run-time settings of contract §9: the metrics server and the self-check.
+#[derive(Clone, Debug)]
+struct Fleet {
+    listen: Option<config::listen::ListenAddress>,
+    doctor_interval: Duration,
+    budget: Duration,
 }
 
 /// The flag wins when given; else `otel.preflight_budget`; else two seconds.
@@ -131,8 +161,9 @@ pub async fn run(p: Prepared) -> u8 {
         svc,
         mode,
         budget,
+        fleet,
     } = p;
-    serve(loaded, env, svc, mode, budget).await
+    serve(loaded, env, svc, mode, budget, fleet).await
 }
 
 async fn serve(
@@ -141,10 +172,20 @@ async fn serve(
     svc: service::Service,
     mode: Mode,
     budget: Duration,
+    fleet: Fleet,
 ) -> u8 {
     tracing::info!(version = crate::VERSION, "runner starting");
+    let metrics = Arc::new(Metrics::new(crate::VERSION));
+    // Up before the pre-flight, so /healthz answers while it runs.
+    let _server = match &fleet.listen {
+        Some(addr) => serve_metrics(addr, metrics.clone()).await,
+        None => None,
+    };
     let report_path = crate::state::preflight_path_for(&env, loaded.path.as_deref());
     let pre = preflight::run(&loaded, &env, mode, budget, &report_path).await;
+    if mode != Mode::Off {
+        metrics.doctor_ran(Trigger::Preflight, pre.report.as_ref());
+    }
     if pre.decision == Decision::Stop {
         return 1;
     }
@@ -168,7 +209,17 @@ async fn serve(
                 .tracer("runner")
         }
     };
-    let monitor = pipeline.clone().map(|p| tokio::spawn(watch_health(p)));
+    let monitor = pipeline.clone().map(|p| {
+        p.observe(metrics.clone());
+        let sc = selfcheck::SelfCheck {
+            loaded: loaded.clone(),
+            env: env.clone(),
+            budget: fleet.budget,
+            interval: fleet.doctor_interval,
+            metrics: metrics.clone(),
+        };
+        tokio::spawn(selfcheck::watch(p, sc, HEALTH_EVERY))
+    });
 
     let procs = shell::Procs::default();
     let phase = match lifecycle::install(procs.clone()) {
@@ -178,7 +229,8 @@ async fn serve(
             return 1;
         }
     };
-    let summary = service::run(svc, tracer, phase, procs).await;
+    let count = |o: &execute::Outcome| metrics.job_finished(o.state);
+    let summary = service::run_observed(svc, tracer, phase, procs, &count).await;
     let failed = summary
         .outcomes
         .iter()
@@ -217,14 +269,38 @@ async fn serve(
     0
 }
 
-/// Logs each change of telemetry health (broken, recovered) once.
-async fn watch_health(p: Arc<Pipeline>) {
-    let mut health = health::Health::default();
-    loop {
-        tokio::time::sleep(HEALTH_EVERY).await;
-        if let Some(change) = health.observe(&p.stats()) {
-            health::log(&change);
+/// Binds the metrics server and serves it in a task of its own; a bind failure is logged and
+/// the runner goes on (metrics are for operators, never a reason to stop taking jobs).
+async fn serve_metrics(
+    addr: &config::listen::ListenAddress,
+    metrics: Arc<Metrics>,
+) -> Option<AbortOnDrop> {
+    let wanted = addr.to_socket_text();
+    match tokio::net::TcpListener::bind(&wanted).await {
+        Ok(listener) => {
+            let bound = listener.local_addr().map_or(wanted, |a| a.to_string());
+            tracing::info!(listen_address = %bound, "{}", runtime_text::metrics_listening(&bound));
+            let limits = crate::metrics::server::Limits::default();
+            Some(AbortOnDrop(tokio::spawn(crate::metrics::server::serve(
+                listener, metrics, limits,
+            ))))
         }
+        Err(e) => {
+            tracing::error!(
+                "{}",
+                runtime_text::metrics_bind_failed(&wanted, &e.to_string())
+            );
+            None
+        }
+    }
+}
+
+/// Stops the metrics server when the runner's run ends.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

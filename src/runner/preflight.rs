@@ -62,14 +62,19 @@ pub async fn run(
     budget: Duration,
     report_path: &Path,
 ) -> Outcome {
-    let opts = DoctorOptions {
+    let opts = options(budget);
+    run_with(doctor::run(loaded, env, &opts), mode, budget, report_path).await
+}
+
+/// The doctor's options for a run bounded by `budget` (canary on, no progress display).
+pub fn options(budget: Duration) -> DoctorOptions {
+    DoctorOptions {
         // Leave room for the later stages inside the budget.
         timeout: (budget / 2).clamp(Duration::from_millis(100), Duration::from_secs(3)),
         canary: true,
         progress: false,
         ..DoctorOptions::default()
-    };
-    run_with(doctor::run(loaded, env, &opts), mode, budget, report_path).await
+    }
 }
 
 /// `run` with the diagnosis given as a future (tests pass one that hangs or finds errors).

@@ -70,8 +70,19 @@ struct Poller {
 pub async fn run(
     svc: Service,
     tracer: SdkTracer,
+    phase: watch::Receiver<Phase>,
+    procs: Procs,
+) -> Summary {
+    run_observed(svc, tracer, phase, procs, &|_| {}).await
+}
+
+/// `run`, telling `done` of each job's outcome as it ends (the metrics count them).
+pub async fn run_observed(
+    svc: Service,
+    tracer: SdkTracer,
     mut phase: watch::Receiver<Phase>,
     procs: Procs,
+    on_done: &(dyn Fn(&Outcome) + Sync),
 ) -> Summary {
     let (abort_tx, abort_rx) = watch::channel(false);
     let mut pollers: Vec<Poller> = Vec::new();
@@ -138,7 +149,7 @@ pub async fn run(
             _ = tokio::time::sleep(svc.check_interval) => {}
             _ = phase.changed() => {}
             Some(done) = jobs.join_next(), if !jobs.is_empty() => {
-                if let Ok(o) = done { summary.outcomes.push(o); }
+                if let Ok(o) = done { on_done(&o); summary.outcomes.push(o); }
             }
         }
     }
@@ -159,7 +170,7 @@ pub async fn run(
     loop {
         tokio::select! {
             done = jobs.join_next() => match done {
-                Some(Ok(o)) => summary.outcomes.push(o),
+                Some(Ok(o)) => { on_done(&o); summary.outcomes.push(o) }
                 Some(Err(_)) => {}
                 None => break,
             },
@@ -174,7 +185,7 @@ pub async fn run(
                 // Aborted jobs still upload their log and report; bound that too.
                 let _ = tokio::time::timeout(Duration::from_secs(15), async {
                     while let Some(done) = jobs.join_next().await {
-                        if let Ok(o) = done { summary.outcomes.push(o); }
+                        if let Ok(o) = done { on_done(&o); summary.outcomes.push(o); }
                     }
                 })
                 .await;

@@ -190,7 +190,7 @@ fn classify(status: &tonic::Status, said: ServerSaid) -> ExportFailure {
             message: status.message().to_owned(),
         },
     };
-    ExportFailure::new(kind, chain)
+    ExportFailure::new(kind, chain).with_io_from(status)
 }
 
 /// tonic's connector: bounded TCP connect, then (for TLS) a bounded handshake offering `h2`.

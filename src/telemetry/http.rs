@@ -300,10 +300,10 @@ impl HttpClient for OtlpHttpClient {
                 Ok(resp)
             }
             Ok(Err(e)) => {
-                self.recorder.note_failure(ExportFailure::new(
-                    FailureKind::Transport,
-                    chain_of(e.as_ref()),
-                ));
+                self.recorder.note_failure(
+                    ExportFailure::new(FailureKind::Transport, chain_of(e.as_ref()))
+                        .with_io_from(e.as_ref()),
+                );
                 Err(e)
             }
             Err(_) => {

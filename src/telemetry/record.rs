@@ -56,6 +56,7 @@ struct State {
 #[derive(Debug, Default)]
 pub struct Recorder {
     state: Mutex<State>,
+    observer: std::sync::OnceLock<Arc<dyn ExportObserver>>,
 }
 
 impl Recorder {
@@ -70,6 +71,17 @@ impl Recorder {
 
     pub fn stats(&self) -> Stats {
         self.lock().stats.clone()
+    }
+
+    /// Sets the one observer; a second call is ignored (returns false).
+    pub fn observe(&self, observer: Arc<dyn ExportObserver>) -> bool {
+        self.observer.set(observer).is_ok()
+    }
+
+    fn note_dropped(&self, spans: u64) {
+        if let (Some(o), true) = (self.observer.get(), spans > 0) {
+            o.dropped(spans);
+        }
     }
 
     pub fn records(&self) -> Vec<ExportRecord> {
@@ -118,6 +130,9 @@ impl Recorder {
                 s.stats.last_error = Some(f.chain_text());
             }
         }
+        if let Some(o) = self.observer.get() {
+            o.exported(&record);
+        }
         if s.records.len() == KEEP_RECORDS {
             s.records.pop_front();
         }
@@ -128,6 +143,15 @@ impl Recorder {
         self.lock().detail.failure.take()
     }
 }
+
+/// Told of every export's outcome and every dropped span, as they happen (the run-time metrics).
+/// Called with the recorder's lock held: implementations only count, never block or call back.
+pub trait ExportObserver: Send + Sync + std::fmt::Debug {
+    fn exported(&self, record: &ExportRecord);
+    fn dropped(&self, spans: u64);
+}
+
+pub use crate::facts::pipeline::io_kind_of;
 
 /// The error and its `source()` chain, outermost first.
 pub fn chain_of(err: &(dyn std::error::Error + 'static)) -> Vec<String> {
@@ -255,6 +279,7 @@ impl<P: SpanProcessor> SpanProcessor for QueueGuard<P> {
             let mut s = self.recorder.lock();
             if s.closed || s.enqueued.saturating_sub(s.taken) >= self.limit {
                 s.stats.spans_dropped += 1;
+                self.recorder.note_dropped(1);
                 false
             } else {
                 s.enqueued += 1;
@@ -278,6 +303,7 @@ impl<P: SpanProcessor> SpanProcessor for QueueGuard<P> {
         let left = s.enqueued.saturating_sub(s.taken);
         s.taken = s.enqueued;
         s.stats.spans_dropped += left;
+        self.recorder.note_dropped(left);
         result
     }
 

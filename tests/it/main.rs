@@ -31,3 +31,4 @@ mod runner_rotel;
 mod scenarios;
 mod secrets;
 mod telemetry_pipeline;
+mod fleet_metrics;

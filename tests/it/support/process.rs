@@ -9,7 +9,10 @@ use std::time::{Duration, Instant};
 
 /// `runner run ARGS` in `dir`, with an empty environment but `PATH`, `HOME` and a state dir.
 pub fn runner(dir: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_runner"));
+    // `RUNNER_BIN` overrides: in a target dir shared by several checkouts, `debug/runner` may be
+    // another checkout's build.
+    let bin = std::env::var_os("RUNNER_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_runner").into());
+    let mut cmd = Command::new(bin);
     cmd.arg("run")
         .args(args)
         .current_dir(dir)
