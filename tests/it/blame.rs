@@ -51,7 +51,8 @@ impl Fx {
             client_certificate: None,
             client_key: None,
             compression: Sourced::default_value(Compression::None),
-            timeout: Sourced::default_value(Duration::from_secs(10)),
+            // Answers wait as long as the exporter would: its timeout is the doctor's here.
+            timeout: Sourced::default_value(TIMEOUT),
         };
         let opts = DoctorOptions {
             timeout: TIMEOUT,

@@ -21,7 +21,12 @@ async fn doctor(env: Vec<(&'static str, String)>) -> (serde_json::Value, Duratio
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.toml");
     std::fs::write(&config, "").unwrap();
-    let env = Environment::from_pairs(env.into_iter().map(|(k, v)| (k.to_string(), v)));
+    // Answers wait as long as the exporter would (issue 14): its timeout is 1 s here too, so
+    // every stage of a blocked path has the same one-second bound.
+    let env = env
+        .into_iter()
+        .chain([("OTEL_EXPORTER_OTLP_TIMEOUT", "1000".to_string())]);
+    let env = Environment::from_pairs(env.map(|(k, v)| (k.to_string(), v)));
     let overrides = Overrides {
         config_path: Some(config),
         ..Overrides::default()
