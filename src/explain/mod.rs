@@ -3,7 +3,10 @@
 //! Exit codes: 0 when at least one known failure matched, 1 when none did, 2 when there was
 //! nothing to read.
 
+pub mod extract;
+pub mod families;
 pub mod kb;
+pub mod logscan;
 pub mod matcher;
 
 use crate::cause::{generic, Cause, Stage};
@@ -60,6 +63,10 @@ pub struct Match {
     pub matched: String,
     /// A remark on this particular text, when there is one.
     pub note: Option<String>,
+    /// A candidate of a line that names no cause by itself.
+    pub vague: bool,
+    /// The one check that tells this cause apart from the other candidates.
+    pub decided_by: &'static str,
 }
 
 /// The likely causes of an error text, best first; empty when nothing is known.
@@ -77,6 +84,8 @@ pub fn explain(text: &str) -> Vec<Match> {
                 confirm_with: confirm_with(h.cause),
                 matched: h.matched,
                 note: h.note,
+                vague: h.vague,
+                decided_by: crate::cause::explain_text::decides(h.cause),
             }
         })
         .collect()
