@@ -200,7 +200,7 @@ impl Scanner {
         };
         let Some(best) = matches.first() else { return };
         self.summary.errors += 1;
-        let vague = matches.iter().all(|m| m.vague);
+        let vague = best.vague;
         let key = if vague {
             let codes: Vec<&str> = matches.iter().map(|m| m.cause.code()).collect();
             format!("vague:{}", codes.join(","))

@@ -3,15 +3,18 @@
 //! Exit codes: 0 when at least one known failure matched, 1 when none did, 2 when there was
 //! nothing to read.
 
+pub mod check;
 pub mod extract;
 pub mod families;
 pub mod kb;
 pub mod logscan;
+pub mod render;
+
+pub use render::{render_json, render_text};
 pub mod matcher;
 
 use crate::cause::{generic, Cause, Stage};
 use crate::cli::{ExplainArgs, OutputFormat};
-use crate::redact::redact_text;
 use serde::Serialize;
 use std::io::{IsTerminal, Read, Write};
 
@@ -20,9 +23,6 @@ pub const SCHEMA: &str = "runner.doctor.explain/v1";
 
 /// Standard input is read up to this many bytes.
 pub const MAX_INPUT: usize = 1 << 20;
-
-/// The echoed input is cut to this many bytes.
-const MAX_ECHO: usize = 4096;
 
 /// How sure a match is: `high` when the text is specific to the cause.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -102,70 +102,6 @@ fn confirm_with(cause: Cause) -> ConfirmWith {
     }
 }
 
-#[derive(Serialize)]
-struct JsonOut<'a> {
-    schema: &'static str,
-    version: &'static str,
-    input: String,
-    input_truncated: bool,
-    matches: &'a [Match],
-}
-
-/// The JSON document (schema `runner.doctor.explain/v1`); the input is echoed redacted.
-pub fn render_json(input: &str, matches: &[Match]) -> String {
-    let (echo, truncated) = cut(input, MAX_ECHO);
-    let out = JsonOut {
-        schema: SCHEMA,
-        version: crate::VERSION,
-        input: redact_text(echo),
-        input_truncated: truncated,
-        matches,
-    };
-    let mut s = serde_json::to_string_pretty(&out).expect("explain output serializes");
-    s.push('\n');
-    s
-}
-
-/// The text rendering, best cause first.
-pub fn render_text(input: &str, matches: &[Match]) -> String {
-    let first_line = input.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    let (shown, truncated) = cut(first_line.trim(), 300);
-    let more = if truncated || input.trim().lines().count() > 1 {
-        " …"
-    } else {
-        ""
-    };
-    let mut s = format!("Explaining: {}{more}\n\n", redact_text(shown));
-    if matches.is_empty() {
-        s.push_str("No known failure matches this text.\n");
-        s.push_str(
-            "Run `runner doctor otel` to diagnose the export path from what is seen on the wire \
-             (add -v for the raw evidence).\n",
-        );
-        return s;
-    }
-    s.push_str("Likely causes, best first:\n");
-    for (i, m) in matches.iter().enumerate() {
-        s.push_str(&format!(
-            "\n{}. {} ({} confidence; recognised \"{}\")\n   {}\n   Why: {}\n",
-            i + 1,
-            m.cause,
-            m.confidence.as_str(),
-            m.matched,
-            m.summary,
-            m.explanation
-        ));
-        if let Some(note) = &m.note {
-            s.push_str(&format!("   Note: {note}\n"));
-        }
-        s.push_str(&format!(
-            "   Fix: {}\n   Confirm: {} (check `{}`)\n",
-            m.fix, m.confirm_with.command, m.confirm_with.stage
-        ));
-    }
-    s
-}
-
 /// The longest prefix of at most `max` bytes on a character boundary, and whether it was cut.
 fn cut(s: &str, max: usize) -> (&str, bool) {
     if s.len() <= max {
@@ -199,6 +135,9 @@ fn read_stdin() -> std::io::Result<String> {
 /// `runner doctor explain`.
 pub fn command(args: ExplainArgs) -> u8 {
     let json = args.json || args.output == OutputFormat::Json;
+    if let Some(path) = &args.file {
+        return log_command(path, json);
+    }
     let input = match args.text {
         Some(t) => t,
         None => match read_stdin() {
@@ -213,11 +152,44 @@ pub fn command(args: ExplainArgs) -> u8 {
         );
     }
     let matches = explain(&input);
+    let ctx = extract::context(&input);
+    let checked = (args.check && !matches.is_empty()).then(|| check::run(&ctx, &matches));
     let out = if json {
-        render_json(&input, &matches)
+        render::json_with(&input, &matches, &ctx, checked.as_ref())
     } else {
-        render_text(&input, &matches)
+        render::text_with(&input, &matches, &ctx, checked.as_ref())
     };
     let _ = std::io::stdout().write_all(out.as_bytes());
     u8::from(matches.is_empty())
+}
+
+/// `runner doctor explain --file LOG` (`-` for standard input): exit 0 when an export error was
+/// found, 1 when none, 2 when the file cannot be read.
+fn log_command(path: &std::path::Path, json: bool) -> u8 {
+    let summary = if path.as_os_str() == "-" {
+        logscan::scan(std::io::stdin().lock())
+    } else {
+        match std::fs::File::open(path) {
+            Ok(f) => logscan::scan(std::io::BufReader::with_capacity(1 << 16, f)),
+            Err(e) => {
+                return crate::app::usage_error(format!(
+                    "--file {}: cannot read it: {e}",
+                    path.display()
+                ))
+            }
+        }
+    };
+    let summary = match summary {
+        Ok(s) => s,
+        Err(e) => {
+            return crate::app::usage_error(format!("--file {}: read failed: {e}", path.display()))
+        }
+    };
+    let out = if json {
+        render::log_json(&summary)
+    } else {
+        render::log_text(&summary)
+    };
+    let _ = std::io::stdout().write_all(out.as_bytes());
+    u8::from(summary.groups.is_empty())
 }
