@@ -64,17 +64,22 @@ pub fn log_heading(lines: u64, errors: u64, groups: usize, long_lines: u64) -> S
 pub const LOG_NOTHING: &str =
     "No export or transport error was found in the log. Run `runner doctor otel` to check the export path from the wire.\n";
 
-/// One group's header line.
-pub fn log_group(n: usize, cause: Cause, count: u64, first: Option<&str>, last: Option<&str>) -> String {
+/// One group's header line; `what` is the cause, or the candidates of a vague group.
+pub fn log_group(n: usize, what: &str, count: u64, first: Option<&str>, last: Option<&str>) -> String {
     let times = match (first, last) {
         (Some(f), Some(l)) if f != l => format!(", first {f}, last {l}"),
         (Some(f), _) => format!(", at {f}"),
         _ => String::new(),
     };
     format!(
-        "\n{n}. {cause} — {count} line{}{times}\n",
+        "\n{n}. {what} — {count} line{}{times}\n",
         if count == 1 { "" } else { "s" }
     )
+}
+
+/// The header of a vague group: its candidates.
+pub fn one_of(codes: &[&str]) -> String {
+    format!("one of {}", codes.join(", "))
 }
 
 /// `--check` verdicts.

@@ -266,6 +266,15 @@ const GAVE_UP: &[Cause] = &[
     ProxyFailure,
 ];
 const NO_CONNECTION: &[Cause] = &[TcpRefused, ProxyFailure, AcceptThenClose, TlsToPlaintext];
+const CONNECT: &[Cause] = &[
+    TcpRefused,
+    TlsToPlaintext,
+    TlsUnknownCa,
+    TlsHostnameMismatch,
+    DnsNxdomain,
+    TcpTimeout,
+    AcceptThenClose,
+];
 const DEADLINE: &[Cause] = &[ResponseTimeout, TcpTimeout, AcceptThenClose];
 const TLS_FAILED: &[Cause] = &[
     TlsToPlaintext,
@@ -287,6 +296,11 @@ pub const VAGUE: &[Vague] = &[
     v("last error: failed to connect", &[AcceptThenClose, TcpRefused, ProxyFailure]),
     v("no connection established", NO_CONNECTION),
     v("failed to connect to all addresses", NO_CONNECTION),
+    // Collectors: rotel's `Exporting failed, dropping data. error=Connect`, the OpenTelemetry
+    // Collector's `Exporting failed. Will retry the request after interval.` without its error.
+    v("exporting failed*connect", CONNECT),
+    v("exceeds remaining timeout*not retrying", GAVE_UP),
+    v("exporting failed", GAVE_UP),
     v("export failed with retryable status", &[HttpUpstreamUnavailable, HttpThrottled, GrpcUnavailable]),
     v("status code 400", BAD_REQUEST),
     v("error: 400", BAD_REQUEST),

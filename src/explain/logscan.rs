@@ -18,6 +18,11 @@ const MAX_EVENT: usize = 8 * 1024;
 const MAX_GROUPS: usize = 64;
 /// Distinct line shapes whose explanation is remembered.
 const CACHE: usize = 4096;
+/// Fields of a JSON line that carry the message and its error.
+const MESSAGE_KEYS: &[&str] = &[
+    "msg", "message", "error", "err", "error.message", "exception", "exception.message", "status",
+    "body", "stacktrace", "stack",
+];
 /// A sample line is shown up to this many bytes.
 const MAX_SAMPLE: usize = 400;
 
@@ -123,6 +128,7 @@ pub fn scan<R: BufRead>(mut r: R) -> io::Result<Summary> {
     while let Some(long) = read_capped(&mut r, &mut buf, MAX_LINE)? {
         s.summary.lines += 1;
         s.summary.long_lines += u64::from(long);
+        strip_ansi(&mut buf);
         let line = String::from_utf8_lossy(&buf);
         let line = line.trim_end_matches('\r');
         if line.trim().is_empty() {
@@ -155,6 +161,29 @@ pub fn scan<R: BufRead>(mut r: R) -> io::Result<Summary> {
     }
     s.finish(&mut ev);
     Ok(s.summary)
+}
+
+/// Removes terminal colour sequences (`ESC [ … letter`) in place: collectors colour their logs.
+fn strip_ansi(buf: &mut Vec<u8>) {
+    if memchr::memchr(0x1b, buf).is_none() {
+        return;
+    }
+    let mut out = 0;
+    let mut i = 0;
+    while i < buf.len() {
+        if buf[i] == 0x1b && buf.get(i + 1) == Some(&b'[') {
+            i += 2;
+            while i < buf.len() && !buf[i].is_ascii_alphabetic() {
+                i += 1;
+            }
+            i += 1;
+            continue;
+        }
+        buf[out] = buf[i];
+        out += 1;
+        i += 1;
+    }
+    buf.truncate(out);
 }
 
 /// Whether `line` continues the event: indented (stack frames), `Caused by:`, Java's
@@ -271,18 +300,26 @@ fn message_and_time(line: &str) -> (String, Option<String>) {
     if t.starts_with('{') && t.ends_with('}') {
         if let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(t) {
             let mut msg = String::new();
-            for key in ["msg", "message", "error", "err", "error.message", "exception", "exception.message", "body", "stacktrace", "stack"] {
-                let v = match map.get(key) {
-                    Some(serde_json::Value::String(s)) => s.clone(),
-                    Some(serde_json::Value::Object(o)) => o.get("message").and_then(|m| m.as_str()).unwrap_or("").to_string(),
+            for key in MESSAGE_KEYS {
+                let v = match map.get(*key) {
+                    Some(serde_json::Value::String(s)) => s.as_str(),
+                    Some(serde_json::Value::Object(o)) => {
+                        o.get("message").and_then(|m| m.as_str()).unwrap_or("")
+                    }
                     _ => continue,
                 };
-                if !v.is_empty() {
-                    if !msg.is_empty() {
-                        msg.push_str(": ");
-                    }
-                    msg.push_str(&v);
+                if v.is_empty() {
+                    continue;
                 }
+                // The message as is, other fields as `key=value`, as text loggers print them.
+                if !msg.is_empty() {
+                    msg.push(' ');
+                }
+                if !matches!(*key, "msg" | "message") {
+                    msg.push_str(key);
+                    msg.push('=');
+                }
+                msg.push_str(super::cut(v, MAX_EVENT).0);
             }
             let ts = ["ts", "time", "timestamp", "@timestamp", "t"].iter().find_map(|k| match map.get(*k) {
                 Some(serde_json::Value::String(s)) => Some(s.clone()),
@@ -305,6 +342,12 @@ fn time_of(line: &str) -> Option<String> {
     let t = line.trim_start_matches('[');
     let mut tokens = t.split_whitespace();
     let first = tokens.next()?.trim_end_matches([']', ',']);
+    // glog (gRPC core): `I1201 21:06:43.037871`.
+    let g = first.as_bytes();
+    if g.len() == 5 && matches!(g[0], b'I' | b'W' | b'E' | b'F') && g[1..].iter().all(u8::is_ascii_digit) {
+        let time = tokens.next()?;
+        return Some(super::cut(&format!("{first} {time}"), 64).0.to_string());
+    }
     let b = first.as_bytes();
     let date_like = b.len() >= 10 && b[..4].iter().all(u8::is_ascii_digit) && matches!(b[4], b'-' | b'/');
     if !date_like {
@@ -344,5 +387,9 @@ mod tests {
         assert_eq!(time_of("2024/05/01 12:00:00 failed").as_deref(), Some("2024/05/01 12:00:00"));
         assert_eq!(time_of("time=\"2024-05-01T12:00:00Z\" level=warning").as_deref(), Some("2024-05-01T12:00:00Z"));
         assert_eq!(time_of("WARNING: failed"), None);
+        assert_eq!(time_of("I1201 21:06:43.037871    2701 x.cc:1] y").as_deref(), Some("I1201 21:06:43.037871"));
+        let mut b = b"\x1b[2m2026-12-01T21:06:56Z\x1b[0m \x1b[31mERROR\x1b[0m x".to_vec();
+        strip_ansi(&mut b);
+        assert_eq!(b, b"2026-12-01T21:06:56Z ERROR x");
     }
 }

@@ -129,17 +129,22 @@ pub fn log_text(summary: &Summary) -> String {
     let mut groups: Vec<_> = summary.groups.iter().collect();
     groups.sort_by_key(|g| std::cmp::Reverse(g.count));
     for (i, g) in groups.iter().enumerate() {
+        let codes: Vec<&str> = g.matches.iter().map(|m| m.cause.code()).collect();
+        let what = if g.vague {
+            explain_text::one_of(&codes)
+        } else {
+            g.cause.code().to_string()
+        };
         s.push_str(&explain_text::log_group(
             i + 1,
-            g.cause,
+            &what,
             g.count,
             g.first.as_deref(),
             g.last.as_deref(),
         ));
         s.push_str(&format!("   e.g. {}\n", g.sample));
         if g.vague {
-            let codes: Vec<&str> = g.matches.iter().map(|m| m.cause.code()).collect();
-            s.push_str(&format!("   {} Candidates: {}.\n", explain_text::VAGUE_NOTE, codes.join(", ")));
+            s.push_str(&format!("   {}\n", explain_text::VAGUE_NOTE));
             for m in &g.matches {
                 s.push_str(&format!("   - {}: {}\n", m.cause, m.decided_by));
             }

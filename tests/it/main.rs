@@ -1,3 +1,4 @@
 //! The integration tests, one binary.
 
 mod explain_corpus;
+mod explain_log;
