@@ -223,8 +223,8 @@ fn status(lower: &str) -> Option<u16> {
     for r in REASONS {
         if let Some(i) = lower.find(r) {
             let before = lower[..i].trim_end();
-            if before.len() >= 3 {
-                if let Some(s) = status_at(&before[before.len() - 3..]) {
+            if let Some(tail) = before.get(before.len().saturating_sub(3)..) {
+                if let Some(s) = status_at(tail) {
                     let ok = before.len() == 3 || !before.as_bytes()[before.len() - 4].is_ascii_digit();
                     if ok {
                         return Some(s);

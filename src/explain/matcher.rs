@@ -207,8 +207,10 @@ fn urls(hay: &str) -> Vec<&str> {
     while let Some(rel) = hay[pos..].find("://") {
         let sep = pos + rel;
         let start = hay[..sep]
-            .rfind(|c: char| !c.is_ascii_alphanumeric())
-            .map_or(0, |i| i + 1);
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !c.is_ascii_alphanumeric())
+            .map_or(0, |(i, c)| i + c.len_utf8());
         let end = hay[sep..]
             .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ')' | ',' | ';' | '>'))
             .map_or(hay.len(), |i| sep + i);

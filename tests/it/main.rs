@@ -2,3 +2,4 @@
 
 mod explain_corpus;
 mod explain_log;
+mod explain_props;
