@@ -65,7 +65,13 @@ pub const LOG_NOTHING: &str =
     "No export or transport error was found in the log. Run `runner doctor otel` to check the export path from the wire.\n";
 
 /// One group's header line; `what` is the cause, or the candidates of a vague group.
-pub fn log_group(n: usize, what: &str, count: u64, first: Option<&str>, last: Option<&str>) -> String {
+pub fn log_group(
+    n: usize,
+    what: &str,
+    count: u64,
+    first: Option<&str>,
+    last: Option<&str>,
+) -> String {
     let times = match (first, last) {
         (Some(f), Some(l)) if f != l => format!(", first {f}, last {l}"),
         (Some(f), _) => format!(", at {f}"),

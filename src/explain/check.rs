@@ -51,13 +51,15 @@ pub fn run(ctx: &Context, matches: &[Match]) -> Outcome {
         canary: false,
         ..DoctorOptions::default()
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => return failed(command, &e.to_string()),
     };
-    let report = runtime.block_on(async {
-        tokio::time::timeout(BUDGET, doctor::run(&loaded, &env, &opts)).await
-    });
+    let report = runtime
+        .block_on(async { tokio::time::timeout(BUDGET, doctor::run(&loaded, &env, &opts)).await });
     let Ok(report) = report else {
         return failed(command, "the doctor did not finish within 30 s");
     };
@@ -71,9 +73,12 @@ pub fn run(ctx: &Context, matches: &[Match]) -> Outcome {
     let mut verdict = match (confirmed, found.is_empty()) {
         (Some(c), _) => explain_text::check_confirms(c),
         (None, true) => explain_text::CHECK_HEALTHY.to_string(),
-        (None, false) => {
-            explain_text::check_other(&found.iter().map(|c| c.code().to_string()).collect::<Vec<_>>())
-        }
+        (None, false) => explain_text::check_other(
+            &found
+                .iter()
+                .map(|c| c.code().to_string())
+                .collect::<Vec<_>>(),
+        ),
     };
     if endpoint.is_none() {
         verdict = format!("{} {verdict}", explain_text::CHECK_NO_ENDPOINT);

@@ -110,7 +110,13 @@ fn first_url(text: &str) -> Option<String> {
         .min()?;
     let rest = &text[start..];
     let end = rest
-        .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ')' | ',' | ';' | '>' | '<' | '`' | ']' | '\\'))
+        .find(|c: char| {
+            c.is_whitespace()
+                || matches!(
+                    c,
+                    '"' | '\'' | ')' | ',' | ';' | '>' | '<' | '`' | ']' | '\\'
+                )
+        })
         .unwrap_or(rest.len());
     let url = rest[..end].trim_end_matches([':', '.']);
     Some(crate::redact::redact_url(url))
@@ -141,12 +147,16 @@ fn host_port(text: &str) -> Option<(String, u16)> {
             }
         }
     }
-    for token in text.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '(' | ')' | ',' | '=' | '\\')) {
+    for token in text.split(|c: char| {
+        c.is_whitespace() || matches!(c, '"' | '\'' | '(' | ')' | ',' | '=' | '\\')
+    }) {
         let token = token.trim_end_matches([':', '.', ';']);
-        let Some(colon) = token.rfind(':') else { continue };
-        let Some(port) = digits(&token[colon + 1..]).filter(|_| {
-            token[colon + 1..].bytes().all(|b| b.is_ascii_digit())
-        }) else {
+        let Some(colon) = token.rfind(':') else {
+            continue;
+        };
+        let Some(port) = digits(&token[colon + 1..])
+            .filter(|_| token[colon + 1..].bytes().all(|b| b.is_ascii_digit()))
+        else {
             continue;
         };
         let host = &token[..colon];
@@ -159,13 +169,24 @@ fn host_port(text: &str) -> Option<(String, u16)> {
     None
 }
 
+/// Source files in stack traces (`ssl3_record.c:350`, `call.js:32`) look like `host:port`.
+const SOURCE_EXTENSIONS: &[&str] = &[
+    "c", "cc", "cpp", "h", "go", "rs", "py", "js", "mjs", "ts", "java", "kt", "rb", "cs", "scala",
+];
+
 fn plausible_host(h: &str) -> bool {
+    if h == "localhost" || h.parse::<std::net::IpAddr>().is_ok() {
+        return true;
+    }
+    let tld = h.rsplit('.').next().unwrap_or("");
     !h.is_empty()
         && h.len() <= 253
-        && h.bytes().any(|b| b.is_ascii_alphabetic() || b == b'.')
-        && h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_')
-        && !h.bytes().all(|b| b.is_ascii_digit())
-        && (h.contains('.') || h == "localhost" || h.parse::<std::net::IpAddr>().is_ok())
+        && h.contains('.')
+        && h.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        && tld.len() >= 2
+        && tld.bytes().all(|b| b.is_ascii_alphabetic())
+        && !SOURCE_EXTENSIONS.contains(&tld)
 }
 
 fn digits(s: &str) -> Option<u16> {
@@ -225,7 +246,8 @@ fn status(lower: &str) -> Option<u16> {
             let before = lower[..i].trim_end();
             if let Some(tail) = before.get(before.len().saturating_sub(3)..) {
                 if let Some(s) = status_at(tail) {
-                    let ok = before.len() == 3 || !before.as_bytes()[before.len() - 4].is_ascii_digit();
+                    let ok =
+                        before.len() == 3 || !before.as_bytes()[before.len() - 4].is_ascii_digit();
                     if ok {
                         return Some(s);
                     }
@@ -273,7 +295,12 @@ pub fn endpoint(ctx: &Context, best: Option<Cause>) -> Option<String> {
         if let Ok(mut u) = url::Url::parse(url) {
             let path = u.path().to_string();
             let grpc = protocol(ctx, best) == Some("grpc");
-            if grpc || matches!(path.as_str(), "/v1/traces" | "/v1/metrics" | "/v1/logs" | "/") {
+            if grpc
+                || matches!(
+                    path.as_str(),
+                    "/v1/traces" | "/v1/metrics" | "/v1/logs" | "/"
+                )
+            {
                 u.set_path("");
             }
             u.set_query(None);
@@ -289,8 +316,15 @@ pub fn endpoint(ctx: &Context, best: Option<Cause>) -> Option<String> {
         Some(c) if c.stage() == Stage::Tls => true,
         _ => false,
     };
-    let host = if host.contains(':') { format!("[{host}]") } else { host.to_string() };
-    Some(format!("{}://{host}:{port}", if tls { "https" } else { "http" }))
+    let host = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    };
+    Some(format!(
+        "{}://{host}:{port}",
+        if tls { "https" } else { "http" }
+    ))
 }
 
 fn protocol(ctx: &Context, best: Option<Cause>) -> Option<&'static str> {
@@ -307,8 +341,10 @@ fn protocol(ctx: &Context, best: Option<Cause>) -> Option<&'static str> {
         )
     });
     let http_cause = best.is_some_and(|c| {
-        matches!(c, Cause::HttpToGrpcPort | Cause::SignalPathMissing | Cause::SignalPathDuplicated)
-            || c.code().starts_with("http_")
+        matches!(
+            c,
+            Cause::HttpToGrpcPort | Cause::SignalPathMissing | Cause::SignalPathDuplicated
+        ) || c.code().starts_with("http_")
     });
     let path_is_signal = ctx.url.as_deref().is_some_and(|u| u.contains("/v1/"));
     if grpc_cause || (ctx.grpc && !http_cause && !path_is_signal) {
@@ -329,23 +365,42 @@ mod tests {
     #[test]
     fn reads_urls_ports_statuses_and_clients() {
         let c = context("curl: (7) Failed to connect to 127.0.0.1 port 4318 after 0 ms: Couldn't connect to server");
-        assert_eq!((c.host.as_deref(), c.port, c.client), (Some("127.0.0.1"), Some(4318), Some("curl")));
+        assert_eq!(
+            (c.host.as_deref(), c.port, c.client),
+            (Some("127.0.0.1"), Some(4318), Some("curl"))
+        );
         let c = context("Failed to connect to localhost/127.0.0.1:4318");
         assert_eq!((c.host.as_deref(), c.port), (Some("127.0.0.1"), Some(4318)));
         let c = context("failed to send to http://127.0.0.1:4318/: 404 Not Found");
         assert_eq!(c.status, Some(404));
-        assert_eq!(settle_command(&c, Some(Cause::SignalPathMissing)), "runner doctor otel --endpoint http://127.0.0.1:4318 --protocol http/protobuf");
+        assert_eq!(
+            settle_command(&c, Some(Cause::SignalPathMissing)),
+            "runner doctor otel --endpoint http://127.0.0.1:4318 --protocol http/protobuf"
+        );
         let c = context("rpc error: code = Unavailable desc = connection error: desc = \"transport: Error while dialing dial tcp 127.0.0.1:4317: connect: connection refused\"");
-        assert_eq!(settle_command(&c, Some(Cause::TcpRefused)), "runner doctor otel --endpoint http://127.0.0.1:4317 --protocol grpc");
+        assert_eq!(
+            settle_command(&c, Some(Cause::TcpRefused)),
+            "runner doctor otel --endpoint http://127.0.0.1:4317 --protocol grpc"
+        );
         let c = context("HTTPConnectionPool(host='localhost', port=4318): Max retries exceeded");
         assert_eq!((c.host.as_deref(), c.port), (Some("localhost"), Some(4318)));
         let c = context("Failed to export spans batch code: 401, reason: Unauthorized");
         assert_eq!(c.status, Some(401));
         let c = context("2024-01-01T12:00:00Z error at 12:00:01");
         assert_eq!(c.host, None);
+        let c = context("error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../ssl/record/ssl3_record.c:350:");
+        assert_eq!(c.host, None);
+        let c = context("at callErrorFromStatus (/x/grpc-js/build/src/call.js:32:19) for collector.invalid:4317");
+        assert_eq!(
+            (c.host.as_deref(), c.port),
+            (Some("collector.invalid"), Some(4317))
+        );
         let c = context("OTLPExporterError: Moved Permanently");
         assert_eq!(c.status, None);
         let c = context("x509: certificate signed by unknown authority (dial tcp [::1]:4317)");
-        assert_eq!(settle_command(&c, Some(Cause::TlsUnknownCa)), "runner doctor otel --endpoint https://[::1]:4317 --protocol grpc");
+        assert_eq!(
+            settle_command(&c, Some(Cause::TlsUnknownCa)),
+            "runner doctor otel --endpoint https://[::1]:4317 --protocol grpc"
+        );
     }
 }

@@ -25,29 +25,61 @@ const fn r(pattern: &'static str, cause: Cause, confidence: super::Confidence) -
 pub const FAMILIES: &[Rule] = &[
     // TLS client, plaintext server: the first bytes back are not a TLS record.
     r("not an ssl/tls record", TlsToPlaintext, High),
-    r("unsupported or unrecognized ssl message", TlsToPlaintext, High),
-    r("unrecognized ssl message, plaintext connection", TlsToPlaintext, High),
-    r("cannot determine the frame size or a corrupted frame was received", TlsToPlaintext, High),
+    r(
+        "unsupported or unrecognized ssl message",
+        TlsToPlaintext,
+        High,
+    ),
+    r(
+        "unrecognized ssl message, plaintext connection",
+        TlsToPlaintext,
+        High,
+    ),
+    r(
+        "cannot determine the frame size or a corrupted frame was received",
+        TlsToPlaintext,
+        High,
+    ),
     r("received corrupt message", TlsToPlaintext, Medium),
     r("record overflow", TlsToPlaintext, Medium),
     // Plaintext client, TLS server: a TLS alert or nginx's 400 read as HTTP.
     r("malformed http response \"\\x15\\x03", PlaintextToTls, High),
     r("badstatusline('\\x15\\x03", PlaintextToTls, High),
-    r("trying to connect an http1.x server (http status 400)", PlaintextToTls, High),
+    r(
+        "trying to connect an http1.x server (http status 400)",
+        PlaintextToTls,
+        High,
+    ),
     r("last error: protocol error", PlaintextToTls, Medium),
     r("last error: protocol error", GrpcToHttpPort, Low),
-    r("server did not complete the http/2 handshake", GrpcToHttpPort, Medium),
-    r("server did not complete the http/2 handshake", PlaintextToTls, Medium),
+    r(
+        "server did not complete the http/2 handshake",
+        GrpcToHttpPort,
+        Medium,
+    ),
+    r(
+        "server did not complete the http/2 handshake",
+        PlaintextToTls,
+        Medium,
+    ),
     // Certificate verification by kind: unknown authority.
     r("unable to verify the first certificate", TlsUnknownCa, High),
     r("unable_to_verify_leaf_signature", TlsUnknownCa, High),
-    r("unable to find valid certification path", TlsUnknownCa, High),
+    r(
+        "unable to find valid certification path",
+        TlsUnknownCa,
+        High,
+    ),
     r("untrustedroot", TlsUnknownCa, High),
     r("partialchain", TlsUnknownCa, High),
     r("remotecertificatechainerrors", TlsUnknownCa, High),
     r("certificate chain", TlsUnknownCa, Medium),
     r("the remote certificate is invalid", TlsUnknownCa, Medium),
-    r("the remote certificate is invalid", TlsHostnameMismatch, Low),
+    r(
+        "the remote certificate is invalid",
+        TlsHostnameMismatch,
+        Low,
+    ),
     r("verify error:num=18", TlsUnknownCa, High),
     r("verify error:num=19", TlsUnknownCa, High),
     r("verify error:num=20", TlsUnknownCa, High),
@@ -56,13 +88,33 @@ pub const FAMILIES: &[Rule] = &[
     r("doesn't contain any ip sans", TlsHostnameMismatch, High),
     r("because it doesn't contain any", TlsHostnameMismatch, High),
     r("ip address mismatch", TlsHostnameMismatch, High),
-    r("hostname verification check failed", TlsHostnameMismatch, High),
-    r("no alternative certificate subject name matches", TlsHostnameMismatch, High),
-    r("certificate subject name * does not match target host", TlsHostnameMismatch, High),
+    r(
+        "hostname verification check failed",
+        TlsHostnameMismatch,
+        High,
+    ),
+    r(
+        "no alternative certificate subject name matches",
+        TlsHostnameMismatch,
+        High,
+    ),
+    r(
+        "certificate subject name * does not match target host",
+        TlsHostnameMismatch,
+        High,
+    ),
     r("does not match certificate's", TlsHostnameMismatch, High),
     r("is not in the cert's", TlsHostnameMismatch, High),
-    r("no subject alternative names matching", TlsHostnameMismatch, High),
-    r("no subject alternative dns name matching", TlsHostnameMismatch, High),
+    r(
+        "no subject alternative names matching",
+        TlsHostnameMismatch,
+        High,
+    ),
+    r(
+        "no subject alternative dns name matching",
+        TlsHostnameMismatch,
+        High,
+    ),
     r("no name matching * found", TlsHostnameMismatch, High),
     r("remotecertificatenamemismatch", TlsHostnameMismatch, High),
     r("doesn't match '", TlsHostnameMismatch, High),
@@ -84,25 +136,57 @@ pub const FAMILIES: &[Rule] = &[
     // Client certificate wanted.
     r("alert certificate required", TlsClientCertRequired, High),
     r("certificaterequired", TlsClientCertRequired, High),
-    r("received fatal alert: bad_certificate", TlsClientCertRequired, High),
-    r("received fatal alert: bad_certificate", TlsClientCertRejected, Medium),
+    r(
+        "received fatal alert: bad_certificate",
+        TlsClientCertRequired,
+        High,
+    ),
+    r(
+        "received fatal alert: bad_certificate",
+        TlsClientCertRejected,
+        Medium,
+    ),
     r("bad_certificate", TlsClientCertRequired, Medium),
     r("alert handshake failure", TlsHandshakeFailed, Medium),
     r("alert handshake failure", TlsClientCertRequired, Low),
     // Accepted, then closed without a byte: a load balancer with no backend.
     r("socket hang up", AcceptThenClose, High),
-    r("disconnected before secure tls connection was established", AcceptThenClose, High),
+    r(
+        "disconnected before secure tls connection was established",
+        AcceptThenClose,
+        High,
+    ),
     r("unexpected eof while reading", AcceptThenClose, High),
-    r("handshake read failed (socket closed)", AcceptThenClose, High),
+    r(
+        "handshake read failed (socket closed)",
+        AcceptThenClose,
+        High,
+    ),
     r("post \"*\": eof", AcceptThenClose, High),
     r("put \"*\": eof", AcceptThenClose, High),
-    r("received an unexpected eof or 0 bytes from the transport stream", AcceptThenClose, Medium),
-    r("received an unexpected eof or 0 bytes from the transport stream", TlsToPlaintext, Low),
-    r("remote host terminated the handshake", AcceptThenClose, High),
+    r(
+        "received an unexpected eof or 0 bytes from the transport stream",
+        AcceptThenClose,
+        Medium,
+    ),
+    r(
+        "received an unexpected eof or 0 bytes from the transport stream",
+        TlsToPlaintext,
+        Low,
+    ),
+    r(
+        "remote host terminated the handshake",
+        AcceptThenClose,
+        High,
+    ),
     r("empty reply from server", AcceptThenClose, High),
     r("unexpected end of stream on", AcceptThenClose, High),
     r("connection prematurely closed", AcceptThenClose, High),
-    r("an existing connection was forcibly closed by the remote host", ConnectionReset, High),
+    r(
+        "an existing connection was forcibly closed by the remote host",
+        ConnectionReset,
+        High,
+    ),
     r("the response ended prematurely", AcceptThenClose, High),
     // A reset may be a load balancer's answer too when it has no backend.
     r("reset by peer", AcceptThenClose, Low),
@@ -112,21 +196,41 @@ pub const FAMILIES: &[Rule] = &[
     // Refused, by OS and language.
     r("actively refused", TcpRefused, High),
     r("connectexception: connection refused", TcpRefused, High),
-    r("failed to connect to * port *: couldn't connect to server", TcpRefused, Medium),
+    r(
+        "failed to connect to * port *: couldn't connect to server",
+        TcpRefused,
+        Medium,
+    ),
     r("couldn't connect to server", TcpRefused, Medium),
     r("failed to connect to */*:", TcpRefused, Low),
     r("couldn't connect to server", ProxyFailure, Low),
-    r("ipv6:%5b::1%5d:*connection refused", AddressFamilyMismatch, High),
+    r(
+        "ipv6:%5b::1%5d:*connection refused",
+        AddressFamilyMismatch,
+        High,
+    ),
     r("errno=104", ConnectionReset, High),
     r("errno=104", AcceptThenClose, Low),
-    r("eof occurred in violation of protocol", AcceptThenClose, Medium),
-    r("eof occurred in violation of protocol", TlsClientCertRequired, Medium),
+    r(
+        "eof occurred in violation of protocol",
+        AcceptThenClose,
+        Medium,
+    ),
+    r(
+        "eof occurred in violation of protocol",
+        TlsClientCertRequired,
+        Medium,
+    ),
     r("eof occurred in violation of protocol", TlsToPlaintext, Low),
     r("connection refused", ProxyFailure, Low),
     r("econnrefused", ProxyFailure, Low),
     r("connection timed out after", TcpTimeout, High),
     r("connecttimeoutexception", TcpTimeout, High),
-    r("sockettimeoutexception: connect timed out", TcpTimeout, High),
+    r(
+        "sockettimeoutexception: connect timed out",
+        TcpTimeout,
+        High,
+    ),
     // DNS by resolver.
     r("could not resolve host", DnsNxdomain, High),
     r("name resolution failed for target", DnsNxdomain, Medium),
@@ -145,43 +249,123 @@ pub const FAMILIES: &[Rule] = &[
     r("the proxy tunnel request to proxy", ProxyFailure, High),
     // HTTP to a gRPC port, gRPC to an HTTP port.
     r("badstatusline('\\x00\\x00", HttpToGrpcPort, High),
-    r("http/1.x transport connection broken: malformed http response \"\\x00", HttpToGrpcPort, High),
-    r("http status code 404; transport: missing content-type", GrpcToHttpPort, High),
+    r(
+        "http/1.x transport connection broken: malformed http response \"\\x00",
+        HttpToGrpcPort,
+        High,
+    ),
+    r(
+        "http status code 404; transport: missing content-type",
+        GrpcToHttpPort,
+        High,
+    ),
     r("received http status code 404", GrpcToHttpPort, High),
     r("unimplemented: http status code 404", GrpcToHttpPort, High),
-    r("bad grpc response. http status code: 404", GrpcToHttpPort, High),
-    r("bad grpc response. http status code: 401", GrpcUnauthenticated, High),
-    r("bad grpc response. http status code: 502", GrpcUnavailable, High),
-    r("bad grpc response. http status code: 503", GrpcUnavailable, High),
-    r("bad grpc response. http status code: 504", GrpcUnavailable, High),
-    r("first received frame was not settings", GrpcToHttpPort, Medium),
-    r("first received frame was not settings*485454502f", GrpcToHttpPort, High),
-    r("server responded with http status code 404", SignalPathMissing, High),
-    r("server responded with http status code 404", SignalPathDuplicated, Medium),
+    r(
+        "bad grpc response. http status code: 404",
+        GrpcToHttpPort,
+        High,
+    ),
+    r(
+        "bad grpc response. http status code: 401",
+        GrpcUnauthenticated,
+        High,
+    ),
+    r(
+        "bad grpc response. http status code: 502",
+        GrpcUnavailable,
+        High,
+    ),
+    r(
+        "bad grpc response. http status code: 503",
+        GrpcUnavailable,
+        High,
+    ),
+    r(
+        "bad grpc response. http status code: 504",
+        GrpcUnavailable,
+        High,
+    ),
+    r(
+        "first received frame was not settings",
+        GrpcToHttpPort,
+        Medium,
+    ),
+    r(
+        "first received frame was not settings*485454502f",
+        GrpcToHttpPort,
+        High,
+    ),
+    r(
+        "server responded with http status code 404",
+        SignalPathMissing,
+        High,
+    ),
+    r(
+        "server responded with http status code 404",
+        SignalPathDuplicated,
+        Medium,
+    ),
     // gRPC codes: the wrapper code is Low, the transport detail decides.
-    r("received http2 header with status: 401", GrpcUnauthenticated, High),
-    r("received http2 header with status: 403", GrpcUnauthenticated, High),
+    r(
+        "received http2 header with status: 401",
+        GrpcUnauthenticated,
+        High,
+    ),
+    r(
+        "received http2 header with status: 403",
+        GrpcUnauthenticated,
+        High,
+    ),
     // gRPC clients name the HTTP status after the code (grpc-go `Unauthorized: HTTP status code
     // 401`, grpc-js `Received HTTP status code 401`, grpc-java `UNAUTHENTICATED: HTTP status code
     // 401`); a bare `HTTP Status Code 401` is an HTTP exporter's.
-    r("unauthorized: http status code 401", GrpcUnauthenticated, High),
+    r(
+        "unauthorized: http status code 401",
+        GrpcUnauthenticated,
+        High,
+    ),
     r("received http status code 401", GrpcUnauthenticated, High),
-    r("unauthenticated: http status code 401", GrpcUnauthenticated, High),
+    r(
+        "unauthenticated: http status code 401",
+        GrpcUnauthenticated,
+        High,
+    ),
     r("forbidden: http status code 403", GrpcUnauthenticated, High),
     r("received http status code 403", GrpcUnauthenticated, High),
     r("http status code 401", HttpAuthRejected, High),
     r("http status code 403", HttpAuthRejected, High),
     r("code = unauthenticated", GrpcUnauthenticated, High),
     r("statuscode.unauthenticated", GrpcUnauthenticated, High),
-    r("received http2 header with status: 502", GrpcUnavailable, High),
-    r("received http2 header with status: 503", GrpcUnavailable, High),
-    r("received http2 header with status: 504", GrpcUnavailable, High),
+    r(
+        "received http2 header with status: 502",
+        GrpcUnavailable,
+        High,
+    ),
+    r(
+        "received http2 header with status: 503",
+        GrpcUnavailable,
+        High,
+    ),
+    r(
+        "received http2 header with status: 504",
+        GrpcUnavailable,
+        High,
+    ),
     r("bad gateway: http status code 502", GrpcUnavailable, High),
     r("received http status code 502", GrpcUnavailable, High),
     r("received http status code 503", GrpcUnavailable, High),
     r("received http status code 504", GrpcUnavailable, High),
-    r("service unavailable: http status code 503", GrpcUnavailable, High),
-    r("gateway timeout: http status code 504", GrpcUnavailable, High),
+    r(
+        "service unavailable: http status code 503",
+        GrpcUnavailable,
+        High,
+    ),
+    r(
+        "gateway timeout: http status code 504",
+        GrpcUnavailable,
+        High,
+    ),
     r("unavailable: http status code", GrpcUnavailable, High),
     r("statuscode.unavailable", GrpcUnavailable, Low),
     r("code = unavailable", GrpcUnavailable, Low),
@@ -206,11 +390,31 @@ pub const FAMILIES: &[Rule] = &[
     r("code: 502", HttpUpstreamUnavailable, High),
     r("code: 503", HttpUpstreamUnavailable, High),
     r("code: 504", HttpUpstreamUnavailable, High),
-    r("server responded with http status code 502", HttpUpstreamUnavailable, High),
-    r("server responded with http status code 503", HttpUpstreamUnavailable, High),
-    r("server responded with http status code 504", HttpUpstreamUnavailable, High),
-    r("server responded with http status code 401", HttpAuthRejected, High),
-    r("server responded with http status code 403", HttpAuthRejected, High),
+    r(
+        "server responded with http status code 502",
+        HttpUpstreamUnavailable,
+        High,
+    ),
+    r(
+        "server responded with http status code 503",
+        HttpUpstreamUnavailable,
+        High,
+    ),
+    r(
+        "server responded with http status code 504",
+        HttpUpstreamUnavailable,
+        High,
+    ),
+    r(
+        "server responded with http status code 401",
+        HttpAuthRejected,
+        High,
+    ),
+    r(
+        "server responded with http status code 403",
+        HttpAuthRejected,
+        High,
+    ),
     r("moved permanently", HttpRedirect, High),
     r("temporary redirect", HttpRedirect, High),
     r("permanent redirect", HttpRedirect, High),
@@ -240,11 +444,19 @@ pub const FAMILIES: &[Rule] = &[
     r("error: 500", HttpServerError, High),
     r("code: 500", HttpServerError, High),
     r("internal server error", HttpServerError, High),
-    r("operation timed out after * milliseconds with 0 bytes received", ResponseTimeout, High),
+    r(
+        "operation timed out after * milliseconds with 0 bytes received",
+        ResponseTimeout,
+        High,
+    ),
     r("operation timed out after", ResponseTimeout, Medium),
     r("read timed out", ResponseTimeout, High),
     r("sockettimeoutexception: timeout", ResponseTimeout, High),
-    r("sockettimeoutexception: read timed out", ResponseTimeout, High),
+    r(
+        "sockettimeoutexception: read timed out",
+        ResponseTimeout,
+        High,
+    ),
     r("httpclient.timeout of", ResponseTimeout, High),
     r("taskcanceledexception", ResponseTimeout, Medium),
 ];
@@ -298,13 +510,33 @@ const TLS_FAILED: &[Cause] = &[
 /// Looked at when no rule above is more than `Low` sure.
 pub const VAGUE: &[Vague] = &[
     v("desc = connection closed", CLOSED),
-    v("transport endpoint is not connected", &[AcceptThenClose, TlsClientCertRequired, ConnectionReset]),
-    v("use of closed network connection", &[TlsClientCertRequired, AcceptThenClose, PlaintextToTls]),
-    v("broken pipe", &[AcceptThenClose, TlsClientCertRequired, PlaintextToTls, ConnectionReset]),
-    v("tsi_data_corrupted", &[TlsClientCertRequired, TlsClientCertRejected, TlsToPlaintext]),
+    v(
+        "transport endpoint is not connected",
+        &[AcceptThenClose, TlsClientCertRequired, ConnectionReset],
+    ),
+    v(
+        "use of closed network connection",
+        &[TlsClientCertRequired, AcceptThenClose, PlaintextToTls],
+    ),
+    v(
+        "broken pipe",
+        &[
+            AcceptThenClose,
+            TlsClientCertRequired,
+            PlaintextToTls,
+            ConnectionReset,
+        ],
+    ),
+    v(
+        "tsi_data_corrupted",
+        &[TlsClientCertRequired, TlsClientCertRejected, TlsToPlaintext],
+    ),
     v("due to timeout, max retries or shutdown", GAVE_UP),
     v("last error: undefined", NO_CONNECTION),
-    v("last error: failed to connect", &[AcceptThenClose, TcpRefused, ProxyFailure]),
+    v(
+        "last error: failed to connect",
+        &[AcceptThenClose, TcpRefused, ProxyFailure],
+    ),
     v("no connection established", NO_CONNECTION),
     v("failed to connect to all addresses", NO_CONNECTION),
     // Collectors: rotel's `Exporting failed, dropping data. error=Connect`, the OpenTelemetry
@@ -312,7 +544,10 @@ pub const VAGUE: &[Vague] = &[
     v("exporting failed*connect", CONNECT),
     v("exceeds remaining timeout*not retrying", GAVE_UP),
     v("exporting failed", GAVE_UP),
-    v("export failed with retryable status", &[HttpUpstreamUnavailable, HttpThrottled, GrpcUnavailable]),
+    v(
+        "export failed with retryable status",
+        &[HttpUpstreamUnavailable, HttpThrottled, GrpcUnavailable],
+    ),
     v("status code 400", BAD_REQUEST),
     v("error: 400", BAD_REQUEST),
     v("code: 400", BAD_REQUEST),
@@ -336,19 +571,51 @@ pub const VAGUE: &[Vague] = &[
 ];
 
 /// An export or transport error that no family knows: the usual causes, best first.
-pub const FALLBACK: &[Cause] = &[TcpRefused, TlsToPlaintext, AcceptThenClose, PlaintextToTls, ResponseTimeout];
+pub const FALLBACK: &[Cause] = &[
+    TcpRefused,
+    TlsToPlaintext,
+    AcceptThenClose,
+    PlaintextToTls,
+    ResponseTimeout,
+];
 
 /// Words that make a line an export or transport error even when nothing else is known.
 const EXPORT_WORDS: &[&str] = &[
-    "export", "rpc error", "transport", "connect", "tls", "ssl", "grpc", "socket", "timed out",
-    "timeout", "refused", "failed to send", "unavailable", "handshake", "certificate", "otlp",
-    "http", "collector", "errno",
+    "export",
+    "rpc error",
+    "transport",
+    "connect",
+    "tls",
+    "ssl",
+    "grpc",
+    "socket",
+    "timed out",
+    "timeout",
+    "refused",
+    "failed to send",
+    "unavailable",
+    "handshake",
+    "certificate",
+    "otlp",
+    "http",
+    "collector",
+    "errno",
 ];
 
 /// Whether a normalized line is an export or transport error at all.
 pub fn looks_like_export_error(hay: &str) -> bool {
-    let errorish = ["error", "fail", "exception", "unable", "cannot", "could not", "refused", "timed out", "timeout"]
-        .iter()
-        .any(|w| hay.contains(w));
+    let errorish = [
+        "error",
+        "fail",
+        "exception",
+        "unable",
+        "cannot",
+        "could not",
+        "refused",
+        "timed out",
+        "timeout",
+    ]
+    .iter()
+    .any(|w| hay.contains(w));
     errorish && EXPORT_WORDS.iter().any(|w| hay.contains(w))
 }

@@ -20,19 +20,59 @@ const MAX_GROUPS: usize = 64;
 const CACHE: usize = 4096;
 /// Fields of a JSON line that carry the message and its error.
 const MESSAGE_KEYS: &[&str] = &[
-    "msg", "message", "error", "err", "error.message", "exception", "exception.message", "status",
-    "body", "stacktrace", "stack",
+    "msg",
+    "message",
+    "error",
+    "err",
+    "error.message",
+    "exception",
+    "exception.message",
+    "status",
+    "body",
+    "stacktrace",
+    "stack",
 ];
 /// A sample line is shown up to this many bytes.
 const MAX_SAMPLE: usize = 400;
 
 /// Words without which a line is not looked at further (case-insensitive).
 const KEYWORDS: &[&str] = &[
-    "error", "fail", "refused", "timeout", "timed out", "deadline", "eof", "unavailable",
-    "exception", "x509", "ssl", "tls", "unauthor", "forbidden", "reset", "closed", "broken pipe",
-    "not found", "no such host", "unimplemented", "bad gateway", "econn", "enotfound", "moved",
-    "redirect", "retry", "dropped", "proxy", "certificate", "handshake", "errno", "status code",
-    "unexpected", "unreachable", "denied", "invalid",
+    "error",
+    "fail",
+    "refused",
+    "timeout",
+    "timed out",
+    "deadline",
+    "eof",
+    "unavailable",
+    "exception",
+    "x509",
+    "ssl",
+    "tls",
+    "unauthor",
+    "forbidden",
+    "reset",
+    "closed",
+    "broken pipe",
+    "not found",
+    "no such host",
+    "unimplemented",
+    "bad gateway",
+    "econn",
+    "enotfound",
+    "moved",
+    "redirect",
+    "retry",
+    "dropped",
+    "proxy",
+    "certificate",
+    "handshake",
+    "errno",
+    "status code",
+    "unexpected",
+    "unreachable",
+    "denied",
+    "invalid",
 ];
 
 /// One cause (or one set of candidates, for vague lines) seen in the log.
@@ -64,7 +104,11 @@ pub struct Summary {
 
 /// Reads one line into `buf` (without its newline), at most `max` bytes; `None` at the end.
 /// Returns whether the line was longer than `max`.
-pub fn read_capped<R: BufRead>(r: &mut R, buf: &mut Vec<u8>, max: usize) -> io::Result<Option<bool>> {
+pub fn read_capped<R: BufRead>(
+    r: &mut R,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> io::Result<Option<bool>> {
     buf.clear();
     let mut read_any = false;
     let mut long = false;
@@ -136,7 +180,10 @@ pub fn scan<R: BufRead>(mut r: R) -> io::Result<Summary> {
         }
         if ev.open && continues(&ev, line) {
             ev.traceback |= line.starts_with("Traceback ");
-            let ends_traceback = ev.traceback && !line.starts_with([' ', '\t']) && !line.starts_with("Traceback ") && !line.starts_with("During handling");
+            let ends_traceback = ev.traceback
+                && !line.starts_with([' ', '\t'])
+                && !line.starts_with("Traceback ")
+                && !line.starts_with("During handling");
             if ends_traceback {
                 ev.traceback = false;
             }
@@ -321,11 +368,13 @@ fn message_and_time(line: &str) -> (String, Option<String>) {
                 }
                 msg.push_str(super::cut(v, MAX_EVENT).0);
             }
-            let ts = ["ts", "time", "timestamp", "@timestamp", "t"].iter().find_map(|k| match map.get(*k) {
-                Some(serde_json::Value::String(s)) => Some(s.clone()),
-                Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-                _ => None,
-            });
+            let ts = ["ts", "time", "timestamp", "@timestamp", "t"]
+                .iter()
+                .find_map(|k| match map.get(*k) {
+                    Some(serde_json::Value::String(s)) => Some(s.clone()),
+                    Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+                    _ => None,
+                });
             if !msg.is_empty() {
                 return (msg, ts.map(|s| super::cut(&s, 64).0.to_string()));
             }
@@ -337,19 +386,26 @@ fn message_and_time(line: &str) -> (String, Option<String>) {
 fn time_of(line: &str) -> Option<String> {
     if let Some(i) = line.find("time=\"") {
         let rest = &line[i + 6..];
-        return rest.split('"').next().map(|s| super::cut(s, 64).0.to_string());
+        return rest
+            .split('"')
+            .next()
+            .map(|s| super::cut(s, 64).0.to_string());
     }
     let t = line.trim_start_matches('[');
     let mut tokens = t.split_whitespace();
     let first = tokens.next()?.trim_end_matches([']', ',']);
     // glog (gRPC core): `I1201 21:06:43.037871`.
     let g = first.as_bytes();
-    if g.len() == 5 && matches!(g[0], b'I' | b'W' | b'E' | b'F') && g[1..].iter().all(u8::is_ascii_digit) {
+    if g.len() == 5
+        && matches!(g[0], b'I' | b'W' | b'E' | b'F')
+        && g[1..].iter().all(u8::is_ascii_digit)
+    {
         let time = tokens.next()?;
         return Some(super::cut(&format!("{first} {time}"), 64).0.to_string());
     }
     let b = first.as_bytes();
-    let date_like = b.len() >= 10 && b[..4].iter().all(u8::is_ascii_digit) && matches!(b[4], b'-' | b'/');
+    let date_like =
+        b.len() >= 10 && b[..4].iter().all(u8::is_ascii_digit) && matches!(b[4], b'-' | b'/');
     if !date_like {
         return None;
     }
@@ -376,18 +432,33 @@ mod tests {
         let mut buf = Vec::new();
         assert_eq!(read_capped(&mut r, &mut buf, MAX_LINE).unwrap(), Some(true));
         assert_eq!(buf.len(), MAX_LINE);
-        assert_eq!(read_capped(&mut r, &mut buf, MAX_LINE).unwrap(), Some(false));
+        assert_eq!(
+            read_capped(&mut r, &mut buf, MAX_LINE).unwrap(),
+            Some(false)
+        );
         assert_eq!(buf, b"next");
         assert_eq!(read_capped(&mut r, &mut buf, MAX_LINE).unwrap(), None);
     }
 
     #[test]
     fn time_stamps_of_common_formats() {
-        assert_eq!(time_of("2024-05-01T12:00:00.123Z\twarn\tx").as_deref(), Some("2024-05-01T12:00:00.123Z"));
-        assert_eq!(time_of("2024/05/01 12:00:00 failed").as_deref(), Some("2024/05/01 12:00:00"));
-        assert_eq!(time_of("time=\"2024-05-01T12:00:00Z\" level=warning").as_deref(), Some("2024-05-01T12:00:00Z"));
+        assert_eq!(
+            time_of("2024-05-01T12:00:00.123Z\twarn\tx").as_deref(),
+            Some("2024-05-01T12:00:00.123Z")
+        );
+        assert_eq!(
+            time_of("2024/05/01 12:00:00 failed").as_deref(),
+            Some("2024/05/01 12:00:00")
+        );
+        assert_eq!(
+            time_of("time=\"2024-05-01T12:00:00Z\" level=warning").as_deref(),
+            Some("2024-05-01T12:00:00Z")
+        );
         assert_eq!(time_of("WARNING: failed"), None);
-        assert_eq!(time_of("I1201 21:06:43.037871    2701 x.cc:1] y").as_deref(), Some("I1201 21:06:43.037871"));
+        assert_eq!(
+            time_of("I1201 21:06:43.037871    2701 x.cc:1] y").as_deref(),
+            Some("I1201 21:06:43.037871")
+        );
         let mut b = b"\x1b[2m2026-12-01T21:06:56Z\x1b[0m \x1b[31mERROR\x1b[0m x".to_vec();
         strip_ansi(&mut b);
         assert_eq!(b, b"2026-12-01T21:06:56Z ERROR x");

@@ -57,7 +57,12 @@ pub fn hits(text: &str) -> Vec<Hit> {
         all.extend(vague_hits(&hay));
     }
     if all.is_empty() && looks_like_export_error(&hay) {
-        all.extend(candidates(FALLBACK, "", 0, crate::cause::explain_text::UNKNOWN_EXPORT_NOTE));
+        all.extend(candidates(
+            FALLBACK,
+            "",
+            0,
+            crate::cause::explain_text::UNKNOWN_EXPORT_NOTE,
+        ));
     }
     rank(all)
 }

@@ -151,7 +151,11 @@ pub fn log_text(summary: &Summary) -> String {
         } else if let Some(m) = g.matches.first() {
             s.push_str(&format!("   {}\n   Fix: {}\n", m.summary, m.fix));
         }
-        s.push_str(&format!("   {}: {}\n", explain_text::SETTLE_IT, g.settle_with));
+        s.push_str(&format!(
+            "   {}: {}\n",
+            explain_text::SETTLE_IT,
+            g.settle_with
+        ));
     }
     s
 }

@@ -54,7 +54,10 @@ fn corpus_top1_and_candidates_meet_the_goal() {
             if got.contains(&r.cause) {
                 vague_in += 1;
             } else {
-                misses.push(format!("vague {} [{}] not among {got:?}: {}", r.client, r.cause, r.line));
+                misses.push(format!(
+                    "vague {} [{}] not among {got:?}: {}",
+                    r.client, r.cause, r.line
+                ));
             }
             continue;
         }
@@ -65,7 +68,13 @@ fn corpus_top1_and_candidates_meet_the_goal() {
             top1 += 1;
             e.1 += 1;
         } else {
-            misses.push(format!("{} [{}] got {:?}: {}", r.client, r.cause, got.first(), r.line));
+            misses.push(format!(
+                "{} [{}] got {:?}: {}",
+                r.client,
+                r.cause,
+                got.first(),
+                r.line
+            ));
         }
     }
     let pct = 100.0 * f64::from(top1) / f64::from(named);

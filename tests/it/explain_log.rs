@@ -7,7 +7,10 @@ use runner::explain::logscan::{scan, Summary};
 use std::process::{Command, Stdio};
 
 fn scan_file(name: &str) -> Summary {
-    let path = format!("{}/tests/data/explain-logs/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/data/explain-logs/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let f = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     scan(std::io::BufReader::new(f)).unwrap()
 }
@@ -38,12 +41,27 @@ fn collector_text_log_with_colours_groups_its_export_errors() {
     assert_groups_unique(&s);
     let g = &s.groups[0];
     assert!(g.vague, "rotel's `error=Connect` names no single cause");
-    assert!(g.matches.iter().any(|m| m.cause == Cause::TcpRefused), "{:?}", causes(&s));
+    assert!(
+        g.matches.iter().any(|m| m.cause == Cause::TcpRefused),
+        "{:?}",
+        causes(&s)
+    );
     let total: u64 = s.groups.iter().map(|g| g.count).sum();
     assert!(total >= 3, "{total}");
-    assert!(g.first.as_deref().is_some_and(|t| t.starts_with("20")), "{:?}", g.first);
-    assert!(!g.sample.contains('\u{1b}'), "colours are stripped: {}", g.sample);
-    assert!(s.groups.iter().all(|g| !g.sample.contains("Starting Rotel")));
+    assert!(
+        g.first.as_deref().is_some_and(|t| t.starts_with("20")),
+        "{:?}",
+        g.first
+    );
+    assert!(
+        !g.sample.contains('\u{1b}'),
+        "colours are stripped: {}",
+        g.sample
+    );
+    assert!(s
+        .groups
+        .iter()
+        .all(|g| !g.sample.contains("Starting Rotel")));
 }
 
 #[test]
@@ -52,8 +70,16 @@ fn collector_json_log_is_read_inside_its_message_and_error_fields() {
     assert_groups_unique(&s);
     assert!(!s.groups.is_empty(), "{s:?}");
     let g = &s.groups[0];
-    assert!(g.sample.contains("Exporting failed") && g.sample.contains("Connect"), "{}", g.sample);
-    assert!(g.first.as_deref().is_some_and(|t| t.contains('T')), "{:?}", g.first);
+    assert!(
+        g.sample.contains("Exporting failed") && g.sample.contains("Connect"),
+        "{}",
+        g.sample
+    );
+    assert!(
+        g.first.as_deref().is_some_and(|t| t.contains('T')),
+        "{:?}",
+        g.first
+    );
     assert!(g.count >= 2, "{}", g.count);
 }
 
@@ -74,7 +100,11 @@ fn python_sdk_log_with_a_traceback_lands_on_tls_to_plaintext() {
         s.groups.iter().all(|g| !g.sample.starts_with("File ")),
         "stack frames are part of their event, not events"
     );
-    assert!(g.settle_with.contains("--endpoint https://localhost:"), "{}", g.settle_with);
+    assert!(
+        g.settle_with.contains("--endpoint https://localhost:"),
+        "{}",
+        g.settle_with
+    );
 }
 
 #[test]
@@ -82,10 +112,15 @@ fn node_sdk_log_with_a_multi_line_error_lands_on_tcp_refused() {
     let s = scan_file("node-sdk.log");
     assert_groups_unique(&s);
     assert_eq!(causes(&s)[0], Cause::TcpRefused, "{s:#?}");
-    assert_eq!(s.groups[0].count, 2, "console.error's object and the diag line");
+    assert_eq!(
+        s.groups[0].count, 2,
+        "console.error's object and the diag line"
+    );
     // `Export retry time … not retrying further.` names no cause: a group of candidates.
     assert!(s.groups[1..].iter().all(|g| g.vague), "{s:#?}");
-    assert!(s.groups[0].settle_with.starts_with("runner doctor otel --endpoint http://127.0.0.1:"));
+    assert!(s.groups[0]
+        .settle_with
+        .starts_with("runner doctor otel --endpoint http://127.0.0.1:"));
 }
 
 fn run(args: &[&str], stdin: &[u8]) -> (i32, String) {
@@ -102,7 +137,10 @@ fn run(args: &[&str], stdin: &[u8]) -> (i32, String) {
         let _ = pipe.write_all(stdin);
     }
     let out = child.wait_with_output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
 }
 
 #[test]
@@ -115,16 +153,25 @@ fn file_dash_reads_standard_input_and_exit_codes_follow_the_findings() {
     let (code, out) = run(&["doctor", "explain", "--file", "-"], &log);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("tls_to_plaintext —"), "{out}");
-    assert!(out.contains("Settle it: runner doctor otel --endpoint https://localhost:"), "{out}");
+    assert!(
+        out.contains("Settle it: runner doctor otel --endpoint https://localhost:"),
+        "{out}"
+    );
     let (code, out) = run(&["doctor", "explain", "--file", "-", "--json"], &log);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["schema"], "runner.doctor.explain/v1");
     assert!(v["groups"].as_array().is_some_and(|g| !g.is_empty()));
 
-    let (code, out) = run(&["doctor", "explain", "--file", "-"], b"job 1 started\njob 1 done\n");
+    let (code, out) = run(
+        &["doctor", "explain", "--file", "-"],
+        b"job 1 started\njob 1 done\n",
+    );
     assert_eq!(code, 1, "{out}");
-    let (code, _) = run(&["doctor", "explain", "--file", "/nonexistent/explain.log"], b"");
+    let (code, _) = run(
+        &["doctor", "explain", "--file", "/nonexistent/explain.log"],
+        b"",
+    );
     assert_eq!(code, 2);
 }
 
@@ -136,6 +183,16 @@ fn gitlab_runner_logrus_lines_are_grouped_with_their_time() {
     let s = scan(log.as_bytes()).unwrap();
     assert_eq!(causes(&s), vec![Cause::TcpRefused]);
     let g = &s.groups[0];
-    assert_eq!((g.count, g.first.as_deref(), g.last.as_deref()), (2, Some("2024-05-01T12:00:01Z"), Some("2024-05-01T12:05:01Z")));
-    assert_eq!(g.settle_with, "runner doctor otel --endpoint http://10.0.0.5:4317 --protocol grpc");
+    assert_eq!(
+        (g.count, g.first.as_deref(), g.last.as_deref()),
+        (
+            2,
+            Some("2024-05-01T12:00:01Z"),
+            Some("2024-05-01T12:05:01Z")
+        )
+    );
+    assert_eq!(
+        g.settle_with,
+        "runner doctor otel --endpoint http://10.0.0.5:4317 --protocol grpc"
+    );
 }
