@@ -14,7 +14,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// Settings for traces only, as `config::load` resolves them for `--endpoint URL --protocol P`
-/// (the same shape `tests/common_otlp` builds).
+/// (the same shape `tests/it/support/settings.rs` builds).
 fn settings(endpoint: &str, protocol: Protocol) -> Settings {
     let url = url::Url::parse(endpoint).expect("endpoint URL");
     let effective = if protocol.is_http() {
