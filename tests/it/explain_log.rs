@@ -196,3 +196,24 @@ fn gitlab_runner_logrus_lines_are_grouped_with_their_time() {
         "runner doctor otel --endpoint http://10.0.0.5:4317 --protocol grpc"
     );
 }
+
+#[test]
+fn check_runs_the_doctor_on_the_lines_endpoint_and_names_the_confirmed_candidate() {
+    // A port that was just free: nothing listens there, so the wire shows a refusal.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let line = format!("Post \"http://127.0.0.1:{port}/v1/traces\": dial tcp 127.0.0.1:{port}: connect: connection refused");
+    let (code, out) = run(&["doctor", "explain", "--check", &line], b"");
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(&format!("Settle it: runner doctor otel --endpoint http://127.0.0.1:{port} --protocol http/protobuf")),
+        "{out}"
+    );
+    assert!(
+        out.contains("Checked: The wire confirms tcp_refused"),
+        "{out}"
+    );
+}
