@@ -48,7 +48,9 @@ pub enum DoctorCommand {
     /// Explain an error line copied from an SDK's or collector's log (offline)
     #[command(after_help = "Examples:\n  \
         runner doctor explain 'transport: authentication handshake failed: EOF'\n  \
-        grep -i error collector.log | runner doctor explain")]
+        grep -i error collector.log | runner doctor explain\n  \
+        runner doctor explain --file collector.log\n  \
+        runner doctor explain --check 'dial tcp 127.0.0.1:4317: connect: connection refused'")]
     Explain(ExplainArgs),
 }
 
@@ -187,7 +189,14 @@ pub struct BundleArgs {
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     /// The error text; read from standard input when absent
+    #[arg(conflicts_with = "file")]
     pub text: Option<String>,
+    /// Explain a whole log: find its export errors and group them by cause (`-` reads standard input)
+    #[arg(long, value_name = "LOG")]
+    pub file: Option<std::path::PathBuf>,
+    /// Run the doctor on the endpoint the line names and say which candidate the wire confirms
+    #[arg(long)]
+    pub check: bool,
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
     pub output: OutputFormat,

@@ -29,6 +29,9 @@ fn read_stdin() -> std::io::Result<String> {
 /// `runner doctor explain`.
 pub fn command(args: ExplainArgs) -> u8 {
     let json = args.json || args.output == OutputFormat::Json;
+    if let Some(path) = &args.file {
+        return log_command(path, json);
+    }
     let input = match args.text {
         Some(t) => t,
         None => match read_stdin() {
@@ -43,11 +46,37 @@ pub fn command(args: ExplainArgs) -> u8 {
         );
     }
     let matches = explain::explain(&input);
+    let ctx = explain::extract::context(&input);
+    let checked = (args.check && !matches.is_empty()).then(|| explain::check::run(&ctx, &matches));
     let out = if json {
-        explain::render_json(&input, &matches)
+        explain::render::json_with(&input, &matches, &ctx, checked.as_ref())
     } else {
-        explain::render_text(&input, &matches)
+        explain::render::text_with(&input, &matches, &ctx, checked.as_ref())
     };
     let _ = std::io::stdout().write_all(out.as_bytes());
     u8::from(matches.is_empty())
+}
+
+/// `runner doctor explain --file LOG` (`-` for standard input): exit 0 when an export error was
+/// found, 1 when none, 2 when the file cannot be read.
+fn log_command(path: &std::path::Path, json: bool) -> u8 {
+    let summary = if path.as_os_str() == "-" {
+        explain::logscan::scan(std::io::stdin().lock())
+    } else {
+        match std::fs::File::open(path) {
+            Ok(f) => explain::logscan::scan(std::io::BufReader::with_capacity(1 << 16, f)),
+            Err(e) => return usage_error(format!("--file {}: cannot read it: {e}", path.display())),
+        }
+    };
+    let summary = match summary {
+        Ok(s) => s,
+        Err(e) => return usage_error(format!("--file {}: read failed: {e}", path.display())),
+    };
+    let out = if json {
+        explain::render::log_json(&summary)
+    } else {
+        explain::render::log_text(&summary)
+    };
+    let _ = std::io::stdout().write_all(out.as_bytes());
+    u8::from(summary.groups.is_empty())
 }

@@ -5,6 +5,7 @@
 //! context-free wording used by `runner doctor explain`.
 
 pub mod config_text;
+pub mod explain_text;
 pub mod generic;
 pub mod net_text;
 pub mod pipeline_text;

@@ -1,10 +1,16 @@
 //! `runner doctor explain`: matches an error line against known failures, offline.
 
+pub mod check;
+pub mod extract;
+pub mod families;
 pub mod kb;
+pub mod logscan;
+pub mod render;
+
+pub use render::{render_json, render_text};
 pub mod matcher;
 
 use crate::cause::{generic, Cause, Stage};
-use crate::redact::redact_text;
 use serde::Serialize;
 
 /// Schema of `runner doctor explain --output json`.
@@ -12,9 +18,6 @@ pub const SCHEMA: &str = "runner.doctor.explain/v1";
 
 /// Standard input is read up to this many bytes.
 pub const MAX_INPUT: usize = 1 << 20;
-
-/// The echoed input is cut to this many bytes.
-const MAX_ECHO: usize = 4096;
 
 /// How sure a match is: `high` when the text is specific to the cause.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -55,6 +58,10 @@ pub struct Match {
     pub matched: String,
     /// A remark on this particular text, when there is one.
     pub note: Option<String>,
+    /// A candidate of a line that names no cause by itself.
+    pub vague: bool,
+    /// The one check that tells this cause apart from the other candidates.
+    pub decided_by: &'static str,
 }
 
 /// The likely causes of an error text, best first; empty when nothing is known.
@@ -72,6 +79,8 @@ pub fn explain(text: &str) -> Vec<Match> {
                 confirm_with: confirm_with(h.cause),
                 matched: h.matched,
                 note: h.note,
+                vague: h.vague,
+                decided_by: crate::cause::explain_text::decides(h.cause),
             }
         })
         .collect()
@@ -86,70 +95,6 @@ fn confirm_with(cause: Cause) -> ConfirmWith {
         command: command.to_string(),
         stage: cause.stage(),
     }
-}
-
-#[derive(Serialize)]
-struct JsonOut<'a> {
-    schema: &'static str,
-    version: &'static str,
-    input: String,
-    input_truncated: bool,
-    matches: &'a [Match],
-}
-
-/// The JSON document (schema `runner.doctor.explain/v1`); the input is echoed redacted.
-pub fn render_json(input: &str, matches: &[Match]) -> String {
-    let (echo, truncated) = cut(input, MAX_ECHO);
-    let out = JsonOut {
-        schema: SCHEMA,
-        version: crate::VERSION,
-        input: redact_text(echo),
-        input_truncated: truncated,
-        matches,
-    };
-    let mut s = serde_json::to_string_pretty(&out).expect("explain output serializes");
-    s.push('\n');
-    s
-}
-
-/// The text rendering, best cause first.
-pub fn render_text(input: &str, matches: &[Match]) -> String {
-    let first_line = input.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    let (shown, truncated) = cut(first_line.trim(), 300);
-    let more = if truncated || input.trim().lines().count() > 1 {
-        " …"
-    } else {
-        ""
-    };
-    let mut s = format!("Explaining: {}{more}\n\n", redact_text(shown));
-    if matches.is_empty() {
-        s.push_str("No known failure matches this text.\n");
-        s.push_str(
-            "Run `runner doctor otel` to diagnose the export path from what is seen on the wire \
-             (add -v for the raw evidence).\n",
-        );
-        return s;
-    }
-    s.push_str("Likely causes, best first:\n");
-    for (i, m) in matches.iter().enumerate() {
-        s.push_str(&format!(
-            "\n{}. {} ({} confidence; recognised \"{}\")\n   {}\n   Why: {}\n",
-            i + 1,
-            m.cause,
-            m.confidence.as_str(),
-            m.matched,
-            m.summary,
-            m.explanation
-        ));
-        if let Some(note) = &m.note {
-            s.push_str(&format!("   Note: {note}\n"));
-        }
-        s.push_str(&format!(
-            "   Fix: {}\n   Confirm: {} (check `{}`)\n",
-            m.fix, m.confirm_with.command, m.confirm_with.stage
-        ));
-    }
-    s
 }
 
 /// The longest prefix of at most `max` bytes on a character boundary, and whether it was cut.
