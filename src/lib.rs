@@ -11,6 +11,7 @@ pub mod config;
 pub mod doctor;
 pub mod explain;
 pub mod facts;
+pub mod metrics;
 pub mod redact;
 pub mod report;
 pub mod runner;

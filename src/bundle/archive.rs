@@ -22,11 +22,53 @@ impl Drop for Pending {
     }
 }
 
+/// Why the archive could not be written; each names the file and the system's error.
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    #[error("{}: not a file name", .0.display())]
+    NotAFileName(PathBuf),
+    #[error("cannot create a file in {}: {source}", dir.display())]
+    CreateTemp {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot set the mode of {}: {source}", path.display())]
+    SetMode {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot move the bundle to {}: {source}", path.display())]
+    Move {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "{} already exists (created while the bundle was gathered); pass --force to overwrite it",
+        .0.display()
+    )]
+    AppearedMeanwhile(PathBuf),
+    #[error("cannot create {}: {source}", path.display())]
+    Create {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot read back {}: {source}", path.display())]
+    ReadBack {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
 /// Creates the temporary file next to `out` (proving early that the directory is writable).
-pub fn create(out: &Path) -> Result<Pending, String> {
+pub fn create(out: &Path) -> Result<Pending, ArchiveError> {
     let name = out
         .file_name()
-        .ok_or_else(|| format!("{}: not a file name", out.display()))?
+        .ok_or_else(|| ArchiveError::NotAFileName(out.to_owned()))?
         .to_string_lossy()
         .into_owned();
     let dir = match out.parent() {
@@ -43,10 +85,16 @@ pub fn create(out: &Path) -> Result<Pending, String> {
         .create_new(true)
         .mode(0o600)
         .open(&tmp)
-        .map_err(|e| format!("cannot create a file in {}: {e}", dir.display()))?;
+        .map_err(|source| ArchiveError::CreateTemp {
+            dir: dir.clone(),
+            source,
+        })?;
     // The umask can only remove bits; set the mode anyway in case the file system ignores it.
     file.set_permissions(std::fs::Permissions::from_mode(0o600))
-        .map_err(|e| format!("cannot set the mode of {}: {e}", tmp.display()))?;
+        .map_err(|source| ArchiveError::SetMode {
+            path: tmp.clone(),
+            source,
+        })?;
     Ok(Pending {
         tmp,
         file: Some(file),
@@ -61,9 +109,12 @@ impl Pending {
         out: &Path,
         force: bool,
         entries: &[(String, Vec<u8>)],
-    ) -> Result<u64, String> {
+    ) -> Result<u64, ArchiveError> {
         let file = self.file.take().expect("persist runs once");
-        let write_err = |e: std::io::Error| format!("cannot write {}: {e}", self.tmp.display());
+        let write_err = |source: std::io::Error| ArchiveError::Write {
+            path: self.tmp.clone(),
+            source,
+        };
         let gz = GzEncoder::new(BufWriter::new(file), flate2::Compression::default());
         let mut tar = tar::Builder::new(gz);
         let mtime = std::time::SystemTime::now()
@@ -85,8 +136,10 @@ impl Pending {
         file.sync_all().map_err(write_err)?;
         drop(file);
         if force {
-            std::fs::rename(&self.tmp, out)
-                .map_err(|e| format!("cannot move the bundle to {}: {e}", out.display()))?;
+            std::fs::rename(&self.tmp, out).map_err(|source| ArchiveError::Move {
+                path: out.to_owned(),
+                source,
+            })?;
         } else {
             // A hard link fails if `out` exists: no window in which another file is replaced.
             match std::fs::hard_link(&self.tmp, out) {
@@ -94,18 +147,27 @@ impl Pending {
                     let _ = std::fs::remove_file(&self.tmp);
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    return Err(format!(
-                        "{} already exists (created while the bundle was gathered); pass --force to overwrite it",
-                        out.display()
-                    ));
+                    return Err(ArchiveError::AppearedMeanwhile(out.to_owned()));
                 }
-                Err(_) if !out.exists() => std::fs::rename(&self.tmp, out)
-                    .map_err(|e| format!("cannot move the bundle to {}: {e}", out.display()))?,
-                Err(e) => return Err(format!("cannot create {}: {e}", out.display())),
+                Err(_) if !out.exists() => {
+                    std::fs::rename(&self.tmp, out).map_err(|source| ArchiveError::Move {
+                        path: out.to_owned(),
+                        source,
+                    })?
+                }
+                Err(source) => {
+                    return Err(ArchiveError::Create {
+                        path: out.to_owned(),
+                        source,
+                    })
+                }
             }
         }
         std::fs::metadata(out)
             .map(|m| m.len())
-            .map_err(|e| format!("cannot read back {}: {e}", out.display()))
+            .map_err(|source| ArchiveError::ReadBack {
+                path: out.to_owned(),
+                source,
+            })
     }
 }

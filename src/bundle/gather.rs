@@ -1,7 +1,7 @@
 //! Gathers the bundle's files, each redacted; what cannot be gathered is recorded, not fatal.
 
+use super::BundleOptions;
 use super::{known, system};
-use crate::cli::BundleArgs;
 use crate::config::{self, Environment, Loaded, Overrides};
 use crate::doctor::{self, DoctorOptions};
 use crate::redact::{redact_env, redact_toml, Scrubber};
@@ -90,16 +90,16 @@ fn pretty(v: &serde_json::Value) -> Vec<u8> {
 }
 
 /// The config file `load` would read: `-c`/`RUNNER_CONFIG`, else `./config.toml` when present.
-fn config_path(args: &BundleArgs) -> Option<PathBuf> {
-    args.config.config.clone().or_else(|| {
+fn config_path(opts: &BundleOptions) -> Option<PathBuf> {
+    opts.config_path.clone().or_else(|| {
         let p = PathBuf::from("config.toml");
         p.is_file().then_some(p)
     })
 }
 
-pub fn gather(args: &BundleArgs, env: &Environment) -> Gathered {
+pub fn gather(opts: &BundleOptions, env: &Environment, rt: &tokio::runtime::Runtime) -> Gathered {
     let mut g = Gathered {
-        config_path: config_path(args),
+        config_path: config_path(opts),
         ..Default::default()
     };
     // The raw file, parsed without the loader's checks: readable even when loading fails.
@@ -114,7 +114,7 @@ pub fn gather(args: &BundleArgs, env: &Environment) -> Gathered {
         _ => None,
     };
     let overrides = Overrides {
-        config_path: args.config.config.clone(),
+        config_path: opts.config_path.clone(),
         ..Default::default()
     };
     let loaded = config::load(&overrides, env);
@@ -122,7 +122,7 @@ pub fn gather(args: &BundleArgs, env: &Environment) -> Gathered {
 
     match &loaded {
         Ok(l) => {
-            doctor_json(&mut g, l, env, args.timeout, &scrub);
+            doctor_json(&mut g, l, env, opts.timeout, rt, &scrub);
             g.add(
                 "settings.json",
                 pretty(&scrub.json(&config::report_json(l))),
@@ -159,6 +159,7 @@ fn doctor_json(
     loaded: &Loaded,
     env: &Environment,
     timeout: Duration,
+    rt: &tokio::runtime::Runtime,
     scrub: &Scrubber,
 ) {
     let opts = DoctorOptions {
@@ -171,17 +172,16 @@ fn doctor_json(
     let budget = (timeout * 12).max(Duration::from_secs(20));
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         // The timer must be made inside the runtime.
-        crate::app::runtime()
-            .block_on(async { tokio::time::timeout(budget, doctor::run(loaded, env, &opts)).await })
+        rt.block_on(async { tokio::time::timeout(budget, doctor::run(loaded, env, &opts)).await })
     }));
     match run {
         Ok(Ok(report)) => {
+            let verdict = serde_json::to_value(report.verdict).unwrap_or_default();
             let about = format!(
-                "verdict {:?}, {} findings",
-                report.verdict,
+                "verdict {}, {} findings",
+                verdict.as_str().unwrap_or("unknown"),
                 report.findings.len()
-            )
-            .to_lowercase();
+            );
             match serde_json::from_str::<serde_json::Value>(&crate::report::json::render(&report)) {
                 Ok(v) => g.add("doctor.json", pretty(&scrub.json(&v)), about),
                 Err(e) => g.fail("doctor.json", format!("the report did not serialize: {e}")),

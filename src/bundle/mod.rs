@@ -8,37 +8,73 @@ mod gather;
 mod known;
 mod system;
 
-pub use gather::env_allowed;
+pub use gather::{env_allowed, Failure};
 
-use crate::cli::BundleArgs;
 use crate::config::Environment;
 use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+use std::time::Duration;
 
 /// Schema of `manifest.json`.
 pub const MANIFEST_SCHEMA: &str = "runner.doctor.bundle/v1";
 
-/// `runner doctor bundle`: exit 0 when written, 2 when it could not be.
-pub fn command(args: BundleArgs, env: &Environment) -> u8 {
-    let out = args.output.clone();
+/// What `runner doctor bundle` was asked for.
+#[derive(Clone, Debug)]
+pub struct BundleOptions {
+    /// `-c/--config` (or `RUNNER_CONFIG`); `None` reads `./config.toml` when present.
+    pub config_path: Option<PathBuf>,
+    /// The archive to write.
+    pub output: PathBuf,
+    /// Overwrite `output` when it exists.
+    pub force: bool,
+    /// Bound of every network step of the doctor run.
+    pub timeout: Duration,
+}
+
+/// Why no bundle was written (the command's exit-2 cases).
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    #[error(
+        "-o {}: is a directory; give a file name such as {}/runner-support.tar.gz",
+        .0.display(),
+        .0.display()
+    )]
+    IsDirectory(PathBuf),
+    #[error(
+        "-o {}: the file already exists; pass --force to overwrite it, or choose another name",
+        .0.display()
+    )]
+    Exists(PathBuf),
+    #[error("cannot write the bundle: {0}")]
+    Write(#[from] archive::ArchiveError),
+}
+
+/// A written bundle: where, how big, what it holds and what could not be gathered.
+#[derive(Debug)]
+pub struct Written {
+    pub path: PathBuf,
+    pub size: u64,
+    /// `Contains: manifest.json, doctor.json (...), ...`
+    pub summary: String,
+    pub not_gathered: Vec<gather::Failure>,
+}
+
+/// Gathers and writes the bundle; `rt` runs the doctor.
+pub fn write(
+    opts: &BundleOptions,
+    env: &Environment,
+    rt: &tokio::runtime::Runtime,
+) -> Result<Written, BundleError> {
+    let out = opts.output.clone();
     if out.is_dir() {
-        return crate::app::usage_error(format!(
-            "-o {}: is a directory; give a file name such as {}/runner-support.tar.gz",
-            out.display(),
-            out.display()
-        ));
+        return Err(BundleError::IsDirectory(out));
     }
-    if !args.force && (out.exists() || out.symlink_metadata().is_ok()) {
-        return crate::app::usage_error(format!(
-            "-o {}: the file already exists; pass --force to overwrite it, or choose another name",
-            out.display()
-        ));
+    if !opts.force && (out.exists() || out.symlink_metadata().is_ok()) {
+        return Err(BundleError::Exists(out));
     }
     // Created first, so an unwritable directory is reported before any work is done.
-    let pending = match archive::create(&out) {
-        Ok(p) => p,
-        Err(e) => return crate::app::usage_error(format!("cannot write the bundle: {e}")),
-    };
-    let g = gather::gather(&args, env);
+    let pending = archive::create(&out)?;
+    let g = gather::gather(opts, env, rt);
     let manifest = manifest(&g);
     let mut entries: Vec<(String, Vec<u8>)> = vec![("manifest.json".to_string(), manifest)];
     entries.extend(
@@ -46,21 +82,14 @@ pub fn command(args: BundleArgs, env: &Environment) -> u8 {
             .iter()
             .map(|e| (e.name.to_string(), e.data.clone())),
     );
-    let size = match pending.persist(&out, args.force, &entries) {
-        Ok(size) => size,
-        Err(e) => return crate::app::usage_error(format!("cannot write the bundle: {e}")),
-    };
-    for f in &g.failed {
-        eprintln!("runner: warning: {} not gathered: {}", f.item, f.error);
-    }
-    let shown = std::fs::canonicalize(&out).unwrap_or(out);
-    println!(
-        "Support bundle written to {} ({}, mode 0600).",
-        shown.display(),
-        human_size(size)
-    );
-    println!("{}", summary(&g));
-    0
+    let size = pending.persist(&out, opts.force, &entries)?;
+    let summary = summary(&g);
+    Ok(Written {
+        path: std::fs::canonicalize(&out).unwrap_or(out),
+        size,
+        summary,
+        not_gathered: g.failed,
+    })
 }
 
 /// `Contains: manifest.json, doctor.json (verdict broken, 2 findings), ...; not gathered: ...`
@@ -112,7 +141,8 @@ fn manifest(g: &gather::Gathered) -> Vec<u8> {
     s.into_bytes()
 }
 
-fn human_size(bytes: u64) -> String {
+/// `512 bytes`, `1.5 KiB`, `2.0 MiB`.
+pub fn human_size(bytes: u64) -> String {
     if bytes < 1024 {
         format!("{bytes} bytes")
     } else if bytes < 1024 * 1024 {

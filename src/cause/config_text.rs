@@ -11,7 +11,7 @@ pub use tls::*;
 
 use super::{Cause, Finding, Severity};
 use crate::config::kv::KvProblem;
-use crate::config::{Shadowed, Signal, Source};
+use crate::config::{Problem, Shadowed, Signal, Source};
 use serde_json::json;
 
 /// Where a setting lives, for sentences: "`OTEL_EXPORTER_OTLP_ENDPOINT`",
@@ -45,6 +45,40 @@ pub fn set_to(source: &Source, value: &str, fallback_env: &str) -> String {
         }
         Source::Env(v) => format!("`{v}={value}`"),
         Source::Default => format!("`{fallback_env}={value}`"),
+    }
+}
+
+/// The finding for a problem noticed while resolving the settings.
+pub fn problem(p: &Problem) -> Finding {
+    match p {
+        Problem::Invalid {
+            signal,
+            source,
+            value,
+            expected,
+            ignored: false,
+        } => config_invalid(*signal, source, value, expected),
+        Problem::Invalid {
+            signal,
+            source,
+            value,
+            expected,
+            ignored: true,
+        } => config_invalid_ignored(*signal, source, value, expected),
+        Problem::Endpoint {
+            signal,
+            source,
+            display,
+            error,
+        } => endpoint_invalid(*signal, source, display, error),
+        Problem::Headers {
+            signal,
+            source,
+            problem,
+        } => headers_invalid(*signal, source, problem),
+        Problem::ResourceAttributes { source, problem } => {
+            resource_attributes_invalid(source, problem)
+        }
     }
 }
 

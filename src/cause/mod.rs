@@ -6,10 +6,13 @@
 
 pub mod collector_text;
 pub mod config_text;
+pub mod explain_text;
 pub mod generic;
 pub mod net_text;
 pub mod pipeline_text;
 pub mod proto_text;
+pub mod runtime_text;
+pub mod skip_text;
 
 use crate::config::Signal;
 use serde::Serialize;
@@ -229,6 +232,11 @@ pub struct Finding {
     pub fix: String,
     pub fix_verified: bool,
     pub evidence: serde_json::Value,
+    /// The stage behind this finding waited its whole `--timeout` (a silent peer, a stalled
+    /// handshake, a trickling body): the path blocks, so its later stages (the canary
+    /// included) are skipped rather than made to wait as long again. Not part of the JSON.
+    #[serde(skip)]
+    pub stalled: bool,
 }
 
 impl Finding {
@@ -244,7 +252,14 @@ impl Finding {
             fix: String::new(),
             fix_verified: false,
             evidence: serde_json::Value::Object(Default::default()),
+            stalled: false,
         }
+    }
+
+    /// Marks the finding as one whose stage waited out its whole timeout.
+    pub fn stalled(mut self) -> Finding {
+        self.stalled = true;
+        self
     }
 
     pub fn text(

@@ -38,6 +38,9 @@ pub enum DnsFailureKind {
     ResponseCode(String),
     /// No name server could be asked (no configuration, socket error, ...).
     NoServer(String),
+    /// The answer had the TC (truncated) flag over UDP, and again over TCP (the retry that
+    /// truncation calls for was made).
+    Truncated,
 }
 
 pub fn dns_nxdomain(signal: Signal, host: &str, server: &str, evidence: Value) -> Finding {
@@ -78,6 +81,10 @@ pub fn dns_failure(
         DnsFailureKind::Timeout => format!("{server} did not answer in time"),
         DnsFailureKind::ResponseCode(code) => format!("{server} answered {code}"),
         DnsFailureKind::NoServer(why) => format!("no name server could be asked ({why})"),
+        DnsFailureKind::Truncated => format!(
+            "{server} answered with the TC (truncated) flag over UDP, and the query repeated \
+             over TCP was truncated too"
+        ),
     };
     finding(Cause::DnsFailure, Severity::Error, signal, evidence).text(
         format!("Looking up `{host}` failed: {what}."),
@@ -296,3 +303,20 @@ pub fn absorb_config_finding(later: &mut Finding, earlier: Finding) {
 
 mod tls;
 pub use tls::*;
+
+/// Why the server's TLS version did not fit, from rustls' typed reason.
+pub fn version_not_offered(p: &rustls::PeerIncompatible) -> String {
+    use rustls::PeerIncompatible as P;
+    let why = match p {
+        P::ServerDoesNotSupportTls12Or13 => "it supports neither TLS 1.2 nor TLS 1.3",
+        P::ServerTlsVersionIsDisabledByOurConfig => {
+            "its version is disabled on the exporter's side"
+        }
+        P::SupportedVersionsExtensionRequired => "it requires the supported_versions extension",
+        P::Tls12NotOffered | P::Tls12NotOfferedOrEnabled => {
+            "it wants TLS 1.2, which the exporter did not offer"
+        }
+        _ => "rustls found the versions incompatible",
+    };
+    format!("the server chose a version the exporter does not offer ({why})")
+}

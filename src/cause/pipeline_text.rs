@@ -2,17 +2,25 @@
 
 use super::{Cause, Finding, Severity, Stage};
 use crate::config::{Sampler, Signal, Source};
-use crate::telemetry::{ExportFailure, FailureKind, PartialSuccess};
+use crate::facts::{ExportFailure, FailureKind, SpanPartialSuccess};
 use serde_json::json;
 use std::time::Duration;
 
 /// The canary could not be exported. `matched` are the probe findings that explain it.
 pub fn canary_export_failed(url: &str, failure: &ExportFailure, matched: &[&Finding]) -> Finding {
     let what = match &failure.kind {
+        // Only a proxy sends 407: the request did not reach the collector.
+        FailureKind::HttpStatus { status: 407 } => {
+            "a proxy answered HTTP 407 (Proxy Authentication Required)".to_owned()
+        }
         FailureKind::HttpStatus { status } => format!("the collector answered HTTP {status}"),
         FailureKind::GrpcStatus { code, message } => {
             format!("the collector answered gRPC status {code} ({message})")
         }
+        FailureKind::ClientRejected { code, message } => format!(
+            "the runner's own gRPC client refused the collector's answer (it raised status \
+             {code} itself: {message}; the collector sent no such status)"
+        ),
         FailureKind::Transport => "no answer came back: the connection failed".to_owned(),
         FailureKind::Timeout => "no answer came back in time".to_owned(),
         FailureKind::Exporter => "the exporter itself failed".to_owned(),
@@ -94,7 +102,7 @@ pub fn canary_pipeline_unbuildable(error: &str) -> Finding {
 }
 
 /// The collector accepted the request but rejected spans (OTLP `partial_success`).
-pub fn canary_partial_success(url: &str, partial: &PartialSuccess) -> Finding {
+pub fn canary_partial_success(url: &str, partial: &SpanPartialSuccess) -> Finding {
     let severity = if partial.rejected_spans > 0 {
         Severity::Error
     } else {
@@ -139,7 +147,7 @@ pub fn canary_not_sampled(sampler: &Sampler, source: &Source) -> Finding {
     let name = serde_json::to_value(sampler)
         .ok()
         .and_then(|v| v.get("name").and_then(|n| n.as_str().map(str::to_owned)))
-        .unwrap_or_else(|| format!("{sampler:?}"));
+        .unwrap_or_else(|| crate::config::global::sampler_name(sampler));
     Finding::new(Cause::CanaryNotSampled, severity, Some(Signal::Traces))
         .text(
             format!("The sampler ({name}, from {source}) dropped the canary span."),

@@ -16,53 +16,10 @@ pub use summary::*;
 
 use super::{Cause, Finding, Severity, Stage};
 use crate::config::Protocol;
-use crate::doctor::protocol::wire::PeerDid;
-use crate::doctor::Probe;
+use crate::facts::PeerDid;
+use crate::facts::{Change, Observed, Target, TlsSign, Tried, Waiting};
 use setting_fix::{endpoint_value, scheme, set_endpoint, set_setting, unset_setting};
 use std::time::Duration;
-
-/// What a verification attempt changed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Change {
-    /// The same host and port with protocol gRPC.
-    Grpc,
-    /// The same host and port with an HTTP protocol (`/v1/<signal>`).
-    Http(Protocol),
-    /// Another port on the same host, with the protocol that belongs there.
-    Port(u16, Protocol),
-    /// TLS (`https://`) on the same host and port.
-    Tls,
-    /// Another URL path on the same host and port.
-    Path(String),
-    /// The same request without compression.
-    NoCompression,
-}
-
-/// What a verification attempt saw.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Observed {
-    /// A gRPC answer with this grpc-status.
-    Grpc(u32),
-    /// An HTTP answer with this status and media type.
-    Http(u16, Option<String>),
-    /// The exchange failed.
-    Failed(PeerDid),
-    /// No connection could be opened.
-    NoConnection,
-    /// A TLS ClientHello got a ServerHello.
-    ServerHello,
-    /// A TLS ClientHello got no ServerHello.
-    NoServerHello,
-}
-
-/// One verification attempt: the doctor tried `change` against `target` and saw `observed`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Tried {
-    pub change: Change,
-    pub target: String,
-    pub worked: bool,
-    pub observed: Observed,
-}
 
 impl Tried {
     pub fn evidence(&self) -> serde_json::Value {
@@ -114,11 +71,64 @@ pub fn describe_peer(did: PeerDid) -> &'static str {
             "the peer closed the connection in the middle of its answer"
         }
         PeerDid::Unparseable { .. } => "the peer answered with bytes that are not a valid response",
+        PeerDid::StreamReset { code: 7 } => {
+            "the peer refused the HTTP/2 stream (RST_STREAM REFUSED_STREAM) without processing it"
+        }
+        PeerDid::StreamReset { code: 8 } => {
+            "the peer cancelled the HTTP/2 stream (RST_STREAM CANCEL)"
+        }
+        PeerDid::StreamReset { code: 11 } => {
+            "the peer reset the HTTP/2 stream with ENHANCE_YOUR_CALM (it thinks the client \
+             sends too much)"
+        }
+        PeerDid::StreamReset { .. } => {
+            "the peer reset the HTTP/2 stream (RST_STREAM) instead of answering"
+        }
     }
 }
 
+/// The peer reset the request's HTTP/2 stream with `REFUSED_STREAM`: it did not process the
+/// request (overloaded, shutting down, or at its limit of concurrent streams).
+pub fn stream_refused(probe: &Target<'_>, stage: Stage, ev: serde_json::Value) -> Finding {
+    let grpc = probe.settings.protocol.value == Protocol::Grpc;
+    let cause = if grpc {
+        Cause::GrpcUnavailable
+    } else {
+        Cause::HttpThrottled
+    };
+    Finding::new(cause, Severity::Error, Some(probe.settings.signal))
+        .at_stage(stage)
+        .text(
+            format!(
+                "{} refused the request's HTTP/2 stream (REFUSED_STREAM): it did not process it.",
+                probe.endpoint.display
+            ),
+            format!(
+                "The server reset the stream with RST_STREAM(REFUSED_STREAM) before doing any \
+                 work on it. HTTP/2 servers do this when they are overloaded, shutting down \
+                 (draining), or at their limit of concurrent streams \
+                 (SETTINGS_MAX_CONCURRENT_STREAMS, 0 on a server that takes no new work). The \
+                 request is safe to retry, and exporters retry it{}; while it lasts nothing is \
+                 exported.",
+                if grpc {
+                    " (gRPC reports it as UNAVAILABLE)"
+                } else {
+                    ""
+                }
+            ),
+            format!(
+                "Check the load and state of whatever answers at {} (the collector, or a proxy or \
+                 load balancer in front of it): its concurrent-stream limit, whether it is \
+                 restarting or draining, and its memory limiter. Run the doctor again once it \
+                 takes requests.",
+                probe.endpoint.display
+            ),
+        )
+        .evidence(ev)
+}
+
 /// How to set the protocol to `p`, where it is set now.
-fn set_protocol(probe: &Probe<'_>, p: Protocol) -> String {
+fn set_protocol(probe: &Target<'_>, p: Protocol) -> String {
     set_setting(
         &probe.settings.protocol.source,
         "OTEL_EXPORTER_OTLP_PROTOCOL",
@@ -163,7 +173,7 @@ fn finish(mut f: Finding, tried: &[Tried], evidence: serde_json::Value) -> Findi
 }
 
 /// The fix sentence for switching protocol/port, preferring what worked.
-fn switch_fix(probe: &Probe<'_>, tried: &[Tried], fallback: String) -> String {
+fn switch_fix(probe: &Target<'_>, tried: &[Tried], fallback: String) -> String {
     let first = tried.iter().find(|t| t.worked).or(tried.first());
     match first.map(|t| &t.change) {
         Some(Change::Grpc) => format!(
@@ -191,7 +201,7 @@ fn switch_fix(probe: &Probe<'_>, tried: &[Tried], fallback: String) -> String {
 
 /// An HTTP exporter talking to a gRPC (HTTP/2-only) port.
 pub fn http_to_grpc_port(
-    probe: &Probe<'_>,
+    probe: &Target<'_>,
     did: PeerDid,
     tried: &[Tried],
     ev: serde_json::Value,
@@ -226,7 +236,7 @@ pub fn http_to_grpc_port(
 
 /// A gRPC exporter talking to an HTTP/1 port.
 pub fn grpc_to_http_port(
-    probe: &Probe<'_>,
+    probe: &Target<'_>,
     did: Option<PeerDid>,
     tried: &[Tried],
     ev: serde_json::Value,
@@ -263,23 +273,9 @@ pub fn grpc_to_http_port(
     finish(f, tried, ev)
 }
 
-/// How the peer showed it expects TLS.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TlsSign {
-    /// It answered plaintext with a TLS record or alert.
-    TlsRecord,
-    /// It answered `400 The plain HTTP request was sent to HTTPS port` (nginx).
-    PlainHttpToHttpsPort,
-    /// It closed or reset the plaintext connection, and a ClientHello got a ServerHello.
-    Closed,
-    /// It answered the HTTP/2 preface with an HTTP/1 error page, OTLP/HTTP on the same port
-    /// did not work, and a ClientHello got a ServerHello.
-    Http1Answer,
-}
-
 /// Plaintext settings against a TLS port.
 pub fn plaintext_to_tls(
-    probe: &Probe<'_>,
+    probe: &Target<'_>,
     sign: TlsSign,
     tried: &[Tried],
     ev: serde_json::Value,
@@ -305,7 +301,7 @@ pub fn plaintext_to_tls(
     let https = match path {
         Some(p) => format!(
             "https://{}:{}{p}",
-            crate::doctor::proxy::bracket(&probe.endpoint.host),
+            crate::config::proxy::bracket(&probe.endpoint.host),
             probe.endpoint.port
         ),
         None => endpoint_value(probe, "https", probe.endpoint.port, None),
@@ -342,15 +338,6 @@ pub fn plaintext_to_tls(
     finish(f, tried, ev)
 }
 
-/// What the doctor was waiting for when the timeout expired.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Waiting {
-    /// The answer to the protocol check.
-    Protocol,
-    /// The response to the export request.
-    Export,
-}
-
 impl Waiting {
     /// The request whose answer the doctor waited for, as a phrase.
     pub fn request(self) -> &'static str {
@@ -361,9 +348,49 @@ impl Waiting {
     }
 }
 
+/// The answer's head arrived but its body did not end within the timeout (it trickled).
+pub fn body_timeout(
+    probe: &Target<'_>,
+    stage: Stage,
+    status: u16,
+    bytes_read: usize,
+    timeout: Duration,
+    ev: serde_json::Value,
+) -> Finding {
+    let t = humantime::format_duration(timeout);
+    Finding::new(
+        Cause::ResponseTimeout,
+        Severity::Error,
+        Some(probe.settings.signal),
+    )
+    .at_stage(stage)
+    .text(
+        format!(
+            "{} answered {status}, but the body of its answer did not end within {t} ({bytes_read} \
+             bytes arrived).",
+            probe.endpoint.display
+        ),
+        format!(
+            "The response head arrived, then the body trickled: a server (or a proxy in front of \
+             it) that sends its body slowly, or announces more than it sends, keeps every export \
+             waiting until the exporter's timeout. An OTLP receiver answers an export with a \
+             small body at once. The doctor read the body for {t} (at most 64 KiB) and cut it \
+             there; the later stages of this path are not made to wait for it again."
+        ),
+        format!(
+            "Check what answers at {}: the collector's OTLP receiver should answer at once; a \
+             proxy or another service in front of it that streams a large or endless body is \
+             the problem.",
+            probe.endpoint.display
+        ),
+    )
+    .evidence(ev)
+    .stalled()
+}
+
 /// No answer within the exporter's timeout (`timeout`: the bound the doctor waited, the same).
 pub fn response_timeout(
-    probe: &Probe<'_>,
+    probe: &Target<'_>,
     stage: Stage,
     waiting: Waiting,
     timeout: Duration,
@@ -397,10 +424,11 @@ pub fn response_timeout(
         ),
     )
     .evidence(ev)
+    .stalled()
 }
 
 /// Setting the exporter's timeout to twice its value, in the milliseconds the variables take.
-fn exporter_timeout_fix(probe: &Probe<'_>) -> String {
+fn exporter_timeout_fix(probe: &Target<'_>) -> String {
     let doubled = (probe.settings.timeout.value.as_millis() as u64).saturating_mul(2);
     set_setting(
         &probe.settings.timeout.source,
@@ -411,7 +439,7 @@ fn exporter_timeout_fix(probe: &Probe<'_>) -> String {
 }
 
 /// The answer came, but late: within the exporter's timeout, so export works, with little room.
-pub fn response_slow(probe: &Probe<'_>, stage: Stage, took: Duration) -> Finding {
+pub fn response_slow(probe: &Target<'_>, stage: Stage, took: Duration) -> Finding {
     let bound = probe.settings.timeout.value;
     Finding::new(
         Cause::ResponseSlow,
@@ -446,7 +474,7 @@ pub fn response_slow(probe: &Probe<'_>, stage: Stage, took: Duration) -> Finding
 
 /// The peer's answer is not a usable HTTP (or gRPC) response.
 pub fn unparseable(
-    probe: &Probe<'_>,
+    probe: &Target<'_>,
     stage: Stage,
     did: PeerDid,
     ev: serde_json::Value,

@@ -25,6 +25,15 @@ pub enum ConfigError {
     },
     #[error("{flag}: {message}")]
     Flag { flag: String, message: String },
+    /// A value of the right type that cannot work (`listen_address = "9252"`).
+    #[error("config file {path}, line {line}, column {column}: {field}: {message}")]
+    Value {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        field: String,
+        message: String,
+    },
     #[error(
         "config file {path}, line {line}, column {column}: unknown key `{key}` in {table}{}",
         suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default()
@@ -57,6 +66,9 @@ pub struct RunnerConfig {
     /// The runner's own log file, whose tail goes into support bundles.
     #[serde(default)]
     pub log_file: Option<PathBuf>,
+    /// `HOST:PORT` where `runner run` serves `/metrics` and `/healthz`; unset: no server.
+    #[serde(default)]
+    pub listen_address: Option<String>,
     #[serde(default)]
     pub runners: Vec<RunnerEntry>,
     #[serde(default)]
@@ -119,6 +131,8 @@ pub struct OtelTable {
     pub preflight: Option<String>,
     /// Pre-flight budget, e.g. `2s`.
     pub preflight_budget: Option<String>,
+    /// How often a still-broken export is diagnosed again at run time, e.g. `15m`.
+    pub doctor_interval: Option<String>,
 }
 
 /// Valid keys at the top level of `config.toml`.
@@ -127,6 +141,7 @@ pub const TOP_KEYS: &[&str] = &[
     "check_interval",
     "shutdown_timeout",
     "log_file",
+    "listen_address",
     "runners",
     "otel",
 ];
@@ -157,6 +172,7 @@ pub const OTEL_KEYS: &[&str] = &[
     "signals",
     "preflight",
     "preflight_budget",
+    "doctor_interval",
 ];
 
 /// Reads and parses a config file. Syntax errors, wrong types and unknown keys are errors
@@ -185,6 +201,7 @@ pub fn parse(path: &Path, text: &str) -> Result<RunnerConfig, ConfigError> {
     };
     let doc = DeTable::parse(text).map_err(syntax)?;
     check_keys(path, text, doc.get_ref())?;
+    check_values(path, text, doc.get_ref())?;
     toml::from_str(text).map_err(|e| match syntax(e) {
         // Type errors quote the value (`invalid type: integer `1234`, expected a string`), which
         // may be a token: keep the types, drop the value.
@@ -234,6 +251,40 @@ fn check_keys(path: &Path, text: &str, doc: &DeTable<'_>) -> Result<(), ConfigEr
             if let Some(t) = entry.get_ref().as_table() {
                 check_table(path, text, t, RUNNER_KEYS, "[[runners]]")?;
             }
+        }
+    }
+    Ok(())
+}
+
+/// Values the runner cannot work with, named with their line (string values only: a wrong type
+/// is serde's error below).
+fn check_values(path: &Path, text: &str, doc: &DeTable<'_>) -> Result<(), ConfigError> {
+    type Check = fn(&str) -> Result<(), String>;
+    let listen: Check = |s| super::listen::parse_listen_address(s).map(drop);
+    let interval: Check = |s| super::listen::parse_doctor_interval(s).map(drop);
+    let otel = doc.get("otel").and_then(|v| v.get_ref().as_table());
+    let checks = [
+        (doc.get("listen_address"), "listen_address", listen),
+        (
+            otel.and_then(|t| t.get("doctor_interval")),
+            "otel.doctor_interval",
+            interval,
+        ),
+    ];
+    for (value, field, check) in checks {
+        let Some(value) = value else { continue };
+        let Some(s) = value.get_ref().as_str() else {
+            continue;
+        };
+        if let Err(message) = check(s) {
+            let (line, column) = line_col(text, value.span().start);
+            return Err(ConfigError::Value {
+                path: path.to_owned(),
+                line,
+                column,
+                field: field.to_owned(),
+                message,
+            });
         }
     }
     Ok(())
@@ -311,6 +362,7 @@ mod tests {
                 "insecure" => format!("{k} = true\n"),
                 "signals" => format!("{k} = [\"traces\"]\n"),
                 "timeout" => format!("{k} = 10\n"),
+                "doctor_interval" => format!("{k} = \"15m\"\n"),
                 _ => format!("{k} = \"x\"\n"),
             })
             .collect();
@@ -353,6 +405,31 @@ mod tests {
             "[[runners]]\nname = \"a\"\nurl = \"u\"\ntoken = 987654321\nexecutor = \"shell\"\n",
         );
         assert!(e.contains("line 4") && !e.contains("987654321"), "{e}");
+    }
+
+    #[test]
+    fn listen_address_and_doctor_interval_are_checked_with_their_line() {
+        let ok = parse(
+            Path::new("c.toml"),
+            "listen_address = \"127.0.0.1:9252\"\n[otel]\ndoctor_interval = \"5m\"\n",
+        )
+        .unwrap();
+        assert_eq!(ok.listen_address.as_deref(), Some("127.0.0.1:9252"));
+        assert_eq!(ok.otel.doctor_interval.as_deref(), Some("5m"));
+        let e = err("concurrent = 1\nlisten_address = \"9252\"\n");
+        assert!(
+            e.contains("c.toml, line 2, column 18: listen_address: no port; expected HOST:PORT"),
+            "{e}"
+        );
+        let e = err("[otel]\n\ndoctor_interval = \"often\"\n");
+        assert!(
+            e.contains("line 3") && e.contains("otel.doctor_interval") && e.contains("15m"),
+            "{e}"
+        );
+        let e = err("listen_adress = \"127.0.0.1:1\"\n");
+        assert!(e.contains("did you mean `listen_address`?"), "{e}");
+        let e = err("[otel]\ndoctor_intervall = \"1m\"\n");
+        assert!(e.contains("did you mean `doctor_interval`?"), "{e}");
     }
 
     #[test]

@@ -3,9 +3,9 @@
 
 use super::endpoint::redact_userinfo;
 use super::kv;
+use super::problem::Problem;
 use super::resolve::{parse_bool, sourced, Ctx, Offer};
 use super::settings::*;
-use crate::cause::config_text as text;
 
 /// The service name the runner reports when nobody sets one.
 pub const DEFAULT_SERVICE_NAME: &str = "runner";
@@ -31,7 +31,7 @@ pub fn resource_attributes(cx: &mut Ctx<'_>) -> Offer<Vec<(String, String)>> {
                 toml::Value::Integer(_) | toml::Value::Float(_) | toml::Value::Boolean(_) => {
                     list.push((k.clone(), v.to_string()))
                 }
-                _ => cx.findings.push(text::resource_attributes_invalid(
+                _ => cx.problems.push(Problem::resource_attributes(
                     &source,
                     &kv::KvProblem::BadEncoding { key: k.clone() },
                 )),
@@ -47,8 +47,7 @@ pub fn resource_attributes(cx: &mut Ctx<'_>) -> Offer<Vec<(String, String)>> {
             .filter(|p| !matches!(p, kv::KvProblem::UnencodedSpace { .. }))
             .collect();
         for p in &problems {
-            cx.findings
-                .push(text::resource_attributes_invalid(&source, p));
+            cx.problems.push(Problem::resource_attributes(&source, p));
         }
         if fatal.is_empty() {
             let list = pairs
@@ -122,12 +121,9 @@ pub fn sdk_disabled(cx: &mut Ctx<'_>) -> Offer<bool> {
         let source = Source::Env("OTEL_SDK_DISABLED".into());
         match parse_bool(v) {
             Some(b) => offers.push(offer(b, source, false)),
-            None => cx.findings.push(text::config_invalid_ignored(
-                None,
-                &source,
-                v,
-                "true or false",
-            )),
+            None => cx
+                .problems
+                .push(Problem::invalid_ignored(None, &source, v, "true or false")),
         }
     }
     cx.settle("sdk_disabled", None, offers, false, bool::to_string)
@@ -164,12 +160,9 @@ pub fn traces_exporter(cx: &mut Ctx<'_>) -> Offer<ExporterKind> {
         let source = Source::Env("OTEL_TRACES_EXPORTER".into());
         match parse_exporter(v, None) {
             Some(k) => offers.push(offer(k, source, false)),
-            None => cx.findings.push(text::config_invalid(
-                None,
-                &source,
-                v,
-                "otlp, console or none",
-            )),
+            None => cx
+                .problems
+                .push(Problem::invalid(None, &source, v, "otlp, console or none")),
         }
     }
     cx.settle("traces_exporter", None, offers, ExporterKind::Otlp, |k| {
@@ -212,8 +205,8 @@ pub fn sampler(cx: &mut Ctx<'_>) -> Offer<Sampler> {
         match parse_ratio(v) {
             Some(r) => offers.push(offer(r, source, false)),
             None => cx
-                .findings
-                .push(text::config_invalid_ignored(None, &source, v, arg_expected)),
+                .problems
+                .push(Problem::invalid_ignored(None, &source, v, arg_expected)),
         }
     }
     let ratio = cx
@@ -237,8 +230,8 @@ pub fn sampler(cx: &mut Ctx<'_>) -> Offer<Sampler> {
         match parse(v) {
             Some(s) => offers.push(offer(s, source, false)),
             None => cx
-                .findings
-                .push(text::config_invalid(None, &source, v, SAMPLERS)),
+                .problems
+                .push(Problem::invalid(None, &source, v, SAMPLERS)),
         }
     }
     cx.settle("sampler", None, offers, Sampler::ParentBasedAlwaysOn, |s| {
@@ -298,7 +291,7 @@ pub fn preflight(cx: &mut Ctx<'_>) -> Offer<String> {
     if let Some(p) = &cx.o.preflight {
         match parse(p) {
             Some(v) => offers.push(offer(v, Source::Flag("--preflight".into()), false)),
-            None => cx.findings.push(text::config_invalid(
+            None => cx.problems.push(Problem::invalid(
                 None,
                 &Source::Flag("--preflight".into()),
                 p,
@@ -331,7 +324,7 @@ pub fn signals(cx: &mut Ctx<'_>) -> Vec<Signal> {
                 .find(|s| s.as_str() == name.trim().to_ascii_lowercase())
             {
                 Some(s) => out.push(s),
-                None => cx.findings.push(text::config_invalid(
+                None => cx.problems.push(Problem::invalid(
                     None,
                     &source,
                     name,

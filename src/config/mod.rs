@@ -1,5 +1,6 @@
 //! Turns flags, the config file and the environment into `Settings`, each value with its source.
 
+pub mod duration;
 pub mod endpoint;
 pub mod env;
 pub mod file;
@@ -7,15 +8,17 @@ pub mod global;
 pub mod headers;
 mod json;
 pub mod kv;
+pub mod problem;
+pub mod listen;
 pub mod proxy;
 pub mod resolve;
 pub mod settings;
 
 pub use env::Environment;
 pub use file::{ConfigError, OtelTable, RunnerConfig, RunnerEntry};
+pub use problem::Problem;
 pub use settings::*;
 
-use crate::cause::Finding;
 use std::path::PathBuf;
 
 /// Values given on the command line. `None`/empty means "not given".
@@ -44,15 +47,15 @@ pub struct Loaded {
     /// The parsed config file, when one was read.
     pub file: Option<RunnerConfig>,
     pub path: Option<PathBuf>,
-    /// Configuration findings noticed while resolving (headers that did not parse, ...).
-    /// The doctor's config stage adds the static checks to these.
-    pub findings: Vec<Finding>,
+    /// Problems noticed while resolving (headers that did not parse, ...). The doctor's config
+    /// stage words them as findings and adds its static checks.
+    pub problems: Vec<Problem>,
 }
 
 /// Loads the config file (when given or `./config.toml` exists) and resolves the settings.
 /// Errors are the contract's exit-2 cases: the file is missing or not valid TOML, a key is
 /// unknown, or a value has the wrong TOML type. Values of the right type that make no sense
-/// (`protocol = "grpcc"`) are not errors here: they become `config_invalid` findings, so the
+/// (`protocol = "grpcc"`) are not errors here: they become `config_invalid` problems, so the
 /// doctor can still report everything else.
 pub fn load(overrides: &Overrides, env: &Environment) -> Result<Loaded, ConfigError> {
     let path = match &overrides.config_path {
@@ -64,12 +67,12 @@ pub fn load(overrides: &Overrides, env: &Environment) -> Result<Loaded, ConfigEr
         None => None,
     };
     let otel = file.as_ref().map(|f| f.otel.clone()).unwrap_or_default();
-    let (settings, findings) = resolve_all(overrides, &otel, env);
+    let (settings, problems) = resolve_all(overrides, &otel, env);
     Ok(Loaded {
         settings,
         file,
         path,
-        findings,
+        problems,
     })
 }
 
@@ -78,7 +81,7 @@ pub fn resolve_all(
     overrides: &Overrides,
     otel: &OtelTable,
     env: &Environment,
-) -> (Settings, Vec<Finding>) {
+) -> (Settings, Vec<Problem>) {
     let mut cx = resolve::Ctx::new(overrides, otel, env);
     let enabled = global::signals(&mut cx);
     let signals = enabled
@@ -103,7 +106,7 @@ pub fn resolve_all(
         preflight,
         shadowed: cx.shadowed,
     };
-    (settings, cx.findings)
+    (settings, cx.problems)
 }
 
 /// The effective settings with their sources, as the report's `settings` object

@@ -13,9 +13,9 @@ pub use headers::header_names;
 use headers::resolve_headers;
 
 use super::endpoint::{self, signal_url};
+use super::problem::Problem;
 use super::settings::*;
 use super::{Environment, OtelTable, Overrides};
-use crate::cause::{config_text as text, Finding};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -78,7 +78,7 @@ pub struct Ctx<'a> {
     pub o: &'a Overrides,
     pub otel: &'a OtelTable,
     pub env: &'a Environment,
-    pub findings: Vec<Finding>,
+    pub problems: Vec<Problem>,
     pub shadowed: Vec<Shadowed>,
 }
 
@@ -88,7 +88,7 @@ impl<'a> Ctx<'a> {
             o,
             otel,
             env,
-            findings: Vec::new(),
+            problems: Vec::new(),
             shadowed: Vec::new(),
         }
     }
@@ -137,7 +137,7 @@ impl<'a> Ctx<'a> {
                         specific: is_specific,
                     }),
                     // A generic variable is one problem for every signal, not one per signal.
-                    None => self.findings.push(text::config_invalid(
+                    None => self.problems.push(Problem::invalid(
                         is_specific.then_some(signal),
                         &source,
                         v,
@@ -167,8 +167,8 @@ impl<'a> Ctx<'a> {
                 specific: false,
             }),
             None => {
-                self.findings
-                    .push(text::config_invalid(signal, &source, raw, expected));
+                self.problems
+                    .push(Problem::invalid(signal, &source, raw, expected));
                 None
             }
         }
@@ -243,12 +243,12 @@ pub fn signal_settings(cx: &mut Ctx<'_>, signal: Signal) -> SignalSettings {
         }
         Err(e) => {
             let (display, _) = endpoint::redact_userinfo(&endpoint_raw.value);
-            cx.findings.push(text::endpoint_invalid(
+            cx.problems.push(Problem::Endpoint {
                 signal,
-                &endpoint_raw.source,
-                &display,
-                &e,
-            ));
+                source: endpoint_raw.source.clone(),
+                display,
+                error: e,
+            });
             (None, None)
         }
     };
@@ -291,8 +291,9 @@ pub fn signal_settings(cx: &mut Ctx<'_>, signal: Signal) -> SignalSettings {
         parse_compression,
     ));
     offers.extend(cx.env_offers(signal, "COMPRESSION", "gzip or none", parse_compression));
-    let compression = cx.settle("compression", sig, offers, Compression::None, |c| {
-        format!("{c:?}").to_lowercase()
+    let compression = cx.settle("compression", sig, offers, Compression::None, |c| match c {
+        Compression::Gzip => "gzip".to_owned(),
+        Compression::None => "none".to_owned(),
     });
 
     let mut offers = Vec::new();

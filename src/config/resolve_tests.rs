@@ -286,8 +286,8 @@ fn headers_signal_specific_replace_generic_and_shadowed_is_recorded() {
     );
     let otel = OtelTable::default();
     let envr = Environment::from_pairs(c.env.clone());
-    let (st, findings) = resolve_all(&c.flags, &otel, &envr);
-    assert!(findings.is_empty(), "{findings:?}");
+    let (st, problems) = resolve_all(&c.flags, &otel, &envr);
+    assert!(problems.is_empty(), "{problems:?}");
     let t = st.signal(Signal::Traces).unwrap();
     let names: Vec<&str> = t.headers.value.iter().map(|h| h.name.as_str()).collect();
     assert_eq!(names, ["c"]);

@@ -2,6 +2,7 @@
 
 use super::{BackendKind, BackendOptions, DoctorOptions, StageResult};
 use crate::cause::{pipeline_text, Stage};
+use crate::facts::Skip;
 use crate::report::{Canary, Check, Status};
 use crate::telemetry::connect::{self, Stream};
 use crate::telemetry::record::chain_of;
@@ -20,10 +21,10 @@ const BODY_LIMIT: usize = 64 * 1024;
 /// Updates `canary.arrived`.
 pub async fn run(opts: &DoctorOptions, canary: &mut Canary) -> StageResult {
     let Some(backend) = &opts.backend else {
-        return StageResult::skip(Stage::Backend, "no --backend-url given");
+        return StageResult::skipped(Stage::Backend, Skip::NoBackendUrl);
     };
     let Some(trace_id) = canary.trace_id.clone().filter(|_| canary.exported) else {
-        return StageResult::skip(Stage::Backend, "the canary was not exported");
+        return StageResult::skipped(Stage::Backend, Skip::CanaryNotExported);
     };
     let started = Instant::now();
     let name = match backend.kind {

@@ -3,6 +3,7 @@
 use super::{DoctorOptions, StageResult};
 use crate::cause::{pipeline_text, Finding, Severity, Stage};
 use crate::config::{ExporterKind, Loaded, Settings, Signal};
+use crate::facts::Skip;
 use crate::report::{Canary, Check, Status};
 use crate::telemetry::{self, ExportRecord, FailureKind, Identity, Outcome, Pipeline};
 use opentelemetry::trace::{Span, SpanKind, Tracer};
@@ -34,7 +35,7 @@ async fn run_inner(
 ) -> (StageResult, Canary) {
     if !opts.canary {
         return (
-            StageResult::skip(Stage::Canary, "--no-canary given"),
+            StageResult::skipped(Stage::Canary, Skip::NoCanaryFlag),
             Canary::default(),
         );
     }
@@ -313,7 +314,9 @@ fn matching<'a>(kind: &FailureKind, probe_findings: &'a [Finding]) -> Vec<&'a Fi
             Stage::Protocol,
             Stage::Export,
         ],
-        FailureKind::HttpStatus { .. } | FailureKind::GrpcStatus { .. } => {
+        FailureKind::HttpStatus { .. }
+        | FailureKind::GrpcStatus { .. }
+        | FailureKind::ClientRejected { .. } => {
             &[Stage::Tls, Stage::Protocol, Stage::Export, Stage::Config]
         }
         FailureKind::Exporter => &[Stage::Config],

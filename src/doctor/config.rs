@@ -13,7 +13,7 @@ use serde_json::json;
 /// Checks the settings and returns the `config` check (shared by every target) and findings.
 pub fn run(loaded: &Loaded, env: &Environment) -> StageResult {
     let started = std::time::Instant::now();
-    let mut findings = loaded.findings.clone();
+    let mut findings: Vec<Finding> = loaded.problems.iter().map(text::problem).collect();
     let st = &loaded.settings;
     for s in &st.signals {
         check_endpoint(s, &mut findings);

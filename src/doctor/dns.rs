@@ -153,6 +153,9 @@ fn evidence(res: &Resolution) -> serde_json::Value {
             Answer::Failed(DnsFailureKind::Timeout) => json!({ "error": "timeout", "ms": ms }),
             Answer::Failed(DnsFailureKind::ResponseCode(c)) => json!({ "rcode": c, "ms": ms }),
             Answer::Failed(DnsFailureKind::NoServer(m)) => json!({ "error": m, "ms": ms }),
+            Answer::Failed(DnsFailureKind::Truncated) => {
+                json!({ "error": "truncated over UDP and TCP", "ms": ms })
+            }
         }
     };
     json!({ "source": res.source, "a": one(&res.a), "aaaa": one(&res.aaaa) })
@@ -186,9 +189,12 @@ pub async fn resolve(host: &str, server: Option<SocketAddr>, timeout: Duration) 
     }
     let (config, mut options, source) = match server {
         Some(addr) => {
-            let mut conn = ConnectionConfig::udp();
-            conn.port = addr.port();
-            let ns = NameServerConfig::new(addr.ip(), true, vec![conn]);
+            // UDP first, and TCP on the same port: a truncated (TC) UDP answer is asked again
+            // over TCP, as the system's resolver does.
+            let (mut udp, mut tcp) = (ConnectionConfig::udp(), ConnectionConfig::tcp());
+            udp.port = addr.port();
+            tcp.port = addr.port();
+            let ns = NameServerConfig::new(addr.ip(), true, vec![udp, tcp]);
             (
                 ResolverConfig::from_name_servers(vec![ns]),
                 ResolverOpts::default(),
@@ -279,6 +285,7 @@ pub fn classify(e: &NetError) -> Answer {
             Answer::Failed(DnsFailureKind::ResponseCode(code.to_string()))
         }
         NetError::Timeout => Answer::Failed(DnsFailureKind::Timeout),
+        NetError::Truncated => Answer::Failed(DnsFailureKind::Truncated),
         NetError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
             Answer::Failed(DnsFailureKind::Timeout)
         }

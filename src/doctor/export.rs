@@ -7,6 +7,7 @@ pub mod http;
 use super::protocol::wire::Ready;
 use super::{Probe, StageResult};
 use crate::config::{Protocol, Signal};
+use crate::facts::pipeline::rejected_field;
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -65,26 +66,7 @@ pub struct Any {
     pub value: Vec<u8>,
 }
 
-/// `partial_success` of an export response: rejected items and the message.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PartialSuccess {
-    pub rejected: i64,
-    pub message: String,
-}
-
-impl PartialSuccess {
-    pub fn evidence(&self, signal: Signal) -> serde_json::Value {
-        serde_json::json!({ rejected_field(signal): self.rejected, "error_message": self.message })
-    }
-}
-
-fn rejected_field(signal: Signal) -> &'static str {
-    match signal {
-        Signal::Traces => "rejected_spans",
-        Signal::Metrics => "rejected_data_points",
-        Signal::Logs => "rejected_log_records",
-    }
-}
+pub use crate::facts::PartialSuccess;
 
 /// The body is not an OTLP export response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

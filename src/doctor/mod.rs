@@ -17,6 +17,7 @@ pub mod tls;
 
 use crate::cause::{Finding, Stage};
 use crate::config::{Endpoint, Environment, Loaded, ProxySettings, SignalSettings};
+use crate::facts::{Skip, Target};
 use crate::report::{Check, Report, Status};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -87,18 +88,39 @@ impl StageResult {
     pub fn skip(stage: Stage, reason: impl Into<String>) -> StageResult {
         StageResult::new(Check::new(stage, Status::Skip, reason))
     }
+
+    /// A skipped stage, with the reason worded by `cause::skip_text`.
+    pub fn skipped(stage: Stage, why: Skip) -> StageResult {
+        StageResult::skip(stage, crate::cause::skip_text::reason(why))
+    }
 }
 
-/// Everything a network stage needs to know about its target.
+/// Everything a network stage needs to know: its target (what wording may name) and how the
+/// doctor runs. Derefs to the target, so `probe.settings` reads as before and a `&Probe` is
+/// accepted wherever wording takes a `&Target`.
 #[derive(Clone, Copy, Debug)]
 pub struct Probe<'a> {
-    pub settings: &'a SignalSettings,
-    pub endpoint: &'a Endpoint,
-    pub proxy: &'a ProxySettings,
+    pub target: Target<'a>,
     pub opts: &'a DoctorOptions,
 }
 
-impl Probe<'_> {
+impl<'a> Probe<'a> {
+    pub fn new(
+        settings: &'a SignalSettings,
+        endpoint: &'a Endpoint,
+        proxy: &'a ProxySettings,
+        opts: &'a DoctorOptions,
+    ) -> Probe<'a> {
+        Probe {
+            target: Target {
+                settings,
+                endpoint,
+                proxy,
+            },
+            opts,
+        }
+    }
+
     /// The exchange bounds of the stages that ask for an answer: connection-level steps keep
     /// `--timeout`; the answer gets as long as the runner's exporter would give it.
     pub fn bounds(&self) -> protocol::wire::Bounds {
@@ -114,6 +136,13 @@ impl Probe<'_> {
             step: self.opts.timeout,
             answer: self.opts.timeout,
         }
+    }
+}
+
+impl<'a> std::ops::Deref for Probe<'a> {
+    type Target = Target<'a>;
+    fn deref(&self) -> &Target<'a> {
+        &self.target
     }
 }
 

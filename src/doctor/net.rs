@@ -117,7 +117,7 @@ impl Recording {
             "first_bytes_text": printable(&st.first[..st.first.len().min(64)]),
             "bytes_read": st.total_read,
             "peer_closed": st.eof,
-            "read_error": st.read_error.map(|k| format!("{k:?}")),
+            "read_error": st.read_error.map(|k| k.to_string()),
             "greeting": PeerGreeting::classify(&st.first),
         })
     }
@@ -208,15 +208,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Recorded<S> {
     }
 }
 
-/// Why a bounded TCP connect failed, as a typed value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ConnectFailure {
-    Refused,
-    Timeout,
-    Unreachable,
-    Reset,
-    Other(io::ErrorKind),
-}
+pub use crate::facts::ConnectFailure;
 
 /// Connects within `timeout`.
 pub async fn connect_tcp(addr: SocketAddr, timeout: Duration) -> Result<TcpStream, ConnectFailure> {
@@ -332,7 +324,7 @@ pub async fn tls_over(
         crate::tlsconf::client_config(probe.settings, alpn_for(probe.settings.protocol.value))
             .map_err(OpenError::TlsSetup)?;
     let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
-    let name = super::tls::server_name(&probe.endpoint.host);
+    let name = server_name(&probe.endpoint.host);
     match tokio::time::timeout(timeout, connector.connect(name, raw_stream)).await {
         Err(_) => Err(OpenError::HandshakeTimeout { raw }),
         Ok(Err(error)) => Err(OpenError::Handshake { error, raw }),
@@ -348,6 +340,14 @@ pub async fn tls_over(
             })
         }
     }
+}
+
+/// The server name rustls verifies against: the endpoint host (an IP literal is an IP name).
+pub fn server_name(host: &str) -> rustls_pki_types::ServerName<'static> {
+    let bare = super::dns::bare_host(host).to_string();
+    rustls_pki_types::ServerName::try_from(bare).unwrap_or_else(|_| {
+        rustls_pki_types::ServerName::try_from("invalid.name").expect("valid name")
+    })
 }
 
 /// The typed rustls error inside an I/O error from a handshake, if any.

@@ -8,8 +8,9 @@ use super::{
     StageResult,
 };
 use crate::cause::pipeline_text::{self, CanarySkip};
-use crate::cause::{config_text, net_text, Cause, Finding, Severity, Stage};
+use crate::cause::{config_text, net_text, skip_text, Cause, Finding, Severity, Stage};
 use crate::config::{Environment, Loaded, ProxySettings, Signal, SignalSettings};
+use crate::facts::Skip;
 use crate::report::{Check, Report, Status, Target, SCHEMA};
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -55,13 +56,14 @@ fn exporter_impossible(config_findings: &[Finding], signal: Signal) -> bool {
     })
 }
 
-/// The timeout cause a traces probe ended in, if any: the path blocks rather than refuses.
+/// The cause of a traces probe that waited out its whole timeout, if any: the path blocks
+/// rather than refuses (a silent peer or proxy, a stalled handshake, a trickling body).
 fn traces_timed_out(findings: &[Finding]) -> Option<Cause> {
     findings
         .iter()
         .filter(|f| f.signal == Some(Signal::Traces) && f.severity == Severity::Error)
+        .find(|f| f.stalled || matches!(f.cause, Cause::TcpTimeout | Cause::ResponseTimeout))
         .map(|f| f.cause)
-        .find(|c| matches!(c, Cause::TcpTimeout | Cause::ResponseTimeout))
 }
 
 pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Report {
@@ -84,13 +86,7 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
                     Stage::Export,
                 ]
                 .into_iter()
-                .map(|st| {
-                    Check::new(
-                        st,
-                        Status::Skip,
-                        "no usable endpoint (see the config findings)",
-                    )
-                })
+                .map(|st| Check::new(st, Status::Skip, skip_text::reason(Skip::NoUsableEndpoint)))
                 .collect(),
                 findings: Vec::new(),
             }),
@@ -368,12 +364,7 @@ async fn probe_path(
         .endpoint
         .clone()
         .expect("grouped signals have an endpoint");
-    let probe = Probe {
-        settings: first,
-        endpoint: &endpoint,
-        proxy: &proxy,
-        opts: &opts,
-    };
+    let probe = Probe::new(first, &endpoint, &proxy, &opts);
     let names: Vec<&str> = members.iter().map(|m| m.signal.as_str()).collect();
     let label = |stage: Stage| {
         format!(
@@ -400,32 +391,20 @@ async fn probe_path(
         addr = chosen;
         shared.push(tcp);
     } else {
-        shared.push(StageResult::skip(
-            Stage::Tcp,
-            "skipped: no address (dns failed)",
-        ));
+        shared.push(StageResult::skipped(Stage::Tcp, Skip::NoAddress));
     }
 
     let mut path_ok = addr.is_some();
     if !endpoint.tls {
-        shared.push(StageResult::skip(
-            Stage::Tls,
-            "not used: the endpoint is plaintext",
-        ));
+        shared.push(StageResult::skipped(Stage::Tls, Skip::PlaintextEndpoint));
     } else if !path_ok {
-        shared.push(StageResult::skip(
-            Stage::Tls,
-            "skipped: no connection (tcp failed)",
-        ));
+        shared.push(StageResult::skipped(Stage::Tls, Skip::TcpFailed));
     } else if members
         .iter()
         .any(|m| exporter_impossible(&config_findings, m.signal))
     {
         path_ok = false;
-        shared.push(StageResult::skip(
-            Stage::Tls,
-            "skipped: the TLS settings are unusable (see the config findings)",
-        ));
+        shared.push(StageResult::skipped(Stage::Tls, Skip::TlsSettingsUnusable));
     } else if let Some(a) = addr {
         let step = progress.start(label(Stage::Tls));
         let tls = tls::run(&probe, a).await;
@@ -449,16 +428,11 @@ async fn probe_path(
         );
         let gate = match addr {
             Some(a) if path_ok => Ok(a),
-            _ if addr.is_none() => Err("skipped: no connection"),
-            _ => Err("skipped: the TLS handshake failed"),
+            _ if addr.is_none() => Err(Skip::NoConnection),
+            _ => Err(Skip::TlsFailed),
         };
         set.spawn(async move {
-            let probe = Probe {
-                settings: &m,
-                endpoint: &endpoint,
-                proxy: &proxy,
-                opts: &opts,
-            };
+            let probe = Probe::new(&m, &endpoint, &proxy, &opts);
             let label = |stage: Stage| {
                 format!(
                     "{:<8} {:<8} {}:{}",
@@ -474,8 +448,8 @@ async fn probe_path(
                     return (
                         i,
                         vec![
-                            StageResult::skip(Stage::Protocol, why),
-                            StageResult::skip(Stage::Export, why),
+                            StageResult::skipped(Stage::Protocol, why),
+                            StageResult::skipped(Stage::Export, why),
                         ],
                     )
                 }
@@ -492,9 +466,9 @@ async fn probe_path(
                 step.finish();
                 r
             } else if proto.check.status == Status::Skip {
-                StageResult::skip(Stage::Export, "skipped: protocol not checked")
+                StageResult::skipped(Stage::Export, Skip::ProtocolNotChecked)
             } else {
-                StageResult::skip(Stage::Export, "skipped: the protocol check failed")
+                StageResult::skipped(Stage::Export, Skip::ProtocolFailed)
             };
             (i, vec![proto, export])
         });

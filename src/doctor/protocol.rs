@@ -4,9 +4,10 @@ pub mod verify;
 pub mod wire;
 
 use super::{proxy, Probe, StageResult};
-use crate::cause::proto_text::{self as text, Change, TlsSign, Waiting};
+use crate::cause::proto_text::{self as text};
 use crate::cause::{net_text, Cause, Finding, Severity, Stage};
 use crate::config::Protocol;
+use crate::facts::{Change, TlsSign, Waiting};
 use crate::report::{Check, Status};
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -55,6 +56,9 @@ async fn grpc_check(probe: &Probe<'_>, addr: SocketAddr) -> (StageResult, Option
     let req = wire::grpc_request(probe, addr.port(), HEALTH_PATH, &[], false);
     let (ex, ready) = wire::exchange_opened(opened, req, probe.bounds()).await;
     match ex.result {
+        Ok(answer) if answer.body_end == wire::BodyEnd::TimedOut => {
+            (body_stalled(probe, Stage::Protocol, &answer, None), None)
+        }
         Ok(answer) => {
             let grpc_status: Option<u32> = answer
                 .grpc_field("grpc-status")
@@ -86,7 +90,8 @@ async fn grpc_check(probe: &Probe<'_>, addr: SocketAddr) -> (StageResult, Option
         }
         Err(failure) => {
             let how = (Stage::Protocol, Waiting::Protocol);
-            let r = exchange_failed(probe, addr, failure, &ex.app, true, None, how).await;
+            let framing = wire::Framing::GRPC;
+            let r = exchange_failed(probe, addr, failure, &ex.app, framing, None, how).await;
             (r, None)
         }
     }
@@ -98,7 +103,8 @@ async fn http_check(probe: &Probe<'_>, addr: SocketAddr) -> (StageResult, Option
         Ok(o) => o,
         Err(e) => return (open_failed(probe, Stage::Protocol, e), None),
     };
-    let h2 = opened.h2;
+    let framing = opened.framing();
+    let proxy_target = opened.proxy.clone();
     let proxy = opened.proxy.as_ref().map(|p| p.display.clone());
     let path = wire::url_path(probe);
     let req = wire::http_request(
@@ -112,6 +118,15 @@ async fn http_check(probe: &Probe<'_>, addr: SocketAddr) -> (StageResult, Option
     let (ex, ready) = wire::exchange_opened(opened, req, probe.bounds()).await;
     match ex.result {
         Ok(answer) => {
+            let stage = Stage::Protocol;
+            if let Some(r) =
+                forward_proxy_refused(probe, stage, framing, proxy_target.as_ref(), &answer)
+            {
+                return (r, None);
+            }
+            if answer.body_end == wire::BodyEnd::TimedOut {
+                return (body_stalled(probe, stage, &answer, proxy.as_deref()), None);
+            }
             let plain_to_https = answer.status == 400
                 && contains(&answer.body, b"plain HTTP request was sent to HTTPS port");
             if plain_to_https && !probe.endpoint.tls {
@@ -130,7 +145,7 @@ async fn http_check(probe: &Probe<'_>, addr: SocketAddr) -> (StageResult, Option
                 return (r, None);
             }
             let evidence = serde_json::json!({
-                "http_version": format!("{:?}", answer.version),
+                "http_version": crate::facts::http_version(answer.version),
                 "status": answer.status.as_u16(),
                 "proxy": proxy,
                 "elapsed_ms": ex.elapsed.as_millis() as u64,
@@ -147,10 +162,39 @@ async fn http_check(probe: &Probe<'_>, addr: SocketAddr) -> (StageResult, Option
         }
         Err(failure) => {
             let how = (Stage::Protocol, Waiting::Protocol);
-            let r = exchange_failed(probe, addr, failure, &ex.app, h2, proxy, how).await;
+            let p = proxy_target.as_ref();
+            let r = exchange_failed(probe, addr, failure, &ex.app, framing, p, how).await;
             (r, None)
         }
     }
+}
+
+/// An answer whose head arrived but whose body did not end within the timeout (a trickling
+/// body): the exchange waited its whole timeout, and the exporter would too.
+pub(crate) fn body_stalled(
+    probe: &Probe<'_>,
+    stage: Stage,
+    answer: &wire::Answer,
+    proxy: Option<&str>,
+) -> StageResult {
+    let ev = serde_json::json!({
+        "http_version": format!("{:?}", answer.version),
+        "status": answer.status.as_u16(),
+        "content_type": answer.media_type(),
+        "content_length": answer.header("content-length"),
+        "body_bytes_read": answer.body.len(),
+        "body_end": answer.body_end,
+        "proxy": proxy,
+    });
+    let f = text::body_timeout(
+        probe,
+        stage,
+        answer.status.as_u16(),
+        answer.body.len(),
+        probe.opts.timeout,
+        ev,
+    );
+    from_findings(stage, vec![f], String::new(), serde_json::Value::Null)
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
@@ -164,12 +208,19 @@ pub(crate) async fn exchange_failed(
     addr: SocketAddr,
     failure: wire::Failure,
     app: &super::net::Recording,
-    h2: bool,
-    proxy: Option<String>,
+    framing: wire::Framing,
+    proxy: Option<&proxy::ProxyTarget>,
     (stage, waiting): (Stage, Waiting),
 ) -> StageResult {
-    let did = wire::peer_did(failure, app, h2);
-    let ev = serde_json::json!({ "peer": did, "wire": app.evidence(), "proxy": proxy });
+    let did = wire::peer_did(failure, app, framing.h2);
+    let ev = serde_json::json!({
+        "peer": did,
+        "wire": app.evidence(),
+        "proxy": proxy.map(|p| p.display.clone()),
+    });
+    if let Some(p) = proxy.filter(|_| framing.absolute_form) {
+        return forward_proxy_failure(probe, stage, p, forward_failure(did, app), ev);
+    }
     let findings = failure_findings(probe, addr, did, stage, waiting, ev).await;
     from_findings(stage, findings, String::new(), serde_json::Value::Null)
 }
@@ -305,6 +356,7 @@ async fn failure_findings(
         PeerDid::Silent => {
             text::response_timeout(probe, stage, waiting, probe.settings.timeout.value, ev)
         }
+        PeerDid::StreamReset { code: 7 } => text::stream_refused(probe, stage, ev),
         other_did => text::unparseable(probe, stage, other_did, ev),
     };
     vec![f]
@@ -316,10 +368,19 @@ pub(crate) fn open_failed(probe: &Probe<'_>, stage: Stage, e: OpenFailure) -> St
         OpenFailure::InvalidProxy(invalid) => text::proxy_invalid(probe, invalid),
         OpenFailure::Proxy(p, err) => {
             let ev = serde_json::json!({ "proxy": p.display, "source": p.source, "error": proxy_error_evidence(err) });
-            text::proxy_failure(probe, p, err, ev)
+            text::proxy_failure(probe, p, err, probe.opts.timeout, ev)
         }
-        OpenFailure::TunnelTls(p) => {
-            text::proxy_tunnel_tls(probe, p, serde_json::json!({ "proxy": p.display }))
+        OpenFailure::TunnelTls {
+            proxy: p,
+            stalled,
+            received,
+        } => {
+            let ev = serde_json::json!({
+                "proxy": p.display,
+                "source": p.source,
+                "tunnel": { "stalled": stalled, "bytes_received": received },
+            });
+            text::proxy_tunnel_tls(probe, p, *stalled, *received, probe.opts.timeout, ev)
         }
         OpenFailure::Net(err) => {
             let (cause, detail) = match err {
@@ -330,11 +391,11 @@ pub(crate) fn open_failed(probe: &Probe<'_>, stage: Stage, e: OpenFailure) -> St
                         super::net::ConnectFailure::Reset => Cause::AcceptThenClose,
                         _ => Cause::TcpUnreachable,
                     },
-                    format!("{c:?}"),
+                    c.to_string(),
                 ),
                 super::net::OpenError::TlsSetup(s) => (Cause::TlsHandshakeFailed, s.to_string()),
                 super::net::OpenError::Handshake { error, .. } => {
-                    (Cause::TlsHandshakeFailed, format!("{:?}", error.kind()))
+                    (Cause::TlsHandshakeFailed, error.kind().to_string())
                 }
                 super::net::OpenError::HandshakeTimeout { .. } => {
                     (Cause::TlsHandshakeFailed, "timeout".to_string())
@@ -347,12 +408,78 @@ pub(crate) fn open_failed(probe: &Probe<'_>, stage: Stage, e: OpenFailure) -> St
 }
 
 fn proxy_error_evidence(e: &proxy::ProxyError) -> serde_json::Value {
+    use super::net::ConnectFailure as C;
     use proxy::ProxyError as E;
+    let kind = match e {
+        E::Resolve => "resolve",
+        E::Connect(C::Refused) => "connect_refused",
+        E::Connect(C::Timeout) => "connect_timeout",
+        E::Connect(C::Unreachable) => "connect_unreachable",
+        E::Connect(C::Reset) => "connect_reset",
+        E::Connect(C::Other(_)) => "connect_failed",
+        E::Refused { .. } => "refused",
+        E::Closed { .. } => "closed",
+        E::Timeout => "timeout",
+        E::Garbage { .. } => "garbage",
+        E::UnsupportedScheme => "unsupported_scheme",
+    };
     match e {
-        E::Refused { status, head } => serde_json::json!({ "status": status, "answer": head }),
-        E::Closed { head } | E::Garbage { head } => serde_json::json!({ "answer": head }),
-        other => serde_json::json!(format!("{other:?}")),
+        E::Refused { status, head } => {
+            serde_json::json!({ "kind": kind, "status": status, "answer": head })
+        }
+        E::Closed { head } | E::Garbage { head } => {
+            serde_json::json!({ "kind": kind, "answer": head })
+        }
+        _ => serde_json::json!({ "kind": kind }),
     }
+}
+
+/// Through a plain forward proxy (absolute-form requests) the doctor's peer is the proxy: an
+/// exchange that got no answer, or a `407`, is the proxy's failure, not the endpoint's.
+pub(crate) fn forward_proxy_failure(
+    probe: &Probe<'_>,
+    stage: Stage,
+    proxy: &proxy::ProxyTarget,
+    error: proxy::ProxyError,
+    mut ev: serde_json::Value,
+) -> StageResult {
+    ev["proxy"] = serde_json::json!(proxy.display);
+    ev["source"] = serde_json::json!(proxy.source);
+    ev["error"] = proxy_error_evidence(&error);
+    let f = text::proxy_failure(probe, proxy, &error, probe.opts.timeout, ev).at_stage(stage);
+    from_findings(stage, vec![f], String::new(), serde_json::Value::Null)
+}
+
+/// The proxy's failure when a forwarded exchange got no response head (see
+/// `forward_proxy_failure`), typed from what the proxy sent.
+fn forward_failure(did: PeerDid, app: &super::net::Recording) -> proxy::ProxyError {
+    let head = super::net::printable(&app.first_bytes()[..app.first_bytes().len().min(512)]);
+    match did {
+        PeerDid::Silent => proxy::ProxyError::Timeout,
+        PeerDid::Closed | PeerDid::Reset => proxy::ProxyError::Closed { head },
+        _ => proxy::ProxyError::Garbage { head },
+    }
+}
+
+/// A `407 Proxy Authentication Required` from a forward proxy, as the proxy's refusal.
+pub(crate) fn forward_proxy_refused(
+    probe: &Probe<'_>,
+    stage: Stage,
+    framing: wire::Framing,
+    proxy: Option<&proxy::ProxyTarget>,
+    answer: &wire::Answer,
+) -> Option<StageResult> {
+    let proxy = proxy.filter(|_| framing.absolute_form)?;
+    if answer.status.as_u16() != 407 {
+        return None;
+    }
+    let head = format!("HTTP {}", answer.status);
+    let error = proxy::ProxyError::Refused { status: 407, head };
+    let ev = serde_json::json!({
+        "status": 407,
+        "proxy_authenticate": answer.header("proxy-authenticate"),
+    });
+    Some(forward_proxy_failure(probe, stage, proxy, error, ev))
 }
 
 /// A check from findings: fail on an error, warn on a warning, pass otherwise.

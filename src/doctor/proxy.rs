@@ -1,7 +1,7 @@
 //! The doctor's side of HTTP(S)_PROXY / NO_PROXY: a CONNECT tunnel through the proxy that
 //! `proxy_for` (in `config::proxy`, shared with the runner's HTTP exporter) chose.
 
-use super::net::{self, Conn, ConnectFailure, Recorded};
+use super::net::{self, Conn, Recorded};
 pub use crate::config::proxy::{
     bracket, no_proxy_matches, parse_proxy, proxy_for, InvalidProxy, ProxyTarget,
 };
@@ -9,24 +9,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// Why going through the proxy failed, typed.
-#[derive(Debug)]
-pub enum ProxyError {
-    /// The proxy's name did not resolve (or not in time).
-    Resolve,
-    /// TCP to the proxy failed.
-    Connect(ConnectFailure),
-    /// The proxy answered `CONNECT` with a non-2xx status.
-    Refused { status: u16, head: String },
-    /// The proxy closed the connection without a complete answer.
-    Closed { head: String },
-    /// No complete answer within the timeout.
-    Timeout,
-    /// The proxy's answer was not HTTP, or its head exceeded 64 KiB.
-    Garbage { head: String },
-    /// Only `http://` proxies are supported.
-    UnsupportedScheme,
-}
+pub use crate::facts::ProxyError;
 
 /// Opens a TCP connection to the proxy itself.
 pub async fn connect_proxy(
@@ -103,16 +86,24 @@ pub async fn open_tunnel(
         return Ok(Conn::plain(tcp, peer));
     }
     let (raw_stream, raw) = Recorded::new(tcp);
-    net::tls_over(probe, raw_stream, raw, peer)
+    net::tls_over(probe, raw_stream, raw.clone(), peer)
         .await
-        .map_err(|_| TunnelError::Tls)
+        .map_err(|e| TunnelError::Tls {
+            stalled: matches!(e, net::OpenError::HandshakeTimeout { .. }),
+            received: raw.total_read(),
+        })
 }
 
 /// Why a tunnel could not be opened: the proxy's fault, or TLS with the endpoint behind it.
 #[derive(Debug)]
 pub enum TunnelError {
     Proxy(ProxyError),
-    Tls,
+    /// TLS through the open tunnel failed; `stalled` when it did not finish within the timeout,
+    /// `received` bytes came back through the tunnel.
+    Tls {
+        stalled: bool,
+        received: u64,
+    },
 }
 
 const HEAD_LIMIT: usize = 64 * 1024;

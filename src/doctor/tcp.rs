@@ -63,7 +63,7 @@ fn failure_name(f: &TcpFailure) -> String {
         TcpFailure::Connect(ConnectFailure::Timeout) => "timeout".into(),
         TcpFailure::Connect(ConnectFailure::Unreachable) => "unreachable".into(),
         TcpFailure::Connect(ConnectFailure::Reset) => "reset".into(),
-        TcpFailure::Connect(ConnectFailure::Other(k)) => format!("{k:?}"),
+        TcpFailure::Connect(c @ ConnectFailure::Other(_)) => c.to_string(),
     }
 }
 

@@ -13,7 +13,7 @@ use super::{Probe, StageResult};
 use crate::cause::{net_text, Stage};
 use crate::report::{Check, Status};
 use chain::{AcceptAnything, CertInfo, ClientCertState, RecordingResolver, RecordingVerifier};
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::CertificateDer;
 use rustls::ClientConfig;
 use serde_json::json;
 use std::net::SocketAddr;
@@ -31,12 +31,7 @@ pub struct Observed {
     pub sent_client_cert: bool,
 }
 
-/// The server name rustls verifies against: the endpoint host (an IP literal is an IP name).
-pub fn server_name(host: &str) -> ServerName<'static> {
-    let bare = super::dns::bare_host(host).to_string();
-    ServerName::try_from(bare)
-        .unwrap_or_else(|_| ServerName::try_from("invalid.name").expect("valid name"))
-}
+pub use super::net::server_name;
 
 /// Runs the stage against `addr` (which the tcp stage connected to).
 pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
@@ -65,7 +60,7 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
             let check = Check::new(
                 Stage::Tls,
                 Status::Skip,
-                format!("could not connect again to {addr} ({e:?})"),
+                format!("could not connect again to {addr} ({e})"),
             );
             return StageResult::new(check.took(started.elapsed()));
         }
@@ -96,10 +91,15 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
     match outcome {
         Ok(Ok(mut tls)) => {
             let (_, conn) = tls.get_ref();
-            let version = conn.protocol_version().map(|v| format!("{v:?}"));
-            let cipher = conn
-                .negotiated_cipher_suite()
-                .map(|c| format!("{:?}", c.suite()));
+            let version = conn.protocol_version().map(|v| {
+                v.as_str()
+                    .map_or_else(|| u16::from(v).to_string(), str::to_owned)
+            });
+            let cipher = conn.negotiated_cipher_suite().map(|c| {
+                let s = c.suite();
+                s.as_str()
+                    .map_or_else(|| u16::from(s).to_string(), str::to_owned)
+            });
             let alpn = conn
                 .alpn_protocol()
                 .map(|p| String::from_utf8_lossy(p).into_owned());

@@ -1,6 +1,7 @@
 //! Matching an error text against the knowledge base, plus a few rules that read the variable
 //! parts (a URL's path, a size that is really ASCII, a host name) instead of ignoring them.
 
+use super::families::{looks_like_export_error, FALLBACK, FAMILIES, VAGUE};
 use super::kb::{Rule, RULES};
 use super::Confidence;
 use crate::cause::Cause;
@@ -17,6 +18,8 @@ pub struct Hit {
     /// What was recognised, for the user (`*` shown as `…`).
     pub matched: String,
     pub note: Option<String>,
+    /// A candidate of a line that names no cause by itself.
+    pub vague: bool,
 }
 
 /// Lower case with every run of white space made one space.
@@ -44,12 +47,58 @@ pub fn hits(text: &str) -> Vec<Hit> {
     let hay = normalize(text);
     let mut all: Vec<Hit> = RULES
         .iter()
+        .chain(FAMILIES)
         .enumerate()
         .filter(|(_, rule)| glob_match(&hay, rule.pattern))
         .map(|(order, rule)| from_rule(order, rule))
         .collect();
     all.extend(refinements(&hay));
+    if all.iter().all(|h| h.confidence == Confidence::Low) {
+        all.extend(vague_hits(&hay));
+    }
+    if all.is_empty() && looks_like_export_error(&hay) {
+        all.extend(candidates(
+            FALLBACK,
+            "",
+            0,
+            crate::cause::explain_text::UNKNOWN_EXPORT_NOTE,
+        ));
+    }
     rank(all)
+}
+
+/// The candidates of the vague texts the line contains, in the table's order.
+fn vague_hits(hay: &str) -> Vec<Hit> {
+    let mut out = Vec::new();
+    for (i, v) in VAGUE.iter().enumerate() {
+        if glob_match(hay, v.pattern) {
+            out.extend(candidates(
+                v.causes,
+                v.pattern,
+                i,
+                crate::cause::explain_text::VAGUE_NOTE,
+            ));
+            break;
+        }
+    }
+    out
+}
+
+fn candidates(causes: &[Cause], pattern: &str, row: usize, note: &str) -> Vec<Hit> {
+    causes
+        .iter()
+        .enumerate()
+        .map(|(i, &cause)| Hit {
+            cause,
+            confidence: Confidence::Low,
+            // Ahead of `Low` table rows: a vague text's list is the answer, in its order.
+            specificity: REFINED - 1,
+            order: 100_000 + row * 100 + i,
+            matched: pattern.replace('*', "…"),
+            note: Some(note.to_string()),
+            vague: true,
+        })
+        .collect()
 }
 
 fn from_rule(order: usize, rule: &Rule) -> Hit {
@@ -60,6 +109,7 @@ fn from_rule(order: usize, rule: &Rule) -> Hit {
         order,
         matched: rule.pattern.replace('*', "…"),
         note: rule.note.map(str::to_string),
+        vague: false,
     }
 }
 
@@ -89,6 +139,7 @@ fn refined(order: usize, cause: Cause, confidence: Confidence, matched: &str, no
         order: RULES.len() + order,
         matched: matched.to_string(),
         note: Some(note),
+        vague: false,
     }
 }
 
@@ -161,8 +212,10 @@ fn urls(hay: &str) -> Vec<&str> {
     while let Some(rel) = hay[pos..].find("://") {
         let sep = pos + rel;
         let start = hay[..sep]
-            .rfind(|c: char| !c.is_ascii_alphanumeric())
-            .map_or(0, |i| i + 1);
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !c.is_ascii_alphanumeric())
+            .map_or(0, |(i, c)| i + c.len_utf8());
         let end = hay[sep..]
             .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ')' | ',' | ';' | '>'))
             .map_or(hay.len(), |i| sep + i);
@@ -221,7 +274,7 @@ mod tests {
 
     #[test]
     fn every_pattern_is_lower_case_and_matches_itself() {
-        for rule in RULES {
+        for rule in RULES.iter().chain(FAMILIES) {
             assert_eq!(
                 rule.pattern,
                 rule.pattern.to_lowercase(),

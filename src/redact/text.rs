@@ -120,9 +120,12 @@ fn redact_urls(text: &str) -> String {
     let mut pos = 0;
     while let Some(rel) = text[pos..].find("://") {
         let sep = pos + rel;
+        // The character found may be multi-byte: step over all of it.
         let start = text[pos..sep]
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
-            .map_or(pos, |i| pos + i + 1);
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+            .map_or(pos, |(i, c)| pos + i + c.len_utf8());
         let end = text[sep..].find(ends_token).map_or(text.len(), |i| sep + i);
         out.push_str(&text[pos..start]);
         out.push_str(&redact_url(&text[start..end]));
@@ -192,7 +195,11 @@ fn redact_key_values(text: &str) -> String {
 fn key_before(before: &str) -> Option<&str> {
     let t = before.trim_end_matches([' ', '\t']);
     let t = t.strip_suffix(['"', '\'']).unwrap_or(t);
-    let start = t.rfind(|c: char| !is_ident(c)).map_or(0, |i| i + 1);
+    let start = t
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !is_ident(*c))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let key = &t[start..];
     (!key.is_empty()).then_some(key)
 }

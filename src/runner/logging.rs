@@ -5,14 +5,32 @@
 //! `opentelemetry-http`), so with `RUST_LOG=debug` they land here too. There is deliberately no
 //! tracing-to-OpenTelemetry bridge: those events must never be exported as spans.
 
-use crate::cli::LogFormat;
 use std::fs::OpenOptions;
 use std::io::IsTerminal;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{fmt, EnvFilter, Layer, Registry};
+
+/// The format of the runner's own log lines (`--log-format`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Why logging could not be installed.
+#[derive(Debug, thiserror::Error)]
+pub enum LogFileError {
+    #[error("log_file {}: {source}", path.display())]
+    Open {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Init(#[from] tracing_subscriber::util::TryInitError),
+}
 
 type Boxed = Box<dyn Layer<Registry> + Send + Sync>;
 
@@ -29,7 +47,7 @@ pub fn filter(rust_log: Option<&str>) -> EnvFilter {
 }
 
 /// Installs the global subscriber. Fails when the log file cannot be opened for appending.
-pub fn init(format: LogFormat, log_file: Option<&Path>) -> Result<(), String> {
+pub fn init(format: LogFormat, log_file: Option<&Path>) -> Result<(), LogFileError> {
     let filter = filter(std::env::var("RUST_LOG").ok().as_deref());
     let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let stderr: Boxed = match format {
@@ -45,7 +63,10 @@ pub fn init(format: LogFormat, log_file: Option<&Path>) -> Result<(), String> {
             .create(true)
             .append(true)
             .open(path)
-            .map_err(|e| format!("log_file {}: {e}", path.display()))?;
+            .map_err(|source| LogFileError::Open {
+                path: path.to_owned(),
+                source,
+            })?;
         let writer = Mutex::new(file);
         layers.push(match format {
             LogFormat::Text => fmt::layer().with_writer(writer).with_ansi(false).boxed(),
@@ -55,8 +76,8 @@ pub fn init(format: LogFormat, log_file: Option<&Path>) -> Result<(), String> {
     tracing_subscriber::registry()
         .with(layers)
         .with(filter)
-        .try_init()
-        .map_err(|e| e.to_string())
+        .try_init()?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -18,6 +18,14 @@ pub enum Mode {
 }
 
 impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Off => "off",
+            Mode::Warn => "warn",
+            Mode::Strict => "strict",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Mode> {
         match s.trim().to_ascii_lowercase().as_str() {
             "off" => Some(Mode::Off),
@@ -54,14 +62,19 @@ pub async fn run(
     budget: Duration,
     report_path: &Path,
 ) -> Outcome {
-    let opts = DoctorOptions {
+    let opts = options(budget);
+    run_with(doctor::run(loaded, env, &opts), mode, budget, report_path).await
+}
+
+/// The doctor's options for a run bounded by `budget` (canary on, no progress display).
+pub fn options(budget: Duration) -> DoctorOptions {
+    DoctorOptions {
         // Leave room for the later stages inside the budget.
         timeout: (budget / 2).clamp(Duration::from_millis(100), Duration::from_secs(3)),
         canary: true,
         progress: false,
         ..DoctorOptions::default()
-    };
-    run_with(doctor::run(loaded, env, &opts), mode, budget, report_path).await
+    }
 }
 
 /// `run` with the diagnosis given as a future (tests pass one that hangs or finds errors).

@@ -54,6 +54,8 @@ pub struct Summary {
     pub outcomes: Vec<Outcome>,
     /// Jobs still running when the grace period ended (aborted).
     pub aborted: usize,
+    /// When the shutdown must be over: the signal plus `shutdown_timeout`.
+    pub deadline: Option<tokio::time::Instant>,
 }
 
 struct Poller {
@@ -68,8 +70,19 @@ struct Poller {
 pub async fn run(
     svc: Service,
     tracer: SdkTracer,
+    phase: watch::Receiver<Phase>,
+    procs: Procs,
+) -> Summary {
+    run_observed(svc, tracer, phase, procs, &|_| {}).await
+}
+
+/// `run`, telling `done` of each job's outcome as it ends (the metrics count them).
+pub async fn run_observed(
+    svc: Service,
+    tracer: SdkTracer,
     mut phase: watch::Receiver<Phase>,
     procs: Procs,
+    on_done: &(dyn Fn(&Outcome) + Sync),
 ) -> Summary {
     let (abort_tx, abort_rx) = watch::channel(false);
     let mut pollers: Vec<Poller> = Vec::new();
@@ -102,7 +115,13 @@ pub async fn run(
                 let Ok(permit) = permits.clone().try_acquire_owned() else {
                     break;
                 };
-                let Some((job, req)) = request(p).await else {
+                // A signal cancels the request in flight: a coordinator that never answers
+                // must not hold the shutdown for its whole HTTP timeout.
+                let asked = tokio::select! {
+                    r = request(p) => r,
+                    _ = phase.wait_for(|ph| *ph != Phase::Running) => break 'poll,
+                };
+                let Some((job, req)) = asked else {
                     break;
                 };
                 let env = JobEnv {
@@ -130,7 +149,7 @@ pub async fn run(
             _ = tokio::time::sleep(svc.check_interval) => {}
             _ = phase.changed() => {}
             Some(done) = jobs.join_next(), if !jobs.is_empty() => {
-                if let Ok(o) = done { summary.outcomes.push(o); }
+                if let Ok(o) = done { on_done(&o); summary.outcomes.push(o); }
             }
         }
     }
@@ -144,12 +163,14 @@ pub async fn run(
     } else {
         tracing::info!("stopping: no job running");
     }
-    let grace = tokio::time::sleep(svc.shutdown_timeout);
+    let deadline = tokio::time::Instant::now() + svc.shutdown_timeout;
+    summary.deadline = Some(deadline);
+    let grace = tokio::time::sleep_until(deadline);
     tokio::pin!(grace);
     loop {
         tokio::select! {
             done = jobs.join_next() => match done {
-                Some(Ok(o)) => summary.outcomes.push(o),
+                Some(Ok(o)) => { on_done(&o); summary.outcomes.push(o) }
                 Some(Err(_)) => {}
                 None => break,
             },
@@ -164,7 +185,7 @@ pub async fn run(
                 // Aborted jobs still upload their log and report; bound that too.
                 let _ = tokio::time::timeout(Duration::from_secs(15), async {
                     while let Some(done) = jobs.join_next().await {
-                        if let Ok(o) = done { summary.outcomes.push(o); }
+                        if let Ok(o) = done { on_done(&o); summary.outcomes.push(o); }
                     }
                 })
                 .await;

@@ -5,7 +5,8 @@
 //! into strings. This one uses the same protobuf types and span grouping, and records facts.
 
 use super::connect::{self, Stream};
-use super::record::{chain_of, ExportFailure, FailureKind, PartialSuccess, Recorder};
+use super::grpc_seen::{Seen, ServerSaid, Watched};
+use super::record::{chain_of, ExportFailure, FailureKind, Recorder, SpanPartialSuccess};
 use crate::config::{Compression, SignalSettings};
 use hyper_util::rt::TokioIo;
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
@@ -28,7 +29,9 @@ use tonic::metadata::MetadataMap;
 use tonic::transport::{Channel, Endpoint};
 
 pub struct GrpcExporter {
-    client: TraceServiceClient<Channel>,
+    client: TraceServiceClient<Watched<Channel>>,
+    /// What the server sent on the current export (tells its statuses from tonic's own).
+    seen: Seen,
     metadata: MetadataMap,
     timeout: Duration,
     recorder: Arc<Recorder>,
@@ -81,7 +84,11 @@ pub fn exporter(
         pins,
     };
     let channel = endpoint.connect_with_connector_lazy(connector);
-    let mut client = TraceServiceClient::new(channel);
+    let seen = Seen::default();
+    let mut client = TraceServiceClient::new(Watched {
+        inner: channel,
+        seen: seen.clone(),
+    });
     if s.compression.value == Compression::Gzip {
         client = client
             .send_compressed(CompressionEncoding::Gzip)
@@ -95,6 +102,7 @@ pub fn exporter(
     let metadata = MetadataMap::from_headers(headers);
     Ok(GrpcExporter {
         client,
+        seen,
         metadata,
         timeout: s.timeout.value,
         recorder,
@@ -108,12 +116,13 @@ impl SpanExporter for GrpcExporter {
         let mut request = tonic::Request::new(ExportTraceServiceRequest { resource_spans });
         *request.metadata_mut() = self.metadata.clone();
         let mut client = self.client.clone();
+        self.seen.reset();
         let result = tokio::time::timeout(self.timeout, client.export(request)).await;
         let failure = match result {
             Ok(Ok(response)) => {
                 if let Some(p) = response.into_inner().partial_success {
                     if p.rejected_spans > 0 || !p.error_message.is_empty() {
-                        self.recorder.note_partial(PartialSuccess {
+                        self.recorder.note_partial(SpanPartialSuccess {
                             rejected_spans: p.rejected_spans,
                             message: p.error_message,
                         });
@@ -121,7 +130,7 @@ impl SpanExporter for GrpcExporter {
                 }
                 return Ok(());
             }
-            Ok(Err(status)) => classify(&status),
+            Ok(Err(status)) => classify(&status, self.seen.get()),
             Err(_) => ExportFailure::new(
                 FailureKind::Timeout,
                 vec![format!(
@@ -141,8 +150,10 @@ impl SpanExporter for GrpcExporter {
 }
 
 /// A status the server sent is `GrpcStatus`; one tonic made up from a broken connection
-/// carries that error as its source and is `Transport`.
-fn classify(status: &tonic::Status) -> ExportFailure {
+/// carries that error as its source and is `Transport`; an HTTP error answer without a
+/// `grpc-status` is `HttpStatus`; any other status was made up by the client itself (a decode
+/// limit, a malformed frame) and is `ClientRejected`.
+fn classify(status: &tonic::Status, said: ServerSaid) -> ExportFailure {
     let mut chain = vec![format!(
         "gRPC status {:?}: {}",
         status.code(),
@@ -160,15 +171,26 @@ fn classify(status: &tonic::Status) -> ExportFailure {
             || e.is::<io::Error>();
         cur = e.source();
     }
-    let kind = if transport {
-        FailureKind::Transport
-    } else {
-        FailureKind::GrpcStatus {
-            code: status.code() as i32,
+    let code = status.code() as i32;
+    let kind = match said {
+        _ if transport => FailureKind::Transport,
+        ServerSaid {
+            grpc_status: Some(sent),
+            ..
+        } if sent == code => FailureKind::GrpcStatus {
+            code,
             message: status.message().to_owned(),
-        }
+        },
+        ServerSaid {
+            grpc_status: None,
+            http_status: Some(http),
+        } if http != 200 => FailureKind::HttpStatus { status: http },
+        _ => FailureKind::ClientRejected {
+            code,
+            message: status.message().to_owned(),
+        },
     };
-    ExportFailure::new(kind, chain)
+    ExportFailure::new(kind, chain).with_io_from(status)
 }
 
 /// tonic's connector: bounded TCP connect, then (for TLS) a bounded handshake offering `h2`.

@@ -3,7 +3,7 @@
 //! (opentelemetry-otlp collapses network errors to "network error" and only logs partial success).
 
 use super::connect::{self, Stream};
-use super::record::{chain_of, ExportFailure, FailureKind, PartialSuccess, Recorder};
+use super::record::{chain_of, ExportFailure, FailureKind, Recorder, SpanPartialSuccess};
 use crate::config::proxy::{proxy_for, ProxyTarget};
 use crate::config::{Compression, ProxySettings, SignalSettings};
 use bytes::Bytes;
@@ -240,14 +240,14 @@ impl OtlpHttpClient {
 }
 
 /// The OTLP `partial_success` of a 2xx response body, when it reports anything.
-pub fn decode_partial(body: &[u8], json: bool) -> Option<PartialSuccess> {
+pub fn decode_partial(body: &[u8], json: bool) -> Option<SpanPartialSuccess> {
     let resp: ExportTraceServiceResponse = if json {
         serde_json::from_slice(body).ok()?
     } else {
         prost::Message::decode(body).ok()?
     };
     let p = resp.partial_success?;
-    (p.rejected_spans > 0 || !p.error_message.is_empty()).then_some(PartialSuccess {
+    (p.rejected_spans > 0 || !p.error_message.is_empty()).then_some(SpanPartialSuccess {
         rejected_spans: p.rejected_spans,
         message: p.error_message,
     })
@@ -300,10 +300,10 @@ impl HttpClient for OtlpHttpClient {
                 Ok(resp)
             }
             Ok(Err(e)) => {
-                self.recorder.note_failure(ExportFailure::new(
-                    FailureKind::Transport,
-                    chain_of(e.as_ref()),
-                ));
+                self.recorder.note_failure(
+                    ExportFailure::new(FailureKind::Transport, chain_of(e.as_ref()))
+                        .with_io_from(e.as_ref()),
+                );
                 Err(e)
             }
             Err(_) => {

@@ -8,12 +8,15 @@
 
 pub mod connect;
 pub mod grpc;
+mod grpc_seen;
 pub mod http;
 pub mod jsonl;
 pub mod record;
 pub mod resource;
 
-pub use record::{ExportFailure, ExportRecord, FailureKind, Outcome, PartialSuccess};
+pub use record::{
+    ExportFailure, ExportObserver, ExportRecord, FailureKind, Outcome, SpanPartialSuccess,
+};
 
 use crate::config::{ExporterKind, Protocol, Settings, Signal};
 use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
@@ -281,6 +284,11 @@ impl Pipeline {
 
     pub fn stats(&self) -> Stats {
         self.recorder.stats()
+    }
+
+    /// Tells `observer` of every export and dropped span from now on (one observer per pipeline).
+    pub fn observe(&self, observer: Arc<dyn record::ExportObserver>) -> bool {
+        self.recorder.observe(observer)
     }
 
     /// The most recent exports (at most 64), oldest first.

@@ -2,6 +2,7 @@
 //! plus running totals, so the runner and the doctor read facts instead of scraping logs.
 
 use super::Stats;
+pub use crate::facts::{ExportFailure, FailureKind, SpanPartialSuccess};
 use opentelemetry::Context;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
@@ -14,53 +15,11 @@ use std::time::{Duration, Instant};
 /// How many recent export records are kept.
 const KEEP_RECORDS: usize = 64;
 
-/// The collector accepted the request but rejected some of its spans (OTLP `partial_success`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct PartialSuccess {
-    pub rejected_spans: i64,
-    pub message: String,
-}
-
-/// What kind of failure an export met, decided from typed facts, never from message text.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-pub enum FailureKind {
-    /// The export did not finish within the configured timeout.
-    Timeout,
-    /// No response: connect, TLS, or the connection broke (see the chain).
-    Transport,
-    /// The HTTP receiver answered with a non-success status.
-    HttpStatus { status: u16 },
-    /// The gRPC receiver answered with a non-OK status.
-    GrpcStatus { code: i32, message: String },
-    /// The exporter failed for another reason (already shut down, encoding, ...).
-    Exporter,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ExportFailure {
-    #[serde(flatten)]
-    pub kind: FailureKind,
-    /// The error and every `source()` below it, outermost first.
-    pub chain: Vec<String>,
-}
-
-impl ExportFailure {
-    pub fn new(kind: FailureKind, chain: Vec<String>) -> ExportFailure {
-        ExportFailure { kind, chain }
-    }
-
-    /// The chain as one line, outermost first.
-    pub fn chain_text(&self) -> String {
-        self.chain.join(": ")
-    }
-}
-
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "outcome")]
 pub enum Outcome {
     Exported,
-    PartiallyRejected(PartialSuccess),
+    PartiallyRejected(SpanPartialSuccess),
     Failed(ExportFailure),
 }
 
@@ -78,7 +37,7 @@ pub struct ExportRecord {
 /// client, taken by the recording wrapper when the export ends.
 #[derive(Clone, Debug, Default)]
 pub struct Detail {
-    pub partial: Option<PartialSuccess>,
+    pub partial: Option<SpanPartialSuccess>,
     pub failure: Option<ExportFailure>,
 }
 
@@ -97,6 +56,7 @@ struct State {
 #[derive(Debug, Default)]
 pub struct Recorder {
     state: Mutex<State>,
+    observer: std::sync::OnceLock<Arc<dyn ExportObserver>>,
 }
 
 impl Recorder {
@@ -113,12 +73,23 @@ impl Recorder {
         self.lock().stats.clone()
     }
 
+    /// Sets the one observer; a second call is ignored (returns false).
+    pub fn observe(&self, observer: Arc<dyn ExportObserver>) -> bool {
+        self.observer.set(observer).is_ok()
+    }
+
+    fn note_dropped(&self, spans: u64) {
+        if let (Some(o), true) = (self.observer.get(), spans > 0) {
+            o.dropped(spans);
+        }
+    }
+
     pub fn records(&self) -> Vec<ExportRecord> {
         self.lock().records.iter().cloned().collect()
     }
 
     /// The transport notes a partial success of the current export.
-    pub fn note_partial(&self, partial: PartialSuccess) {
+    pub fn note_partial(&self, partial: SpanPartialSuccess) {
         self.lock().detail.partial = Some(partial);
     }
 
@@ -159,6 +130,9 @@ impl Recorder {
                 s.stats.last_error = Some(f.chain_text());
             }
         }
+        if let Some(o) = self.observer.get() {
+            o.exported(&record);
+        }
         if s.records.len() == KEEP_RECORDS {
             s.records.pop_front();
         }
@@ -169,6 +143,15 @@ impl Recorder {
         self.lock().detail.failure.take()
     }
 }
+
+/// Told of every export's outcome and every dropped span, as they happen (the run-time metrics).
+/// Called with the recorder's lock held: implementations only count, never block or call back.
+pub trait ExportObserver: Send + Sync + std::fmt::Debug {
+    fn exported(&self, record: &ExportRecord);
+    fn dropped(&self, spans: u64);
+}
+
+pub use crate::facts::pipeline::io_kind_of;
 
 /// The error and its `source()` chain, outermost first.
 pub fn chain_of(err: &(dyn std::error::Error + 'static)) -> Vec<String> {
@@ -296,6 +279,7 @@ impl<P: SpanProcessor> SpanProcessor for QueueGuard<P> {
             let mut s = self.recorder.lock();
             if s.closed || s.enqueued.saturating_sub(s.taken) >= self.limit {
                 s.stats.spans_dropped += 1;
+                self.recorder.note_dropped(1);
                 false
             } else {
                 s.enqueued += 1;
@@ -319,6 +303,7 @@ impl<P: SpanProcessor> SpanProcessor for QueueGuard<P> {
         let left = s.enqueued.saturating_sub(s.taken);
         s.taken = s.enqueued;
         s.stats.spans_dropped += left;
+        self.recorder.note_dropped(left);
         result
     }
 
@@ -335,7 +320,7 @@ mod tests {
     fn partial_success_counts_rejected_spans_as_failed() {
         let r = Recorder::new();
         r.begin(3);
-        r.note_partial(PartialSuccess {
+        r.note_partial(SpanPartialSuccess {
             rejected_spans: 2,
             message: "bad attribute".into(),
         });
@@ -349,7 +334,7 @@ mod tests {
         assert_eq!((s.exports_ok, s.spans_exported, s.spans_failed), (1, 1, 2));
         assert!(matches!(
             r.records()[0].outcome,
-            Outcome::PartiallyRejected(PartialSuccess {
+            Outcome::PartiallyRejected(SpanPartialSuccess {
                 rejected_spans: 2,
                 ..
             })

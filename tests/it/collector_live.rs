@@ -76,7 +76,7 @@ fn a_url_that_is_not_http_exits_2_naming_the_flag() {
     let dir = tempfile::tempdir().unwrap();
     let _ = dir;
     let (code, _) = {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_runner"))
+        let out = std::process::Command::new(crate::support::process::runner_bin())
             .args(["doctor", "collector", "--metrics-url", "ftp://x/metrics"])
             .output()
             .unwrap();

@@ -199,7 +199,7 @@ fn the_collector_configuration_confirms_the_probe() {
         ),
     )
     .unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_runner"))
+    let out = std::process::Command::new(crate::support::process::runner_bin())
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env(

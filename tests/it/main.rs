@@ -3,6 +3,9 @@
 
 mod support;
 
+mod blame;
+mod blame_shutdown;
+mod blame_time;
 mod bundle;
 mod canary_receivers;
 mod canary_rotel;
@@ -14,6 +17,10 @@ mod collector_real;
 mod config_causes;
 mod config_cli;
 mod explain;
+mod explain_corpus;
+mod explain_log;
+mod explain_props;
+mod fleet_metrics;
 mod net_dns;
 mod net_tcp;
 mod net_tls;

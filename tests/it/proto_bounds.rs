@@ -109,6 +109,8 @@ async fn trickling_body_is_bounded() {
     assert!(started.elapsed() < Duration::from_secs(3));
     let f = finding(&r, Cause::NotOtlpEndpoint);
     assert_eq!(f.evidence["body_end"], "timed_out");
+    // The stage waited its whole timeout: later stages of the path must not wait again.
+    assert!(f.stalled);
 }
 
 #[tokio::test]

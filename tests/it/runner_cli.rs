@@ -366,7 +366,12 @@ async fn with_the_collector_down_jobs_succeed_one_warning_then_spans_arrive_agai
         !spans.iter().any(|s| lost.contains(&s.trace_id)),
         "spans of jobs run while the collector was down arrived: {spans:#?}"
     );
-    assert_eq!(spans.len(), 6, "{spans:#?}");
+    // Job 63's six spans; the run-time self-check after recovery may add its canary span.
+    let job_spans = spans
+        .iter()
+        .filter(|s| s.name != runner::doctor::canary::SPAN_NAME)
+        .count();
+    assert_eq!(job_spans, 6, "{spans:#?}");
     let text = r.text();
     let flushed = text
         .lines()

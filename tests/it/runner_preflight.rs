@@ -2,7 +2,8 @@
 //! broken in `strict` (stops), and a doctor slower than its budget (cut short, goes on).
 
 use runner::cause::{Cause, Finding, Severity};
-use runner::config::{Environment, Loaded, Overrides, Signal};
+use runner::config::endpoint::EndpointError;
+use runner::config::{Environment, Loaded, Overrides, Problem, Signal, Source};
 use runner::report::{Report, Verdict, SCHEMA};
 use runner::runner::preflight::{self, Decision, Mode};
 use std::time::{Duration, Instant};
@@ -24,18 +25,13 @@ fn loaded(dir: &std::path::Path) -> Loaded {
 
 fn broken(dir: &std::path::Path) -> Loaded {
     let mut l = loaded(dir);
-    l.findings.push(
-        Finding::new(
-            Cause::EndpointInvalid,
-            Severity::Error,
-            Some(Signal::Traces),
-        )
-        .text(
-            "The traces endpoint is not a URL.",
-            "planted by the test",
-            "Set otel.endpoint to a URL such as http://collector:4318.",
-        ),
-    );
+    // Planted: an endpoint problem, which the doctor's config stage words as endpoint_invalid.
+    l.problems.push(Problem::Endpoint {
+        signal: Signal::Traces,
+        source: Source::Config("otel.endpoint".into()),
+        display: "not a url".into(),
+        error: EndpointError::NoHost,
+    });
     l
 }
 

@@ -3,11 +3,11 @@
 use super::grpc_code_name;
 use super::setting_fix::{endpoint_value, endpoint_where, scheme, set_endpoint};
 use crate::cause::{Cause, Finding, Severity, Stage};
-use crate::doctor::Probe;
+use crate::facts::Target;
 
 type Ev = serde_json::Value;
 
-fn new(probe: &Probe<'_>, cause: Cause, severity: Severity) -> Finding {
+fn new(probe: &Target<'_>, cause: Cause, severity: Severity) -> Finding {
     Finding::new(cause, severity, Some(probe.settings.signal)).at_stage(Stage::Export)
 }
 
@@ -22,7 +22,7 @@ fn quoted(message: &str) -> String {
 /// An HTTP/2 answer that is not gRPC (status != 200 or content-type not application/grpc),
 /// and not a gateway error (see `grpc_gateway_unavailable`).
 pub fn grpc_non_grpc_response(
-    probe: &Probe<'_>,
+    probe: &Target<'_>,
     status: u16,
     media: Option<&str>,
     ev: Ev,
@@ -51,7 +51,7 @@ pub fn grpc_non_grpc_response(
 /// HTTP 502, 503 or 504 without a grpc-status: a proxy whose upstream is down. The gRPC spec
 /// maps these statuses to UNAVAILABLE, and SDKs report them so.
 pub fn grpc_gateway_unavailable(
-    probe: &Probe<'_>,
+    probe: &Target<'_>,
     status: u16,
     media: Option<&str>,
     haproxy: bool,
@@ -91,7 +91,7 @@ pub fn grpc_gateway_unavailable(
 }
 
 /// A gRPC answer without grpc-status.
-pub fn grpc_missing_status(probe: &Probe<'_>, ev: Ev) -> Finding {
+pub fn grpc_missing_status(probe: &Target<'_>, ev: Ev) -> Finding {
     new(probe, Cause::GrpcNonGrpcResponse, Severity::Error)
         .text(
             format!(
@@ -107,7 +107,7 @@ pub fn grpc_missing_status(probe: &Probe<'_>, ev: Ev) -> Finding {
 }
 
 /// grpc-status 12 for the export method.
-pub fn grpc_unimplemented(probe: &Probe<'_>, path: &str, message: &str, ev: Ev) -> Finding {
+pub fn grpc_unimplemented(probe: &Target<'_>, path: &str, message: &str, ev: Ev) -> Finding {
     new(probe, Cause::GrpcUnimplemented, Severity::Error)
         .text(
             format!(
@@ -132,7 +132,7 @@ pub fn grpc_unimplemented(probe: &Probe<'_>, path: &str, message: &str, ev: Ev) 
 }
 
 /// grpc-status 16 (UNAUTHENTICATED) or 7 (PERMISSION_DENIED).
-pub fn grpc_unauthenticated(probe: &Probe<'_>, code: u32, message: &str, ev: Ev) -> Finding {
+pub fn grpc_unauthenticated(probe: &Target<'_>, code: u32, message: &str, ev: Ev) -> Finding {
     let names: Vec<String> = probe
         .settings
         .headers
@@ -175,7 +175,7 @@ pub fn grpc_unauthenticated(probe: &Probe<'_>, code: u32, message: &str, ev: Ev)
 }
 
 /// grpc-status 14.
-pub fn grpc_unavailable(probe: &Probe<'_>, message: &str, ev: Ev) -> Finding {
+pub fn grpc_unavailable(probe: &Target<'_>, message: &str, ev: Ev) -> Finding {
     new(probe, Cause::GrpcUnavailable, Severity::Error)
         .text(
             format!("{} answered the export UNAVAILABLE.", probe.endpoint.display),
@@ -191,7 +191,7 @@ pub fn grpc_unavailable(probe: &Probe<'_>, message: &str, ev: Ev) -> Finding {
 }
 
 /// grpc-status 8.
-pub fn grpc_resource_exhausted(probe: &Probe<'_>, message: &str, ev: Ev) -> Finding {
+pub fn grpc_resource_exhausted(probe: &Target<'_>, message: &str, ev: Ev) -> Finding {
     new(probe, Cause::GrpcResourceExhausted, Severity::Error)
         .text(
             format!(
@@ -210,7 +210,7 @@ pub fn grpc_resource_exhausted(probe: &Probe<'_>, message: &str, ev: Ev) -> Find
 }
 
 /// Any other non-OK grpc-status.
-pub fn grpc_other_status(probe: &Probe<'_>, code: u32, message: &str, ev: Ev) -> Finding {
+pub fn grpc_other_status(probe: &Target<'_>, code: u32, message: &str, ev: Ev) -> Finding {
     new(probe, Cause::HttpServerError, Severity::Error)
         .text(
             format!(

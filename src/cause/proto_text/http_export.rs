@@ -3,26 +3,12 @@
 use super::setting_fix::{endpoint_value, endpoint_where, scheme, set_endpoint, set_setting};
 use super::{finish, set_protocol, Change, Tried};
 use crate::cause::{Cause, Finding, Severity, Stage};
-use crate::doctor::export::PartialSuccess;
-use crate::doctor::Probe;
+use crate::facts::{PartialSuccess, PathProblem, Target};
 
 type Ev = serde_json::Value;
 
-/// What is wrong with the URL path, for a 404.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PathProblem {
-    /// The path ends in `/v1/<signal>`: the path is what OTLP expects.
-    LooksRight,
-    /// `/v1/<signal>` is missing.
-    Missing { corrected: String },
-    /// `/v1/<signal>` appears twice.
-    Duplicated { corrected: String },
-    /// The path names another signal's route.
-    OtherSignal { corrected: String },
-}
-
 /// The export check's summary when the empty export was accepted.
-pub fn export_ok_summary(probe: &Probe<'_>, partial: Option<&PartialSuccess>) -> String {
+pub fn export_ok_summary(probe: &Target<'_>, partial: Option<&PartialSuccess>) -> String {
     match partial {
         Some(p) => format!(
             "the empty {} export was accepted, with partial_success ({} rejected{})",
@@ -38,7 +24,7 @@ pub fn export_ok_summary(probe: &Probe<'_>, partial: Option<&PartialSuccess>) ->
     }
 }
 
-fn headers_named(probe: &Probe<'_>) -> String {
+fn headers_named(probe: &Target<'_>) -> String {
     let names: Vec<String> = probe
         .settings
         .headers
@@ -57,13 +43,13 @@ fn headers_named(probe: &Probe<'_>) -> String {
     }
 }
 
-fn new(probe: &Probe<'_>, cause: Cause, severity: Severity) -> Finding {
+fn new(probe: &Target<'_>, cause: Cause, severity: Severity) -> Finding {
     Finding::new(cause, severity, Some(probe.settings.signal)).at_stage(Stage::Export)
 }
 
 /// A 2xx that is not an OTLP response (e.g. a web UI).
 pub fn not_otlp_endpoint(
-    probe: &Probe<'_>,
+    probe: &Target<'_>,
     status: u16,
     media: Option<&str>,
     empty: bool,
@@ -99,7 +85,7 @@ pub fn not_otlp_endpoint(
 }
 
 /// 3xx: never followed, since it would carry the configured headers elsewhere.
-pub fn http_redirect(probe: &Probe<'_>, status: u16, location: Option<&str>, ev: Ev) -> Finding {
+pub fn http_redirect(probe: &Target<'_>, status: u16, location: Option<&str>, ev: Ev) -> Finding {
     let location = location
         .map(redact_url)
         .unwrap_or_else(|| "(no Location)".into());
@@ -131,7 +117,7 @@ fn redact_url(u: &str) -> String {
 }
 
 /// nginx's `400 No required SSL certificate was sent`.
-pub fn client_cert_required_by_http(probe: &Probe<'_>, ev: Ev) -> Finding {
+pub fn client_cert_required_by_http(probe: &Target<'_>, ev: Ev) -> Finding {
     Finding::new(
         Cause::TlsClientCertRequired,
         Severity::Error,
@@ -153,7 +139,7 @@ pub fn client_cert_required_by_http(probe: &Probe<'_>, ev: Ev) -> Finding {
 
 /// 401/403.
 pub fn http_auth_rejected(
-    probe: &Probe<'_>,
+    probe: &Target<'_>,
     status: u16,
     www_authenticate: Option<&str>,
     ev: Ev,
@@ -180,28 +166,24 @@ pub fn http_auth_rejected(
         .evidence(ev)
 }
 
-/// 404, with the path analysed and the corrected path tried.
+/// 404, with the path analysed and the corrected path tried; `cause` is what the doctor
+/// concluded (a signal path problem only when the corrected path worked).
 pub fn http_not_found(
-    probe: &Probe<'_>,
+    probe: &Target<'_>,
+    cause: Cause,
     path: &str,
     problem: &PathProblem,
     tried: &[Tried],
     ev: Ev,
 ) -> Finding {
-    let verified = tried.iter().any(|t| t.worked);
     let source = endpoint_where(probe);
     // The endpoint value that sends exports to `corrected`.
     let set_path = |corrected: &str| {
         let value = endpoint_value(probe, scheme(probe), probe.endpoint.port, Some(corrected));
         set_endpoint(probe, &value)
     };
-    let (cause, summary, why, fix) = match problem {
+    let (summary, why, fix) = match problem {
         PathProblem::Missing { corrected } => (
-            if verified {
-                Cause::SignalPathMissing
-            } else {
-                Cause::HttpNotFound
-            },
             format!(
                 "The export URL path `{path}` lacks `{}`.",
                 probe.settings.signal.http_path()
@@ -216,11 +198,6 @@ pub fn http_not_found(
             ),
         ),
         PathProblem::Duplicated { corrected } => (
-            if verified {
-                Cause::SignalPathDuplicated
-            } else {
-                Cause::HttpNotFound
-            },
             format!(
                 "The export URL path `{path}` repeats `{}`.",
                 probe.settings.signal.http_path()
@@ -235,7 +212,6 @@ pub fn http_not_found(
             ),
         ),
         PathProblem::OtherSignal { corrected } => (
-            Cause::HttpNotFound,
             format!(
                 "The {} export goes to `{path}`, another signal's route.",
                 probe.settings.signal
@@ -246,7 +222,6 @@ pub fn http_not_found(
             format!("Use the path `{corrected}`: {}.", set_path(corrected)),
         ),
         PathProblem::LooksRight => (
-            Cause::HttpNotFound,
             format!(
                 "{} has no OTLP route at `{path}` (404).",
                 probe.endpoint.display
@@ -270,7 +245,7 @@ pub fn http_not_found(
 }
 
 /// 405.
-pub fn http_method_not_allowed(probe: &Probe<'_>, allow: Option<&str>, ev: Ev) -> Finding {
+pub fn http_method_not_allowed(probe: &Target<'_>, allow: Option<&str>, ev: Ev) -> Finding {
     new(probe, Cause::HttpMethodNotAllowed, Severity::Error)
         .text(
             format!("{} does not accept POST (405).", probe.endpoint.display),
@@ -292,7 +267,7 @@ pub fn http_method_not_allowed(probe: &Probe<'_>, allow: Option<&str>, ev: Ev) -
 }
 
 /// 413.
-pub fn http_payload_too_large(probe: &Probe<'_>, message: Option<&str>, ev: Ev) -> Finding {
+pub fn http_payload_too_large(probe: &Target<'_>, message: Option<&str>, ev: Ev) -> Finding {
     new(probe, Cause::HttpPayloadTooLarge, Severity::Error)
         .text(
             format!(
@@ -311,7 +286,7 @@ pub fn http_payload_too_large(probe: &Probe<'_>, message: Option<&str>, ev: Ev) 
 }
 
 /// The receiver cannot decompress gzip.
-pub fn compression_unsupported(probe: &Probe<'_>, tried: &[Tried], ev: Ev) -> Finding {
+pub fn compression_unsupported(probe: &Target<'_>, tried: &[Tried], ev: Ev) -> Finding {
     let f = new(probe, Cause::CompressionUnsupported, Severity::Error).text(
         format!(
             "{} refuses gzip-compressed exports.",
@@ -334,7 +309,7 @@ pub fn compression_unsupported(probe: &Probe<'_>, tried: &[Tried], ev: Ev) -> Fi
 
 /// 415.
 pub fn http_unsupported_media_type(
-    probe: &Probe<'_>,
+    probe: &Target<'_>,
     message: Option<&str>,
     tried: &[Tried],
     ev: Ev,
@@ -366,7 +341,7 @@ pub fn http_unsupported_media_type(
 }
 
 /// 429.
-pub fn http_throttled(probe: &Probe<'_>, retry_after: Option<&str>, ev: Ev) -> Finding {
+pub fn http_throttled(probe: &Target<'_>, retry_after: Option<&str>, ev: Ev) -> Finding {
     new(probe, Cause::HttpThrottled, Severity::Warning)
         .text(
             format!("{} is throttling exports (429).", probe.endpoint.display),
@@ -384,7 +359,12 @@ pub fn http_throttled(probe: &Probe<'_>, retry_after: Option<&str>, ev: Ev) -> F
 }
 
 /// 502/503/504 from a proxy or load balancer.
-pub fn http_upstream_unavailable(probe: &Probe<'_>, status: u16, haproxy: bool, ev: Ev) -> Finding {
+pub fn http_upstream_unavailable(
+    probe: &Target<'_>,
+    status: u16,
+    haproxy: bool,
+    ev: Ev,
+) -> Finding {
     new(probe, Cause::HttpUpstreamUnavailable, Severity::Error)
         .text(
             format!(
@@ -407,7 +387,12 @@ pub fn http_upstream_unavailable(probe: &Probe<'_>, status: u16, haproxy: bool, 
 }
 
 /// Other 5xx.
-pub fn http_server_error(probe: &Probe<'_>, status: u16, message: Option<&str>, ev: Ev) -> Finding {
+pub fn http_server_error(
+    probe: &Target<'_>,
+    status: u16,
+    message: Option<&str>,
+    ev: Ev,
+) -> Finding {
     new(probe, Cause::HttpServerError, Severity::Error)
         .text(
             format!(
@@ -426,7 +411,7 @@ pub fn http_server_error(probe: &Probe<'_>, status: u16, message: Option<&str>, 
 
 /// A status no OTLP receiver gives to a valid empty export (e.g. 400, 406, 422).
 pub fn http_unexpected_status(
-    probe: &Probe<'_>,
+    probe: &Target<'_>,
     status: u16,
     message: Option<&str>,
     ev: Ev,
@@ -453,7 +438,7 @@ pub fn http_unexpected_status(
 }
 
 /// The endpoint setting for an OTLP/HTTP receiver on the default port of this host.
-fn otlp_http_endpoint(probe: &Probe<'_>) -> String {
+fn otlp_http_endpoint(probe: &Target<'_>) -> String {
     let path = probe.settings.signal.http_path();
     let value = endpoint_value(probe, scheme(probe), 4318, Some(path));
     set_endpoint(probe, &value)

@@ -1,19 +1,29 @@
 //! Wording of proxy findings: a failing proxy, and proxies the gRPC exporter ignores.
 
 use crate::cause::{Cause, Finding, Severity};
-use crate::doctor::proxy::{InvalidProxy, ProxyError, ProxyTarget};
-use crate::doctor::Probe;
+use crate::config::proxy::{InvalidProxy, ProxyTarget};
+use crate::facts::ProxyError;
+use crate::facts::Target;
+use crate::facts::ConnectFailure;
 
 /// The proxy the exporter uses refused or failed.
 pub fn proxy_failure(
-    probe: &Probe<'_>,
+    probe: &Target<'_>,
     proxy: &ProxyTarget,
     error: &ProxyError,
+    timeout: std::time::Duration,
     ev: serde_json::Value,
 ) -> Finding {
+    let t = humantime::format_duration(timeout);
     let what = match error {
         ProxyError::Resolve => "its name does not resolve".to_string(),
-        ProxyError::Connect(c) => format!("connecting to it failed ({c:?})"),
+        ProxyError::Connect(c) => match c {
+            ConnectFailure::Refused => "it refused the connection (nothing listens there)".into(),
+            ConnectFailure::Timeout => format!("connecting to it did not finish within {t}"),
+            ConnectFailure::Unreachable => "it is unreachable (no route)".into(),
+            ConnectFailure::Reset => "it reset the connection".into(),
+            ConnectFailure::Other(kind) => format!("connecting to it failed ({kind})"),
+        },
         ProxyError::Refused { status: 407, .. } if proxy.has_credentials => {
             "it answered 407 Proxy Authentication Required (the doctor does not send proxy \
              credentials, so this may be only the doctor's limitation)"
@@ -25,14 +35,14 @@ pub fn proxy_failure(
         }
         ProxyError::Refused { status, .. } => format!("it refused the tunnel with HTTP {status}"),
         ProxyError::Closed { .. } => "it closed the connection without a complete answer".into(),
-        ProxyError::Timeout => "it did not answer within the timeout".into(),
+        ProxyError::Timeout => format!("no answer came back from it within {t}"),
         ProxyError::Garbage { .. } => "its answer was not HTTP".into(),
         ProxyError::UnsupportedScheme => format!(
             "its scheme `{}` is not supported (only http:// proxies are)",
             proxy.scheme
         ),
     };
-    Finding::new(
+    let f = Finding::new(
         Cause::ProxyFailure,
         Severity::Error,
         Some(probe.settings.signal),
@@ -53,34 +63,83 @@ pub fn proxy_failure(
             proxy.source, probe.endpoint.host
         ),
     )
-    .evidence(ev)
+    .evidence(ev);
+    if error.stalled() {
+        f.stalled()
+    } else {
+        f
+    }
 }
 
-/// TLS with the endpoint failed inside the proxy's tunnel.
-pub fn proxy_tunnel_tls(probe: &Probe<'_>, proxy: &ProxyTarget, ev: serde_json::Value) -> Finding {
-    Finding::new(
+/// TLS with the endpoint failed inside the proxy's tunnel: `stalled` when the handshake did not
+/// finish within the timeout, `received` bytes came back through the tunnel.
+pub fn proxy_tunnel_tls(
+    probe: &Target<'_>,
+    proxy: &ProxyTarget,
+    stalled: bool,
+    received: u64,
+    timeout: std::time::Duration,
+    ev: serde_json::Value,
+) -> Finding {
+    let t = humantime::format_duration(timeout);
+    let (summary, explanation) = match (stalled, received) {
+        (true, 0) => (
+            format!(
+                "The proxy {} accepted the tunnel to {}, then nothing came back through it \
+                 within {t}.",
+                proxy.display, probe.endpoint.display
+            ),
+            "The proxy answered CONNECT with success, the doctor sent a TLS ClientHello into the \
+             tunnel, and no byte came back: the proxy cannot reach the endpoint (and does not \
+             say so), or holds tunnels open without forwarding them. The exporter waits its \
+             whole timeout on every export."
+                .to_string(),
+        ),
+        (true, _) => (
+            format!(
+                "The proxy {} opened a tunnel to {}, but TLS through it stalled for {t}.",
+                proxy.display, probe.endpoint.display
+            ),
+            "The proxy accepted CONNECT and the TLS handshake began inside the tunnel, then \
+             stopped: the proxy (or whatever it forwards to) stalls mid-handshake, so the \
+             exporter waits its whole timeout on every export."
+                .to_string(),
+        ),
+        (false, _) => (
+            format!(
+                "The proxy {} opened a tunnel to {}, but TLS through it failed.",
+                proxy.display, probe.endpoint.display
+            ),
+            "The proxy accepted CONNECT, then the TLS handshake with the endpoint failed inside \
+             the tunnel: the proxy may intercept TLS with its own certificate, or forward \
+             elsewhere."
+                .to_string(),
+        ),
+    };
+    let f = Finding::new(
         Cause::ProxyFailure,
         Severity::Error,
         Some(probe.settings.signal),
     )
     .text(
+        summary,
+        explanation,
         format!(
-            "The proxy {} opened a tunnel to {}, but TLS through it failed.",
-            proxy.display, probe.endpoint.display
-        ),
-        "The proxy accepted CONNECT, then the TLS handshake with the endpoint failed inside the \
-         tunnel: the proxy may intercept TLS with its own certificate, or forward elsewhere.",
-        format!(
-            "If the proxy intercepts TLS, add its CA to the certificate setting; otherwise add \
-             `{}` to NO_PROXY (proxy from {}).",
-            probe.endpoint.host, proxy.source
+            "If the proxy intercepts TLS, add its CA to the certificate setting; otherwise fix \
+             the proxy in {} or add `{}` to NO_PROXY if the collector is reachable directly.",
+            proxy.source, probe.endpoint.host
         ),
     )
-    .evidence(ev)
+    .evidence(ev);
+    if stalled {
+        f.stalled()
+    } else {
+        f
+    }
 }
 
 /// A proxy setting that is not a URL.
-pub fn proxy_invalid(probe: &Probe<'_>, invalid: &InvalidProxy) -> Finding {
+pub fn proxy_invalid(probe: &Target<'_>, invalid: &InvalidProxy) -> Finding {
     Finding::new(
         Cause::ProxyFailure,
         Severity::Error,
@@ -102,7 +161,7 @@ pub fn proxy_invalid(probe: &Probe<'_>, invalid: &InvalidProxy) -> Finding {
 }
 
 /// A proxy is set, but the gRPC exporter (tonic) connects directly.
-pub fn grpc_ignores_proxy(probe: &Probe<'_>, proxy: &ProxyTarget, direct_works: bool) -> Finding {
+pub fn grpc_ignores_proxy(probe: &Target<'_>, proxy: &ProxyTarget, direct_works: bool) -> Finding {
     let severity = if direct_works {
         Severity::Info
     } else {

@@ -3,9 +3,9 @@
 
 use crate::cause::config_text::{set_to, where_};
 use crate::config::endpoint::is_signal_specific;
+use crate::config::proxy::bracket;
 use crate::config::Source;
-use crate::doctor::proxy::bracket;
-use crate::doctor::Probe;
+use crate::facts::Target;
 
 /// "`OTEL_X=v`", "`key = v` in the `[otel]` table of the config file", "`--flag v`"; for a
 /// default, "`env=v` or `key = v` in the `[otel]` table of the config file".
@@ -31,7 +31,7 @@ pub(crate) fn unset_setting(source: &Source) -> String {
 }
 
 /// Where the endpoint is set, for sentences; for the default, the variable that would set it.
-pub(crate) fn endpoint_where(probe: &Probe<'_>) -> String {
+pub(crate) fn endpoint_where(probe: &Target<'_>) -> String {
     match &probe.settings.endpoint_raw.source {
         Source::Default => "`OTEL_EXPORTER_OTLP_ENDPOINT` (not set: the default applies)".into(),
         other => where_(other),
@@ -42,7 +42,7 @@ pub(crate) fn endpoint_where(probe: &Probe<'_>) -> String {
 /// request path `path`: a generic endpoint gets `/v1/<signal>` appended by the exporter, so the
 /// value leaves it off; a signal-specific one is used as-is.
 pub(crate) fn endpoint_value(
-    probe: &Probe<'_>,
+    probe: &Target<'_>,
     scheme: &str,
     port: u16,
     http_path: Option<&str>,
@@ -59,7 +59,7 @@ pub(crate) fn endpoint_value(
 }
 
 /// "`OTEL_EXPORTER_OTLP_ENDPOINT=v`" and the like, where the endpoint is set now.
-pub(crate) fn set_endpoint(probe: &Probe<'_>, value: &str) -> String {
+pub(crate) fn set_endpoint(probe: &Target<'_>, value: &str) -> String {
     let key = match &probe.settings.endpoint_raw.source {
         Source::Config(k) => k.strip_prefix("otel.").unwrap_or(k).to_string(),
         _ => "endpoint".to_string(),
@@ -73,7 +73,7 @@ pub(crate) fn set_endpoint(probe: &Probe<'_>, value: &str) -> String {
 }
 
 /// The endpoint's scheme as the exporter uses it.
-pub(crate) fn scheme(probe: &Probe<'_>) -> &'static str {
+pub(crate) fn scheme(probe: &Target<'_>) -> &'static str {
     if probe.endpoint.tls {
         "https"
     } else {

@@ -2,10 +2,10 @@
 
 use super::grpc_code_name;
 use crate::cause::{Cause, Finding, Severity, Stage};
-use crate::doctor::Probe;
+use crate::facts::Target;
 
 /// The protocol check's summary for a gRPC endpoint that speaks HTTP/2.
-pub fn speaks_h2_summary(probe: &Probe<'_>) -> String {
+pub fn speaks_h2_summary(probe: &Target<'_>) -> String {
     format!(
         "{} speaks HTTP/2{}",
         probe.endpoint.display,
@@ -18,10 +18,11 @@ pub fn speaks_h2_summary(probe: &Probe<'_>) -> String {
 }
 
 /// The protocol check's summary for an HTTP endpoint that answered.
-pub fn speaks_http_summary(probe: &Probe<'_>, version: http::Version, status: u16) -> String {
+pub fn speaks_http_summary(probe: &Target<'_>, version: http::Version, status: u16) -> String {
     format!(
-        "{} answers {version:?} (status {status} to an empty export)",
-        probe.endpoint.display
+        "{} answers {} (status {status} to an empty export)",
+        probe.endpoint.display,
+        crate::facts::http_version(version)
     )
 }
 
@@ -46,7 +47,7 @@ pub fn health_note(grpc_status: Option<u32>, http_status: u16) -> String {
 }
 
 /// Opening a connection again failed although the earlier stages passed.
-pub fn reconnect_failed(probe: &Probe<'_>, stage: Stage, cause: Cause, detail: &str) -> Finding {
+pub fn reconnect_failed(probe: &Target<'_>, stage: Stage, cause: Cause, detail: &str) -> Finding {
     Finding::new(cause, Severity::Error, Some(probe.settings.signal))
         .at_stage(stage)
         .text(

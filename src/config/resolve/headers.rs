@@ -1,8 +1,8 @@
 //! Header lists from `--header`, `[otel.headers]` and the `*_HEADERS` variables.
 
 use super::{env_names, Ctx, Offer};
-use crate::cause::config_text as text;
 use crate::config::kv;
+use crate::config::problem::Problem;
 use crate::config::settings::{Header, Signal, Source};
 use crate::redact::Secret;
 
@@ -17,7 +17,7 @@ pub fn resolve_headers(cx: &mut Ctx<'_>, signal: Signal) -> Offer<Vec<Header>> {
                 Some((k, v)) if !k.trim().is_empty() => {
                     list.push((k.trim().to_owned(), Secret::new(v)))
                 }
-                _ => cx.findings.push(text::headers_invalid(
+                _ => cx.problems.push(Problem::headers(
                     sig,
                     &source,
                     &kv::KvProblem::MissingEquals {
@@ -39,7 +39,7 @@ pub fn resolve_headers(cx: &mut Ctx<'_>, signal: Signal) -> Offer<Vec<Header>> {
         for (k, v) in table {
             match v.as_str() {
                 Some(s) => list.push((k.clone(), Secret::new(s))),
-                None => cx.findings.push(text::headers_invalid(
+                None => cx.problems.push(Problem::headers(
                     sig,
                     &source,
                     &kv::KvProblem::BadHeaderValue { key: k.clone() },
@@ -58,7 +58,7 @@ pub fn resolve_headers(cx: &mut Ctx<'_>, signal: Signal) -> Offer<Vec<Header>> {
             let source = Source::Env(name);
             let (pairs, problems) = kv::parse_list(v);
             for p in &problems {
-                cx.findings.push(text::headers_invalid(sig, &source, p));
+                cx.problems.push(Problem::headers(sig, &source, p));
             }
             offers.push(Offer {
                 value: checked_headers(cx, sig, &source, pairs),
@@ -90,7 +90,7 @@ fn checked_headers(
     let mut out = Vec::new();
     for (name, value) in pairs {
         match kv::check_header(&name, &value) {
-            Some(p) => cx.findings.push(text::headers_invalid(signal, source, &p)),
+            Some(p) => cx.problems.push(Problem::headers(signal, source, &p)),
             None => out.push(Header { name, value }),
         }
     }

@@ -1,12 +1,13 @@
 //! The gRPC export: an empty `Export` call on the signal's OTLP service, classified by
 //! HTTP status, content-type and grpc-status.
 
-use crate::cause::proto_text::{self as text, Change, Waiting};
+use crate::cause::proto_text::{self as text};
 use crate::cause::Stage;
 use crate::config::{Compression, Protocol};
-use crate::doctor::protocol::{exchange_failed, from_findings, open_failed};
+use crate::doctor::protocol::{body_stalled, exchange_failed, from_findings, open_failed};
 use crate::doctor::protocol::{verify, wire};
 use crate::doctor::{Probe, StageResult};
+use crate::facts::{Change, Waiting};
 use std::net::SocketAddr;
 
 /// The export call, on `ready` when it is still open, else on a fresh connection.
@@ -32,9 +33,12 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
         Ok(a) => a,
         Err(failure) => {
             let how = (Stage::Export, Waiting::Export);
-            return exchange_failed(probe, addr, failure, &ex.app, true, None, how).await;
+            let framing = wire::Framing::GRPC;
+            return exchange_failed(probe, addr, failure, &ex.app, framing, None, how).await;
         }
     };
+    // A body that trickled made this stage wait its whole timeout (see export::http).
+    let trickled = answer.body_end == wire::BodyEnd::TimedOut;
     let media = answer.media_type();
     let grpc_status: Option<u32> = answer
         .grpc_field("grpc-status")
@@ -59,6 +63,10 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
         "body_end": answer.body_end,
         "elapsed_ms": ex.elapsed.as_millis() as u64,
     });
+    if trickled && is_grpc {
+        // The status trailers never came: the stall is the finding.
+        return body_stalled(probe, Stage::Export, &answer, None);
+    }
     if !is_grpc {
         ev["body"] = wire::quote(&answer.body, probe.opts.verbose).into();
         let status = answer.status.as_u16();
@@ -66,6 +74,7 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
             // The proxy's own error page: another protocol or port would meet the same proxy.
             let haproxy = contains(&answer.body, b"No server is available");
             let f = text::grpc_gateway_unavailable(probe, status, media.as_deref(), haproxy, ev);
+            let f = if trickled { f.stalled() } else { f };
             return from_findings(
                 Stage::Export,
                 vec![f],
@@ -88,6 +97,7 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
         } else {
             text::grpc_non_grpc_response(probe, status, media.as_deref(), ev)
         };
+        let f = if trickled { f.stalled() } else { f };
         return from_findings(
             Stage::Export,
             vec![f],

@@ -1,13 +1,17 @@
 //! The OTLP/HTTP export: an empty POST to the effective URL, classified by status code,
 //! content-type and decoded body.
 
-use crate::cause::proto_text::{self as text, Change, PathProblem, TlsSign, Waiting};
+use crate::cause::proto_text::{self as text};
+use crate::cause::Cause;
 use crate::cause::Stage;
 use crate::config::{Compression, Protocol, Signal};
 use crate::doctor::protocol::verify;
 use crate::doctor::protocol::wire::{self, Answer};
-use crate::doctor::protocol::{exchange_failed, from_findings, open_failed};
+use crate::doctor::protocol::{
+    body_stalled, exchange_failed, forward_proxy_refused, from_findings, open_failed,
+};
 use crate::doctor::{Probe, StageResult};
+use crate::facts::{Change, PathProblem, TlsSign, Tried, Waiting};
 use std::net::SocketAddr;
 
 /// The export POST, on `ready` when it is still open, else on a fresh connection.
@@ -19,41 +23,49 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
         |framing| wire::http_request(probe, framing, addr.port(), &path, protocol, compression);
     let reused = match ready {
         Some(r) => {
-            let (h2, proxy) = (r.framing().h2, r.proxy_display());
-            let req = req(r.framing());
+            let (framing, target) = (r.framing(), r.proxy().cloned());
+            let req = req(framing);
             let ex = wire::exchange_on(r, req, probe.bounds()).await;
-            ex.map(|ex| (ex, h2, proxy))
+            ex.map(|ex| (ex, framing, target))
         }
         None => None,
     };
-    let (ex, h2, proxy) = match reused {
+    let (ex, framing, target) = match reused {
         Some(x) => x,
         None => {
             let opened = match wire::open(probe, addr, false).await {
                 Ok(o) => o,
                 Err(e) => return open_failed(probe, Stage::Export, e),
             };
-            let h2 = opened.h2;
-            let proxy = opened.proxy.as_ref().map(|p| p.display.clone());
-            let req = req(opened.framing());
-            let ex = wire::exchange(opened.conn, h2, req, probe.bounds()).await;
-            (ex, h2, proxy)
+            let framing = opened.framing();
+            let req = req(framing);
+            let ex = wire::exchange(opened.conn, framing.h2, req, probe.bounds()).await;
+            (ex, framing, opened.proxy)
         }
     };
+    let proxy = target.as_ref().map(|p| p.display.clone());
     let answer = match ex.result {
         Ok(a) => a,
         Err(failure) => {
             let how = (Stage::Export, Waiting::Export);
-            return exchange_failed(probe, addr, failure, &ex.app, h2, proxy, how).await;
+            let p = target.as_ref();
+            return exchange_failed(probe, addr, failure, &ex.app, framing, p, how).await;
         }
     };
+    if let Some(r) = forward_proxy_refused(probe, Stage::Export, framing, target.as_ref(), &answer)
+    {
+        return r;
+    }
+    // A body that trickled made this stage wait its whole timeout: whatever the answer is
+    // judged to be, the path blocks (`stalled`), and later stages do not wait for it again.
+    let trickled = answer.body_end == wire::BodyEnd::TimedOut;
     let media = answer.media_type();
     let status = answer.status.as_u16();
     let decoded = super::decode_status(&answer.body, media.as_deref());
     let mut ev = serde_json::json!({
         "method": "POST",
         "path": path,
-        "http_version": format!("{:?}", answer.version),
+        "http_version": crate::facts::http_version(answer.version),
         "status": status,
         "content_type": media,
         "content_encoding_sent": (compression == Compression::Gzip).then_some("gzip"),
@@ -67,6 +79,9 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
     }
     let message = decoded.map(|(_, m)| m);
     let f = match status {
+        200..=299 if trickled && success(probe, &answer, media.as_deref()).is_ok() => {
+            return body_stalled(probe, Stage::Export, &answer, proxy.as_deref());
+        }
         200..=299 => match success(probe, &answer, media.as_deref()) {
             Ok(partial) => {
                 if let Some(p) = &partial {
@@ -147,6 +162,7 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
         500..=599 => text::http_server_error(probe, status, message.as_deref(), ev),
         _ => text::http_unexpected_status(probe, status, message.as_deref(), ev),
     };
+    let f = if trickled { f.stalled() } else { f };
     from_findings(
         Stage::Export,
         vec![f],
@@ -202,14 +218,26 @@ async fn not_found(
             ]
         }
     };
-    ev["path_analysis"] = serde_json::json!(format!("{problem:?}"));
-    let f = text::http_not_found(probe, path, &problem, &tried, ev);
+    ev["path_analysis"] = serde_json::to_value(&problem).unwrap_or_default();
+    let cause = not_found_cause(&problem, &tried);
+    let f = text::http_not_found(probe, cause, path, &problem, &tried, ev);
     from_findings(
         Stage::Export,
         vec![f],
         String::new(),
         serde_json::Value::Null,
     )
+}
+
+/// The cause of a 404: a signal path problem only when the corrected path worked, else
+/// `http_not_found` (the path may be right and the route missing).
+fn not_found_cause(problem: &PathProblem, tried: &[Tried]) -> Cause {
+    let verified = tried.iter().any(|t| t.worked);
+    match problem {
+        PathProblem::Missing { .. } if verified => Cause::SignalPathMissing,
+        PathProblem::Duplicated { .. } if verified => Cause::SignalPathDuplicated,
+        _ => Cause::HttpNotFound,
+    }
 }
 
 /// What is wrong with a URL path (with optional query) for `signal`.

@@ -1,9 +1,9 @@
 //! Verified fixes: before suggesting another protocol, port or scheme, the doctor tries it once.
 
 use super::wire::{self, peer_did};
-use crate::cause::proto_text::{Change, Observed, Tried};
 use crate::config::{Compression, Protocol};
 use crate::doctor::{tls, Probe};
+use crate::facts::{Change, Observed, Tried};
 use std::net::SocketAddr;
 
 fn target(probe: &Probe<'_>, addr: SocketAddr) -> String {

@@ -76,28 +76,11 @@ pub enum Failure {
     /// The connection failed first; `too_large` when the head exceeded the limit, `reset` when
     /// an I/O reset was seen.
     Broken { too_large: bool, reset: bool },
+    /// The peer reset the HTTP/2 stream (`RST_STREAM`) with this error code before answering.
+    StreamReset { code: u32 },
 }
 
-/// What the peer did when an exchange failed, from its first bytes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PeerDid {
-    /// Sent nothing and closed the connection.
-    Closed,
-    /// Sent nothing and reset the connection.
-    Reset,
-    /// Sent no answer within the timeout.
-    Silent,
-    /// Answered as a TLS server.
-    SpokeTls,
-    /// Answered an HTTP/2 preface with HTTP/1.
-    SpokeHttp1,
-    /// Answered an HTTP/1 request with HTTP/2 frames.
-    SpokeH2,
-    /// Answered with something that is not a usable response: garbage, a head over 64 KiB, or a
-    /// close in the middle of the answer.
-    Unparseable { too_large: bool, closed: bool },
-}
+pub use crate::facts::PeerDid;
 
 /// Classifies a failed exchange from the recorded application bytes.
 pub fn peer_did(failure: Failure, app: &Recording, expected_h2: bool) -> PeerDid {
@@ -109,6 +92,9 @@ pub fn peer_did(failure: Failure, app: &Recording, expected_h2: bool) -> PeerDid
     // 4740180"), and a trickling HTTP/1 server may not have sent more yet.
     let first = app.first_bytes();
     let http1_prefix = first.len() >= 3 && b"HTTP/1.".starts_with(&first[..first.len().min(7)]);
+    if let Failure::StreamReset { code } = failure {
+        return PeerDid::StreamReset { code };
+    }
     match greeting {
         g if g.is_tls() => PeerDid::SpokeTls,
         _ if http1_prefix && expected_h2 => PeerDid::SpokeHttp1,
@@ -263,6 +249,14 @@ fn broken(error: &hyper::Error) -> Failure {
     let mut reset = false;
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(e) = source {
+        // A stream reset by the peer is a typed answer, not a broken connection.
+        if let Some(h2) = e.downcast_ref::<h2::Error>() {
+            if let (Some(reason), true) = (h2.reason(), h2.is_reset() && h2.is_remote()) {
+                return Failure::StreamReset {
+                    code: reason.into(),
+                };
+            }
+        }
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
             reset |= matches!(
                 io.kind(),
@@ -306,14 +300,27 @@ pub struct Framing {
     pub absolute_form: bool,
 }
 
+impl Framing {
+    /// gRPC: HTTP/2, always directly (tonic has no proxy support).
+    pub const GRPC: Framing = Framing {
+        h2: true,
+        absolute_form: false,
+    };
+}
+
 /// Why no connection could be opened.
 #[derive(Debug)]
 pub enum OpenFailure {
     Net(net::OpenError),
     InvalidProxy(InvalidProxy),
     Proxy(ProxyTarget, ProxyError),
-    /// TLS with the endpoint failed inside the proxy's tunnel.
-    TunnelTls(ProxyTarget),
+    /// TLS with the endpoint failed inside the proxy's tunnel (`stalled`: it did not finish
+    /// within the timeout; `received`: bytes that came back through the tunnel).
+    TunnelTls {
+        proxy: ProxyTarget,
+        stalled: bool,
+        received: u64,
+    },
 }
 
 /// Opens a connection to `addr` the way the exporter would: gRPC always directly (tonic has no
@@ -344,7 +351,13 @@ pub async fn open(probe: &Probe<'_>, addr: SocketAddr, grpc: bool) -> Result<Ope
         let conn = match proxy::open_tunnel(probe, &target, addr.port()).await {
             Ok(c) => c,
             Err(TunnelError::Proxy(e)) => return Err(OpenFailure::Proxy(target, e)),
-            Err(TunnelError::Tls) => return Err(OpenFailure::TunnelTls(target)),
+            Err(TunnelError::Tls { stalled, received }) => {
+                return Err(OpenFailure::TunnelTls {
+                    proxy: target,
+                    stalled,
+                    received,
+                })
+            }
         };
         let h2 = conn.alpn.as_deref() == Some(b"h2".as_slice());
         return Ok(Opened {

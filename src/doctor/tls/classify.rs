@@ -166,9 +166,9 @@ pub async fn handshake_error(
         return net_text::connection_reset(signal, Stage::Tls, addr, "the TLS handshake", evidence);
     }
     let detail = match (typed, err) {
-        (Some(e), _) => format!("rustls reported {e:?}"),
+        (Some(e), _) => format!("rustls reported: {e}"),
         (None, Some(e)) => format!(
-            "the connection failed ({:?}) after the server answered",
+            "the connection failed ({}) after the server answered",
             e.kind()
         ),
         (None, None) => "the server ended the connection".to_string(),
@@ -333,7 +333,10 @@ fn from_rustls(
                 }
                 other => net_text::tls_handshake_failed(
                     signal,
-                    &format!("the server sent the TLS alert {other:?} ({code})"),
+                    &format!(
+                        "the server sent the TLS alert {} ({code})",
+                        other.as_str().unwrap_or("unknown")
+                    ),
                     evidence,
                 ),
             }
@@ -345,7 +348,7 @@ fn from_rustls(
             | PeerIncompatible::Tls12NotOffered
             | PeerIncompatible::Tls12NotOfferedOrEnabled => net_text::tls_version_unsupported(
                 signal,
-                &format!("the server chose a version the exporter does not offer ({p:?})"),
+                &net_text::version_not_offered(p),
                 evidence,
             ),
             _ => return None,
@@ -365,5 +368,5 @@ pub fn handshake_timeout(probe: &Probe<'_>, raw: &Recording, evidence: Value) ->
     } else {
         format!("the server started the handshake but did not finish it within {t}")
     };
-    net_text::tls_handshake_failed(probe.settings.signal, &detail, evidence)
+    net_text::tls_handshake_failed(probe.settings.signal, &detail, evidence).stalled()
 }

@@ -182,6 +182,11 @@ async fn execute(sc: &Scenario, bin: &Path) -> Result<(Vec<String>, Option<Strin
     json_args.insert(2, "--json".into());
     let out = doctor(bin, &json_args, &env, tmp.path()).await?;
     let mut diffs = compare(&sc.expect, &out, &stage);
+    diffs.extend(
+        debug_fragments(&out.stdout)
+            .into_iter()
+            .map(|f| format!("JSON report shows Rust Debug output: {f}")),
+    );
     if !diffs.is_empty() && std::env::var_os("SCENARIO_VERBOSE").is_some() {
         diffs.push(format!("report:\n{}\nstderr:\n{}", out.stdout, out.stderr));
     }
@@ -200,6 +205,11 @@ async fn execute(sc: &Scenario, bin: &Path) -> Result<(Vec<String>, Option<Strin
                 diffs.push(format!("text report contains {w:?}"));
             }
         }
+        diffs.extend(
+            debug_fragments(&t.stdout)
+                .into_iter()
+                .map(|f| format!("text report shows Rust Debug output: {f}")),
+        );
         text = Some(normalize::report(&t.stdout, &ports, tmp.path()));
     }
     drop(stage);
@@ -236,6 +246,77 @@ async fn fixes_work(
         }
     }
     Ok(diffs)
+}
+
+/// Fragments of Rust `Debug` output in a report (`Some(..)`, `None`, `Ok(..)`, `Err(..)`,
+/// `..Kind(..)`, `Name { field: .. }`), each with its line: a user never reads those.
+pub fn debug_fragments(report: &str) -> Vec<String> {
+    let b = report.as_bytes();
+    let starts_word = |i: usize| i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_');
+    let mut at = Vec::new();
+    for pat in ["Some(", "Ok(", "Err("] {
+        at.extend(
+            report
+                .match_indices(pat)
+                .map(|(i, _)| i)
+                .filter(|&i| starts_word(i)),
+        );
+    }
+    // `None` as a value: followed by a delimiter, not by more words ("None of the ...").
+    at.extend(report.match_indices("None").map(|(i, _)| i).filter(|&i| {
+        starts_word(i) && matches!(b.get(i + 4), None | Some(b',' | b')' | b'}' | b']' | b'"'))
+    }));
+    at.extend(report.match_indices("Kind(").map(|(i, _)| i));
+    // A struct: a capitalised name, ` { `, a snake_case field and `: `.
+    for (i, _) in report.match_indices(" { ") {
+        let name_len = report[..i]
+            .bytes()
+            .rev()
+            .take_while(u8::is_ascii_alphanumeric)
+            .count();
+        let after = &report[i + 3..];
+        let field_len = after
+            .bytes()
+            .take_while(|c| c.is_ascii_lowercase() || *c == b'_')
+            .count();
+        if name_len > 0
+            && b[i - name_len].is_ascii_uppercase()
+            && field_len > 0
+            && after[field_len..].starts_with(": ")
+        {
+            at.push(i - name_len);
+        }
+    }
+    at.sort_unstable();
+    at.dedup();
+    at.into_iter()
+        .map(|i| {
+            let start = report[..i].rfind('\n').map_or(0, |n| n + 1);
+            let end = report[i..].find('\n').map_or(report.len(), |n| i + n);
+            report[start..end].chars().take(200).collect()
+        })
+        .collect()
+}
+
+#[test]
+fn debug_fragments_are_found_and_prose_is_not() {
+    for debug in [
+        "failed (Some(Refused))",
+        "\"read_error\": \"Err(x)\"",
+        "value None, next",
+        "kind ErrorKind(Other)",
+        "path_analysis: Missing { corrected: \"/v1/traces\" }",
+    ] {
+        assert_eq!(debug_fragments(debug).len(), 1, "{debug}");
+    }
+    for prose in [
+        "None of the signals is enabled.",
+        "compression none; Sometimes (rarely) the server answers",
+        "{ \"a\": 1 }",
+        "Set `Okta(x)`? no: OK (200)",
+    ] {
+        assert!(debug_fragments(prose).is_empty(), "{prose}");
+    }
 }
 
 /// Replaces `{name}` placeholders; an unknown `{word}` is an error naming it.

@@ -69,12 +69,7 @@ impl Fixture {
     }
 
     pub fn probe(&self) -> Probe<'_> {
-        Probe {
-            settings: &self.settings,
-            endpoint: &self.endpoint,
-            proxy: &self.proxy,
-            opts: &self.opts,
-        }
+        Probe::new(&self.settings, &self.endpoint, &self.proxy, &self.opts)
     }
 
     pub fn addr(&self) -> SocketAddr {

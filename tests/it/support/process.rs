@@ -7,9 +7,15 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// The runner binary. `RUNNER_BIN` overrides: in a target dir shared by several checkouts,
+/// `debug/runner` may be another checkout's build.
+pub fn runner_bin() -> std::ffi::OsString {
+    std::env::var_os("RUNNER_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_runner").into())
+}
+
 /// `runner run ARGS` in `dir`, with an empty environment but `PATH`, `HOME` and a state dir.
 pub fn runner(dir: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_runner"));
+    let mut cmd = Command::new(runner_bin());
     cmd.arg("run")
         .args(args)
         .current_dir(dir)

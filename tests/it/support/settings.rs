@@ -90,7 +90,7 @@ pub fn loaded(settings: Settings) -> Loaded {
         settings,
         file: None,
         path: None,
-        findings: Vec::new(),
+        problems: Vec::new(),
     }
 }
 

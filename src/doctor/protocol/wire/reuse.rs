@@ -30,6 +30,11 @@ impl Ready {
         self.framing
     }
 
+    /// The proxy the connection goes through.
+    pub fn proxy(&self) -> Option<&ProxyTarget> {
+        self.proxy.as_ref()
+    }
+
     /// The proxy the connection goes through, as reports show it.
     pub fn proxy_display(&self) -> Option<String> {
         self.proxy.as_ref().map(|p| p.display.clone())

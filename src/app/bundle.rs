@@ -1,0 +1,29 @@
+//! `runner doctor bundle`: exit 0 when the bundle was written, 2 when it could not be.
+
+use super::{runtime, usage_error};
+use crate::bundle::{self, BundleOptions};
+use crate::cli::BundleArgs;
+use crate::config::Environment;
+
+pub fn command(args: &BundleArgs, env: &Environment) -> u8 {
+    let opts = BundleOptions {
+        config_path: args.config.config.clone(),
+        output: args.output.clone(),
+        force: args.force,
+        timeout: args.timeout,
+    };
+    let written = match bundle::write(&opts, env, &runtime()) {
+        Ok(w) => w,
+        Err(e) => return usage_error(e),
+    };
+    for f in &written.not_gathered {
+        eprintln!("runner: warning: {} not gathered: {}", f.item, f.error);
+    }
+    println!(
+        "Support bundle written to {} ({}, mode 0600).",
+        written.path.display(),
+        bundle::human_size(written.size)
+    );
+    println!("{}", written.summary);
+    0
+}

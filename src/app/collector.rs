@@ -1,0 +1,35 @@
+//! `runner doctor collector`: a collector's configuration, and when given its live endpoints and
+//! log, diagnosed and rendered.
+
+use super::usage_error;
+use crate::cli::{self, OutputFormat};
+use crate::collector::{self, live::LiveOptions, Options};
+use crate::config::Environment;
+use crate::report;
+use std::io::{IsTerminal, Write};
+
+pub fn command(args: cli::CollectorArgs, env: &Environment) -> u8 {
+    let opts = Options {
+        files: args.files,
+        version: args.collector_version,
+        live: Some(LiveOptions {
+            metrics_url: args.metrics_url,
+            health_url: args.health_url,
+            log: args.collector_log,
+            interval: args.interval,
+            timeout: args.timeout,
+        }),
+    };
+    let report = match collector::diagnose(&opts, &|k| env.get(k).map(str::to_owned)) {
+        Ok(r) => r,
+        Err(e) => return usage_error(e.0),
+    };
+    let out = if args.json || args.output == OutputFormat::Json {
+        report::collector::render_json(&report)
+    } else {
+        let color = std::io::stdout().is_terminal() && env.get("NO_COLOR").is_none();
+        report::collector::render_text(&report, color, args.verbose)
+    };
+    let _ = std::io::stdout().write_all(out.as_bytes());
+    report.exit_code()
+}

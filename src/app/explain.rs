@@ -1,0 +1,82 @@
+//! `runner doctor explain`: reads the error text, matches it, prints the result.
+//!
+//! Exit codes: 0 when at least one known failure matched, 1 when none did, 2 when there was
+//! nothing to read.
+
+use super::usage_error;
+use crate::cli::{ExplainArgs, OutputFormat};
+use crate::explain;
+use std::io::{IsTerminal, Read, Write};
+
+/// Reads standard input up to `explain::MAX_INPUT` bytes; the rest is ignored (and said so).
+fn read_stdin() -> std::io::Result<String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprintln!("runner: reading the error text from standard input (end with Ctrl-D)");
+    }
+    let mut buf = Vec::new();
+    stdin
+        .lock()
+        .take(explain::MAX_INPUT as u64 + 1)
+        .read_to_end(&mut buf)?;
+    if buf.len() > explain::MAX_INPUT {
+        buf.truncate(explain::MAX_INPUT);
+        eprintln!("runner: standard input is longer than 1 MiB; only the first 1 MiB is explained");
+    }
+    Ok(String::from_utf8_lossy(&buf).into_owned())
+}
+
+/// `runner doctor explain`.
+pub fn command(args: ExplainArgs) -> u8 {
+    let json = args.json || args.output == OutputFormat::Json;
+    if let Some(path) = &args.file {
+        return log_command(path, json);
+    }
+    let input = match args.text {
+        Some(t) => t,
+        None => match read_stdin() {
+            Ok(t) => t,
+            Err(e) => return usage_error(format!("cannot read standard input: {e}")),
+        },
+    };
+    if input.trim().is_empty() {
+        return usage_error(
+            "nothing to explain: give the error text as an argument or on standard input, e.g. \
+             runner doctor explain 'tls: first record does not look like a TLS handshake'",
+        );
+    }
+    let matches = explain::explain(&input);
+    let ctx = explain::extract::context(&input);
+    let checked = (args.check && !matches.is_empty()).then(|| explain::check::run(&ctx, &matches));
+    let out = if json {
+        explain::render::json_with(&input, &matches, &ctx, checked.as_ref())
+    } else {
+        explain::render::text_with(&input, &matches, &ctx, checked.as_ref())
+    };
+    let _ = std::io::stdout().write_all(out.as_bytes());
+    u8::from(matches.is_empty())
+}
+
+/// `runner doctor explain --file LOG` (`-` for standard input): exit 0 when an export error was
+/// found, 1 when none, 2 when the file cannot be read.
+fn log_command(path: &std::path::Path, json: bool) -> u8 {
+    let summary = if path.as_os_str() == "-" {
+        explain::logscan::scan(std::io::stdin().lock())
+    } else {
+        match std::fs::File::open(path) {
+            Ok(f) => explain::logscan::scan(std::io::BufReader::with_capacity(1 << 16, f)),
+            Err(e) => return usage_error(format!("--file {}: cannot read it: {e}", path.display())),
+        }
+    };
+    let summary = match summary {
+        Ok(s) => s,
+        Err(e) => return usage_error(format!("--file {}: read failed: {e}", path.display())),
+    };
+    let out = if json {
+        explain::render::log_json(&summary)
+    } else {
+        explain::render::log_text(&summary)
+    };
+    let _ = std::io::stdout().write_all(out.as_bytes());
+    u8::from(summary.groups.is_empty())
+}

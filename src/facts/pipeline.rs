@@ -1,0 +1,99 @@
+//! What the telemetry pipeline's exporter met: failures and partial successes, typed.
+
+use crate::config::Signal;
+use serde::Serialize;
+
+/// The collector accepted the request but rejected some of its spans (OTLP `partial_success`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SpanPartialSuccess {
+    pub rejected_spans: i64,
+    pub message: String,
+}
+
+/// What kind of failure an export met, decided from typed facts, never from message text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum FailureKind {
+    /// The export did not finish within the configured timeout.
+    Timeout,
+    /// No response: connect, TLS, or the connection broke (see the chain).
+    Transport,
+    /// The HTTP receiver answered with a non-success status.
+    HttpStatus { status: u16 },
+    /// The gRPC receiver answered with a non-OK status.
+    GrpcStatus { code: i32, message: String },
+    /// The runner's own gRPC client refused the answer (tonic made up this status: a message
+    /// over its decode limit, a malformed frame, a missing status); the server sent no such
+    /// status.
+    ClientRejected { code: i32, message: String },
+    /// The exporter failed for another reason (already shut down, encoding, ...).
+    Exporter,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ExportFailure {
+    #[serde(flatten)]
+    pub kind: FailureKind,
+    /// The error and every `source()` below it, outermost first.
+    pub chain: Vec<String>,
+    /// The innermost I/O error's kind, when the chain holds one (refused, reset, ...): a typed
+    /// fact the run-time metrics classify by. Not shown to users: the chain says it in words.
+    #[serde(skip)]
+    pub io: Option<std::io::ErrorKind>,
+}
+
+impl ExportFailure {
+    pub fn new(kind: FailureKind, chain: Vec<String>) -> ExportFailure {
+        ExportFailure {
+            kind,
+            chain,
+            io: None,
+        }
+    }
+
+    /// Notes the kind of the innermost `io::Error` below `err`.
+    pub fn with_io_from(mut self, err: &(dyn std::error::Error + 'static)) -> ExportFailure {
+        self.io = io_kind_of(err);
+        self
+    }
+
+    /// The chain as one line, outermost first.
+    pub fn chain_text(&self) -> String {
+        self.chain.join(": ")
+    }
+}
+
+/// `partial_success` of an export response: rejected items (of any signal) and the message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartialSuccess {
+    pub rejected: i64,
+    pub message: String,
+}
+
+impl PartialSuccess {
+    /// The report's evidence: the rejected count under the signal's own OTLP field name.
+    pub fn evidence(&self, signal: Signal) -> serde_json::Value {
+        serde_json::json!({ rejected_field(signal): self.rejected, "error_message": self.message })
+    }
+}
+
+pub fn rejected_field(signal: Signal) -> &'static str {
+    match signal {
+        Signal::Traces => "rejected_spans",
+        Signal::Metrics => "rejected_data_points",
+        Signal::Logs => "rejected_log_records",
+    }
+}
+
+/// The kind of the innermost `io::Error` in `err`'s source chain.
+pub fn io_kind_of(err: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+    let mut found = None;
+    let mut cur = Some(err);
+    while let Some(e) = cur {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            found = Some(io.kind());
+        }
+        cur = e.source();
+    }
+    found
+}
