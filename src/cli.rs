@@ -211,12 +211,8 @@ pub struct RunArgs {
     pub log_format: LogFormat,
 }
 
-/// Parses `3s`, `500ms`, `1m` (humantime), or a bare number of seconds.
+/// Parses `3s`, `500ms`, `1m` (humantime), or a bare number of seconds, from 1 ms to 1 h:
+/// zero and absurd values are usage errors (clap names the flag, exit 2).
 pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
-    if let Ok(secs) = s.parse::<f64>() {
-        if secs.is_finite() && secs >= 0.0 {
-            return Ok(std::time::Duration::from_secs_f64(secs));
-        }
-    }
-    humantime::parse_duration(s).map_err(|e| format!("{e} (valid: 3s, 500ms, 1m)"))
+    crate::config::duration::parse(s).map_err(|e| crate::config::duration::explain(&e))
 }

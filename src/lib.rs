@@ -9,12 +9,16 @@ pub mod cli;
 pub mod config;
 pub mod doctor;
 pub mod explain;
+pub mod facts;
 pub mod redact;
 pub mod report;
 pub mod runner;
 pub mod state;
 pub mod telemetry;
 pub mod tlsconf;
+
+#[cfg(test)]
+mod proptests;
 
 /// The program's version, as shown by `--version` and written into reports.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -319,6 +319,24 @@ pub async fn server_speaks_tls(addr: SocketAddr, server_name: &str, timeout: Dur
 #[cfg(test)]
 mod tests {
     use super::first_alert;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        /// TLS records from a hostile peer: any bytes, any claimed lengths, never a panic.
+        #[test]
+        fn tls_records_never_panic(mut b in proptest::collection::vec(any::<u8>(), 0..400), k in 0usize..8) {
+            let _ = first_alert(&b);
+            // Whole-looking records (`15 03 xx len`) of every length, so the walk goes deep.
+            for chunk in b.chunks_mut(7).take(k) {
+                if chunk.len() > 1 {
+                    chunk[0] = 0x15;
+                    chunk[1] = 0x03;
+                }
+            }
+            let _ = first_alert(&b);
+        }
+    }
 
     #[test]
     fn finds_the_alert_among_records() {
