@@ -113,7 +113,7 @@ impl SpanExporter for GrpcExporter {
                     if p.rejected_spans > 0 || !p.error_message.is_empty() {
                         self.recorder.note_partial(PartialSuccess {
                             rejected_spans: p.rejected_spans,
-                            message: p.error_message,
+                            message: crate::facts::peer_text::PeerText::from_text(&p.error_message),
                         });
                     }
                 }
@@ -163,7 +163,7 @@ fn classify(status: &tonic::Status) -> ExportFailure {
     } else {
         FailureKind::GrpcStatus {
             code: status.code() as i32,
-            message: status.message().to_owned(),
+            message: crate::facts::peer_text::PeerText::from_text(status.message()),
         }
     };
     ExportFailure::new(kind, chain)

@@ -241,7 +241,7 @@ pub fn decode_partial(body: &[u8], json: bool) -> Option<PartialSuccess> {
     let p = resp.partial_success?;
     (p.rejected_spans > 0 || !p.error_message.is_empty()).then_some(PartialSuccess {
         rejected_spans: p.rejected_spans,
-        message: p.error_message,
+        message: crate::facts::peer_text::PeerText::from_text(&p.error_message),
     })
 }
 

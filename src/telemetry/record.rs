@@ -18,7 +18,8 @@ const KEEP_RECORDS: usize = 64;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PartialSuccess {
     pub rejected_spans: i64,
-    pub message: String,
+    /// The collector's own words.
+    pub message: crate::facts::peer_text::PeerText,
 }
 
 /// What kind of failure an export met, decided from typed facts, never from message text.
@@ -32,7 +33,11 @@ pub enum FailureKind {
     /// The HTTP receiver answered with a non-success status.
     HttpStatus { status: u16 },
     /// The gRPC receiver answered with a non-OK status.
-    GrpcStatus { code: i32, message: String },
+    GrpcStatus {
+        code: i32,
+        /// The server's words (or tonic's, for a status it made up).
+        message: crate::facts::peer_text::PeerText,
+    },
     /// The exporter failed for another reason (already shut down, encoding, ...).
     Exporter,
 }
@@ -172,10 +177,16 @@ impl Recorder {
 
 /// The error and its `source()` chain, outermost first.
 pub fn chain_of(err: &(dyn std::error::Error + 'static)) -> Vec<String> {
-    let mut chain = vec![err.to_string()];
+    // Error texts can carry a server's words: control characters are made visible.
+    let safe = |e: &dyn std::error::Error| {
+        crate::facts::peer_text::PeerText::from_text(&e.to_string())
+            .as_str()
+            .to_owned()
+    };
+    let mut chain = vec![safe(err)];
     let mut cur = err.source();
     while let Some(e) = cur {
-        let text = e.to_string();
+        let text = safe(e);
         // Some errors repeat their source in their own message: keep each text once.
         if chain.last() != Some(&text) {
             chain.push(text);

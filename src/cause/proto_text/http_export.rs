@@ -4,6 +4,7 @@ use super::setting_fix::{endpoint_value, endpoint_where, scheme, set_endpoint, s
 use super::{finish, set_protocol, Change, Tried};
 use crate::cause::{Cause, Finding, Severity, Stage};
 use crate::doctor::export::PartialSuccess;
+use crate::facts::peer_text::PeerText;
 use crate::doctor::Probe;
 
 type Ev = serde_json::Value;
@@ -292,7 +293,7 @@ pub fn http_method_not_allowed(probe: &Probe<'_>, allow: Option<&str>, ev: Ev) -
 }
 
 /// 413.
-pub fn http_payload_too_large(probe: &Probe<'_>, message: Option<&str>, ev: Ev) -> Finding {
+pub fn http_payload_too_large(probe: &Probe<'_>, message: Option<&PeerText>, ev: Ev) -> Finding {
     new(probe, Cause::HttpPayloadTooLarge, Severity::Error)
         .text(
             format!(
@@ -302,7 +303,7 @@ pub fn http_payload_too_large(probe: &Probe<'_>, message: Option<&str>, ev: Ev) 
             format!(
                 "A proxy or receiver in front has a body limit that an empty request already \
                  exceeds{}; real batches will be dropped as permanent failures.",
-                message.map(|m| format!(" (`{m}`)")).unwrap_or_default()
+                message.map(|m| format!(" ({m})")).unwrap_or_default()
             ),
             "Raise the body limit of the proxy or receiver (nginx `client_max_body_size`, the \
              collector's `max_request_body_size`), or lower the exporter's batch size.",
@@ -335,7 +336,7 @@ pub fn compression_unsupported(probe: &Probe<'_>, tried: &[Tried], ev: Ev) -> Fi
 /// 415.
 pub fn http_unsupported_media_type(
     probe: &Probe<'_>,
-    message: Option<&str>,
+    message: Option<&PeerText>,
     tried: &[Tried],
     ev: Ev,
 ) -> Finding {
@@ -351,7 +352,7 @@ pub fn http_unsupported_media_type(
         format!(
             "The receiver rejected the content-type that protocol {} sends{}.",
             probe.settings.protocol.value,
-            message.map(|m| format!(": `{m}`")).unwrap_or_default()
+            message.map(|m| format!(": {m}")).unwrap_or_default()
         ),
         match other {
             Some(p) => format!("Set the protocol to `{p}`: {}.", set_protocol(probe, p)),
@@ -407,7 +408,7 @@ pub fn http_upstream_unavailable(probe: &Probe<'_>, status: u16, haproxy: bool, 
 }
 
 /// Other 5xx.
-pub fn http_server_error(probe: &Probe<'_>, status: u16, message: Option<&str>, ev: Ev) -> Finding {
+pub fn http_server_error(probe: &Probe<'_>, status: u16, message: Option<&PeerText>, ev: Ev) -> Finding {
     new(probe, Cause::HttpServerError, Severity::Error)
         .text(
             format!(
@@ -416,7 +417,7 @@ pub fn http_server_error(probe: &Probe<'_>, status: u16, message: Option<&str>, 
             ),
             format!(
                 "The receiver reported an internal error{}.",
-                message.map(|m| format!(": `{m}`")).unwrap_or_default()
+                message.map(|m| format!(": {m}")).unwrap_or_default()
             ),
             "Check the receiver's logs around this time; the doctor's request was an empty, \
              valid export.",
@@ -428,7 +429,7 @@ pub fn http_server_error(probe: &Probe<'_>, status: u16, message: Option<&str>, 
 pub fn http_unexpected_status(
     probe: &Probe<'_>,
     status: u16,
-    message: Option<&str>,
+    message: Option<&PeerText>,
     ev: Ev,
 ) -> Finding {
     new(probe, Cause::NotOtlpEndpoint, Severity::Error)
@@ -440,7 +441,7 @@ pub fn http_unexpected_status(
             format!(
                 "An OTLP receiver accepts an empty export request; this one answered {status}{}, \
                  so it is not an OTLP receiver or expects something else at this URL.",
-                message.map(|m| format!(" (`{m}`)")).unwrap_or_default()
+                message.map(|m| format!(" ({m})")).unwrap_or_default()
             ),
             format!(
                 "Check that the endpoint ({}) is the collector's OTLP/HTTP receiver; for a \
