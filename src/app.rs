@@ -11,6 +11,8 @@ use std::process::ExitCode;
 /// Runs the parsed command and returns the process exit code (contract §3).
 pub fn main(cli: Cli) -> ExitCode {
     let env = Environment::from_process();
+    // Secrets of the environment are known before anything is printed.
+    config::secrets::install(&env, None, None);
     let code = match cli.command {
         Command::Doctor(DoctorCommand::Otel(args)) => doctor_otel(args, &env),
         Command::Doctor(DoctorCommand::Bundle(args)) => crate::bundle::command(args, &env),
@@ -56,7 +58,8 @@ pub fn runtime() -> tokio::runtime::Runtime {
 
 /// Prints a usage error (exit 2) to standard error.
 pub fn usage_error(message: impl std::fmt::Display) -> u8 {
-    let _ = writeln!(std::io::stderr(), "runner: {message}");
+    let text = crate::redact::egress::scrub(&format!("runner: {message}\n"));
+    let _ = std::io::stderr().write_all(text.as_bytes());
     2
 }
 
@@ -65,6 +68,7 @@ fn doctor_otel(args: cli::OtelArgs, env: &Environment) -> u8 {
         Ok(l) => l,
         Err(e) => return usage_error(e),
     };
+    config::secrets::install(env, None, Some(&loaded));
     let json = args.json || args.output == OutputFormat::Json;
     let stdout_tty = std::io::stdout().is_terminal();
     let opts = DoctorOptions {
@@ -91,6 +95,6 @@ fn doctor_otel(args: cli::OtelArgs, env: &Environment) -> u8 {
         let color = stdout_tty && env.get("NO_COLOR").is_none();
         report::text::render(&report, color, args.verbose)
     };
-    let _ = std::io::stdout().write_all(out.as_bytes());
+    crate::redact::egress::print(&out);
     report.exit_code()
 }

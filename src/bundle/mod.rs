@@ -5,7 +5,6 @@
 
 mod archive;
 mod gather;
-mod known;
 mod system;
 
 pub use gather::env_allowed;
@@ -20,14 +19,14 @@ pub const MANIFEST_SCHEMA: &str = "runner.doctor.bundle/v1";
 /// `runner doctor bundle`: exit 0 when written, 2 when it could not be.
 pub fn command(args: BundleArgs, env: &Environment) -> u8 {
     let out = args.output.clone();
-    if out.is_dir() {
+    if let Some(what) = not_replaceable(&out) {
         return crate::app::usage_error(format!(
-            "-o {}: is a directory; give a file name such as {}/runner-support.tar.gz",
+            "-o {}: is {what}; the bundle replaces only a regular file or a symbolic link \
+             (with --force); give a file name such as runner-support.tar.gz",
             out.display(),
-            out.display()
         ));
     }
-    if !args.force && (out.exists() || out.symlink_metadata().is_ok()) {
+    if !args.force && out.symlink_metadata().is_ok() {
         return crate::app::usage_error(format!(
             "-o {}: the file already exists; pass --force to overwrite it, or choose another name",
             out.display()
@@ -38,7 +37,11 @@ pub fn command(args: BundleArgs, env: &Environment) -> u8 {
         Ok(p) => p,
         Err(e) => return crate::app::usage_error(format!("cannot write the bundle: {e}")),
     };
-    let g = gather::gather(&args, env);
+    let mut g = gather::gather(&args, env);
+    // The one way out: every member passes the egress scrubber before it is hashed and packed.
+    for e in &mut g.entries {
+        e.data = crate::redact::egress::scrub_bytes(&e.data);
+    }
     let manifest = manifest(&g);
     let mut entries: Vec<(String, Vec<u8>)> = vec![("manifest.json".to_string(), manifest)];
     entries.extend(
@@ -46,6 +49,10 @@ pub fn command(args: BundleArgs, env: &Environment) -> u8 {
             .iter()
             .map(|e| (e.name.to_string(), e.data.clone())),
     );
+    // Checked again: the gathering took a while, and a rename replaces whatever is there.
+    if let Some(what) = not_replaceable(&out) {
+        return crate::app::usage_error(format!("-o {}: is now {what}; nothing written", out.display()));
+    }
     let size = match pending.persist(&out, args.force, &entries) {
         Ok(size) => size,
         Err(e) => return crate::app::usage_error(format!("cannot write the bundle: {e}")),
@@ -61,6 +68,26 @@ pub fn command(args: BundleArgs, env: &Environment) -> u8 {
     );
     println!("{}", summary(&g));
     0
+}
+
+/// What stands at `path` when it is neither absent, a regular file nor a symbolic link (the
+/// link itself, never its target, is what `--force` replaces).
+fn not_replaceable(path: &std::path::Path) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    let t = path.symlink_metadata().ok()?.file_type();
+    if t.is_file() || t.is_symlink() {
+        None
+    } else if t.is_dir() {
+        Some("a directory")
+    } else if t.is_char_device() || t.is_block_device() {
+        Some("a device")
+    } else if t.is_fifo() {
+        Some("a FIFO (named pipe)")
+    } else if t.is_socket() {
+        Some("a socket")
+    } else {
+        Some("not a regular file")
+    }
 }
 
 /// `Contains: manifest.json, doctor.json (verdict broken, 2 findings), ...; not gathered: ...`

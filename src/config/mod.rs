@@ -1,5 +1,6 @@
 //! Turns flags, the config file and the environment into `Settings`, each value with its source.
 
+pub mod duration;
 pub mod endpoint;
 pub mod env;
 pub mod file;
@@ -9,6 +10,7 @@ mod json;
 pub mod kv;
 pub mod proxy;
 pub mod resolve;
+pub mod secrets;
 pub mod settings;
 
 pub use env::Environment;
@@ -103,7 +105,12 @@ pub fn resolve_all(
         preflight,
         shadowed: cx.shadowed,
     };
-    (settings, cx.findings)
+    let mut findings = cx.findings;
+    // A variable that is not UTF-8 was left out of the environment: say so, never skip silently.
+    for (name, shown) in env.not_utf8() {
+        findings.push(crate::cause::config_text::env_not_utf8(name, shown));
+    }
+    (settings, findings)
 }
 
 /// The effective settings with their sources, as the report's `settings` object

@@ -10,7 +10,7 @@ use crate::cause::{generic, Cause, Stage};
 use crate::cli::{ExplainArgs, OutputFormat};
 use crate::redact::redact_text;
 use serde::Serialize;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read};
 
 /// Schema of `runner doctor explain --output json`.
 pub const SCHEMA: &str = "runner.doctor.explain/v1";
@@ -209,6 +209,6 @@ pub fn command(args: ExplainArgs) -> u8 {
     } else {
         render_text(&input, &matches)
     };
-    let _ = std::io::stdout().write_all(out.as_bytes());
+    crate::redact::egress::print(&out);
     u8::from(matches.is_empty())
 }

@@ -75,6 +75,7 @@ pub fn command(args: RunArgs, env: &Environment) -> u8 {
             })
         }
     };
+    crate::config::secrets::install(env, None, Some(&loaded));
     if let Err(e) = logging::init(args.log_format, file.log_file.as_deref()) {
         return crate::app::usage_error(format!("config file {}: {e}", path.display()));
     }
