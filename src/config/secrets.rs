@@ -59,6 +59,10 @@ pub fn scrubber(
                 s.add(p.expose());
             }
             add_url_secrets(&mut s, &sig.endpoint_raw.value);
+            // The shown endpoint is already redacted: the real one holds the values.
+            if let Some(ep) = &sig.endpoint {
+                add_url_secrets(&mut s, ep.real.expose());
+            }
             if let Some(k) = &sig.client_key {
                 key_files.push(k.value.clone());
             }

@@ -141,10 +141,11 @@ impl SpanExporter for GrpcExporter {
 /// A status the server sent is `GrpcStatus`; one tonic made up from a broken connection
 /// carries that error as its source and is `Transport`.
 fn classify(status: &tonic::Status) -> ExportFailure {
+    // The message is the server's: quoted, never raw.
     let mut chain = vec![format!(
         "gRPC status {:?}: {}",
         status.code(),
-        status.message()
+        crate::facts::peer_text::PeerText::from_text(status.message())
     )];
     let mut transport = false;
     let mut cur = std::error::Error::source(status);

@@ -129,10 +129,12 @@ impl OtlpHttpClient {
                 let status_ok =
                     head.starts_with(b"HTTP/1.1 200") || head.starts_with(b"HTTP/1.0 200");
                 if !status_ok {
-                    let line = String::from_utf8_lossy(
+                    // The proxy's status line is its own text: escaped and capped.
+                    let line = crate::facts::peer_text::PeerText::from_bytes(
                         head.split(|b| *b == b'\r').next().unwrap_or_default(),
                     )
-                    .into_owned();
+                    .as_str()
+                    .to_owned();
                     return Err(Box::new(ProxyRefused(proxy.display.clone(), line)));
                 }
                 Ok((

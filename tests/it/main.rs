@@ -1,0 +1,2 @@
+mod egress;
+mod hostile_input;
