@@ -1,2 +1,3 @@
 mod egress;
 mod hostile_input;
+mod bounded;
