@@ -31,7 +31,11 @@ fn tricky() -> impl Strategy<Value = String> {
 }
 
 fn any_text() -> impl Strategy<Value = String> {
-    prop_oneof![tricky(), ".{0,80}", any::<Vec<u8>>().prop_map(|b| String::from_utf8_lossy(&b).into_owned())]
+    prop_oneof![
+        tricky(),
+        ".{0,80}",
+        any::<Vec<u8>>().prop_map(|b| String::from_utf8_lossy(&b).into_owned())
+    ]
 }
 
 proptest! {

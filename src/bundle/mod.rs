@@ -51,7 +51,10 @@ pub fn command(args: BundleArgs, env: &Environment) -> u8 {
     );
     // Checked again: the gathering took a while, and a rename replaces whatever is there.
     if let Some(what) = not_replaceable(&out) {
-        return crate::app::usage_error(format!("-o {}: is now {what}; nothing written", out.display()));
+        return crate::app::usage_error(format!(
+            "-o {}: is now {what}; nothing written",
+            out.display()
+        ));
     }
     let size = match pending.persist(&out, args.force, &entries) {
         Ok(size) => size,

@@ -71,7 +71,18 @@ mod tests {
 
     #[test]
     fn zero_and_absurd_values_are_refused() {
-        for bad in ["0", "0s", "0.0", "1e20", "1e300", "inf", "NaN", "-1", "2h", "99999999999999999999s"] {
+        for bad in [
+            "0",
+            "0s",
+            "0.0",
+            "1e20",
+            "1e300",
+            "inf",
+            "NaN",
+            "-1",
+            "2h",
+            "99999999999999999999s",
+        ] {
             assert_eq!(parse(bad), Err(DurationError::OutOfRange), "{bad}");
         }
         assert_eq!(parse("soon"), Err(DurationError::Syntax));

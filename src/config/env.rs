@@ -276,6 +276,10 @@ mod not_utf8_tests {
             .iter()
             .find(|f| f.summary.contains("OTEL_EXPORTER_OTLP_ENDPOINT"))
             .expect("a finding names the variable");
-        assert!(f.summary.contains("\\xff") && f.summary.contains("not valid UTF-8"), "{}", f.summary);
+        assert!(
+            f.summary.contains("\\xff") && f.summary.contains("not valid UTF-8"),
+            "{}",
+            f.summary
+        );
     }
 }

@@ -201,7 +201,12 @@ pub fn read_text(path: &Path) -> Result<String, ConfigError> {
         let good = e.utf8_error().valid_up_to();
         let bytes = e.as_bytes();
         let line = bytes[..good].iter().filter(|b| **b == b'\n').count() + 1;
-        let column = good - bytes[..good].iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) + 1;
+        let column = good
+            - bytes[..good]
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |i| i + 1)
+            + 1;
         ConfigError::Syntax {
             path: path.to_owned(),
             line,
@@ -514,7 +519,10 @@ mod bounds_tests {
 
     #[test]
     fn size_depth_utf8_and_header_types_are_exit_2_errors_naming_the_place() {
-        let big = format!("[otel]\nservice_name = \"{}\"\n", "x".repeat(2 * 1024 * 1024));
+        let big = format!(
+            "[otel]\nservice_name = \"{}\"\n",
+            "x".repeat(2 * 1024 * 1024)
+        );
         let e = read_err(big.as_bytes());
         assert!(e.contains("config.toml") && e.contains("1 MiB"), "{e}");
         let deep = format!("a = {}{}\n", "[".repeat(2000), "]".repeat(2000));
@@ -525,7 +533,12 @@ mod bounds_tests {
         let e = read_err(b"[otel]\nservice_name = \"ok\"\nendpoint = \"http://\xff\"\n");
         assert!(e.contains("line 3") && e.contains("UTF-8"), "{e}");
         let e = read_err(b"[otel.headers]\nauthorization = \"Bearer x\"\nx-n = 5\n");
-        assert!(e.contains("line 3") && e.contains("otel.headers.x-n") && e.contains("expected a string"), "{e}");
+        assert!(
+            e.contains("line 3")
+                && e.contains("otel.headers.x-n")
+                && e.contains("expected a string"),
+            "{e}"
+        );
         let many: String = (0..300).map(|i| format!("h{i} = \"v\"\n")).collect();
         let e = read_err(format!("[otel.headers]\n{many}").as_bytes());
         assert!(e.contains("limit of 256 headers"), "{e}");

@@ -2,8 +2,8 @@
 //! file, resolved settings, client key files), for the `Scrubber` and the egress scrubber.
 
 use crate::config::{Environment, Loaded};
-use std::io::Read;
 use crate::redact::{is_header_list_name, is_secret_name, is_secret_param, Scrubber};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Key files are read up to this many bytes to learn their contents.

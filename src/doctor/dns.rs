@@ -354,7 +354,9 @@ mod tests {
         tokio::spawn(async move {
             let mut buf = [0u8; 512];
             for mut answer in answers.into_iter().cycle() {
-                let Ok((n, from)) = sock.recv_from(&mut buf).await else { return };
+                let Ok((n, from)) = sock.recv_from(&mut buf).await else {
+                    return;
+                };
                 if n >= 2 && answer.len() >= 3 {
                     answer[0] = buf[0];
                     answer[1] = buf[1];

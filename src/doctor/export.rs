@@ -4,10 +4,10 @@
 pub mod grpc;
 pub mod http;
 
-use crate::facts::peer_text::PeerText;
 use super::protocol::wire::Ready;
 use super::{Probe, StageResult};
 use crate::config::{Protocol, Signal};
+use crate::facts::peer_text::PeerText;
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -131,7 +131,8 @@ pub fn decode_status(body: &[u8], media_type: Option<&str>) -> Option<(i32, Peer
     match media_type? {
         "application/x-protobuf" | "application/protobuf" => {
             let s = <RpcStatus as prost::Message>::decode(body).ok()?;
-            (s.code != 0 || !s.message.is_empty()).then_some((s.code, PeerText::from_text(&s.message)))
+            (s.code != 0 || !s.message.is_empty())
+                .then_some((s.code, PeerText::from_text(&s.message)))
         }
         "application/json" => {
             let v: serde_json::Value = serde_json::from_slice(body).ok()?;

@@ -165,7 +165,9 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
                 json!({ "requested": obs.requested_client_cert, "sent": obs.sent_client_cert });
             // rustls lists every name the certificate has (thousands, for some): escaped and
             // capped like any text the peer chose.
-            evidence["error"] = json!(crate::facts::peer_text::PeerText::from_text(&err.to_string()));
+            evidence["error"] = json!(crate::facts::peer_text::PeerText::from_text(
+                &err.to_string()
+            ));
             // A server that refuses us may alert and hang up while we still write our flight
             // (TLS 1.2 mTLS): the handshake then stops at the write error with the alert
             // unread. Read it now, briefly, and classify from it.

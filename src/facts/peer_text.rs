@@ -122,7 +122,10 @@ mod tests {
         let t = PeerText::from_bytes(evil);
         let shown = t.to_string();
         assert!(!shown.contains('\n') && !shown.contains('\r') && !shown.contains('\x1b'));
-        assert!(shown.starts_with("\"ok\\x1b[2J\\x07\\r\\nerror [fake_cause"), "{shown}");
+        assert!(
+            shown.starts_with("\"ok\\x1b[2J\\x07\\r\\nerror [fake_cause"),
+            "{shown}"
+        );
         let json = serde_json::to_string(&t).unwrap();
         assert!(!json.contains('\x1b') && !json.contains('\n'), "{json}");
         assert_eq!(PeerText::from_text("a\u{202e}b").as_str(), "a\\u{202e}b");
@@ -131,7 +134,11 @@ mod tests {
     #[test]
     fn long_text_is_capped_with_a_count() {
         let t = PeerText::from_bytes(&vec![b'x'; 10_000]);
-        assert!(t.as_str().ends_with("… (9488 bytes more)"), "{}", &t.as_str()[500..]);
+        assert!(
+            t.as_str().ends_with("… (9488 bytes more)"),
+            "{}",
+            &t.as_str()[500..]
+        );
         let t = PeerText::from_text(&"é".repeat(600));
         assert_eq!(t.as_str().chars().filter(|c| *c == 'é').count(), LIMIT);
         assert!(t.as_str().ends_with("(176 bytes more)"), "{}", t.as_str());

@@ -5,7 +5,9 @@
 //! it back: percent-encoded, percent-decoded, base64 and JSON-escaped.
 
 use super::{is_redacted, redacted_marker};
-use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS, NON_ALPHANUMERIC};
+use percent_encoding::{
+    percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS, NON_ALPHANUMERIC,
+};
 use std::io::{self, Write};
 use std::sync::RwLock;
 
@@ -73,7 +75,10 @@ impl Secrets {
         }
         let marker = redacted_marker(v);
         let json = serde_json::to_string(v).unwrap_or_default();
-        let json = json.get(1..json.len().saturating_sub(1)).unwrap_or("").to_string();
+        let json = json
+            .get(1..json.len().saturating_sub(1))
+            .unwrap_or("")
+            .to_string();
         let forms = [
             v.to_string(),
             utf8_percent_encode(v, NON_ALPHANUMERIC).to_string(),
@@ -152,7 +157,11 @@ const URL_SAFE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 fn base64(data: &[u8], alphabet: &[u8; 64]) -> String {
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
         for (i, shift) in [18u32, 12, 6, 0].iter().enumerate() {
             if i <= chunk.len() {
@@ -177,7 +186,11 @@ pub fn install(secrets: &Secrets) {
 
 /// A copy of the set every egress point uses.
 pub fn installed() -> Secrets {
-    GLOBAL.read().ok().and_then(|g| g.clone()).unwrap_or_default()
+    GLOBAL
+        .read()
+        .ok()
+        .and_then(|g| g.clone())
+        .unwrap_or_default()
 }
 
 /// Scrubs text with the installed secrets.
@@ -245,7 +258,10 @@ mod tests {
             let out = s.scrub(&format!("server said: {f} and abc"));
             assert!(!out.contains("s3cr3t"), "{f} -> {out}");
             assert!(!out.contains(&base64(value.as_bytes(), STD)), "{out}");
-            assert!(out.contains("<redacted len=") && out.ends_with(" and abc"), "{out}");
+            assert!(
+                out.contains("<redacted len=") && out.ends_with(" and abc"),
+                "{out}"
+            );
         }
         let bytes = s.scrub_bytes(b"\xff s3cr3t-\"tok\"/v+1 \xfe");
         assert!(!String::from_utf8_lossy(&bytes).contains("s3cr3t"));

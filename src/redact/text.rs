@@ -450,7 +450,10 @@ mod boundary_tests {
     #[test]
     fn multibyte_text_before_a_key_or_url_does_not_panic() {
         let out = redact_text("エクスポート失敗:api_key=abc connection refused");
-        assert!(!out.contains("=abc") && out.starts_with("エクスポート失敗:api_key=<redacted"), "{out}");
+        assert!(
+            !out.contains("=abc") && out.starts_with("エクスポート失敗:api_key=<redacted"),
+            "{out}"
+        );
         let out = redact_text("失敗http://u:pw1234@h/?token=zz9");
         assert!(!out.contains("pw1234") && !out.contains("zz9"), "{out}");
     }

@@ -83,7 +83,11 @@ mod tests {
     fn strings_and_lists_are_cut_at_char_boundaries() {
         let mut s = "é".repeat(MAX_SENTENCE);
         cut_string(&mut s, MAX_SENTENCE);
-        assert!(s.ends_with(&format!("… ({} bytes more)", MAX_SENTENCE)), "{}", &s[s.len() - 30..]);
+        assert!(
+            s.ends_with(&format!("… ({} bytes more)", MAX_SENTENCE)),
+            "{}",
+            &s[s.len() - 30..]
+        );
         let mut v = serde_json::json!({"sans": (0..5000).map(|i| format!("h{i}.test")).collect::<Vec<_>>()});
         bound_value(&mut v, 0);
         let a = v["sans"].as_array().unwrap();

@@ -103,7 +103,13 @@ pub async fn run(
                 let Ok(permit) = permits.clone().try_acquire_owned() else {
                     break;
                 };
-                let Some((job, req)) = request(p).await else {
+                // A stop cancels the request in flight: a coordinator that never answers must
+                // not hold the shutdown.
+                let asked = tokio::select! {
+                    r = request(p) => r,
+                    () = stopping(phase.clone()) => break 'poll,
+                };
+                let Some((job, req)) = asked else {
                     break;
                 };
                 let env = JobEnv {
@@ -175,6 +181,18 @@ pub async fn run(
         }
     }
     summary
+}
+
+/// Resolves once the phase leaves `Running` (never, when nobody can change it any more).
+async fn stopping(mut phase: watch::Receiver<Phase>) {
+    loop {
+        if *phase.borrow_and_update() != Phase::Running {
+            return;
+        }
+        if phase.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
 }
 
 /// One job request; `None` when there is no job or the coordinator could not be asked.

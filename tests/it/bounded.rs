@@ -29,7 +29,9 @@ async fn tls_server(cert: &rcgen::Certificate, key: &rcgen::KeyPair) -> u16 {
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move {
         loop {
-            let Ok((tcp, _)) = listener.accept().await else { return };
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
             let acceptor = acceptor.clone();
             tokio::spawn(async move {
                 if let Ok(s) = acceptor.accept(tcp).await {
@@ -59,22 +61,42 @@ async fn five_thousand_sans_are_counted_not_listed() {
         c.env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .stdin(Stdio::null())
-            .args(["doctor", "otel", "--no-canary", "--timeout", "2s", "--protocol", "grpc"])
+            .args([
+                "doctor",
+                "otel",
+                "--no-canary",
+                "--timeout",
+                "2s",
+                "--protocol",
+                "grpc",
+            ])
             .arg("--endpoint")
             .arg(format!("https://127.0.0.1:{port}"))
             .arg("--ca-file")
             .arg(&ca)
             .args(&mode);
-        let out = tokio::task::spawn_blocking(move || c.output().unwrap()).await.unwrap();
+        let out = tokio::task::spawn_blocking(move || c.output().unwrap())
+            .await
+            .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
         assert_eq!(out.status.code(), Some(1), "{mode:?}: {text}");
         assert!(text.contains("tls_hostname_mismatch"), "{mode:?}: {text}");
-        assert!(text.contains("`h19.t`") && !text.contains("`h20.t`"), "{mode:?}");
-        assert!(out.stdout.len() < 64 * 1024, "{mode:?}: {} bytes", out.stdout.len());
+        assert!(
+            text.contains("`h19.t`") && !text.contains("`h20.t`"),
+            "{mode:?}"
+        );
+        assert!(
+            out.stdout.len() < 64 * 1024,
+            "{mode:?}: {} bytes",
+            out.stdout.len()
+        );
         let long_line = text.lines().max_by_key(|l| l.len()).unwrap_or("");
         let longest = long_line.len();
         if mode != ["--json"] {
-            assert!(text.contains("5000 names, first 20 shown"), "{mode:?}: {text}");
+            assert!(
+                text.contains("5000 names, first 20 shown"),
+                "{mode:?}: {text}"
+            );
             assert!(
                 longest < 8 * 1024,
                 "{mode:?}: a line of {longest} bytes: {}",

@@ -64,36 +64,39 @@ async fn reflecting_server() -> u16 {
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move {
         loop {
-            let Ok((stream, _)) = listener.accept().await else { return };
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
             tokio::spawn(async move {
-                let svc = hyper::service::service_fn(|req: Request<hyper::body::Incoming>| async move {
-                    let text = reflection(&req);
-                    let grpc = req
-                        .headers()
-                        .get("content-type")
-                        .is_some_and(|v| v.as_bytes().starts_with(b"application/grpc"));
-                    let resp = if grpc {
-                        let msg = percent_encoding::utf8_percent_encode(
-                            &text,
-                            percent_encoding::NON_ALPHANUMERIC,
-                        )
-                        .to_string();
-                        Response::builder()
-                            .status(200)
-                            .header("content-type", "application/grpc")
-                            .header("grpc-status", "16")
-                            .header("grpc-message", msg)
-                            .body(Full::new(Bytes::new()))
-                            .unwrap()
-                    } else {
-                        Response::builder()
-                            .status(401)
-                            .header("content-type", "text/plain")
-                            .body(Full::new(Bytes::from(text)))
-                            .unwrap()
-                    };
-                    Ok::<_, std::convert::Infallible>(resp)
-                });
+                let svc =
+                    hyper::service::service_fn(|req: Request<hyper::body::Incoming>| async move {
+                        let text = reflection(&req);
+                        let grpc = req
+                            .headers()
+                            .get("content-type")
+                            .is_some_and(|v| v.as_bytes().starts_with(b"application/grpc"));
+                        let resp = if grpc {
+                            let msg = percent_encoding::utf8_percent_encode(
+                                &text,
+                                percent_encoding::NON_ALPHANUMERIC,
+                            )
+                            .to_string();
+                            Response::builder()
+                                .status(200)
+                                .header("content-type", "application/grpc")
+                                .header("grpc-status", "16")
+                                .header("grpc-message", msg)
+                                .body(Full::new(Bytes::new()))
+                                .unwrap()
+                        } else {
+                            Response::builder()
+                                .status(401)
+                                .header("content-type", "text/plain")
+                                .body(Full::new(Bytes::from(text)))
+                                .unwrap()
+                        };
+                        Ok::<_, std::convert::Infallible>(resp)
+                    });
                 let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
                     .serve_connection(TokioIo::new(stream), svc)
                     .await;
@@ -106,14 +109,23 @@ async fn reflecting_server() -> u16 {
 /// Asserts an output holds no secret, no raw control byte and no forged finding line.
 pub fn assert_clean(what: &str, out: &[u8], extra: &[String]) {
     let text = String::from_utf8_lossy(out);
-    for s in PLANTED.iter().map(|s| s.to_string()).chain(extra.iter().cloned()) {
+    for s in PLANTED
+        .iter()
+        .map(|s| s.to_string())
+        .chain(extra.iter().cloned())
+    {
         assert!(!text.contains(&s), "{what}: secret {s} leaked:\n{text}");
     }
-    if let Some(b) = out.iter().find(|b| (**b < 0x20 && **b != b'\n') || **b == 0x7f) {
+    if let Some(b) = out
+        .iter()
+        .find(|b| (**b < 0x20 && **b != b'\n') || **b == 0x7f)
+    {
         panic!("{what}: raw control byte 0x{b:02x} in:\n{text}");
     }
     assert!(
-        !text.lines().any(|l| l.trim_start().starts_with("error [fake_cause")),
+        !text
+            .lines()
+            .any(|l| l.trim_start().starts_with("error [fake_cause")),
         "{what}: a forged finding line:\n{text}"
     );
 }
@@ -140,6 +152,9 @@ fn both(o: &Output) -> Vec<u8> {
     v.extend_from_slice(&o.stderr);
     v
 }
+
+/// (config file, extra flags, environment) of one doctor run.
+type Case<'a> = (&'a Path, Vec<String>, Vec<(&'a str, &'a str)>);
 
 struct Planted {
     dir: tempfile::TempDir,
@@ -187,12 +202,19 @@ async fn doctor_reflected_secrets_and_injection_never_reach_any_output() {
             format!("http://user:PLANTEDURLPW1@127.0.0.1:{port}/v1/traces?api_key=PLANTEDQUERY1")
         };
         // (config file, extra flags, env): each source's header is the one sent.
-        let cases: Vec<(&Path, Vec<String>, Vec<(&str, &str)>)> = vec![
-            (&empty, vec![], vec![("OTEL_EXPORTER_OTLP_HEADERS", "x-env-key=PLANTEDENVHDR1")]),
+        let cases: Vec<Case> = vec![
+            (
+                &empty,
+                vec![],
+                vec![("OTEL_EXPORTER_OTLP_HEADERS", "x-env-key=PLANTEDENVHDR1")],
+            ),
             (&cfg, vec![], vec![]),
             (
                 &empty,
-                vec!["--header".into(), "authorization=Bearer PLANTEDFLAGHDR1".into()],
+                vec![
+                    "--header".into(),
+                    "authorization=Bearer PLANTEDFLAGHDR1".into(),
+                ],
                 vec![],
             ),
         ];
@@ -202,19 +224,36 @@ async fn doctor_reflected_secrets_and_injection_never_reach_any_output() {
                 let mut c = runner();
                 c.args(["doctor", "otel", "-c"])
                     .arg(config)
-                    .args(["--endpoint", &endpoint, "--protocol", protocol, "--timeout", "1s"])
+                    .args([
+                        "--endpoint",
+                        &endpoint,
+                        "--protocol",
+                        protocol,
+                        "--timeout",
+                        "1s",
+                    ])
                     .args(["--client-key", &key, "--client-cert", &crt])
                     .args(flags)
                     .args(&mode);
                 for (k, v) in envs {
                     c.env(k, v);
                 }
-                let out = tokio::task::spawn_blocking(move || c.output().unwrap()).await.unwrap();
+                let out = tokio::task::spawn_blocking(move || c.output().unwrap())
+                    .await
+                    .unwrap();
                 let what = format!("{protocol} {config:?} {flags:?} {envs:?} {mode:?}");
-                assert_eq!(out.status.code(), Some(1), "{what}: {}", String::from_utf8_lossy(&out.stderr));
+                assert_eq!(
+                    out.status.code(),
+                    Some(1),
+                    "{what}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
                 // The server's words are there (quoted), its secrets are not.
                 let text = String::from_utf8_lossy(&out.stdout);
-                assert!(text.contains("you sent") || !mode.is_empty() || protocol != "grpc", "{what}: {text}");
+                assert!(
+                    text.contains("you sent") || !mode.is_empty() || protocol != "grpc",
+                    "{what}: {text}"
+                );
                 assert_clean(&what, &both(&out), &p.key_lines);
                 assert!(started.elapsed() < Duration::from_secs(20), "{what}");
             }
@@ -245,10 +284,21 @@ async fn bundle_preflight_file_and_runner_logs_are_scrubbed() {
     // The bundle.
     let out_path = dir.join("b.tar.gz");
     let mut c = runner();
-    c.args(["doctor", "bundle", "-c"]).arg(&cfg).arg("-o").arg(&out_path).args(["--timeout", "1s"]);
+    c.args(["doctor", "bundle", "-c"])
+        .arg(&cfg)
+        .arg("-o")
+        .arg(&out_path)
+        .args(["--timeout", "1s"]);
     c.env("OTEL_EXPORTER_OTLP_HEADERS", "x-env-key=PLANTEDENVHDR1");
-    let out = tokio::task::spawn_blocking(move || c.output().unwrap()).await.unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = tokio::task::spawn_blocking(move || c.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_clean("bundle command", &both(&out), &p.key_lines);
     let gz = flate2::read::GzDecoder::new(std::fs::File::open(&out_path).unwrap());
     let mut archive = tar::Archive::new(gz);
@@ -259,10 +309,17 @@ async fn bundle_preflight_file_and_runner_logs_are_scrubbed() {
         let mut data = Vec::new();
         std::io::Read::read_to_end(&mut entry, &mut data).unwrap();
         let text = String::from_utf8_lossy(&data);
-        for s in PLANTED.iter().map(|s| s.to_string()).chain(p.key_lines.iter().cloned()) {
+        for s in PLANTED
+            .iter()
+            .map(|s| s.to_string())
+            .chain(p.key_lines.iter().cloned())
+        {
             assert!(!text.contains(&s), "bundle {name}: {s} leaked");
         }
-        assert!(!data.contains(&0x1b) && !data.contains(&0x07), "bundle {name}: raw control byte");
+        assert!(
+            !data.contains(&0x1b) && !data.contains(&0x07),
+            "bundle {name}: raw control byte"
+        );
         members += 1;
     }
     assert!(members >= 3);
@@ -270,8 +327,12 @@ async fn bundle_preflight_file_and_runner_logs_are_scrubbed() {
     // `runner run`: the pre-flight report in the state directory, and the runner's logs.
     let state = dir.join("state");
     let mut c = runner();
-    c.args(["run", "-c"]).arg(&cfg).args(["--preflight", "warn"]);
-    c.env("RUNNER_STATE_DIR", &state).stdout(Stdio::piped()).stderr(Stdio::piped());
+    c.args(["run", "-c"])
+        .arg(&cfg)
+        .args(["--preflight", "warn"]);
+    c.env("RUNNER_STATE_DIR", &state)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = c.spawn().unwrap();
     let file = state.join("preflight.json");
     let deadline = Instant::now() + Duration::from_secs(15);
@@ -286,11 +347,18 @@ async fn bundle_preflight_file_and_runner_logs_are_scrubbed() {
     }
     let _ = child.kill();
     let out = child.wait_with_output().unwrap();
-    assert!(file.exists(), "no pre-flight file: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        file.exists(),
+        "no pre-flight file: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "pre-flight file mode");
     let report = std::fs::read(&file).unwrap();
-    assert!(String::from_utf8_lossy(&report).contains("you sent"), "the reflection is quoted");
+    assert!(
+        String::from_utf8_lossy(&report).contains("you sent"),
+        "the reflection is quoted"
+    );
     assert_clean("pre-flight file", &report, &p.key_lines);
     assert_clean("runner stderr", &both(&out), &p.key_lines);
     let log = std::fs::read(dir.join("runner.log")).unwrap_or_default();

@@ -36,13 +36,22 @@ fn zero_and_absurd_durations_are_usage_errors_naming_the_flag_and_range() {
         (vec!["doctor", "otel", "--timeout", "1e20"], "--timeout"),
         (vec!["doctor", "otel", "--timeout", "0"], "--timeout"),
         (vec!["doctor", "otel", "--timeout", "0s"], "--timeout"),
-        (vec!["doctor", "bundle", "-o", "x.tar.gz", "--timeout", "1e20"], "--timeout"),
-        (vec!["run", "--preflight-budget", "1e20"], "--preflight-budget"),
+        (
+            vec!["doctor", "bundle", "-o", "x.tar.gz", "--timeout", "1e20"],
+            "--timeout",
+        ),
+        (
+            vec!["run", "--preflight-budget", "1e20"],
+            "--preflight-budget",
+        ),
         (vec!["run", "--preflight-budget", "0"], "--preflight-budget"),
     ] {
         let (code, _, err) = run(runner().current_dir(dir.path()).args(&args));
         assert_eq!(code, 2, "{args:?}: {err}");
-        assert!(err.contains(flag) && err.contains("from 1ms to 1h"), "{args:?}: {err}");
+        assert!(
+            err.contains(flag) && err.contains("from 1ms to 1h"),
+            "{args:?}: {err}"
+        );
     }
 }
 
@@ -54,7 +63,10 @@ fn non_ascii_before_a_key_never_panics_in_explain_or_bundle() {
         "エクスポート失敗:api_key=abcdef123 connection refused",
     ]));
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("エクスポート失敗") && !out.contains("abcdef123"), "{out}");
+    assert!(
+        out.contains("エクスポート失敗") && !out.contains("abcdef123"),
+        "{out}"
+    );
 
     // Random bytes on standard input.
     let mut seed = 0x2545_f491_4f6c_dd1du64;
@@ -77,7 +89,11 @@ fn non_ascii_before_a_key_never_panics_in_explain_or_bundle() {
     child.stdin.take().unwrap().write_all(&bytes).unwrap();
     let o = child.wait_with_output().unwrap();
     // 0 (a cause matched) or 1 (none did): never a panic.
-    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        matches!(o.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 
     // OTEL_SERVICE_NAME with such text, then a bundle.
     let dir = tempfile::tempdir().unwrap();
@@ -112,7 +128,11 @@ fn config_bombs_and_bad_files_are_exit_2_naming_the_file() {
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         (
             "big.toml",
-            format!("[otel]\nservice_name = \"{}\"\n", "x".repeat(20 * 1024 * 1024)).into_bytes(),
+            format!(
+                "[otel]\nservice_name = \"{}\"\n",
+                "x".repeat(20 * 1024 * 1024)
+            )
+            .into_bytes(),
             "1 MiB",
         ),
         (
@@ -124,7 +144,9 @@ fn config_bombs_and_bad_files_are_exit_2_naming_the_file() {
             "headers.toml",
             format!(
                 "[otel.headers]\n{}",
-                (0..100_000).map(|i| format!("h{i}=\"v\"\n")).collect::<String>()
+                (0..100_000)
+                    .map(|i| format!("h{i}=\"v\"\n"))
+                    .collect::<String>()
             )
             .into_bytes(),
             "1 MiB",
@@ -133,13 +155,23 @@ fn config_bombs_and_bad_files_are_exit_2_naming_the_file() {
             "many.toml",
             format!(
                 "[otel.headers]\n{}",
-                (0..1000).map(|i| format!("h{i}=\"v\"\n")).collect::<String>()
+                (0..1000)
+                    .map(|i| format!("h{i}=\"v\"\n"))
+                    .collect::<String>()
             )
             .into_bytes(),
             "limit of 256 headers",
         ),
-        ("utf8.toml", b"[otel]\nservice_name = \"a\xffb\"\n".to_vec(), "line 2"),
-        ("type.toml", b"[otel.headers]\nx-n = 5\n".to_vec(), "expected a string"),
+        (
+            "utf8.toml",
+            b"[otel]\nservice_name = \"a\xffb\"\n".to_vec(),
+            "line 2",
+        ),
+        (
+            "type.toml",
+            b"[otel.headers]\nx-n = 5\n".to_vec(),
+            "expected a string",
+        ),
     ];
     for (name, data, expect) in cases {
         let p = dir.path().join(name);
@@ -156,7 +188,11 @@ fn bundle_output_refuses_what_is_not_a_file_or_a_link() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let fifo = d.join("fifo");
-    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
     let sock = d.join("sock");
     let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
     // A device node of our own (never a system one: a binary with the old behaviour would
@@ -187,9 +223,15 @@ fn bundle_output_refuses_what_is_not_a_file_or_a_link() {
     }
     use std::os::unix::fs::FileTypeExt;
     if have_dev {
-        assert!(std::fs::symlink_metadata(&dev).unwrap().file_type().is_char_device());
+        assert!(std::fs::symlink_metadata(&dev)
+            .unwrap()
+            .file_type()
+            .is_char_device());
     }
-    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
 
     // A symlink is replaced itself; its target is untouched.
     let target = d.join("target.txt");
@@ -203,5 +245,65 @@ fn bundle_output_refuses_what_is_not_a_file_or_a_link() {
         .arg(&link));
     assert_eq!(code, 0, "{err}");
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me");
-    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_file());
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_file());
+}
+
+/// `runner run` with a coordinator that accepts connections and never answers: SIGTERM with no
+/// job running ends the runner within `shutdown_timeout` plus a second.
+#[test]
+fn sigterm_cancels_a_job_request_that_never_returns() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming() {
+            held.push(s); // accepted, never answered
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "shutdown_timeout = 3\ncheck_interval = 1\n\
+             [[runners]]\nname = \"r\"\nurl = \"http://127.0.0.1:{port}/\"\ntoken = \"t0123456789\"\nexecutor = \"shell\"\n\
+             [otel]\nendpoint = \"http://127.0.0.1:1\"\nprotocol = \"http/protobuf\"\npreflight = \"off\"\n"
+        ),
+    )
+    .unwrap();
+    let mut child = runner()
+        .current_dir(dir.path())
+        .env("RUNNER_STATE_DIR", dir.path().join("state"))
+        .args(["run", "-c"])
+        .arg(&cfg)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the runner is still polling"
+    );
+    let sent = std::time::Instant::now();
+    assert!(Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let deadline = sent + std::time::Duration::from_secs(10);
+    while child.try_wait().unwrap().is_none() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let took = sent.elapsed();
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        took <= std::time::Duration::from_secs(4),
+        "exited {took:?} after SIGTERM: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

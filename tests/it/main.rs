@@ -1,3 +1,3 @@
+mod bounded;
 mod egress;
 mod hostile_input;
-mod bounded;

@@ -1,10 +1,10 @@
 //! Wording of gRPC export answers (grpc-status, non-gRPC responses).
 
-use crate::facts::peer_text::PeerText;
 use super::grpc_code_name;
 use super::setting_fix::{endpoint_value, endpoint_where, scheme, set_endpoint};
 use crate::cause::{Cause, Finding, Severity, Stage};
 use crate::doctor::Probe;
+use crate::facts::peer_text::PeerText;
 
 type Ev = serde_json::Value;
 

@@ -4,8 +4,8 @@ use super::setting_fix::{endpoint_value, endpoint_where, scheme, set_endpoint, s
 use super::{finish, set_protocol, Change, Tried};
 use crate::cause::{Cause, Finding, Severity, Stage};
 use crate::doctor::export::PartialSuccess;
-use crate::facts::peer_text::PeerText;
 use crate::doctor::Probe;
+use crate::facts::peer_text::PeerText;
 
 type Ev = serde_json::Value;
 
@@ -408,7 +408,12 @@ pub fn http_upstream_unavailable(probe: &Probe<'_>, status: u16, haproxy: bool, 
 }
 
 /// Other 5xx.
-pub fn http_server_error(probe: &Probe<'_>, status: u16, message: Option<&PeerText>, ev: Ev) -> Finding {
+pub fn http_server_error(
+    probe: &Probe<'_>,
+    status: u16,
+    message: Option<&PeerText>,
+    ev: Ev,
+) -> Finding {
     new(probe, Cause::HttpServerError, Severity::Error)
         .text(
             format!(

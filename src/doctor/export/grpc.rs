@@ -60,7 +60,9 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
         "elapsed_ms": ex.elapsed.as_millis() as u64,
     });
     if !is_grpc {
-        ev["body"] = wire::quote(&answer.body, probe.opts.verbose).as_str().into();
+        ev["body"] = wire::quote(&answer.body, probe.opts.verbose)
+            .as_str()
+            .into();
         let status = answer.status.as_u16();
         if grpc_status.is_none() && matches!(status, 502..=504) {
             // The proxy's own error page: another protocol or port would meet the same proxy.

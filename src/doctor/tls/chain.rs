@@ -2,6 +2,7 @@
 //! a verifier that keeps the presented chain (even when verification fails) and a client
 //! certificate resolver that notes whether the server asked for one.
 
+use crate::facts::peer_text::PeerText;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::ResolvesClientCert;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -11,7 +12,6 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
-use crate::facts::peer_text::PeerText;
 use x509_parser::extensions::GeneralName;
 
 /// One certificate of the presented chain, for the report.

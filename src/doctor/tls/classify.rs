@@ -282,7 +282,9 @@ fn from_rustls(
                 )
             }
             CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
-                let mut names = leaf.map(|c| (c.sans.clone(), c.sans_total)).unwrap_or_default();
+                let mut names = leaf
+                    .map(|c| (c.sans.clone(), c.sans_total))
+                    .unwrap_or_default();
                 if let CertificateError::NotValidForNameContext { presented, .. } = ce {
                     if names.0.is_empty() {
                         names = super::chain::shown_list(presented.clone());
