@@ -72,7 +72,7 @@ async fn grpc_check(probe: &Probe<'_>, addr: SocketAddr) -> (StageResult, Option
                     "http_status": answer.status.as_u16(),
                     "content_type": answer.media_type(),
                     "grpc_status": grpc_status,
-                    "grpc_message": answer.grpc_field("grpc-message"),
+                    "grpc_message": answer.grpc_field("grpc-message").map(crate::facts::peer_text::PeerText::from_text),
                     "serving_status": serving.map(|s| s.status),
                     "note": text::health_note(grpc_status, answer.status.as_u16()),
                 },

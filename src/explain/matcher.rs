@@ -160,9 +160,12 @@ fn urls(hay: &str) -> Vec<&str> {
     let mut pos = 0;
     while let Some(rel) = hay[pos..].find("://") {
         let sep = pos + rel;
+        // Just after the last non-alphanumeric character (a char boundary, even after `エ`).
         let start = hay[..sep]
-            .rfind(|c: char| !c.is_ascii_alphanumeric())
-            .map_or(0, |i| i + 1);
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !c.is_ascii_alphanumeric())
+            .map_or(0, |(i, c)| i + c.len_utf8());
         let end = hay[sep..]
             .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ')' | ',' | ';' | '>'))
             .map_or(hay.len(), |i| sep + i);
