@@ -151,10 +151,18 @@ fn add_key_file(s: &mut Scrubber, path: &Path) {
         return;
     }
     let text = String::from_utf8_lossy(&buf);
-    // The whole file too: a server may echo it back in one piece.
-    s.add_exact(text.trim());
-    for line in text.lines().map(str::trim) {
-        if line.len() >= 16 && !line.starts_with("-----") {
+    let body: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("-----"))
+        .collect();
+    // The whole body too (with and without its line breaks): a server may echo it back in one
+    // piece. The `-----BEGIN ...-----` lines are no secret and stay, so a reader still sees
+    // that a key was there.
+    s.add_exact(&body.join("\n"));
+    s.add_exact(&body.concat());
+    for line in body {
+        if line.len() >= 16 {
             s.add(line);
         }
     }
