@@ -4,6 +4,7 @@
 //! is prose, and nothing here runs I/O.
 
 pub mod net;
+pub mod peer_text;
 pub mod pipeline;
 pub mod proxy;
 pub mod skip;
