@@ -19,5 +19,8 @@ pub mod state;
 pub mod telemetry;
 pub mod tlsconf;
 
+#[cfg(test)]
+mod proptests;
+
 /// The program's version, as shown by `--version` and written into reports.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

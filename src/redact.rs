@@ -4,6 +4,7 @@
 //! A redacted value keeps its length and a short hash (`<redacted len=N sha256=abcdef12>`), so two
 //! outputs can be compared without seeing the value. Keys, header names and structure are kept.
 
+pub mod egress;
 mod scrub;
 mod text;
 

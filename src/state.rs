@@ -56,9 +56,38 @@ fn short_hash(bytes: &[u8]) -> String {
     hex::encode(&Sha256::digest(bytes)[..8])
 }
 
+/// Writes a state file readable by its owner only (0600), replacing it through a temporary
+/// file in the same directory so a reader never sees half a report; an existing file with a
+/// wider mode is replaced, not reused.
+pub fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "state".into());
+    let tmp = dir
+        .map(|d| d.join(format!(".{name}.{}.tmp", std::process::id())))
+        .unwrap_or_else(|| PathBuf::from(format!(".{name}.{}.tmp", std::process::id())));
+    let _ = std::fs::remove_file(&tmp);
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    let done = f.write_all(data).and_then(|()| f.sync_all());
+    if let Err(e) = done.and_then(|()| std::fs::rename(&tmp, path)) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
     #[test]
     fn each_config_file_has_its_own_preflight_report() {
@@ -78,5 +107,17 @@ mod tests {
         let s1 = serde_json::json!({ "traces": { "endpoint": "http://a:4318" } });
         let s2 = serde_json::json!({ "traces": { "endpoint": "http://b:4318" } });
         assert_ne!(settings_fingerprint(&s1), settings_fingerprint(&s2));
+    }
+
+    #[test]
+    fn private_file_is_0600_even_over_a_0644_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("preflight.json");
+        std::fs::write(&p, "old").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write_private(&p, b"{}").unwrap();
+        let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert_eq!(std::fs::read(&p).unwrap(), b"{}");
     }
 }

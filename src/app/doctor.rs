@@ -5,13 +5,14 @@ use crate::cli::{self, OutputFormat};
 use crate::config::{self, Environment};
 use crate::doctor::{self, BackendKind, BackendOptions, DoctorOptions};
 use crate::report;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 
 pub fn command(args: cli::OtelArgs, env: &Environment) -> u8 {
     let loaded = match config::load(&overrides(&args.config, &args.exporter), env) {
         Ok(l) => l,
         Err(e) => return usage_error(e),
     };
+    config::secrets::install(env, None, Some(&loaded));
     let json = args.json || args.output == OutputFormat::Json;
     let stdout_tty = std::io::stdout().is_terminal();
     // --collector-config: the collector's receivers, read before any probe (bad input: exit 2).
@@ -49,6 +50,6 @@ pub fn command(args: cli::OtelArgs, env: &Environment) -> u8 {
         let color = stdout_tty && env.get("NO_COLOR").is_none();
         report::text::render(&report, color, args.verbose)
     };
-    let _ = std::io::stdout().write_all(out.as_bytes());
+    crate::redact::egress::print(&out);
     report.exit_code()
 }

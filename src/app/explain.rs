@@ -6,7 +6,7 @@
 use super::usage_error;
 use crate::cli::{ExplainArgs, OutputFormat};
 use crate::explain;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read};
 
 /// Reads standard input up to `explain::MAX_INPUT` bytes; the rest is ignored (and said so).
 fn read_stdin() -> std::io::Result<String> {
@@ -53,7 +53,7 @@ pub fn command(args: ExplainArgs) -> u8 {
     } else {
         explain::render::text_with(&input, &matches, &ctx, checked.as_ref())
     };
-    let _ = std::io::stdout().write_all(out.as_bytes());
+    crate::redact::egress::print(&out);
     u8::from(matches.is_empty())
 }
 

@@ -19,6 +19,8 @@ use std::process::ExitCode;
 /// Runs the parsed command and returns the process exit code (contract §3).
 pub fn main(cli: Cli) -> ExitCode {
     let env = Environment::from_process();
+    // Secrets of the environment are known before anything is printed.
+    crate::config::secrets::install(&env, None, None);
     let code = match cli.command {
         Command::Doctor(DoctorCommand::Otel(args)) => doctor::command(*args, &env),
         Command::Doctor(DoctorCommand::Bundle(args)) => bundle::command(&args, &env),
@@ -65,6 +67,7 @@ pub fn runtime() -> tokio::runtime::Runtime {
 
 /// Prints a usage error (exit 2) to standard error.
 pub fn usage_error(message: impl std::fmt::Display) -> u8 {
-    let _ = writeln!(std::io::stderr(), "runner: {message}");
+    let text = crate::redact::egress::scrub(&format!("runner: {message}\n"));
+    let _ = std::io::stderr().write_all(text.as_bytes());
     2
 }

@@ -1,7 +1,7 @@
 //! Gathers the bundle's files, each redacted; what cannot be gathered is recorded, not fatal.
 
+use super::system;
 use super::BundleOptions;
-use super::{known, system};
 use crate::config::{self, Environment, Loaded, Overrides};
 use crate::doctor::{self, DoctorOptions};
 use crate::redact::{redact_env, redact_toml, Scrubber};
@@ -71,17 +71,7 @@ impl Gathered {
     }
 }
 
-/// Environment variables that go into `env.txt`.
-pub fn env_allowed(name: &str) -> bool {
-    let up = name.to_ascii_uppercase();
-    ["OTEL_", "RUNNER_", "SSL_CERT_"]
-        .iter()
-        .any(|p| name.starts_with(p))
-        || matches!(
-            up.as_str(),
-            "HTTP_PROXY" | "HTTPS_PROXY" | "NO_PROXY" | "ALL_PROXY"
-        )
-}
+pub use crate::config::secrets::env_allowed;
 
 fn pretty(v: &serde_json::Value) -> Vec<u8> {
     let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
@@ -118,7 +108,8 @@ pub fn gather(opts: &BundleOptions, env: &Environment, rt: &tokio::runtime::Runt
         ..Default::default()
     };
     let loaded = config::load(&overrides, env);
-    let scrub = known::scrubber(env, raw_table, loaded.as_ref().ok());
+    let scrub = crate::config::secrets::scrubber(env, raw_table, loaded.as_ref().ok());
+    crate::redact::egress::install(scrub.secrets());
 
     match &loaded {
         Ok(l) => {

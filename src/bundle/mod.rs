@@ -5,7 +5,6 @@
 
 mod archive;
 mod gather;
-mod known;
 mod system;
 
 pub use gather::{env_allowed, Failure};
@@ -35,11 +34,14 @@ pub struct BundleOptions {
 #[derive(Debug, thiserror::Error)]
 pub enum BundleError {
     #[error(
-        "-o {}: is a directory; give a file name such as {}/runner-support.tar.gz",
-        .0.display(),
-        .0.display()
+        "-o {}: is {what}; the bundle replaces only a regular file or a symbolic link \
+         (with --force); give a file name such as runner-support.tar.gz",
+        path.display()
     )]
-    IsDirectory(PathBuf),
+    NotReplaceable { path: PathBuf, what: &'static str },
+    /// The path changed while the bundle was gathered.
+    #[error("-o {}: is now {what}; nothing written", path.display())]
+    BecameNotReplaceable { path: PathBuf, what: &'static str },
     #[error(
         "-o {}: the file already exists; pass --force to overwrite it, or choose another name",
         .0.display()
@@ -66,15 +68,19 @@ pub fn write(
     rt: &tokio::runtime::Runtime,
 ) -> Result<Written, BundleError> {
     let out = opts.output.clone();
-    if out.is_dir() {
-        return Err(BundleError::IsDirectory(out));
+    if let Some(what) = not_replaceable(&out) {
+        return Err(BundleError::NotReplaceable { path: out, what });
     }
-    if !opts.force && (out.exists() || out.symlink_metadata().is_ok()) {
+    if !opts.force && out.symlink_metadata().is_ok() {
         return Err(BundleError::Exists(out));
     }
     // Created first, so an unwritable directory is reported before any work is done.
     let pending = archive::create(&out)?;
-    let g = gather::gather(opts, env, rt);
+    let mut g = gather::gather(opts, env, rt);
+    // The one way out: every member passes the egress scrubber before it is hashed and packed.
+    for e in &mut g.entries {
+        e.data = crate::redact::egress::scrub_bytes(&e.data);
+    }
     let manifest = manifest(&g);
     let mut entries: Vec<(String, Vec<u8>)> = vec![("manifest.json".to_string(), manifest)];
     entries.extend(
@@ -82,6 +88,10 @@ pub fn write(
             .iter()
             .map(|e| (e.name.to_string(), e.data.clone())),
     );
+    // Checked again: the gathering took a while, and a rename replaces whatever is there.
+    if let Some(what) = not_replaceable(&out) {
+        return Err(BundleError::BecameNotReplaceable { path: out, what });
+    }
     let size = pending.persist(&out, opts.force, &entries)?;
     let summary = summary(&g);
     Ok(Written {
@@ -90,6 +100,26 @@ pub fn write(
         summary,
         not_gathered: g.failed,
     })
+}
+
+/// What stands at `path` when it is neither absent, a regular file nor a symbolic link (the
+/// link itself, never its target, is what `--force` replaces).
+fn not_replaceable(path: &std::path::Path) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    let t = path.symlink_metadata().ok()?.file_type();
+    if t.is_file() || t.is_symlink() {
+        None
+    } else if t.is_dir() {
+        Some("a directory")
+    } else if t.is_char_device() || t.is_block_device() {
+        Some("a device")
+    } else if t.is_fifo() {
+        Some("a FIFO (named pipe)")
+    } else if t.is_socket() {
+        Some("a socket")
+    } else {
+        Some("not a regular file")
+    }
 }
 
 /// `Contains: manifest.json, doctor.json (verdict broken, 2 findings), ...; not gathered: ...`

@@ -3,9 +3,11 @@
 //! Every fix names the exact variable, config key or flag to change and the value to set.
 //! No function here receives a secret: header problems carry names, URLs come redacted.
 
+mod encoding;
 mod endpoint;
 mod tls;
 
+pub use encoding::*;
 pub use endpoint::*;
 pub use tls::*;
 
@@ -79,6 +81,7 @@ pub fn problem(p: &Problem) -> Finding {
         Problem::ResourceAttributes { source, problem } => {
             resource_attributes_invalid(source, problem)
         }
+        Problem::NotUtf8 { variable, shown } => env_not_utf8(variable, shown),
     }
 }
 
@@ -198,6 +201,7 @@ pub fn headers_invalid(signal: Option<Signal>, source: &Source, problem: &KvProb
         KvProblem::BadHeaderName { key } => (Severity::Error, format!("`{key}` is not a valid HTTP header name")),
         KvProblem::BadHeaderValue { key } => (Severity::Error, format!("the value of `{key}` is not a valid HTTP header value (control characters or line breaks, or not a string)")),
         KvProblem::UnencodedSpace { key } => (Severity::Warning, format!("the value of `{key}` has a space that is not percent-encoded")),
+        KvProblem::TooMany { limit } => (Severity::Error, format!("more than {limit} entries; only the first {limit} were read")),
     };
     let fix = match source {
         Source::Env(v) => format!("Write {} as comma-separated `name=value` pairs with percent-encoded values, e.g. `{v}=authorization=Bearer%20<token>,x-scope=team-a`.", where_(source)),
@@ -227,6 +231,9 @@ pub fn resource_attributes_invalid(source: &Source, problem: &KvProblem) -> Find
         }
         KvProblem::BadHeaderName { key } | KvProblem::BadHeaderValue { key } => {
             format!("`{key}` is not valid")
+        }
+        KvProblem::TooMany { limit } => {
+            format!("more than {limit} entries; only the first {limit} were read")
         }
     };
     let discarded = !matches!(problem, KvProblem::UnencodedSpace { .. });

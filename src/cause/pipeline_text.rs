@@ -111,7 +111,7 @@ pub fn canary_partial_success(url: &str, partial: &SpanPartialSuccess) -> Findin
     let message = if partial.message.is_empty() {
         "(no message)".to_owned()
     } else {
-        partial.message.clone()
+        partial.message.to_string()
     };
     Finding::new(Cause::CanaryPartialSuccess, severity, Some(Signal::Traces))
         .text(

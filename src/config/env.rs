@@ -5,16 +5,43 @@ use std::collections::BTreeMap;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Environment {
     vars: BTreeMap<String, String>,
+    /// `OTEL_*` variables whose value is not valid UTF-8: name, and the value's bytes escaped.
+    not_utf8: BTreeMap<String, String>,
 }
 
 impl Environment {
-    /// The real process environment (variables that are not valid UTF-8 are skipped).
+    /// The real process environment. A variable that is not valid UTF-8 is left out, and
+    /// remembered when it is an `OTEL_*` one, so it becomes a finding rather than a silent skip.
     pub fn from_process() -> Environment {
-        Environment {
-            vars: std::env::vars_os()
-                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-                .collect(),
+        Environment::from_os(std::env::vars_os())
+    }
+
+    /// As `from_process`, from given pairs.
+    pub fn from_os(
+        pairs: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
+    ) -> Environment {
+        use std::os::unix::ffi::OsStrExt;
+        let mut env = Environment::default();
+        for (k, v) in pairs {
+            match (k.to_str(), v.to_str()) {
+                (Some(k), Some(v)) => {
+                    env.vars.insert(k.to_owned(), v.to_owned());
+                }
+                _ => {
+                    let name = String::from_utf8_lossy(k.as_bytes()).into_owned();
+                    if name.starts_with("OTEL_") {
+                        let shown = escape_bytes(v.as_bytes());
+                        env.not_utf8.insert(name, shown);
+                    }
+                }
+            }
         }
+        env
+    }
+
+    /// `OTEL_*` variables whose value is not valid UTF-8 (name, escaped bytes).
+    pub fn not_utf8(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.not_utf8.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
     pub fn from_pairs<K: Into<String>, V: Into<String>>(
@@ -25,6 +52,7 @@ impl Environment {
                 .into_iter()
                 .map(|(k, v)| (k.into(), v.into()))
                 .collect(),
+            not_utf8: BTreeMap::new(),
         }
     }
 
@@ -58,6 +86,22 @@ impl Environment {
             .map(|k| (k, nearest_known(k)))
             .collect()
     }
+}
+
+/// Bytes as ASCII, every other byte written `\xNN` (capped: a value is shown, not dumped).
+fn escape_bytes(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for &b in bytes.iter().take(200) {
+        if b.is_ascii_graphic() || b == b' ' {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    if bytes.len() > 200 {
+        out.push_str(&format!("… ({} bytes more)", bytes.len() - 200));
+    }
+    out
 }
 
 /// The nearest name of the specification's list, when close enough to be a typo.
@@ -198,5 +242,42 @@ mod tests {
         let env = Environment::from_pairs([("OTEL_SERVICE_NAME", "")]);
         assert_eq!(env.get("OTEL_SERVICE_NAME"), None);
         assert_eq!(env.raw("OTEL_SERVICE_NAME"), Some(""));
+    }
+}
+
+#[cfg(test)]
+mod not_utf8_tests {
+    use super::*;
+    use std::ffi::OsString;
+    use std::os::unix::ffi::OsStringExt;
+
+    #[test]
+    fn an_otel_variable_that_is_not_utf8_is_a_problem_naming_it() {
+        let env = Environment::from_os([
+            (
+                OsString::from("OTEL_EXPORTER_OTLP_ENDPOINT"),
+                OsString::from_vec(b"http://coll\xffector:4317".to_vec()),
+            ),
+            (OsString::from("OTHER"), OsString::from_vec(vec![0xfe])),
+            (OsString::from("OTEL_SERVICE_NAME"), OsString::from("ci")),
+        ]);
+        let shown: Vec<_> = env.not_utf8().collect();
+        assert_eq!(
+            shown,
+            vec![("OTEL_EXPORTER_OTLP_ENDPOINT", "http://coll\\xffector:4317")]
+        );
+        assert_eq!(env.get("OTEL_SERVICE_NAME"), Some("ci"));
+        let (_, problems) = crate::config::resolve_all(
+            &crate::config::Overrides::default(),
+            &Default::default(),
+            &env,
+        );
+        assert!(
+            problems.contains(&crate::config::Problem::NotUtf8 {
+                variable: "OTEL_EXPORTER_OTLP_ENDPOINT".into(),
+                shown: "http://coll\\xffector:4317".into(),
+            }),
+            "a problem names the variable: {problems:?}"
+        );
     }
 }

@@ -178,14 +178,102 @@ pub const OTEL_KEYS: &[&str] = &[
 /// Reads and parses a config file. Syntax errors, wrong types and unknown keys are errors
 /// naming the file, line and column (the contract's exit-2 cases).
 pub fn read(path: &Path) -> Result<RunnerConfig, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Unreadable {
+    let text = read_text(path)?;
+    parse(path, &text)
+}
+
+/// The largest config file read (a real one is a few KiB).
+pub const MAX_SIZE: u64 = 1024 * 1024;
+/// The deepest nesting of arrays, inline tables and dotted keys accepted.
+pub const MAX_DEPTH: usize = 64;
+/// The most entries of `[otel.headers]` (as `kv::MAX_ENTRIES` for the variables).
+pub const MAX_HEADERS: usize = super::kv::MAX_ENTRIES;
+
+/// Reads at most `MAX_SIZE` bytes of UTF-8 text; a larger file or invalid UTF-8 is an error
+/// naming the file (and the line of the first bad byte).
+pub fn read_text(path: &Path) -> Result<String, ConfigError> {
+    use std::io::Read;
+    let unreadable = |message: String| ConfigError::Unreadable {
         path: path.to_owned(),
-        message: match e.kind() {
+        message,
+    };
+    let file = std::fs::File::open(path).map_err(|e| {
+        unreadable(match e.kind() {
             std::io::ErrorKind::NotFound => "no such file".to_owned(),
             _ => e.to_string(),
-        },
+        })
     })?;
-    parse(path, &text)
+    let mut bytes = Vec::new();
+    file.take(MAX_SIZE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| unreadable(e.to_string()))?;
+    if bytes.len() as u64 > MAX_SIZE {
+        return Err(unreadable(format!(
+            "larger than the limit of {} bytes (1 MiB); a runner config is a few KiB",
+            MAX_SIZE
+        )));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let good = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let line = bytes[..good].iter().filter(|b| **b == b'\n').count() + 1;
+        let column = good
+            - bytes[..good]
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |i| i + 1)
+            + 1;
+        ConfigError::Syntax {
+            path: path.to_owned(),
+            line,
+            column,
+            message: format!(
+                "not valid UTF-8 (byte 0x{:02x}); save the file as UTF-8",
+                bytes[good]
+            ),
+        }
+    })
+}
+
+/// The first place where arrays, inline tables or dotted keys nest deeper than `MAX_DEPTH`
+/// (checked before parsing, whose recursion would cost memory first).
+fn too_deep(text: &str) -> Option<usize> {
+    let (mut depth, mut dots) = (0usize, 0usize);
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut comment = false;
+    for (i, c) in text.char_indices() {
+        if comment {
+            if c == '\n' {
+                comment = false;
+                dots = 0;
+            }
+            continue;
+        }
+        if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' && q == '"' {
+                escaped = true;
+            } else if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '"' | '\'' => quote = Some(c),
+            '#' => comment = true,
+            '[' | '{' => depth += 1,
+            ']' | '}' => depth = depth.saturating_sub(1),
+            '.' => dots += 1,
+            '=' | ',' | '\n' => dots = 0,
+            _ => {}
+        }
+        if depth > MAX_DEPTH || dots > MAX_DEPTH {
+            return Some(i);
+        }
+    }
+    None
 }
 
 /// Parses config text; `path` is only used in error messages.
@@ -199,8 +287,18 @@ pub fn parse(path: &Path, text: &str) -> Result<RunnerConfig, ConfigError> {
             message: e.message().trim().to_owned(),
         }
     };
+    if let Some(at) = too_deep(text) {
+        let (line, column) = line_col(text, at);
+        return Err(ConfigError::Syntax {
+            path: path.to_owned(),
+            line,
+            column,
+            message: format!("nested deeper than the limit of {MAX_DEPTH} levels"),
+        });
+    }
     let doc = DeTable::parse(text).map_err(syntax)?;
     check_keys(path, text, doc.get_ref())?;
+    check_headers(path, text, doc.get_ref())?;
     check_values(path, text, doc.get_ref())?;
     toml::from_str(text).map_err(|e| match syntax(e) {
         // Type errors quote the value (`invalid type: integer `1234`, expected a string`), which
@@ -238,6 +336,51 @@ fn without_quoted(message: &str) -> String {
         }
     }
     out
+}
+
+/// `[otel.headers]` holds at most `MAX_HEADERS` strings: another type is a wrong type (exit 2,
+/// as every wrong type is), not a finding.
+fn check_headers(path: &Path, text: &str, doc: &DeTable<'_>) -> Result<(), ConfigError> {
+    let Some(headers) = doc
+        .get("otel")
+        .and_then(|v| v.get_ref().as_table())
+        .and_then(|o| o.get("headers"))
+    else {
+        return Ok(());
+    };
+    let at = |offset: usize, message: String| {
+        let (line, column) = line_col(text, offset);
+        ConfigError::Syntax {
+            path: path.to_owned(),
+            line,
+            column,
+            message,
+        }
+    };
+    let Some(table) = headers.get_ref().as_table() else {
+        return Err(at(
+            headers.span().start,
+            "otel.headers: invalid type, expected a table of strings".into(),
+        ));
+    };
+    if table.len() > MAX_HEADERS {
+        return Err(at(
+            headers.span().start,
+            format!("otel.headers: more than the limit of {MAX_HEADERS} headers"),
+        ));
+    }
+    for (name, value) in table {
+        if value.get_ref().as_str().is_none() {
+            return Err(at(
+                value.span().start,
+                format!(
+                    "otel.headers.{}: invalid type, expected a string",
+                    name.get_ref()
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Rejects unknown keys before serde does, so the message can name the nearest valid key.
@@ -437,5 +580,50 @@ mod tests {
         assert_eq!(line_col("ab\ncdé", 7), (2, 4));
         assert_eq!(line_col("ab\ncdé", 5), (2, 3));
         assert_eq!(line_col("x", 0), (1, 1));
+    }
+}
+
+#[cfg(test)]
+mod bounds_tests {
+    use super::*;
+
+    fn read_err(bytes: &[u8]) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("config.toml");
+        std::fs::write(&p, bytes).unwrap();
+        read(&p).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn size_depth_utf8_and_header_types_are_exit_2_errors_naming_the_place() {
+        let big = format!(
+            "[otel]\nservice_name = \"{}\"\n",
+            "x".repeat(2 * 1024 * 1024)
+        );
+        let e = read_err(big.as_bytes());
+        assert!(e.contains("config.toml") && e.contains("1 MiB"), "{e}");
+        let deep = format!("a = {}{}\n", "[".repeat(2000), "]".repeat(2000));
+        let e = read_err(deep.as_bytes());
+        assert!(e.contains("line 1") && e.contains("64 levels"), "{e}");
+        let dotted = format!("{} = 1\n", vec!["a"; 100].join("."));
+        assert!(read_err(dotted.as_bytes()).contains("64 levels"));
+        let e = read_err(b"[otel]\nservice_name = \"ok\"\nendpoint = \"http://\xff\"\n");
+        assert!(e.contains("line 3") && e.contains("UTF-8"), "{e}");
+        let e = read_err(b"[otel.headers]\nauthorization = \"Bearer x\"\nx-n = 5\n");
+        assert!(
+            e.contains("line 3")
+                && e.contains("otel.headers.x-n")
+                && e.contains("expected a string"),
+            "{e}"
+        );
+        let many: String = (0..300).map(|i| format!("h{i} = \"v\"\n")).collect();
+        let e = read_err(format!("[otel.headers]\n{many}").as_bytes());
+        assert!(e.contains("limit of 256 headers"), "{e}");
+        // Nesting within the cap and dots inside strings are fine.
+        let ok = b"[otel]\nendpoint = \"http://a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.a.b.c.d.e.f.g.h.i.j.k.l.m.n:4317\"\n";
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("config.toml");
+        std::fs::write(&p, ok).unwrap();
+        assert!(read(&p).is_ok());
     }
 }

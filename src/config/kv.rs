@@ -30,7 +30,15 @@ pub enum KvProblem {
     UnencodedSpace {
         key: String,
     },
+    /// More entries than `MAX_ENTRIES`: the rest were not read.
+    TooMany {
+        limit: usize,
+    },
 }
+
+/// The most entries of one list that are read (headers or resource attributes): enough for
+/// any real configuration, and a bound on memory for a hostile one.
+pub const MAX_ENTRIES: usize = 256;
 
 /// Parses a list; returns the decoded pairs and every problem. Entries with problems other
 /// than `UnencodedSpace` are dropped.
@@ -41,6 +49,10 @@ pub fn parse_list(text: &str) -> (Vec<(String, Secret)>, Vec<KvProblem>) {
         let entry_no = i + 1;
         if entry.trim().is_empty() {
             continue;
+        }
+        if pairs.len() == MAX_ENTRIES {
+            problems.push(KvProblem::TooMany { limit: MAX_ENTRIES });
+            break;
         }
         let Some((k, v)) = entry.split_once('=') else {
             problems.push(KvProblem::MissingEquals {

@@ -12,6 +12,7 @@ pub mod problem;
 pub mod listen;
 pub mod proxy;
 pub mod resolve;
+pub mod secrets;
 pub mod settings;
 
 pub use env::Environment;
@@ -106,7 +107,15 @@ pub fn resolve_all(
         preflight,
         shadowed: cx.shadowed,
     };
-    (settings, cx.problems)
+    let mut problems = cx.problems;
+    // A variable that is not UTF-8 was left out of the environment: say so, never skip silently.
+    for (name, shown) in env.not_utf8() {
+        problems.push(Problem::NotUtf8 {
+            variable: name.to_owned(),
+            shown: shown.to_owned(),
+        });
+    }
+    (settings, problems)
 }
 
 /// The effective settings with their sources, as the report's `settings` object

@@ -32,6 +32,9 @@ pub enum Problem {
     },
     /// An entry of the resource attributes that is not usable.
     ResourceAttributes { source: Source, problem: KvProblem },
+    /// An `OTEL_*` variable whose value is not UTF-8, so it was left out; `shown` has the
+    /// non-ASCII bytes escaped (the wording redacts it when the variable is secret).
+    NotUtf8 { variable: String, shown: String },
 }
 
 impl Problem {

@@ -191,9 +191,9 @@ pub fn parse_compression(s: &str) -> Option<Compression> {
     }
 }
 
-/// Milliseconds, as the specification's `*_TIMEOUT` variables are.
+/// Milliseconds, as the specification's `*_TIMEOUT` variables are (bounded: 1 ms to 1 h).
 pub fn parse_millis(s: &str) -> Option<Duration> {
-    s.trim().parse::<u64>().ok().map(Duration::from_millis)
+    super::duration::parse_millis(s)
 }
 
 /// The default endpoint string for a protocol (a generic endpoint: `/v1/<signal>` is appended
@@ -307,7 +307,7 @@ pub fn signal_settings(cx: &mut Ctx<'_>, signal: Signal) -> SignalSettings {
             "timeout",
             Some(&raw),
             "milliseconds (10000) or a duration string (\"10s\")",
-            |s| parse_millis(s).or_else(|| humantime::parse_duration(s.trim()).ok()),
+            |s| parse_millis(s).or_else(|| super::duration::parse(s).ok()),
         ));
     }
     offers.extend(cx.env_offers(

@@ -345,6 +345,41 @@ fn from_hosts_file(host: &str, name: &Name) -> Option<Resolution> {
 mod tests {
     use super::*;
 
+    /// A name server that answers every query with arbitrary bytes (with the query's id and
+    /// the answer bit, so the resolver reads on): whatever it says, resolving never panics.
+    #[tokio::test]
+    async fn arbitrary_dns_answers_never_panic() {
+        use proptest::strategy::{Strategy, ValueTree};
+        use proptest::test_runner::TestRunner;
+        let mut runner = TestRunner::deterministic();
+        let strategy = proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300);
+        let answers: Vec<Vec<u8>> = (0..24)
+            .map(|_| strategy.new_tree(&mut runner).unwrap().current())
+            .collect();
+        let sock = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let server = sock.local_addr().unwrap();
+        tokio::spawn(async move {
+            let mut buf = [0u8; 512];
+            for mut answer in answers.into_iter().cycle() {
+                let Ok((n, from)) = sock.recv_from(&mut buf).await else {
+                    return;
+                };
+                if n >= 2 && answer.len() >= 3 {
+                    answer[0] = buf[0];
+                    answer[1] = buf[1];
+                    answer[2] |= 0x80;
+                }
+                let _ = sock.send_to(&answer, from).await;
+            }
+        });
+        for i in 0..12 {
+            let host = format!("h{i}.example.test");
+            let r = resolve(&host, Some(server), Duration::from_millis(150)).await;
+            let _ = r.addresses();
+            let _ = evidence(&r);
+        }
+    }
+
     #[test]
     fn cluster_names() {
         for h in [

@@ -7,6 +7,7 @@ pub mod http;
 use super::protocol::wire::Ready;
 use super::{Probe, StageResult};
 use crate::config::{Protocol, Signal};
+use crate::facts::peer_text::PeerText;
 use crate::facts::pipeline::rejected_field;
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -84,7 +85,7 @@ pub fn decode_response_protobuf(body: &[u8]) -> Result<Option<PartialSuccess>, N
         .filter(|p| p.rejected_spans != 0 || !p.error_message.is_empty())
         .map(|p| PartialSuccess {
             rejected: p.rejected_spans,
-            message: p.error_message,
+            message: PeerText::from_text(&p.error_message),
         }))
 }
 
@@ -118,21 +119,22 @@ pub fn decode_response_json(
         .get("errorMessage")
         .or_else(|| p.get("error_message"))
         .and_then(|v| v.as_str())
-        .unwrap_or("")
-        .to_string();
+        .map(PeerText::from_text)
+        .unwrap_or_default();
     Ok((rejected != 0 || !message.is_empty()).then_some(PartialSuccess { rejected, message }))
 }
 
 /// The `google.rpc.Status` in an error body (protobuf or JSON), if it is one.
-pub fn decode_status(body: &[u8], media_type: Option<&str>) -> Option<(i32, String)> {
+pub fn decode_status(body: &[u8], media_type: Option<&str>) -> Option<(i32, PeerText)> {
     match media_type? {
         "application/x-protobuf" | "application/protobuf" => {
             let s = <RpcStatus as prost::Message>::decode(body).ok()?;
-            (s.code != 0 || !s.message.is_empty()).then_some((s.code, s.message))
+            (s.code != 0 || !s.message.is_empty())
+                .then_some((s.code, PeerText::from_text(&s.message)))
         }
         "application/json" => {
             let v: serde_json::Value = serde_json::from_slice(body).ok()?;
-            let message = v.get("message")?.as_str()?.to_string();
+            let message = PeerText::from_text(v.get("message")?.as_str()?);
             let code = v.get("code").and_then(|c| c.as_i64()).unwrap_or(0) as i32;
             Some((code, message))
         }
@@ -172,7 +174,7 @@ mod tests {
         let bytes = prost::Message::encode_to_vec(&st);
         assert_eq!(
             decode_status(&bytes, Some("application/x-protobuf")),
-            Some((16, "missing token".into()))
+            Some((16, PeerText::from_text("missing token")))
         );
     }
 }

@@ -148,7 +148,10 @@ impl<'a> std::ops::Deref for Probe<'a> {
 
 /// Runs the whole diagnosis and returns the report. Never fails: problems are findings.
 pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Report {
-    orchestrate::run(loaded, env, opts).await
+    let mut report = orchestrate::run(loaded, env, opts).await;
+    // Whatever a peer sent, the report has an upper size.
+    crate::report::bound::bound(&mut report);
+    report
 }
 
 /// Milliseconds with two decimals, for timing evidence.

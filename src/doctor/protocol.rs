@@ -72,7 +72,7 @@ async fn grpc_check(probe: &Probe<'_>, addr: SocketAddr) -> (StageResult, Option
                     "http_status": answer.status.as_u16(),
                     "content_type": answer.media_type(),
                     "grpc_status": grpc_status,
-                    "grpc_message": answer.grpc_field("grpc-message"),
+                    "grpc_message": answer.grpc_field("grpc-message").map(crate::facts::peer_text::PeerText::from_text),
                     "serving_status": serving.map(|s| s.status),
                     "note": text::health_note(grpc_status, answer.status.as_u16()),
                 },
@@ -191,7 +191,7 @@ pub(crate) fn body_stalled(
         stage,
         answer.status.as_u16(),
         answer.body.len(),
-        probe.opts.timeout,
+        probe.bounds().answer,
         ev,
     );
     from_findings(stage, vec![f], String::new(), serde_json::Value::Null)
@@ -446,7 +446,8 @@ pub(crate) fn forward_proxy_failure(
     ev["proxy"] = serde_json::json!(proxy.display);
     ev["source"] = serde_json::json!(proxy.source);
     ev["error"] = proxy_error_evidence(&error);
-    let f = text::proxy_failure(probe, proxy, &error, probe.opts.timeout, ev).at_stage(stage);
+    // Through a forward proxy the exporter waits for its answer as long as for any answer.
+    let f = text::proxy_failure(probe, proxy, &error, probe.bounds().answer, ev).at_stage(stage);
     from_findings(stage, vec![f], String::new(), serde_json::Value::Null)
 }
 

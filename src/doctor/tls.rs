@@ -166,7 +166,11 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
             evidence["chain"] = json!(obs.chain);
             evidence["client_certificate"] =
                 json!({ "requested": obs.requested_client_cert, "sent": obs.sent_client_cert });
-            evidence["error"] = json!(format!("{err}"));
+            // rustls lists every name the certificate has (thousands, for some): escaped and
+            // capped like any text the peer chose.
+            evidence["error"] = json!(crate::facts::peer_text::PeerText::from_text(
+                &err.to_string()
+            ));
             // A server that refuses us may alert and hang up while we still write our flight
             // (TLS 1.2 mTLS): the handshake then stops at the write error with the alert
             // unread. Read it now, briefly, and classify from it.
@@ -343,6 +347,24 @@ pub async fn server_speaks_tls(addr: SocketAddr, server_name: &str, timeout: Dur
 #[cfg(test)]
 mod tests {
     use super::first_alert;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        /// TLS records from a hostile peer: any bytes, any claimed lengths, never a panic.
+        #[test]
+        fn tls_records_never_panic(mut b in proptest::collection::vec(any::<u8>(), 0..400), k in 0usize..8) {
+            let _ = first_alert(&b);
+            // Whole-looking records (`15 03 xx len`) of every length, so the walk goes deep.
+            for chunk in b.chunks_mut(7).take(k) {
+                if chunk.len() > 1 {
+                    chunk[0] = 0x15;
+                    chunk[1] = 0x03;
+                }
+            }
+            let _ = first_alert(&b);
+        }
+    }
 
     #[test]
     fn finds_the_alert_among_records() {

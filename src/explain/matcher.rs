@@ -211,6 +211,7 @@ fn urls(hay: &str) -> Vec<&str> {
     let mut pos = 0;
     while let Some(rel) = hay[pos..].find("://") {
         let sep = pos + rel;
+        // Just after the last non-alphanumeric character (a char boundary, even after `エ`).
         let start = hay[..sep]
             .char_indices()
             .rev()

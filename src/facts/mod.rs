@@ -7,6 +7,7 @@ pub mod collector;
 pub mod collector_cross;
 pub mod collector_live;
 pub mod net;
+pub mod peer_text;
 pub mod pipeline;
 pub mod proxy;
 pub mod skip;

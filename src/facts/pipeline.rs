@@ -1,5 +1,6 @@
 //! What the telemetry pipeline's exporter met: failures and partial successes, typed.
 
+use super::peer_text::PeerText;
 use crate::config::Signal;
 use serde::Serialize;
 
@@ -7,7 +8,8 @@ use serde::Serialize;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SpanPartialSuccess {
     pub rejected_spans: i64,
-    pub message: String,
+    /// The collector's own words.
+    pub message: PeerText,
 }
 
 /// What kind of failure an export met, decided from typed facts, never from message text.
@@ -21,11 +23,19 @@ pub enum FailureKind {
     /// The HTTP receiver answered with a non-success status.
     HttpStatus { status: u16 },
     /// The gRPC receiver answered with a non-OK status.
-    GrpcStatus { code: i32, message: String },
+    GrpcStatus {
+        code: i32,
+        /// The server's words.
+        message: PeerText,
+    },
     /// The runner's own gRPC client refused the answer (tonic made up this status: a message
     /// over its decode limit, a malformed frame, a missing status); the server sent no such
     /// status.
-    ClientRejected { code: i32, message: String },
+    ClientRejected {
+        code: i32,
+        /// tonic's words, which can quote what the server sent (a content-type, a length).
+        message: PeerText,
+    },
     /// The exporter failed for another reason (already shut down, encoding, ...).
     Exporter,
 }
@@ -67,7 +77,8 @@ impl ExportFailure {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PartialSuccess {
     pub rejected: i64,
-    pub message: String,
+    /// The collector's own words.
+    pub message: PeerText,
 }
 
 impl PartialSuccess {

@@ -1,25 +1,22 @@
 //! `Scrubber`: context-free redaction plus the secret values known where it runs.
 
-use super::{is_redacted, redact_json, redact_text, redacted_marker};
+use super::egress::Secrets;
+use super::{redact_json, redact_text};
 use std::fmt;
 
 /// Context-free redaction plus the literal values known to be secret where it runs (tokens,
-/// header values, passwords, key material read from the configuration): belt and braces for
-/// outputs such as the support bundle, where a secret must not survive in any form.
+/// header values, passwords, key material read from the configuration), in every form the
+/// egress scrubber knows (plain, percent-encoded, base64, JSON-escaped).
 #[derive(Clone, Default)]
 pub struct Scrubber {
-    known: Vec<String>,
+    known: Secrets,
 }
 
 impl fmt::Debug for Scrubber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Scrubber({} known secrets)", self.known.len())
+        write!(f, "Scrubber({:?})", self.known)
     }
 }
-
-/// Shorter literals are left to the context-free rules: replacing them everywhere would
-/// mangle ordinary words.
-const MIN_KNOWN_LEN: usize = 6;
 
 impl Scrubber {
     pub fn new() -> Scrubber {
@@ -29,32 +26,17 @@ impl Scrubber {
     /// Remembers a secret value, with its percent-decoded form and its longer words
     /// (`Bearer abc...` also hides `abc...` when printed alone).
     pub fn add(&mut self, value: &str) {
-        let decoded = percent_encoding::percent_decode_str(value)
-            .decode_utf8_lossy()
-            .into_owned();
-        for v in [value.to_string(), decoded] {
-            let words: Vec<String> = v
-                .split(|c: char| c.is_whitespace() || c == ',')
-                .filter(|w| w.len() >= 8)
-                .map(str::to_string)
-                .collect();
-            self.push(v.trim().to_string());
-            for w in words {
-                self.push(w);
-            }
-        }
+        self.known.add(value);
     }
 
-    fn push(&mut self, v: String) {
-        if v.len() >= MIN_KNOWN_LEN && !is_redacted(&v) && !self.known.contains(&v) {
-            self.known.push(v);
-            // Longest first, so a value is replaced before any of its words.
-            self.known.sort_by_key(|k| std::cmp::Reverse(k.len()));
-        }
+    /// Remembers exactly this value, not its words (a whole key file).
+    pub fn add_exact(&mut self, value: &str) {
+        self.known.add_exact(value);
     }
 
-    pub fn len(&self) -> usize {
-        self.known.len()
+    /// The known values, for the egress scrubber.
+    pub fn secrets(&self) -> &Secrets {
+        &self.known
     }
 
     pub fn is_empty(&self) -> bool {
@@ -63,13 +45,7 @@ impl Scrubber {
 
     /// Replaces every known secret, then applies the context-free rules.
     pub fn text(&self, text: &str) -> String {
-        let mut t = text.to_string();
-        for k in &self.known {
-            if t.contains(k.as_str()) {
-                t = t.replace(k.as_str(), &redacted_marker(k));
-            }
-        }
-        redact_text(&t)
+        redact_text(&self.known.scrub(text))
     }
 
     /// `text` applied to every string of a JSON document, after `redact_json`.

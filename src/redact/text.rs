@@ -114,18 +114,25 @@ fn ends_token(c: char) -> bool {
         )
 }
 
+/// The byte index just after the last character matching `pred` (a char boundary even when
+/// that character is multi-byte, as `エ` in `エクスポート失敗:api_key=...` is).
+fn after_last(text: &str, pred: impl Fn(char) -> bool) -> Option<usize> {
+    text.char_indices()
+        .rev()
+        .find(|(_, c)| pred(*c))
+        .map(|(i, c)| i + c.len_utf8())
+}
+
 /// Applies `redact_url` to every `scheme://...` in the text.
 fn redact_urls(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pos = 0;
     while let Some(rel) = text[pos..].find("://") {
         let sep = pos + rel;
-        // The character found may be multi-byte: step over all of it.
-        let start = text[pos..sep]
-            .char_indices()
-            .rev()
-            .find(|(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
-            .map_or(pos, |(i, c)| pos + i + c.len_utf8());
+        let start = after_last(&text[pos..sep], |c| {
+            !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        })
+        .map_or(pos, |i| pos + i);
         let end = text[sep..].find(ends_token).map_or(text.len(), |i| sep + i);
         out.push_str(&text[pos..start]);
         out.push_str(&redact_url(&text[start..end]));
@@ -195,11 +202,7 @@ fn redact_key_values(text: &str) -> String {
 fn key_before(before: &str) -> Option<&str> {
     let t = before.trim_end_matches([' ', '\t']);
     let t = t.strip_suffix(['"', '\'']).unwrap_or(t);
-    let start = t
-        .char_indices()
-        .rev()
-        .find(|(_, c)| !is_ident(*c))
-        .map_or(0, |(i, c)| i + c.len_utf8());
+    let start = after_last(t, |c| !is_ident(c)).unwrap_or(0);
     let key = &t[start..];
     (!key.is_empty()).then_some(key)
 }
@@ -437,5 +440,21 @@ mod tests {
         ] {
             assert_eq!(redact_text(t), t);
         }
+    }
+}
+
+#[cfg(test)]
+mod boundary_tests {
+    use super::*;
+
+    #[test]
+    fn multibyte_text_before_a_key_or_url_does_not_panic() {
+        let out = redact_text("エクスポート失敗:api_key=abc connection refused");
+        assert!(
+            !out.contains("=abc") && out.starts_with("エクスポート失敗:api_key=<redacted"),
+            "{out}"
+        );
+        let out = redact_text("失敗http://u:pw1234@h/?token=zz9");
+        assert!(!out.contains("pw1234") && !out.contains("zz9"), "{out}");
     }
 }

@@ -1,5 +1,6 @@
 //! The doctor's report: the model of contract §4 and one renderer per output format.
 
+pub mod bound;
 pub mod collector;
 pub mod json;
 pub mod text;

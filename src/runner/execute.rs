@@ -84,6 +84,12 @@ pub async fn run(job: JobSpec, req: Requested, env: &JobEnv) -> Outcome {
         .start_with_context(tracer, &cx);
     request.end_with_timestamp(req.ended);
 
+    // The job's token and masked values are secrets of this run from now on, for every output.
+    let mut secrets = crate::redact::egress::Secrets::new();
+    for v in job.masked_values() {
+        secrets.add_exact(&v);
+    }
+    crate::redact::egress::install(&secrets);
     let log = JobLog::new(job.masked_values());
     log.line(&format!(
         "Running with runner {} on {} (executor {})",

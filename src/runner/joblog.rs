@@ -59,7 +59,7 @@ impl JobLog {
             None => return,
         };
         let complete: Vec<u8> = st.pending.drain(..cut).collect();
-        let clean = self.redact(&complete);
+        let clean = crate::redact::egress::scrub_bytes(&self.redact(&complete));
         push(&mut st, &clean);
     }
 

@@ -5,6 +5,7 @@
 //! `opentelemetry-http`), so with `RUST_LOG=debug` they land here too. There is deliberately no
 //! tracing-to-OpenTelemetry bridge: those events must never be exported as spans.
 
+use crate::redact::egress::Writer;
 use std::fs::OpenOptions;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -52,10 +53,10 @@ pub fn init(format: LogFormat, log_file: Option<&Path>) -> Result<(), LogFileErr
     let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let stderr: Boxed = match format {
         LogFormat::Text => fmt::layer()
-            .with_writer(std::io::stderr)
+            .with_writer(scrubbed_stderr)
             .with_ansi(ansi)
             .boxed(),
-        LogFormat::Json => fmt::layer().json().with_writer(std::io::stderr).boxed(),
+        LogFormat::Json => fmt::layer().json().with_writer(scrubbed_stderr).boxed(),
     };
     let mut layers = vec![stderr];
     if let Some(path) = log_file {
@@ -67,7 +68,8 @@ pub fn init(format: LogFormat, log_file: Option<&Path>) -> Result<(), LogFileErr
                 path: path.to_owned(),
                 source,
             })?;
-        let writer = Mutex::new(file);
+        let file = std::sync::Arc::new(Mutex::new(file));
+        let writer = move || Writer(SharedFile(file.clone()));
         layers.push(match format {
             LogFormat::Text => fmt::layer().with_writer(writer).with_ansi(false).boxed(),
             LogFormat::Json => fmt::layer().json().with_writer(writer).boxed(),
@@ -78,6 +80,31 @@ pub fn init(format: LogFormat, log_file: Option<&Path>) -> Result<(), LogFileErr
         .with(filter)
         .try_init()?;
     Ok(())
+}
+
+/// Standard error through the egress scrubber.
+fn scrubbed_stderr() -> Writer<std::io::Stderr> {
+    Writer(std::io::stderr())
+}
+
+/// The log file, shared by every event.
+#[derive(Debug)]
+struct SharedFile(std::sync::Arc<Mutex<std::fs::File>>);
+
+impl std::io::Write for SharedFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.0.lock() {
+            Ok(mut f) => f.write(buf),
+            Err(_) => Ok(buf.len()),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self.0.lock() {
+            Ok(mut f) => f.flush(),
+            Err(_) => Ok(()),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -108,6 +108,7 @@ pub fn prepare(opts: &RunOptions, env: &Environment) -> Result<Prepared, RunErro
             field: "otel.preflight_budget".into(),
             message: e.to_string(),
         })?;
+    crate::config::secrets::install(env, None, Some(&loaded));
     if let Err(source) = logging::init(opts.log_format, file.log_file.as_deref()) {
         return Err(RunError::Logging { path, source });
     }

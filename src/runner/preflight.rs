@@ -131,10 +131,13 @@ pub async fn run_with(
 
 /// Writes the report where the support bundle looks for it; a failure is logged, not fatal.
 fn keep(report: &Report, path: &Path) -> Option<PathBuf> {
+    // Scrubbed like the bundle, and readable by its owner only (it may quote a server's
+    // answer to our headers).
+    let text = crate::redact::egress::scrub(&crate::report::json::render(report));
     let written = path
         .parent()
         .map_or(Ok(()), std::fs::create_dir_all)
-        .and_then(|()| std::fs::write(path, crate::report::json::render(report)));
+        .and_then(|()| crate::state::write_private(path, text.as_bytes()));
     match written {
         Ok(()) => Some(path.to_owned()),
         Err(e) => {

@@ -37,8 +37,9 @@ impl Service {
         Service {
             runners: cfg.runners.clone(),
             concurrent: cfg.concurrent.max(1),
-            check_interval: Duration::from_secs(cfg.check_interval.max(1)),
-            shutdown_timeout: Duration::from_secs(cfg.shutdown_timeout),
+            // Bounded: an absurd value must not overflow a deadline.
+            check_interval: Duration::from_secs(cfg.check_interval.clamp(1, 3600)),
+            shutdown_timeout: Duration::from_secs(cfg.shutdown_timeout.min(3600)),
             http_timeout: Duration::from_secs(10),
             trace_interval: Duration::from_secs(3),
             default_builds_dir: std::env::current_dir()

@@ -75,10 +75,10 @@ pub fn fail<S: Span>(span: &mut S, kind: &str, message: &str) {
         "exception",
         vec![
             KeyValue::new("exception.type", kind.to_owned()),
-            KeyValue::new("exception.message", message.to_owned()),
+            KeyValue::new("exception.message", crate::redact::egress::scrub(message)),
         ],
     );
-    span.set_status(Status::error(message.to_owned()));
+    span.set_status(Status::error(crate::redact::egress::scrub(message)));
 }
 
 /// `fail` for the span a context owns (the job's root).
@@ -87,10 +87,10 @@ pub fn fail_ref(span: &SpanRef<'_>, kind: &str, message: &str) {
         "exception",
         vec![
             KeyValue::new("exception.type", kind.to_owned()),
-            KeyValue::new("exception.message", message.to_owned()),
+            KeyValue::new("exception.message", crate::redact::egress::scrub(message)),
         ],
     );
-    span.set_status(Status::error(message.to_owned()));
+    span.set_status(Status::error(crate::redact::egress::scrub(message)));
 }
 
 /// W3C `traceparent` of a span, handed to the job's scripts as `TRACEPARENT`.

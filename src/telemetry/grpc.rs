@@ -8,6 +8,7 @@ use super::connect::{self, Stream};
 use super::grpc_seen::{Seen, ServerSaid, Watched};
 use super::record::{chain_of, ExportFailure, FailureKind, Recorder, SpanPartialSuccess};
 use crate::config::{Compression, SignalSettings};
+use crate::facts::peer_text::PeerText;
 use hyper_util::rt::TokioIo;
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
@@ -124,7 +125,7 @@ impl SpanExporter for GrpcExporter {
                     if p.rejected_spans > 0 || !p.error_message.is_empty() {
                         self.recorder.note_partial(SpanPartialSuccess {
                             rejected_spans: p.rejected_spans,
-                            message: p.error_message,
+                            message: PeerText::from_text(&p.error_message),
                         });
                     }
                 }
@@ -154,10 +155,11 @@ impl SpanExporter for GrpcExporter {
 /// `grpc-status` is `HttpStatus`; any other status was made up by the client itself (a decode
 /// limit, a malformed frame) and is `ClientRejected`.
 fn classify(status: &tonic::Status, said: ServerSaid) -> ExportFailure {
+    // The message is the server's: quoted, never raw.
     let mut chain = vec![format!(
         "gRPC status {:?}: {}",
         status.code(),
-        status.message()
+        PeerText::from_text(status.message())
     )];
     let mut transport = false;
     let mut cur = std::error::Error::source(status);
@@ -179,7 +181,7 @@ fn classify(status: &tonic::Status, said: ServerSaid) -> ExportFailure {
             ..
         } if sent == code => FailureKind::GrpcStatus {
             code,
-            message: status.message().to_owned(),
+            message: PeerText::from_text(status.message()),
         },
         ServerSaid {
             grpc_status: None,
@@ -187,7 +189,7 @@ fn classify(status: &tonic::Status, said: ServerSaid) -> ExportFailure {
         } if http != 200 => FailureKind::HttpStatus { status: http },
         _ => FailureKind::ClientRejected {
             code,
-            message: status.message().to_owned(),
+            message: PeerText::from_text(status.message()),
         },
     };
     ExportFailure::new(kind, chain).with_io_from(status)

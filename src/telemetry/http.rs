@@ -137,10 +137,12 @@ impl OtlpHttpClient {
                 let status_ok =
                     head.starts_with(b"HTTP/1.1 200") || head.starts_with(b"HTTP/1.0 200");
                 if !status_ok {
-                    let line = String::from_utf8_lossy(
+                    // The proxy's status line is its own text: escaped and capped.
+                    let line = crate::facts::peer_text::PeerText::from_bytes(
                         head.split(|b| *b == b'\r').next().unwrap_or_default(),
                     )
-                    .into_owned();
+                    .as_str()
+                    .to_owned();
                     return Err(Box::new(ProxyRefused(proxy.display.clone(), line)));
                 }
                 Ok((
@@ -249,7 +251,7 @@ pub fn decode_partial(body: &[u8], json: bool) -> Option<SpanPartialSuccess> {
     let p = resp.partial_success?;
     (p.rejected_spans > 0 || !p.error_message.is_empty()).then_some(SpanPartialSuccess {
         rejected_spans: p.rejected_spans,
-        message: p.error_message,
+        message: crate::facts::peer_text::PeerText::from_text(&p.error_message),
     })
 }
 

@@ -155,10 +155,16 @@ pub use crate::facts::pipeline::io_kind_of;
 
 /// The error and its `source()` chain, outermost first.
 pub fn chain_of(err: &(dyn std::error::Error + 'static)) -> Vec<String> {
-    let mut chain = vec![err.to_string()];
+    // Error texts can carry a server's words: control characters are made visible.
+    let safe = |e: &dyn std::error::Error| {
+        crate::facts::peer_text::PeerText::from_text(&e.to_string())
+            .as_str()
+            .to_owned()
+    };
+    let mut chain = vec![safe(err)];
     let mut cur = err.source();
     while let Some(e) = cur {
-        let text = e.to_string();
+        let text = safe(e);
         // Some errors repeat their source in their own message: keep each text once.
         if chain.last() != Some(&text) {
             chain.push(text);

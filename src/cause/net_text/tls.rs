@@ -128,16 +128,22 @@ pub fn tls_hostname_mismatch(
     signal: Signal,
     host: &str,
     valid_for: &[String],
+    total: usize,
     evidence: Value,
 ) -> Finding {
     let names = if valid_for.is_empty() {
         "no names at all".to_string()
     } else {
-        valid_for
+        let list = valid_for
             .iter()
             .map(|n| format!("`{n}`"))
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(", ");
+        if total > valid_for.len() {
+            format!("{list} ({total} names, first {} shown)", valid_for.len())
+        } else {
+            list
+        }
     };
     finding(
         Cause::TlsHostnameMismatch,

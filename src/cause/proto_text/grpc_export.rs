@@ -3,6 +3,7 @@
 use super::grpc_code_name;
 use super::setting_fix::{endpoint_value, endpoint_where, scheme, set_endpoint};
 use crate::cause::{Cause, Finding, Severity, Stage};
+use crate::facts::peer_text::PeerText;
 use crate::facts::Target;
 
 type Ev = serde_json::Value;
@@ -11,11 +12,11 @@ fn new(probe: &Target<'_>, cause: Cause, severity: Severity) -> Finding {
     Finding::new(cause, severity, Some(probe.settings.signal)).at_stage(Stage::Export)
 }
 
-fn quoted(message: &str) -> String {
+fn quoted(message: &PeerText) -> String {
     if message.is_empty() {
         String::new()
     } else {
-        format!(" with the message `{message}`")
+        format!(" with the message {message}")
     }
 }
 
@@ -107,7 +108,7 @@ pub fn grpc_missing_status(probe: &Target<'_>, ev: Ev) -> Finding {
 }
 
 /// grpc-status 12 for the export method.
-pub fn grpc_unimplemented(probe: &Target<'_>, path: &str, message: &str, ev: Ev) -> Finding {
+pub fn grpc_unimplemented(probe: &Target<'_>, path: &str, message: &PeerText, ev: Ev) -> Finding {
     new(probe, Cause::GrpcUnimplemented, Severity::Error)
         .text(
             format!(
@@ -132,7 +133,7 @@ pub fn grpc_unimplemented(probe: &Target<'_>, path: &str, message: &str, ev: Ev)
 }
 
 /// grpc-status 16 (UNAUTHENTICATED) or 7 (PERMISSION_DENIED).
-pub fn grpc_unauthenticated(probe: &Target<'_>, code: u32, message: &str, ev: Ev) -> Finding {
+pub fn grpc_unauthenticated(probe: &Target<'_>, code: u32, message: &PeerText, ev: Ev) -> Finding {
     let names: Vec<String> = probe
         .settings
         .headers
@@ -175,7 +176,7 @@ pub fn grpc_unauthenticated(probe: &Target<'_>, code: u32, message: &str, ev: Ev
 }
 
 /// grpc-status 14.
-pub fn grpc_unavailable(probe: &Target<'_>, message: &str, ev: Ev) -> Finding {
+pub fn grpc_unavailable(probe: &Target<'_>, message: &PeerText, ev: Ev) -> Finding {
     new(probe, Cause::GrpcUnavailable, Severity::Error)
         .text(
             format!("{} answered the export UNAVAILABLE.", probe.endpoint.display),
@@ -191,7 +192,7 @@ pub fn grpc_unavailable(probe: &Target<'_>, message: &str, ev: Ev) -> Finding {
 }
 
 /// grpc-status 8.
-pub fn grpc_resource_exhausted(probe: &Target<'_>, message: &str, ev: Ev) -> Finding {
+pub fn grpc_resource_exhausted(probe: &Target<'_>, message: &PeerText, ev: Ev) -> Finding {
     new(probe, Cause::GrpcResourceExhausted, Severity::Error)
         .text(
             format!(
@@ -210,7 +211,7 @@ pub fn grpc_resource_exhausted(probe: &Target<'_>, message: &str, ev: Ev) -> Fin
 }
 
 /// Any other non-OK grpc-status.
-pub fn grpc_other_status(probe: &Target<'_>, code: u32, message: &str, ev: Ev) -> Finding {
+pub fn grpc_other_status(probe: &Target<'_>, code: u32, message: &PeerText, ev: Ev) -> Finding {
     new(probe, Cause::HttpServerError, Severity::Error)
         .text(
             format!(

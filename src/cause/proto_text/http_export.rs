@@ -3,6 +3,7 @@
 use super::setting_fix::{endpoint_value, endpoint_where, scheme, set_endpoint, set_setting};
 use super::{finish, set_protocol, Change, Tried};
 use crate::cause::{Cause, Finding, Severity, Stage};
+use crate::facts::peer_text::PeerText;
 use crate::facts::{PartialSuccess, PathProblem, Target};
 
 type Ev = serde_json::Value;
@@ -267,7 +268,7 @@ pub fn http_method_not_allowed(probe: &Target<'_>, allow: Option<&str>, ev: Ev) 
 }
 
 /// 413.
-pub fn http_payload_too_large(probe: &Target<'_>, message: Option<&str>, ev: Ev) -> Finding {
+pub fn http_payload_too_large(probe: &Target<'_>, message: Option<&PeerText>, ev: Ev) -> Finding {
     new(probe, Cause::HttpPayloadTooLarge, Severity::Error)
         .text(
             format!(
@@ -277,7 +278,7 @@ pub fn http_payload_too_large(probe: &Target<'_>, message: Option<&str>, ev: Ev)
             format!(
                 "A proxy or receiver in front has a body limit that an empty request already \
                  exceeds{}; real batches will be dropped as permanent failures.",
-                message.map(|m| format!(" (`{m}`)")).unwrap_or_default()
+                message.map(|m| format!(" ({m})")).unwrap_or_default()
             ),
             "Raise the body limit of the proxy or receiver (nginx `client_max_body_size`, the \
              collector's `max_request_body_size`), or lower the exporter's batch size.",
@@ -310,7 +311,7 @@ pub fn compression_unsupported(probe: &Target<'_>, tried: &[Tried], ev: Ev) -> F
 /// 415.
 pub fn http_unsupported_media_type(
     probe: &Target<'_>,
-    message: Option<&str>,
+    message: Option<&PeerText>,
     tried: &[Tried],
     ev: Ev,
 ) -> Finding {
@@ -326,7 +327,7 @@ pub fn http_unsupported_media_type(
         format!(
             "The receiver rejected the content-type that protocol {} sends{}.",
             probe.settings.protocol.value,
-            message.map(|m| format!(": `{m}`")).unwrap_or_default()
+            message.map(|m| format!(": {m}")).unwrap_or_default()
         ),
         match other {
             Some(p) => format!("Set the protocol to `{p}`: {}.", set_protocol(probe, p)),
@@ -390,7 +391,7 @@ pub fn http_upstream_unavailable(
 pub fn http_server_error(
     probe: &Target<'_>,
     status: u16,
-    message: Option<&str>,
+    message: Option<&PeerText>,
     ev: Ev,
 ) -> Finding {
     new(probe, Cause::HttpServerError, Severity::Error)
@@ -401,7 +402,7 @@ pub fn http_server_error(
             ),
             format!(
                 "The receiver reported an internal error{}.",
-                message.map(|m| format!(": `{m}`")).unwrap_or_default()
+                message.map(|m| format!(": {m}")).unwrap_or_default()
             ),
             "Check the receiver's logs around this time; the doctor's request was an empty, \
              valid export.",
@@ -413,7 +414,7 @@ pub fn http_server_error(
 pub fn http_unexpected_status(
     probe: &Target<'_>,
     status: u16,
-    message: Option<&str>,
+    message: Option<&PeerText>,
     ev: Ev,
 ) -> Finding {
     new(probe, Cause::NotOtlpEndpoint, Severity::Error)
@@ -425,7 +426,7 @@ pub fn http_unexpected_status(
             format!(
                 "An OTLP receiver accepts an empty export request; this one answered {status}{}, \
                  so it is not an OTLP receiver or expects something else at this URL.",
-                message.map(|m| format!(" (`{m}`)")).unwrap_or_default()
+                message.map(|m| format!(" ({m})")).unwrap_or_default()
             ),
             format!(
                 "Check that the endpoint ({}) is the collector's OTLP/HTTP receiver; for a \

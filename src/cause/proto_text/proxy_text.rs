@@ -2,9 +2,9 @@
 
 use crate::cause::{Cause, Finding, Severity};
 use crate::config::proxy::{InvalidProxy, ProxyTarget};
+use crate::facts::ConnectFailure;
 use crate::facts::ProxyError;
 use crate::facts::Target;
-use crate::facts::ConnectFailure;
 
 /// The proxy the exporter uses refused or failed.
 pub fn proxy_failure(

@@ -43,10 +43,10 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
     let grpc_status: Option<u32> = answer
         .grpc_field("grpc-status")
         .and_then(|s| s.trim().parse().ok());
+    // The server's words (percent-decoded, as gRPC sends them), kept as a quotation.
     let grpc_message = answer.grpc_field("grpc-message").map(|m| {
-        percent_encoding::percent_decode_str(m)
-            .decode_utf8_lossy()
-            .into_owned()
+        let raw: Vec<u8> = percent_encoding::percent_decode_str(m).collect();
+        crate::facts::peer_text::PeerText::from_bytes(&raw)
     });
     let is_grpc = answer.status == 200
         && media
@@ -57,7 +57,7 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
         "http_status": answer.status.as_u16(),
         "content_type": media,
         "grpc_status": grpc_status,
-        "grpc_message": grpc_message.as_deref().map(|m| wire::quote(m.as_bytes(), probe.opts.verbose)),
+        "grpc_message": grpc_message,
         "grpc_encoding_sent": gzip.then_some("gzip"),
         "grpc_accept_encoding": answer.header("grpc-accept-encoding"),
         "body_end": answer.body_end,
@@ -68,7 +68,9 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
         return body_stalled(probe, Stage::Export, &answer, None);
     }
     if !is_grpc {
-        ev["body"] = wire::quote(&answer.body, probe.opts.verbose).into();
+        ev["body"] = wire::quote(&answer.body, probe.opts.verbose)
+            .as_str()
+            .into();
         let status = answer.status.as_u16();
         if grpc_status.is_none() && matches!(status, 502..=504) {
             // The proxy's own error page: another protocol or port would meet the same proxy.
@@ -122,7 +124,7 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
             let accepts_gzip = answer
                 .header("grpc-accept-encoding")
                 .map(|v| v.split(',').any(|e| e.trim() == "gzip"));
-            let lower = message.to_ascii_lowercase();
+            let lower = message.as_str().to_ascii_lowercase();
             if gzip
                 && (accepts_gzip == Some(false)
                     || lower.contains("compress")

@@ -64,7 +64,8 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
     let decoded = super::decode_status(&answer.body, media.as_deref());
     let mut ev = serde_json::json!({
         "method": "POST",
-        "path": path,
+        // The Settings block's redaction of URLs: a key in the query string is not shown.
+        "path": crate::redact::redact_url(&path),
         "http_version": crate::facts::http_version(answer.version),
         "status": status,
         "content_type": media,
@@ -125,12 +126,12 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
                     serde_json::Value::Null,
                 );
             }
-            text::http_unexpected_status(probe, status, message.as_deref(), ev)
+            text::http_unexpected_status(probe, status, message.as_ref(), ev)
         }
         401 | 403 => text::http_auth_rejected(probe, status, answer.header("www-authenticate"), ev),
         404 => return not_found(probe, addr, &path, ev).await,
         405 => text::http_method_not_allowed(probe, answer.header("allow"), ev),
-        413 => text::http_payload_too_large(probe, message.as_deref(), ev),
+        413 => text::http_payload_too_large(probe, message.as_ref(), ev),
         415 => {
             let same = |change, protocol, compression| {
                 verify::try_http(probe, addr, change, protocol, &path, compression)
@@ -152,15 +153,15 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
                 _ => Protocol::HttpJson,
             };
             let tried = [same(Change::Http(other), other, compression).await];
-            text::http_unsupported_media_type(probe, message.as_deref(), &tried, ev)
+            text::http_unsupported_media_type(probe, message.as_ref(), &tried, ev)
         }
         429 => text::http_throttled(probe, answer.header("retry-after"), ev),
         502..=504 => {
             let haproxy = contains(&answer.body, b"No server is available");
             text::http_upstream_unavailable(probe, status, haproxy, ev)
         }
-        500..=599 => text::http_server_error(probe, status, message.as_deref(), ev),
-        _ => text::http_unexpected_status(probe, status, message.as_deref(), ev),
+        500..=599 => text::http_server_error(probe, status, message.as_ref(), ev),
+        _ => text::http_unexpected_status(probe, status, message.as_ref(), ev),
     };
     let f = if trickled { f.stalled() } else { f };
     from_findings(

@@ -2,6 +2,7 @@
 //! a verifier that keeps the presented chain (even when verification fails) and a client
 //! certificate resolver that notes whether the server asked for one.
 
+use crate::facts::peer_text::PeerText;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::ResolvesClientCert;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -18,8 +19,11 @@ use x509_parser::extensions::GeneralName;
 pub struct CertInfo {
     pub subject: String,
     pub issuer: String,
-    /// DNS names and IP addresses of the subject alternative names.
+    /// DNS names and IP addresses of the subject alternative names: the first `SHOWN_SANS`
+    /// distinct ones, escaped (a certificate is the server's text).
     pub sans: Vec<String>,
+    /// How many distinct names the certificate has in all.
+    pub sans_total: usize,
     pub not_before: String,
     pub not_after: String,
     pub sha256: String,
@@ -44,7 +48,7 @@ pub fn now_rfc3339() -> String {
 impl CertInfo {
     pub fn parse(der: &[u8]) -> Option<CertInfo> {
         let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
-        let mut sans = Vec::new();
+        let mut sans: Vec<String> = Vec::new();
         if let Ok(Some(ext)) = cert.subject_alternative_name() {
             for name in &ext.value.general_names {
                 match name {
@@ -62,17 +66,35 @@ impl CertInfo {
                 }
             }
         }
+        let (sans, sans_total) = shown_list(sans);
         let v = cert.validity();
+        let text = |s: String| PeerText::from_text(&s).as_str().to_owned();
         Some(CertInfo {
-            subject: cert.subject().to_string(),
-            issuer: cert.issuer().to_string(),
+            subject: text(cert.subject().to_string()),
+            issuer: text(cert.issuer().to_string()),
             sans,
+            sans_total,
             not_before: rfc3339(v.not_before.timestamp()),
             not_after: rfc3339(v.not_after.timestamp()),
             sha256: hex::encode(Sha256::digest(der)),
             self_signed: cert.subject().as_raw() == cert.issuer().as_raw(),
         })
     }
+}
+
+/// How many names of a list are shown: a certificate may carry thousands.
+pub const SHOWN_SANS: usize = 20;
+
+/// The first `SHOWN_SANS` distinct names (escaped), and how many distinct names there are.
+pub fn shown_list(names: Vec<String>) -> (Vec<String>, usize) {
+    let mut seen = std::collections::HashSet::new();
+    let mut shown = Vec::new();
+    for n in names {
+        if seen.insert(n.clone()) && shown.len() < SHOWN_SANS {
+            shown.push(PeerText::from_text(&n).as_str().to_owned());
+        }
+    }
+    (shown, seen.len())
 }
 
 /// Wraps the real verifier: records the chain, then delegates every decision.

@@ -279,14 +279,16 @@ fn from_rustls(
                 )
             }
             CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
-                let mut names: Vec<String> = leaf.map(|c| c.sans.clone()).unwrap_or_default();
+                let mut names = leaf
+                    .map(|c| (c.sans.clone(), c.sans_total))
+                    .unwrap_or_default();
                 if let CertificateError::NotValidForNameContext { presented, .. } = ce {
-                    if names.is_empty() {
-                        names = presented.clone();
+                    if names.0.is_empty() {
+                        names = super::chain::shown_list(presented.clone());
                     }
                 }
                 let host = super::super::dns::bare_host(&probe.endpoint.host);
-                net_text::tls_hostname_mismatch(signal, host, &names, evidence)
+                net_text::tls_hostname_mismatch(signal, host, &names.0, names.1, evidence)
             }
             CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
                 let until = leaf.map_or("an earlier date".to_string(), |c| c.not_after.clone());

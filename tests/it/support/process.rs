@@ -27,6 +27,17 @@ pub fn runner(dir: &Path, args: &[&str]) -> Command {
     cmd
 }
 
+/// The runner binary for one-shot commands (`doctor ...`): an empty environment but `PATH` and
+/// `NO_COLOR`, standard input closed.
+pub fn cli() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_runner"));
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null());
+    cmd
+}
+
 pub fn write_config(dir: &Path, body: &str) -> PathBuf {
     let p = dir.join("config.toml");
     std::fs::write(&p, body).unwrap();

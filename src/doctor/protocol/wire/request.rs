@@ -146,19 +146,11 @@ pub fn url_path(probe: &Probe<'_>) -> String {
     })
 }
 
-/// Quotes a body for evidence: at most 500 bytes (8 KiB when verbose), non-printables escaped.
-pub fn quote(body: &[u8], verbose: bool) -> String {
+/// Quotes a body for evidence: a `PeerText` of at most 500 characters (8 Ki when verbose),
+/// control characters escaped.
+pub fn quote(body: &[u8], verbose: bool) -> crate::facts::peer_text::PeerText {
     let limit = if verbose { 8 * 1024 } else { 500 };
-    let shown = &body[..body.len().min(limit)];
-    let text: String = String::from_utf8_lossy(shown)
-        .chars()
-        .filter(|c| !c.is_control() || *c == '\n')
-        .collect();
-    if body.len() > limit {
-        format!("{text}... ({} bytes in all)", body.len())
-    } else {
-        text
-    }
+    crate::facts::peer_text::PeerText::with_limit(body, limit)
 }
 
 /// The OTLP/gRPC export method of a signal.

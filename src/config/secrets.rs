@@ -1,14 +1,32 @@
-//! Collects the secret values this bundle must not contain, from every place they can live
-//! (environment, config file, resolved settings, client key files), for the `Scrubber`.
+//! Collects the secret values of this run from every place they can live (environment, config
+//! file, resolved settings, client key files), for the `Scrubber` and the egress scrubber.
 
 use crate::config::{Environment, Loaded};
 use crate::redact::{is_header_list_name, is_secret_name, is_secret_param, Scrubber};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Key files are read up to this many bytes to learn their contents.
 const MAX_KEY_FILE: u64 = 64 * 1024;
 
-/// Everything secret that the bundle could otherwise pick up.
+/// Variables a bundle or report may show (redacted): OTEL_*, RUNNER_*, SSL_CERT_* and proxies.
+pub fn env_allowed(name: &str) -> bool {
+    let up = name.to_ascii_uppercase();
+    ["OTEL_", "RUNNER_", "SSL_CERT_"]
+        .iter()
+        .any(|p| name.starts_with(p))
+        || matches!(
+            up.as_str(),
+            "HTTP_PROXY" | "HTTPS_PROXY" | "NO_PROXY" | "ALL_PROXY"
+        )
+}
+
+/// Collects every secret of this run and adds it to the set every egress point scrubs with.
+pub fn install(env: &Environment, raw_config: Option<&toml::Table>, loaded: Option<&Loaded>) {
+    crate::redact::egress::install(scrubber(env, raw_config, loaded).secrets());
+}
+
+/// Everything secret that output could otherwise pick up.
 pub fn scrubber(
     env: &Environment,
     raw_config: Option<&toml::Table>,
@@ -19,7 +37,7 @@ pub fn scrubber(
     for (name, value) in env.iter() {
         if is_header_list_name(name) {
             add_header_list(&mut s, value);
-        } else if is_secret_name(name) && (super::gather::env_allowed(name) || value.len() >= 12) {
+        } else if is_secret_name(name) && (env_allowed(name) || value.len() >= 12) {
             // Outside the allow-list only long values: a short one (`AUTH_HOST=localhost`)
             // would blank an ordinary word all over the bundle, and nothing here prints it.
             s.add(value);
@@ -41,6 +59,10 @@ pub fn scrubber(
                 s.add(p.expose());
             }
             add_url_secrets(&mut s, &sig.endpoint_raw.value);
+            // The shown endpoint is already redacted: the real one holds the values.
+            if let Some(ep) = &sig.endpoint {
+                add_url_secrets(&mut s, ep.real.expose());
+            }
             if let Some(k) = &sig.client_key {
                 key_files.push(k.value.clone());
             }
@@ -123,11 +145,24 @@ fn add_toml(s: &mut Scrubber, t: &toml::Table, secret: bool, key_files: &mut Vec
 
 /// The body lines of a private key file, so a copy of its contents is recognised anywhere.
 fn add_key_file(s: &mut Scrubber, path: &Path) {
-    let Ok(text) = super::system::read_bounded(path, MAX_KEY_FILE) else {
+    let mut buf = Vec::new();
+    let read = std::fs::File::open(path).and_then(|f| f.take(MAX_KEY_FILE).read_to_end(&mut buf));
+    if read.is_err() {
         return;
-    };
-    for line in text.lines().map(str::trim) {
-        if line.len() >= 16 && !line.starts_with("-----") {
+    }
+    let text = String::from_utf8_lossy(&buf);
+    let body: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("-----"))
+        .collect();
+    // The whole body too (with and without its line breaks): a server may echo it back in one
+    // piece. The `-----BEGIN ...-----` lines are no secret and stay, so a reader still sees
+    // that a key was there.
+    s.add_exact(&body.join("\n"));
+    s.add_exact(&body.concat());
+    for line in body {
+        if line.len() >= 16 {
             s.add(line);
         }
     }

@@ -1,0 +1,277 @@
+//! One way out: the secret values of this run, known once, replaced in every byte that
+//! leaves the program (reports, JSON, evidence, bundle members, the pre-flight file, logs).
+//!
+//! Each value is also looked for in the forms it takes when a server or a serializer hands
+//! it back: percent-encoded, percent-decoded, base64 and JSON-escaped.
+
+use super::{is_redacted, redacted_marker};
+use percent_encoding::{
+    percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS, NON_ALPHANUMERIC,
+};
+use std::io::{self, Write};
+use std::sync::RwLock;
+
+/// Shorter values are left to the context-free rules: replacing them everywhere would mangle
+/// ordinary words.
+pub const MIN_LEN: usize = 6;
+
+/// The characters a URL component or a header encoder escapes (a space becomes `%20`).
+const COMPONENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'<')
+    .add(b'>')
+    .add(b'`')
+    .add(b'?')
+    .add(b'{')
+    .add(b'}')
+    .add(b'%');
+
+/// The secret values of one run, each with the forms it may take, longest first.
+#[derive(Clone, Default)]
+pub struct Secrets {
+    /// (form to find, marker to put in its place)
+    forms: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Secrets({} forms)", self.forms.len())
+    }
+}
+
+impl Secrets {
+    pub fn new() -> Secrets {
+        Secrets::default()
+    }
+
+    /// Remembers a secret value in every form, plus its longer words (`Bearer abc...` also
+    /// hides `abc...` when printed alone).
+    pub fn add(&mut self, value: &str) {
+        let decoded = percent_decode_str(value).decode_utf8_lossy().into_owned();
+        for v in [value.trim().to_string(), decoded.trim().to_string()] {
+            let words: Vec<String> = v
+                .split(|c: char| c.is_whitespace() || c == ',')
+                .filter(|w| w.len() >= 8 && w.len() < v.len())
+                .map(str::to_string)
+                .collect();
+            self.add_forms(&v);
+            for w in words {
+                self.add_forms(&w);
+            }
+        }
+    }
+
+    /// Remembers exactly this value (in every form), not its words: for key files, whose
+    /// `-----BEGIN` lines are ordinary words.
+    pub fn add_exact(&mut self, value: &str) {
+        self.add_forms(value.trim());
+    }
+
+    fn add_forms(&mut self, v: &str) {
+        if v.len() < MIN_LEN || is_redacted(v) {
+            return;
+        }
+        let marker = redacted_marker(v);
+        let json = serde_json::to_string(v).unwrap_or_default();
+        let json = json
+            .get(1..json.len().saturating_sub(1))
+            .unwrap_or("")
+            .to_string();
+        let forms = [
+            v.to_string(),
+            utf8_percent_encode(v, NON_ALPHANUMERIC).to_string(),
+            utf8_percent_encode(v, COMPONENT).to_string(),
+            base64(v.as_bytes(), STD),
+            base64(v.as_bytes(), URL_SAFE),
+            base64(v.as_bytes(), STD).trim_end_matches('=').to_string(),
+            json,
+        ];
+        for f in forms {
+            if f.len() >= MIN_LEN && !self.forms.iter().any(|(k, _)| *k == f) {
+                self.forms.push((f, marker.clone()));
+            }
+        }
+        // Longest first, so a value is replaced before any of its words.
+        self.forms.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
+    }
+
+    /// Adds every value another set knows.
+    pub fn extend(&mut self, other: &Secrets) {
+        for (k, m) in &other.forms {
+            if !self.forms.iter().any(|(x, _)| x == k) {
+                self.forms.push((k.clone(), m.clone()));
+            }
+        }
+        self.forms.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.forms.is_empty()
+    }
+
+    /// The text with every known form replaced by its marker.
+    pub fn scrub(&self, text: &str) -> String {
+        let mut t = text.to_string();
+        for (k, m) in &self.forms {
+            if t.contains(k.as_str()) {
+                t = t.replace(k.as_str(), m);
+            }
+        }
+        t
+    }
+
+    /// Bytes with every known form replaced (text as text; other bytes form by form).
+    pub fn scrub_bytes(&self, bytes: &[u8]) -> Vec<u8> {
+        if let Ok(t) = std::str::from_utf8(bytes) {
+            return self.scrub(t).into_bytes();
+        }
+        let mut out = bytes.to_vec();
+        for (k, m) in &self.forms {
+            out = replace_bytes(&out, k.as_bytes(), m.as_bytes());
+        }
+        out
+    }
+}
+
+fn replace_bytes(hay: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(hay.len());
+    let mut i = 0;
+    while i < hay.len() {
+        if hay[i..].starts_with(needle) {
+            out.extend_from_slice(with);
+            i += needle.len();
+        } else {
+            out.push(hay[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+const STD: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const URL_SAFE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// Base64 with padding (a secret echoed base64-encoded is still the secret).
+fn base64(data: &[u8], alphabet: &[u8; 64]) -> String {
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        for (i, shift) in [18u32, 12, 6, 0].iter().enumerate() {
+            if i <= chunk.len() {
+                out.push(alphabet[(n >> shift & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// The secrets of this process, for the egress points.
+static GLOBAL: RwLock<Option<Secrets>> = RwLock::new(None);
+
+/// Adds secrets to the set every egress point uses.
+pub fn install(secrets: &Secrets) {
+    if let Ok(mut g) = GLOBAL.write() {
+        g.get_or_insert_with(Secrets::new).extend(secrets);
+    }
+}
+
+/// A copy of the set every egress point uses.
+pub fn installed() -> Secrets {
+    GLOBAL
+        .read()
+        .ok()
+        .and_then(|g| g.clone())
+        .unwrap_or_default()
+}
+
+/// Scrubs text with the installed secrets.
+pub fn scrub(text: &str) -> String {
+    match GLOBAL.read() {
+        Ok(g) => match g.as_ref() {
+            Some(s) => s.scrub(text),
+            None => text.to_string(),
+        },
+        Err(_) => text.to_string(),
+    }
+}
+
+/// Scrubs bytes with the installed secrets.
+pub fn scrub_bytes(bytes: &[u8]) -> Vec<u8> {
+    match GLOBAL.read() {
+        Ok(g) => match g.as_ref() {
+            Some(s) => s.scrub_bytes(bytes),
+            None => bytes.to_vec(),
+        },
+        Err(_) => bytes.to_vec(),
+    }
+}
+
+/// A writer whose every write is scrubbed with the installed secrets: for logs, whose
+/// formatter hands over one whole event per write.
+#[derive(Debug)]
+pub struct Writer<W>(pub W);
+
+impl<W: Write> Write for Writer<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write_all(&scrub_bytes(buf))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// Writes a whole output (report, message) to standard output, scrubbed.
+pub fn print(text: &str) {
+    let _ = io::stdout().write_all(scrub(text).as_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_form_of_a_value_is_replaced() {
+        let mut s = Secrets::new();
+        s.add("Bearer s3cr3t-\"tok\"/v+1");
+        s.add("abc");
+        let value = "s3cr3t-\"tok\"/v+1";
+        let forms = [
+            value.to_string(),
+            utf8_percent_encode(value, NON_ALPHANUMERIC).to_string(),
+            base64(value.as_bytes(), STD),
+            base64(value.as_bytes(), URL_SAFE),
+            serde_json::to_string(value).unwrap(),
+            "Bearer%20s3cr3t-%22tok%22/v+1".to_string(),
+        ];
+        for f in forms {
+            let out = s.scrub(&format!("server said: {f} and abc"));
+            assert!(!out.contains("s3cr3t"), "{f} -> {out}");
+            assert!(!out.contains(&base64(value.as_bytes(), STD)), "{out}");
+            assert!(
+                out.contains("<redacted len=") && out.ends_with(" and abc"),
+                "{out}"
+            );
+        }
+        let bytes = s.scrub_bytes(b"\xff s3cr3t-\"tok\"/v+1 \xfe");
+        assert!(!String::from_utf8_lossy(&bytes).contains("s3cr3t"));
+    }
+
+    #[test]
+    fn base64_matches_the_standard() {
+        assert_eq!(base64(b"user:pass", STD), "dXNlcjpwYXNz");
+        assert_eq!(base64(b"ab", STD), "YWI=");
+        assert_eq!(base64(b"a", STD), "YQ==");
+        assert_eq!(base64(b"\xfb\xff", URL_SAFE), "-_8=");
+    }
+}
