@@ -10,8 +10,8 @@ pub mod generic;
 pub mod net_text;
 pub mod pipeline_text;
 pub mod proto_text;
-pub mod skip_text;
 pub mod runtime_text;
+pub mod skip_text;
 
 use crate::config::Signal;
 use serde::Serialize;
