@@ -65,7 +65,9 @@ fn log_command(path: &std::path::Path, json: bool) -> u8 {
     } else {
         match std::fs::File::open(path) {
             Ok(f) => explain::logscan::scan(std::io::BufReader::with_capacity(1 << 16, f)),
-            Err(e) => return usage_error(format!("--file {}: cannot read it: {e}", path.display())),
+            Err(e) => {
+                return usage_error(format!("--file {}: cannot read it: {e}", path.display()))
+            }
         }
     };
     let summary = match summary {
@@ -77,6 +79,6 @@ fn log_command(path: &std::path::Path, json: bool) -> u8 {
     } else {
         explain::render::log_text(&summary)
     };
-    let _ = std::io::stdout().write_all(out.as_bytes());
+    crate::redact::egress::print(&out);
     u8::from(summary.groups.is_empty())
 }

@@ -178,7 +178,7 @@ pub(crate) fn body_stalled(
     proxy: Option<&str>,
 ) -> StageResult {
     let ev = serde_json::json!({
-        "http_version": format!("{:?}", answer.version),
+        "http_version": crate::facts::http_version(answer.version),
         "status": answer.status.as_u16(),
         "content_type": answer.media_type(),
         "content_length": answer.header("content-length"),

@@ -6,11 +6,11 @@
 mod bench;
 mod prometheus;
 
-use prometheus::{get, promtool, Prometheus};
 use crate::support::gitlab::{git_repo, job, Mock};
 use crate::support::ports::free_port;
 use crate::support::process::{runner, runner_table, write_config, Running};
 use crate::support::rotel::Rotel;
+use prometheus::{get, promtool, Prometheus};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
