@@ -6,7 +6,7 @@ use crate::cli::{self, OutputFormat};
 use crate::collector::{self, live::LiveOptions, Options};
 use crate::config::Environment;
 use crate::report;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 
 pub fn command(args: cli::CollectorArgs, env: &Environment) -> u8 {
     let opts = Options {
@@ -30,6 +30,6 @@ pub fn command(args: cli::CollectorArgs, env: &Environment) -> u8 {
         let color = std::io::stdout().is_terminal() && env.get("NO_COLOR").is_none();
         report::collector::render_text(&report, color, args.verbose)
     };
-    let _ = std::io::stdout().write_all(out.as_bytes());
+    crate::redact::egress::print(&out);
     report.exit_code()
 }
