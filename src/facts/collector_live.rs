@@ -1,6 +1,7 @@
 //! Typed observations of a running collector: what its health_check extension and its own
 //! Prometheus metrics answered, and the lines of its log that concern a component.
 
+use super::peer_text::PeerText;
 use serde::Serialize;
 
 /// Which of the collector's admin endpoints was read.
@@ -23,7 +24,7 @@ pub enum FetchError {
     },
     /// Another connect or transport error (the OS or HTTP library's message, data to quote).
     Connect {
-        detail: String,
+        detail: PeerText,
     },
     /// The answer was larger than the doctor reads.
     TooLarge {
@@ -49,9 +50,9 @@ pub struct Answer {
 pub struct Health {
     pub status_code: u16,
     /// The `status` field of its JSON body (`Server available`, `StatusOK`, ...), quoted later.
-    pub status: Option<String>,
+    pub status: Option<PeerText>,
     /// Components the v2 status body reports with an error (`pipeline:...`, `exporter:...`).
-    pub failing: Vec<String>,
+    pub failing: Vec<PeerText>,
 }
 
 /// The numbers behind a rate: the counter's value at both reads and the interval.
@@ -83,9 +84,9 @@ pub enum ExportPhase {
 pub struct LogLine {
     pub line: usize,
     /// The message (`Exporting failed. Will retry the request after interval.`), capped.
-    pub message: String,
+    pub message: PeerText,
     /// The `error` field, capped and redacted.
-    pub error: Option<String>,
+    pub error: Option<PeerText>,
     /// Cause codes `runner doctor explain` finds in the error (best first).
     pub causes: Vec<String>,
 }

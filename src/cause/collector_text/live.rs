@@ -25,7 +25,7 @@ fn why(w: &FetchError) -> String {
         FetchError::BadUrl => "the URL is not http://HOST:PORT/PATH".to_owned(),
         FetchError::Refused => "the connection was refused: nothing listens there".to_owned(),
         FetchError::Timeout { ms } => format!("no answer within {ms} ms"),
-        FetchError::Connect { detail } => format!("the request failed: {}", quote(detail)),
+        FetchError::Connect { detail } => format!("the request failed: {detail}"),
         FetchError::TooLarge { max } => format!("the answer is larger than {max} bytes"),
         FetchError::Status { status } => format!("it answered HTTP {status} instead of metrics"),
         FetchError::NotMetrics => "it answered, but not with Prometheus text".to_owned(),
@@ -58,8 +58,8 @@ fn log_text(log: &[LogLine]) -> String {
     log.iter()
         .map(|l| {
             let said = match &l.error {
-                Some(e) => format!("{} error: {}", l.message, e),
-                None => l.message.clone(),
+                Some(e) => format!("{} with error {e}", l.message),
+                None => l.message.to_string(),
             };
             let cause = l
                 .causes
@@ -67,7 +67,7 @@ fn log_text(log: &[LogLine]) -> String {
                 .and_then(|c| Cause::from_code(c))
                 .map(|c| format!(" That is {}: {}", c.code(), generic::text(c).summary))
                 .unwrap_or_default();
-            format!(" Its log, line {}: `{}`.{cause}", l.line, quote(&said))
+            format!(" Its log, line {}: {said}.{cause}", l.line)
         })
         .collect()
 }
@@ -98,12 +98,12 @@ pub fn finding(l: &Live) -> Option<Finding> {
             format!(
                 "the collector says it is not healthy: HTTP {}{}",
                 health.status_code,
-                health.status.as_ref().map(|s| format!(", status {}", quote(s))).unwrap_or_default()
+                health.status.as_ref().map(|s| format!(", status {s}")).unwrap_or_default()
             ),
             if health.failing.is_empty() {
                 format!("Its health_check extension at {} answers with a failure: the collector is starting, shutting down, or a component has failed.", quote(url))
             } else {
-                format!("Its health_check extension at {} reports these components in error: {}.", quote(url), health.failing.iter().map(|f| quote(f)).collect::<Vec<_>>().join(", "))
+                format!("Its health_check extension at {} reports these components in error: {}.", quote(url), health.failing.iter().map(|f| f.to_string()).collect::<Vec<_>>().join(", "))
             },
             "Read the collector's log for the failing component (`--collector-log FILE` explains it), and give --metrics-url to see which exporter fails.".to_owned(),
             json!({"url": quote(url), "health": health}),
@@ -221,7 +221,7 @@ pub fn check_line(l: &Live) -> (Option<Severity>, String) {
                 health
                     .status
                     .as_ref()
-                    .map(|s| quote(s))
+                    .map(|s| s.to_string())
                     .unwrap_or_else(|| format!("HTTP {}", health.status_code))
             ),
         ),

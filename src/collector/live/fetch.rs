@@ -2,6 +2,7 @@
 //! exchange and a cap on the body, so a hostile or stuck endpoint costs at most both.
 
 use crate::facts::collector_live::{Answer, FetchError};
+use crate::facts::peer_text::PeerText;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty, Limited};
 use hyper_util::rt::TokioIo;
@@ -27,13 +28,13 @@ pub async fn get(url: &url::Url, bound: Duration, max: usize) -> Result<Answer, 
             .map_err(|e| match e.kind() {
                 std::io::ErrorKind::ConnectionRefused => FetchError::Refused,
                 _ => FetchError::Connect {
-                    detail: e.to_string(),
+                    detail: PeerText::from_text(&e.to_string()),
                 },
             })?;
         let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
             .await
             .map_err(|e| FetchError::Connect {
-                detail: e.to_string(),
+                detail: PeerText::from_text(&e.to_string()),
             })?;
         let driver = tokio::spawn(async move {
             let _ = conn.await;
@@ -55,7 +56,7 @@ pub async fn get(url: &url::Url, bound: Duration, max: usize) -> Result<Answer, 
             .send_request(req)
             .await
             .map_err(|e| FetchError::Connect {
-                detail: e.to_string(),
+                detail: PeerText::from_text(&e.to_string()),
             })?;
         let status = resp.status().as_u16();
         let body = Limited::new(resp.into_body(), max)
@@ -68,7 +69,7 @@ pub async fn get(url: &url::Url, bound: Duration, max: usize) -> Result<Answer, 
                     FetchError::TooLarge { max }
                 } else {
                     FetchError::Connect {
-                        detail: e.to_string(),
+                        detail: PeerText::from_text(&e.to_string()),
                     }
                 }
             })?

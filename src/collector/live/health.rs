@@ -2,6 +2,7 @@
 //! available"}`, or v2 with `healthy` and per-component statuses).
 
 use crate::facts::collector_live::{Answer, Health};
+use crate::facts::peer_text::PeerText;
 use serde_json::Value;
 
 /// Component statuses v2 reports as failures.
@@ -20,13 +21,13 @@ pub fn read(a: &Answer) -> (Health, bool) {
     let status = v
         .get("status")
         .and_then(Value::as_str)
-        .map(|s| s.chars().take(200).collect::<String>());
+        .map(PeerText::from_text);
     let mut failing = Vec::new();
     walk(&v, "", 0, &mut failing);
     let said_unhealthy = v.get("healthy").and_then(Value::as_bool) == Some(false)
         || status
-            .as_deref()
-            .is_some_and(|s| BAD.contains(&s) || s == "Server not available");
+            .as_ref()
+            .is_some_and(|s| BAD.contains(&s.as_str()) || s.as_str() == "Server not available");
     let healthy = a.status == 200 && !said_unhealthy;
     (
         Health {
@@ -39,14 +40,14 @@ pub fn read(a: &Answer) -> (Health, bool) {
 }
 
 /// Collects the paths of components whose `status` is an error (bounded depth and count).
-fn walk(v: &Value, path: &str, depth: usize, out: &mut Vec<String>) {
+fn walk(v: &Value, path: &str, depth: usize, out: &mut Vec<PeerText>) {
     if depth > 8 || out.len() >= MAX_FAILING {
         return;
     }
     let Some(m) = v.as_object() else { return };
     if let Some(s) = m.get("status").and_then(Value::as_str) {
         if BAD.contains(&s) && !path.is_empty() && m.get("components").is_none() {
-            out.push(path.chars().take(120).collect());
+            out.push(PeerText::from_text(path));
         }
     }
     if let Some(c) = m.get("components").and_then(Value::as_object) {
@@ -76,7 +77,10 @@ mod tests {
     fn v1_available_is_healthy_and_503_is_not() {
         let (h, ok) = read(&ans(200, r#"{"status":"Server available","upSince":"x"}"#));
         assert!(ok);
-        assert_eq!(h.status.as_deref(), Some("Server available"));
+        assert_eq!(
+            h.status.as_ref().map(PeerText::as_str),
+            Some("Server available")
+        );
         let (_, ok) = read(&ans(503, r#"{"status":"Server not available"}"#));
         assert!(!ok);
         let (_, ok) = read(&ans(500, "not json"));
@@ -91,6 +95,9 @@ mod tests {
                 "receiver:filelog":{"healthy":true,"status":"StatusOK"}}}}}"#;
         let (h, ok) = read(&ans(200, body));
         assert!(!ok);
-        assert_eq!(h.failing, ["pipeline:logs → exporter:otlphttp/down"]);
+        assert_eq!(
+            h.failing,
+            [PeerText::from("pipeline:logs → exporter:otlphttp/down")]
+        );
     }
 }

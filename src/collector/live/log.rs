@@ -3,6 +3,7 @@
 //! object of fields last; `encoding: json` lines are one JSON object.
 
 use crate::facts::collector_live::LogLine;
+use crate::facts::peer_text::PeerText;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::{Read, Seek, SeekFrom};
@@ -85,8 +86,8 @@ pub fn by_component(text: &str) -> BTreeMap<String, Vec<LogLine>> {
             continue;
         }
         let lines = out.entry(cap(&id)).or_default();
-        let error = error.map(|e| crate::redact::redact_text(&cap(&e)));
-        let message = cap(&msg);
+        let error = error.map(|e| PeerText::from_text(&crate::redact::redact_text(&cap(&e))));
+        let message = PeerText::from_text(&cap(&msg));
         if lines.len() >= PER_COMPONENT
             || lines
                 .iter()
@@ -94,7 +95,8 @@ pub fn by_component(text: &str) -> BTreeMap<String, Vec<LogLine>> {
         {
             continue;
         }
-        let causes = crate::explain::explain(error.as_deref().unwrap_or(&message))
+        let said = error.as_ref().unwrap_or(&message).as_str().to_owned();
+        let causes = crate::explain::explain(&said)
             .into_iter()
             .take(3)
             .map(|m| m.cause.code().to_owned())
@@ -123,7 +125,7 @@ mod tests {
         assert_eq!(l.len(), 1, "deduplicated");
         assert_eq!(l[0].line, 2);
         assert_eq!(
-            l[0].message,
+            l[0].message.as_str(),
             "Exporting failed. Will retry the request after interval."
         );
         assert_eq!(l[0].causes[0], "tls_to_plaintext");

@@ -4,6 +4,7 @@
 //! collectors did not).
 
 use crate::facts::collector_live::{Delta, ExportPhase, Live};
+use crate::facts::peer_text::PeerText;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Series kept from one read; the rest of a hostile body is ignored.
@@ -56,10 +57,11 @@ pub fn parse(body: &[u8]) -> Option<Snapshot> {
         let name = s.metric.strip_suffix("_total").unwrap_or(&s.metric);
         snap.series.push(Series {
             name: name.to_owned(),
+            // Label values are the collector's words: control characters escaped, capped.
             labels: s
                 .labels
                 .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
+                .map(|(k, v)| (k.clone(), PeerText::from_text(v).as_str().to_owned()))
                 .collect(),
             value,
         });
@@ -368,6 +370,16 @@ mod tests {
         let page = "otelcol_exporter_sent_spans_total{exporter=\"otlp\"} 10\notelcol_exporter_send_failed_spans_total{exporter=\"otlp\"} 3\notelcol_exporter_queue_size{exporter=\"otlp\"} 0\n";
         let s = parse(page.as_bytes()).unwrap();
         assert!(analyze(&s, &s, 1000).is_empty());
+    }
+
+    #[test]
+    fn a_hostile_label_is_escaped() {
+        let a = parse(b"otelcol_exporter_send_failed_spans{exporter=\"x\x1b[2Jy\"} 1\n").unwrap();
+        let b = parse(b"otelcol_exporter_send_failed_spans{exporter=\"x\x1b[2Jy\"} 2\n").unwrap();
+        match &analyze(&a, &b, 1000)[..] {
+            [Live::ExporterFailing { exporter, .. }] => assert_eq!(exporter, "x\\x1b[2Jy"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
