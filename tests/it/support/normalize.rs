@@ -95,7 +95,7 @@ fn hex_ids(s: &str) -> String {
     out
 }
 
-/// `12ms`, `1.5 s`, `300µs` become `[N]ms`, `[N] s`, `[N]µs`.
+/// `12ms`, `1.5 s`, `300µs`, `<1 ms` become `[N]ms`, `[N] s`, `[N]µs`, `[N] ms`.
 fn durations(s: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
     let mut out = String::with_capacity(s.len());
@@ -124,6 +124,10 @@ fn durations(s: &str) -> String {
             let ends = after >= chars.len() || !chars[after].is_ascii_alphanumeric();
             match unit {
                 Some(u) if ends => {
+                    // `<1 ms` (a latency under a millisecond) is a duration like `2 ms`.
+                    if out.ends_with('<') {
+                        out.pop();
+                    }
                     out.push_str("[N]");
                     out.extend(&chars[i..j]);
                     out.push_str(&u);
