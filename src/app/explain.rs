@@ -3,7 +3,7 @@
 //! Exit codes: 0 when at least one known failure matched, 1 when none did, 2 when there was
 //! nothing to read.
 
-use super::usage_error;
+use super::{runtime, usage_error};
 use crate::cli::{ExplainArgs, OutputFormat};
 use crate::explain;
 use std::io::{IsTerminal, Read};
@@ -47,7 +47,7 @@ pub fn command(args: ExplainArgs) -> u8 {
     }
     let matches = explain::explain(&input);
     let ctx = explain::extract::context(&input);
-    let checked = (args.check && !matches.is_empty()).then(|| explain::check::run(&ctx, &matches));
+    let checked = (args.check && !matches.is_empty()).then(|| check(&ctx, &matches));
     let out = if json {
         explain::render::json_with(&input, &matches, &ctx, checked.as_ref())
     } else {
@@ -81,4 +81,28 @@ fn log_command(path: &std::path::Path, json: bool) -> u8 {
     };
     crate::redact::egress::print(&out);
     u8::from(summary.groups.is_empty())
+}
+
+/// `--check`: runs the doctor the line calls for (no canary, each step within
+/// `check::STEP`, the whole within `check::BUDGET`) and judges the line's candidates by it.
+fn check(ctx: &explain::extract::Context, matches: &[explain::Match]) -> explain::check::Outcome {
+    use explain::check;
+    let plan = check::plan(ctx, matches);
+    let env = crate::config::Environment::from_process();
+    let loaded = match crate::config::load(&plan.overrides, &env) {
+        Ok(l) => l,
+        Err(e) => return check::failed(plan.command, &e.to_string()),
+    };
+    let opts = crate::doctor::DoctorOptions {
+        timeout: check::STEP,
+        canary: false,
+        ..crate::doctor::DoctorOptions::default()
+    };
+    let report = runtime().block_on(async {
+        tokio::time::timeout(check::BUDGET, crate::doctor::run(&loaded, &env, &opts)).await
+    });
+    match report {
+        Ok(report) => check::judge(plan, matches, &report.findings),
+        Err(_) => check::failed(plan.command, "the doctor did not finish within 30 s"),
+    }
 }

@@ -1,18 +1,17 @@
-//! `runner doctor explain --check`: runs the doctor on the endpoint the line names (bounded)
-//! and says which of the line's candidates the wire confirms.
+//! `runner doctor explain --check`: which doctor run settles the line (the endpoint it names),
+//! and which of the line's candidates that run's findings confirm. The command layer runs it.
 
 use super::extract::{self, Context};
 use super::Match;
-use crate::cause::{explain_text, Cause};
-use crate::config::{self, Environment, Overrides, Protocol};
-use crate::doctor::{self, DoctorOptions};
+use crate::cause::{explain_text, Cause, Finding};
+use crate::config::{Overrides, Protocol};
 use serde::Serialize;
 use std::time::Duration;
 
 /// The whole check's budget: every doctor step has its own, shorter timeout.
-const BUDGET: Duration = Duration::from_secs(30);
+pub const BUDGET: Duration = Duration::from_secs(30);
 /// Each network step of the doctor.
-const STEP: Duration = Duration::from_secs(3);
+pub const STEP: Duration = Duration::from_secs(3);
 
 /// What the wire said about the candidates.
 #[derive(Clone, Debug, Serialize)]
@@ -26,8 +25,18 @@ pub struct Outcome {
     pub verdict: String,
 }
 
-/// Runs the doctor for the line's endpoint and compares its findings with `matches`.
-pub fn run(ctx: &Context, matches: &[Match]) -> Outcome {
+/// What `--check` runs: the command shown to the user and the overrides it stands for.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub command: String,
+    pub overrides: Overrides,
+    /// Whether the line named an endpoint (else the configured one is checked).
+    pub has_endpoint: bool,
+}
+
+/// The doctor run that settles the line: its endpoint and protocol, when the line gives them.
+/// The caller (the command layer) runs it, bounded by [`BUDGET`] and [`STEP`].
+pub fn plan(ctx: &Context, matches: &[Match]) -> Plan {
     let best = matches.first().map(|m| m.cause);
     let command = extract::settle_command(ctx, best);
     let endpoint = extract::endpoint(ctx, best);
@@ -36,35 +45,20 @@ pub fn run(ctx: &Context, matches: &[Match]) -> Outcome {
         Some(p) if p.starts_with("http/protobuf") => Some(Protocol::HttpProtobuf),
         _ => None,
     };
-    let overrides = Overrides {
-        endpoint: endpoint.clone(),
-        protocol,
-        ..Overrides::default()
-    };
-    let env = Environment::from_process();
-    let loaded = match config::load(&overrides, &env) {
-        Ok(l) => l,
-        Err(e) => return failed(command, &e.to_string()),
-    };
-    let opts = DoctorOptions {
-        timeout: STEP,
-        canary: false,
-        ..DoctorOptions::default()
-    };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => return failed(command, &e.to_string()),
-    };
-    let report = runtime
-        .block_on(async { tokio::time::timeout(BUDGET, doctor::run(&loaded, &env, &opts)).await });
-    let Ok(report) = report else {
-        return failed(command, "the doctor did not finish within 30 s");
-    };
-    let found: Vec<Cause> = report
-        .findings
+    Plan {
+        command,
+        has_endpoint: endpoint.is_some(),
+        overrides: Overrides {
+            endpoint,
+            protocol,
+            ..Overrides::default()
+        },
+    }
+}
+
+/// Compares the doctor's findings with the line's candidates.
+pub fn judge(plan: Plan, matches: &[Match], findings: &[Finding]) -> Outcome {
+    let found: Vec<Cause> = findings
         .iter()
         .filter(|f| f.severity >= crate::cause::Severity::Warning)
         .map(|f| f.cause)
@@ -80,18 +74,19 @@ pub fn run(ctx: &Context, matches: &[Match]) -> Outcome {
                 .collect::<Vec<_>>(),
         ),
     };
-    if endpoint.is_none() {
+    if !plan.has_endpoint {
         verdict = format!("{} {verdict}", explain_text::CHECK_NO_ENDPOINT);
     }
     Outcome {
-        command,
+        command: plan.command,
         confirmed,
         found,
         verdict,
     }
 }
 
-fn failed(command: String, reason: &str) -> Outcome {
+/// The check could not run (`reason`, the system's or the doctor's words).
+pub fn failed(command: String, reason: &str) -> Outcome {
     Outcome {
         command,
         confirmed: None,
