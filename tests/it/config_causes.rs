@@ -492,3 +492,42 @@ fn every_configuration_cause_has_a_test_above() {
         );
     }
 }
+
+#[test]
+fn collector_mismatch_quotes_the_receiver_the_runner_would_reach() {
+    // The runner posts OTLP/HTTP to /v1/traces; the collector's receiver on that port moved its
+    // traces path: `--collector-config` reads it before any request is sent.
+    let dir = tempfile::tempdir().unwrap();
+    let collector = dir.path().join("collector.yaml");
+    std::fs::write(
+        &collector,
+        "receivers:\n  otlp:\n    protocols:\n      http:\n        endpoint: 0.0.0.0:4318\n        \
+         traces_url_path: /otlp/v1/traces\nexporters:\n  debug: {}\nservice:\n  pipelines:\n    \
+         traces: {receivers: [otlp], exporters: [debug]}\n",
+    )
+    .unwrap();
+    let side = runner::collector::crosscheck::load_files(&[collector], &|_| None).unwrap();
+    let env = Environment::from_pairs([
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:4318"),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+    ]);
+    let loaded = config::load(&Overrides::default(), &env).unwrap();
+    let r = run(&loaded, &env);
+    let mut findings = r.findings;
+    runner::collector::crosscheck::compare(&side, &loaded.settings, &mut findings);
+    let d = Diag {
+        findings,
+        status: Status::Fail,
+    };
+    let f = expect(
+        &d,
+        Cause::CollectorMismatch,
+        Severity::Error,
+        "/otlp/v1/traces",
+    );
+    assert!(
+        f.explanation.contains("collector.yaml"),
+        "{}",
+        f.explanation
+    );
+}
