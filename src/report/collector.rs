@@ -97,25 +97,7 @@ pub fn render_text(r: &CollectorReport, color: bool, verbose: bool) -> String {
             }
         }
     }
-    let count = |s| r.findings.iter().filter(|f| f.severity == s).count();
-    let (e, w, i) = (
-        count(Severity::Error),
-        count(Severity::Warning),
-        count(Severity::Info),
-    );
-    let verdict = match r.verdict {
-        Verdict::Healthy => p.wrap("32;1", "healthy"),
-        Verdict::Degraded => p.wrap("33;1", "degraded"),
-        Verdict::Broken => p.wrap("31;1", "broken"),
-    };
-    let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "Verdict: {verdict} ({e} error{}, {w} warning{}, {i} info) in {} ms",
-        if e == 1 { "" } else { "s" },
-        if w == 1 { "" } else { "s" },
-        r.duration_ms
-    );
+    super::text::verdict_line(&mut out, &p, &r.findings, r.verdict, r.duration_ms);
     out
 }
 

@@ -236,13 +236,31 @@ pub fn render(report: &Report, color: bool, verbose: bool) -> String {
             );
         }
     }
-    let count = |s| report.findings.iter().filter(|f| f.severity == s).count();
+    verdict_line(
+        &mut out,
+        &p,
+        &report.findings,
+        report.verdict,
+        report.duration_ms,
+    );
+    out
+}
+
+/// The closing line: the verdict and its counts (shared with the collector's report).
+pub(super) fn verdict_line(
+    out: &mut String,
+    p: &Paint,
+    findings: &[Finding],
+    verdict: Verdict,
+    duration_ms: u64,
+) {
+    let count = |s| findings.iter().filter(|f| f.severity == s).count();
     let (e, w, i) = (
         count(Severity::Error),
         count(Severity::Warning),
         count(Severity::Info),
     );
-    let verdict = match report.verdict {
+    let verdict = match verdict {
         Verdict::Healthy => p.wrap("32;1", "healthy"),
         Verdict::Degraded => p.wrap("33;1", "degraded"),
         Verdict::Broken => p.wrap("31;1", "broken"),
@@ -250,10 +268,8 @@ pub fn render(report: &Report, color: bool, verbose: bool) -> String {
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "Verdict: {verdict} ({e} error{}, {w} warning{}, {i} info) in {} ms",
+        "Verdict: {verdict} ({e} error{}, {w} warning{}, {i} info) in {duration_ms} ms",
         if e == 1 { "" } else { "s" },
         if w == 1 { "" } else { "s" },
-        report.duration_ms
     );
-    out
 }

@@ -98,22 +98,7 @@ pub fn finding(r: &StageResult, cause: Cause) -> Finding {
         .unwrap_or_else(|| panic!("expected {cause}, got {:#?}", r.findings))
 }
 
-/// A raw TCP server: `handle` runs for every accepted connection.
-pub async fn raw_server<F, Fut>(handle: F) -> SocketAddr
-where
-    F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let handle = Arc::new(handle);
-    tokio::spawn(async move {
-        while let Ok((s, _)) = listener.accept().await {
-            tokio::spawn(handle(s));
-        }
-    });
-    addr
-}
+pub use crate::support::probe::raw_server;
 
 /// Reads a request head (bounded), so that replies come after the request.
 pub async fn read_head(s: &mut TcpStream) -> Vec<u8> {
