@@ -2,11 +2,10 @@
 //! REFUSED_STREAM is a refusal, a truncated DNS answer is asked again over TCP. In-process
 //! servers on 127.0.0.1 port 0.
 
+pub use crate::support::probe::{finding, Fixture as Fx};
 use runner::cause::{Cause, Finding};
-use runner::config::{
-    Compression, Endpoint, Protocol, ProxySettings, Signal, SignalSettings, Source, Sourced,
-};
-use runner::doctor::{dns, protocol, DoctorOptions, Probe, StageResult};
+use runner::config::{Protocol, Signal};
+use runner::doctor::{dns, protocol, DoctorOptions, StageResult};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,72 +13,9 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 
-pub const TIMEOUT: Duration = Duration::from_millis(700);
-
-/// Everything a `Probe` borrows.
-pub struct Fx {
-    pub settings: SignalSettings,
-    pub endpoint: Endpoint,
-    pub proxy: ProxySettings,
-    pub opts: DoctorOptions,
-}
-
-impl Fx {
-    pub fn new(url: &str, protocol: Protocol) -> Fx {
-        let parsed = url::Url::parse(url).unwrap();
-        let scheme = parsed.scheme().to_string();
-        let endpoint = Endpoint {
-            display: url.to_string(),
-            tls: matches!(scheme.as_str(), "https" | "grpcs"),
-            scheme,
-            host: parsed.host_str().unwrap().to_string(),
-            port: parsed.port_or_known_default().unwrap(),
-            path: parsed.path().to_string(),
-            password: None,
-            real: runner::redact::Secret::new(url),
-        };
-        let env = |v: &str| Source::Env(v.to_string());
-        let settings = SignalSettings {
-            signal: Signal::Traces,
-            endpoint_raw: Sourced::new(url.to_string(), env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")),
-            endpoint: Some(endpoint.clone()),
-            url: Some(url.to_string()),
-            protocol: Sourced::new(protocol, env("OTEL_EXPORTER_OTLP_PROTOCOL")),
-            headers: Sourced::default_value(Vec::new()),
-            insecure: Sourced::default_value(false),
-            certificate: None,
-            client_certificate: None,
-            client_key: None,
-            compression: Sourced::default_value(Compression::None),
-            // Answers wait as long as the exporter would: its timeout is the doctor's here.
-            timeout: Sourced::default_value(TIMEOUT),
-        };
-        let opts = DoctorOptions {
-            timeout: TIMEOUT,
-            ..DoctorOptions::default()
-        };
-        Fx {
-            settings,
-            endpoint,
-            proxy: ProxySettings::default(),
-            opts,
-        }
-    }
-
-    pub fn probe(&self) -> Probe<'_> {
-        Probe::new(&self.settings, &self.endpoint, &self.proxy, &self.opts)
-    }
-
-    pub fn http_proxy(mut self, url: String) -> Fx {
-        self.proxy.http = Some(Sourced::new(url, Source::Env("HTTP_PROXY".into())));
-        self
-    }
-
-    pub fn https_proxy(mut self, url: String) -> Fx {
-        self.proxy.https = Some(Sourced::new(url, Source::Env("HTTPS_PROXY".into())));
-        self
-    }
-}
+/// The bound of the shared probe fixture (`support::probe::Fixture`): `--timeout` and the
+/// exporter's timeout alike.
+pub const TIMEOUT: Duration = Duration::from_millis(800);
 
 /// Runs a stage under a hard deadline and returns it with its wall time.
 pub async fn timed<F: Future<Output = StageResult>>(f: F) -> (StageResult, Duration) {
@@ -88,14 +24,6 @@ pub async fn timed<F: Future<Output = StageResult>>(f: F) -> (StageResult, Durat
         .await
         .expect("stage must not hang");
     (r, t0.elapsed())
-}
-
-pub fn finding(r: &StageResult, cause: Cause) -> Finding {
-    r.findings
-        .iter()
-        .find(|f| f.cause == cause)
-        .cloned()
-        .unwrap_or_else(|| panic!("expected {cause}, got {:#?}", r.findings))
 }
 
 pub use crate::support::probe::raw_server;

@@ -68,6 +68,18 @@ impl Fixture {
         self
     }
 
+    /// Through the forward proxy at `url`, as `HTTP_PROXY` sets it.
+    pub fn http_proxy(mut self, url: String) -> Fixture {
+        self.proxy.http = Some(Sourced::new(url, Source::Env("HTTP_PROXY".into())));
+        self
+    }
+
+    /// Through the CONNECT proxy at `url`, as `HTTPS_PROXY` sets it.
+    pub fn https_proxy(mut self, url: String) -> Fixture {
+        self.proxy.https = Some(Sourced::new(url, Source::Env("HTTPS_PROXY".into())));
+        self
+    }
+
     pub fn probe(&self) -> Probe<'_> {
         Probe::new(&self.settings, &self.endpoint, &self.proxy, &self.opts)
     }
