@@ -16,14 +16,22 @@ pub fn command(args: &BundleArgs, env: &Environment) -> u8 {
         Ok(w) => w,
         Err(e) => return usage_error(e),
     };
+    // What leaves goes through the egress scrubber, as every other command's output does.
+    use crate::redact::egress::{print, scrub};
     for f in &written.not_gathered {
-        eprintln!("runner: warning: {} not gathered: {}", f.item, f.error);
+        eprintln!(
+            "{}",
+            scrub(&format!(
+                "runner: warning: {} not gathered: {}",
+                f.item, f.error
+            ))
+        );
     }
-    println!(
-        "Support bundle written to {} ({}, mode 0600).",
+    print(&format!(
+        "Support bundle written to {} ({}, mode 0600).\n{}\n",
         written.path.display(),
-        bundle::human_size(written.size)
-    );
-    println!("{}", written.summary);
+        bundle::human_size(written.size),
+        written.summary
+    ));
     0
 }
