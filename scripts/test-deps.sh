@@ -93,5 +93,6 @@ gocol=$(bash scripts/build-otelcol.sh)
 {
   echo "OTELCOL_GO=$gocol"
   echo "OTELCOL_GO_VERSION=$("$gocol" --version | awk '{print $NF}')"
+  echo "OTLPCLIENT_GO=$(dirname "$gocol")/otlpclient"
 } >> target/test-deps.env
 echo "test-deps: Go collector at $gocol"

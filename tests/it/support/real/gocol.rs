@@ -216,6 +216,46 @@ impl GoCol {
     }
 }
 
+/// A server certificate as users make one: `openssl req -x509` for localhost and 127.0.0.1,
+/// which OpenSSL marks `CA:TRUE`.
+pub fn openssl_self_signed(dir: &Path) -> Pem {
+    let pem = Pem {
+        cert: dir.join("openssl-x509.crt"),
+        key: dir.join("openssl-x509.key"),
+        combined: dir.join("openssl-x509.pem"),
+    };
+    let out = std::process::Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
+        ])
+        .args(["-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+        .arg("-keyout")
+        .arg(&pem.key)
+        .arg("-out")
+        .arg(&pem.cert)
+        .output()
+        .expect("openssl runs");
+    assert!(out.status.success(), "openssl req -x509: {out:?}");
+    let both =
+        std::fs::read_to_string(&pem.cert).unwrap() + &std::fs::read_to_string(&pem.key).unwrap();
+    std::fs::write(&pem.combined, both).expect("write combined");
+    pem
+}
+
+/// nginx `http {}` server on `port` with `client_max_body_size 100` in front of the collector's
+/// HTTP port (`proxy_pass`) or, when `grpc`, its gRPC port (`grpc_pass` over h2c).
+pub fn nginx_body_limit(port: u16, col: &Ports, grpc: bool) -> String {
+    let (listen, pass) = if grpc {
+        ("http2", format!("grpc_pass grpc://127.0.0.1:{}", col.grpc))
+    } else {
+        ("", format!("proxy_pass http://127.0.0.1:{}", col.http))
+    };
+    format!(
+        "server {{\n listen 127.0.0.1:{port} {listen};\n client_max_body_size 100;\n location / {{ {pass}; }}\n}}\n"
+    )
+}
+
 /// `otelcol validate --config FILE`: `Ok` or the collector's last line.
 pub fn validate(file: &Path) -> Result<(), String> {
     let out = std::process::Command::new(binary())
@@ -232,7 +272,7 @@ pub fn validate(file: &Path) -> Result<(), String> {
 
 /// One test against the Go collector: a private directory, certificates, the collector as the
 /// test configured it, and the placeholders its scenario uses (`GOCOL_GRPC_PORT`,
-/// `GOCOL_HTTP_PORT`, `CA_FILE`, `CLIENT_CERT_FILE`, `CLIENT_KEY_FILE`).
+/// `GOCOL_HTTP_PORT`, `CA_FILE`, `CLIENT_CERT_FILE`, `CLIENT_KEY_FILE`, plus any `set`).
 #[derive(Debug)]
 pub struct GoWorld {
     pub dir: tempfile::TempDir,
@@ -261,6 +301,11 @@ impl GoWorld {
             col,
             values,
         }
+    }
+
+    /// Another placeholder for the scenario's settings (`NGINX_PORT`, a certificate's path).
+    pub fn set(&mut self, key: &'static str, value: impl Into<String>) {
+        self.values.insert(key, value.into());
     }
 
     /// Runs scenario `name` of `scenarios/real/`, keeps its report, checks it against the
