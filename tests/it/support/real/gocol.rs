@@ -5,9 +5,9 @@
 
 use super::certs::{Certs, Pem};
 use super::doctor::Outcome;
+use super::scenario::run_real;
 use crate::support::ports::v4;
 use crate::support::proc::{start_with_retry, test_dep, Proc};
-use crate::support::scenario::Scenario;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -256,27 +256,12 @@ pub fn nginx_body_limit(port: u16, col: &Ports, grpc: bool) -> String {
     )
 }
 
-/// `otelcol validate --config FILE`: `Ok` or the collector's last line.
-pub fn validate(file: &Path) -> Result<(), String> {
-    let out = std::process::Command::new(binary())
-        .args(["validate", "--config"])
-        .arg(file)
-        .output()
-        .expect("the Go collector runs");
-    if out.status.success() {
-        return Ok(());
-    }
-    let err = String::from_utf8_lossy(&out.stderr);
-    Err(err.lines().last().unwrap_or("").to_owned())
-}
-
 /// One test against the Go collector: a private directory, certificates, the collector as the
 /// test configured it, and the placeholders its scenario uses (`GOCOL_GRPC_PORT`,
 /// `GOCOL_HTTP_PORT`, `CA_FILE`, `CLIENT_CERT_FILE`, `CLIENT_KEY_FILE`, plus any `set`).
 #[derive(Debug)]
 pub struct GoWorld {
     pub dir: tempfile::TempDir,
-    pub certs: Certs,
     pub col: GoCol,
     values: HashMap<&'static str, String>,
 }
@@ -295,12 +280,7 @@ impl GoWorld {
             ("CLIENT_CERT_FILE", path(&certs.client.cert)),
             ("CLIENT_KEY_FILE", path(&certs.client.key)),
         ]);
-        GoWorld {
-            dir,
-            certs,
-            col,
-            values,
-        }
+        GoWorld { dir, col, values }
     }
 
     /// Another placeholder for the scenario's settings (`NGINX_PORT`, a certificate's path).
@@ -312,30 +292,12 @@ impl GoWorld {
     /// scenario and, when it says `canary_arrived = true`, that the debug exporter logged the
     /// canary's trace id.
     pub fn run(&self, name: &str) -> Outcome {
-        let scenario = Scenario::load(name);
-        let inv = scenario.invocation(&self.values);
-        for v in inv.env.iter().map(|(_, v)| v).chain(inv.args.iter()) {
-            assert!(
-                !v.contains("GOCOL_"),
-                "{name}: no value for a placeholder in {v:?}"
-            );
-        }
-        let out = inv.run();
-        out.keep(name);
-        scenario.check(&out);
-        if scenario.expect.canary_arrived == Some(true) {
-            self.assert_canary_arrived(&out);
-        }
-        out
-    }
-
-    pub fn assert_canary_arrived(&self, out: &Outcome) {
-        let id = out.canary()["trace_id"].as_str().unwrap_or_default();
-        assert_eq!(id.len(), 32, "canary trace id;\n{out}");
-        assert!(
-            self.col.saw_trace(id, Duration::from_secs(5)),
-            "the Go collector never logged trace {id};\n{out}\ncollector log:\n{}",
-            self.col.proc.log_text()
-        );
+        run_real(
+            name,
+            &self.values,
+            "the Go collector",
+            |id| self.col.saw_trace(id, Duration::from_secs(5)),
+            || self.col.proc.log_text(),
+        )
     }
 }
