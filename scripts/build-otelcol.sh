@@ -23,7 +23,7 @@ version=$(sed -n 's|^\s*go.opentelemetry.io/collector/otelcol v\([0-9.]*\).*|\1|
 [ -n "$version" ] || { echo "build-otelcol: no otelcol version in $src/go.mod" >&2; exit 1; }
 stamp=$(cat "$src/go.mod" "$src/go.sum" "$src"/*.go "$src"/otlpclient/*.go | sha256sum | cut -c1-16)
 
-cache="${RUNNER_OTELCOL_CACHE:-$HOME/.cache/runner-otelcol}/$version"
+cache="${RUNNER_OTELCOL_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/runner-otelcol}/$version"
 bin="$cache/otelcol"
 if [ -x "$bin" ] && [ -x "$cache/otlpclient" ] && [ "$(cat "$cache/stamp" 2>/dev/null)" = "$stamp" ]; then
   echo "$bin"
