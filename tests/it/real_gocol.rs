@@ -99,7 +99,8 @@ fn gocol_spec_builders_make_working_configs() {
         Spec::default()
             .grpc("max_recv_msg_size_mib: 1")
             .http("max_request_body_size: 100")
-            .http("traces_url_path: /custom/traces"),
+            .http("traces_url_path: /custom/traces")
+            .http(r#"compression_algorithms: ["zstd"]"#),
         Spec::default()
             .processor("memory_limiter: {check_interval: 1s, limit_mib: 20}")
             .processor("batch: {}"),
@@ -269,4 +270,13 @@ fn gocol_memory_limiter_grpc() {
 #[ignore = "needs branch answer: the canary's HTTP 503 is http_upstream_unavailable"]
 fn gocol_memory_limiter_http() {
     refusing_memory_limiter().run("gocol_memory_limiter_http");
+}
+
+// ---- Compression (gocol_compression.observed.txt) ----
+
+#[test]
+#[ignore = "needs branch answer: Go's 400 \"unsupported Content-Encoding: gzip\" is compression_unsupported"]
+fn gocol_compression_unsupported_http() {
+    GoWorld::new(|_| Spec::default().http(r#"compression_algorithms: ["zstd"]"#))
+        .run("gocol_compression_unsupported_http");
 }
