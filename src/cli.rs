@@ -236,7 +236,7 @@ pub struct BundleArgs {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// The error text; read from standard input when absent
+    /// The error text; read from standard input when absent or `-`
     #[arg(conflicts_with = "file")]
     pub text: Option<String>,
     /// Explain a whole log: find its export errors and group them by cause (`-` reads standard input)

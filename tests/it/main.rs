@@ -18,6 +18,7 @@ mod collector_real;
 mod config_causes;
 mod config_cli;
 mod egress;
+mod exit_codes;
 mod explain;
 mod explain_corpus;
 mod explain_log;

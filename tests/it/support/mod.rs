@@ -9,6 +9,7 @@ pub mod doctor_run;
 pub mod fixes;
 pub mod gitlab;
 pub mod harness;
+pub mod markdown;
 pub mod normalize;
 pub mod otlp;
 pub mod ports;
