@@ -223,9 +223,9 @@ pub struct OtelArgs {
 pub struct BundleArgs {
     #[command(flatten)]
     pub config: ConfigArg,
-    /// Where to write the bundle (.tar.gz)
+    /// Where to write the bundle (.tar.gz) [default: runner-support-HOST-UTCTIME.tar.gz here]
     #[arg(short, long, value_name = "FILE")]
-    pub output: PathBuf,
+    pub output: Option<PathBuf>,
     /// Overwrite an existing file
     #[arg(long)]
     pub force: bool,

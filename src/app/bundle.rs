@@ -10,7 +10,7 @@ use crate::report::Exit;
 pub fn command(args: &BundleArgs, env: &Environment) -> Exit {
     let opts = BundleOptions {
         config_path: args.config.config.clone(),
-        output: args.output.clone(),
+        output: args.output.clone().unwrap_or_else(bundle::default_name),
         force: args.force,
         timeout: args.timeout,
     };

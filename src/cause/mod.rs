@@ -200,7 +200,7 @@ pub fn latency(d: std::time::Duration) -> String {
         "<1 ms".to_string()
     } else if ms < 1000 {
         format!("{ms} ms")
-    } else if ms % 1000 == 0 {
+    } else if ms.is_multiple_of(1000) {
         format!("{} s", ms / 1000)
     } else {
         format!("{:.1} s", d.as_secs_f64())

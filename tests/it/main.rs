@@ -41,4 +41,5 @@ mod runner_preflight;
 mod runner_rotel;
 mod scenarios;
 mod secrets;
+mod setup;
 mod telemetry_pipeline;
