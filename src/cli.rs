@@ -155,7 +155,7 @@ pub struct ConfigArg {
     pub config: Option<PathBuf>,
 }
 
-/// The exporter settings a flag can override (contract §1).
+/// The exporter settings a flag can override (`docs/settings.md`).
 #[derive(Debug, Args, Clone, Default)]
 pub struct ExporterArgs {
     /// OTLP endpoint URL (http, https, grpc, grpcs)

@@ -1,4 +1,4 @@
-//! The support bundle: one redacted `.tar.gz` for a ticket (contract §6).
+//! The support bundle: one redacted `.tar.gz` for a ticket (`docs/bundle.md`).
 //!
 //! `manifest.json` lists every file with its size and SHA-256, what could not be gathered and
 //! why. Everything passes through `redact` (context-free rules and the known secret values).

@@ -1,4 +1,4 @@
-//! The doctor's report: the model of contract §4 and one renderer per output format.
+//! The doctor's report: the model of `docs/report-schema.json` and one renderer per output format.
 
 pub mod bound;
 pub mod collector;
@@ -72,7 +72,7 @@ pub struct Target {
     pub checks: Vec<Check>,
 }
 
-/// The canary span's fate (contract §4 `canary`).
+/// The canary span's fate (`canary` of `docs/report-schema.json`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Canary {
     pub sent: bool,

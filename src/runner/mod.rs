@@ -138,7 +138,7 @@ pub fn prepare(opts: &RunOptions, env: &Environment) -> Result<Prepared, RunErro
     })
 }
 
-/// The run-time settings of contract §9: the metrics server and the self-check.
+/// The run-time settings of README.md, "For operators": the metrics server and the self-check.
 #[derive(Clone, Debug)]
 struct Fleet {
     listen: Option<config::listen::ListenAddress>,
