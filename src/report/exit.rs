@@ -3,7 +3,7 @@
 use super::Verdict;
 use crate::cause::{Finding, Severity};
 
-/// What a command's exit status says. Every command maps its outcome onto these three; which
+/// What a command's exit status says. Every command maps its outcome onto these; which
 /// outcome is which code per command is `docs/exit-codes.md`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exit {
@@ -15,6 +15,9 @@ pub enum Exit {
     Problem,
     /// Could not run as asked: a bad flag, a configuration or input that cannot be read.
     Usage,
+    /// `runner run` aborted by a second stop signal while jobs drained (128 + SIGINT, as shells
+    /// report an interrupted program).
+    Aborted,
 }
 
 impl Exit {
@@ -24,6 +27,7 @@ impl Exit {
             Exit::Ok => 0,
             Exit::Problem => 1,
             Exit::Usage => 2,
+            Exit::Aborted => 130,
         }
     }
 
@@ -67,8 +71,8 @@ mod tests {
     #[test]
     fn the_codes_are_the_documented_ones() {
         assert_eq!(
-            [Exit::Ok, Exit::Problem, Exit::Usage].map(Exit::code),
-            [0, 1, 2]
+            [Exit::Ok, Exit::Problem, Exit::Usage, Exit::Aborted].map(Exit::code),
+            [0, 1, 2, 130]
         );
         assert_eq!(Exit::of(&[]), Exit::Ok);
     }
