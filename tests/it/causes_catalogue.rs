@@ -10,7 +10,7 @@ use crate::support::catalogue::{
     root, Example, Said,
 };
 use crate::support::scenario::{self, Format};
-use runner::cause::{generic, Cause};
+use runner::cause::{generic, Cause, Stage};
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
@@ -120,6 +120,22 @@ fn catalogue() -> String {
     let corpus = corpus();
 
     let mut user = String::from(INTRO);
+    // Causes grouped by stage, in the stages' order; contents first, each linked to its entry.
+    let stages: Vec<Stage> = Stage::ALL.into_iter().chain([Stage::Collector]).collect();
+    let ordered: Vec<Cause> = stages
+        .iter()
+        .flat_map(|st| Cause::ALL.iter().copied().filter(move |c| c.stage() == *st))
+        .collect();
+    assert_eq!(ordered.len(), Cause::ALL.len(), "a cause of no known stage");
+    user.push_str("\nBy stage:\n\n");
+    for st in &stages {
+        let links: Vec<String> = ordered
+            .iter()
+            .filter(|c| c.stage() == *st)
+            .map(|c| format!("[`{0}`](#{0})", c.code()))
+            .collect();
+        let _ = writeln!(user, "- `{st}`: {}", links.join(", "));
+    }
     let mut dev = String::from(
         "\n## For developers\n\n\
          Per cause: its **wording** (every line of `src/cause/` naming its variant: the arm that\n\
@@ -131,7 +147,7 @@ fn catalogue() -> String {
          knowledge base.\n",
     );
     let mut stage = String::new();
-    for &c in Cause::ALL {
+    for &c in &ordered {
         let code = c.code();
         let variant = format!("{c:?}");
         if c.stage().to_string() != stage {
