@@ -5,6 +5,7 @@ use crate::support::markdown;
 use crate::support::ports::free_port;
 use crate::support::process::{runner_table, write_config};
 use crate::support::receivers::{self, Behaviour};
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -22,7 +23,9 @@ fn sh(line: &str, root: &Path, home: &Path) -> (Option<i32>, String) {
         std::env::var("PATH").unwrap_or_default()
     );
     let out = home.join("output.txt");
+    // Its own process group, so a row past its budget is ended with everything it started.
     let mut child = Command::new("sh")
+        .process_group(0)
         .args(["-c", line])
         .current_dir(root)
         .env_clear()
@@ -41,7 +44,8 @@ fn sh(line: &str, root: &Path, home: &Path) -> (Option<i32>, String) {
             break Some(s);
         }
         if start.elapsed() > ROW_BUDGET {
-            let _ = child.kill();
+            let group = format!("-{}", child.id());
+            let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
             let _ = child.wait();
             break None;
         }
