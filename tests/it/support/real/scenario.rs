@@ -27,10 +27,8 @@ impl Scenario {
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("scenarios/real")
             .join(format!("{name}.toml"));
-        let text =
-            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let s: Scenario =
-            toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let s = crate::support::scenario::read(&path, crate::support::scenario::Format::Otel)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert!(
             s.needs.as_deref().is_some_and(|n| n.starts_with("real:")),
             "{}: needs must start with real:",
