@@ -585,7 +585,11 @@ fn service(cx: &mut Ctx, root: &Node) {
                             problem: ValueProblem::Repeated {
                                 pipeline: name.to_owned(),
                                 role,
-                                first_line: first.line,
+                                first_line: if first.line == pos.line {
+                                    0
+                                } else {
+                                    first.line
+                                },
                             },
                         },
                     ),

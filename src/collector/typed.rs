@@ -173,8 +173,8 @@ fn shown(n: &Node) -> String {
     match &n.kind {
         Kind::Scalar(t, true) => t.clone(),
         Kind::Scalar(t, false) => format!("\"{t}\""),
-        Kind::Map(_) => "{…}".to_owned(),
-        Kind::Seq(_) => "[…]".to_owned(),
+        Kind::Map(_) => "{...}".to_owned(),
+        Kind::Seq(_) => "[...]".to_owned(),
     }
 }
 
@@ -332,10 +332,11 @@ impl Walk<'_> {
         let mut names = Vec::new();
         self.s.names(o, &mut names);
         let limit = if key.len() <= 4 { 1 } else { 3 };
+        // A near spelling, or a known key the written one starts with (`insecure_mode`).
         let nearest = names
             .iter()
             .map(|n| (strsim::levenshtein(n, key), *n))
-            .filter(|(d, _)| *d <= limit)
+            .filter(|(d, n)| *d <= limit || (n.len() >= 5 && key.starts_with(n)))
             .min()
             .map(|(_, n)| n.to_owned());
         let belongs = if nearest.is_some() {
