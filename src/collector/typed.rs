@@ -389,4 +389,26 @@ mod tests {
             assert!(!is_duration(bad), "{bad}");
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn typing_never_panics_and_quoted_text_stays_a_string(s in ".{0,40}") {
+            let _ = is_duration(&s);
+            let _ = yaml_type(&s, true);
+            proptest::prop_assert_eq!(yaml_type(&s, false), Yt::Str);
+        }
+
+        #[test]
+        fn any_yaml_under_a_component_is_judged_without_panicking(s in "[a-z_:{}\\[\\], \n\"0-9.-]{0,120}") {
+            let Ok(docs) = super::super::yaml::parse(&s, 0) else { return Ok(()) };
+            let schemas = super::super::schema::schemas();
+            let (otlp, _) = schemas.component(ComponentKind::Exporter, "otlp").unwrap();
+            let version = TargetVersion { minor: 159, source: crate::facts::collector::VersionSource::Newest };
+            let expanded = Expanded::new();
+            for d in &docs {
+                let mut w = Walk { s: schemas, kind: Some(ComponentKind::Exporter), id: "otlp", at: "exporter/otlp".into(), root: otlp, doc: "", expanded: &expanded, version: &version, out: Vec::new() };
+                w.value(d, otlp, "");
+            }
+        }
+    }
 }
