@@ -162,45 +162,56 @@ pub fn value_invalid(
 pub fn removed_key(
     at: &str,
     path: &str,
-    deprecated_in: u32,
-    removed_in: u32,
-    replacement: &str,
+    deprecated_in: Option<u32>,
+    removed_in: Option<u32>,
+    replacement: &Option<String>,
     version: &TargetVersion,
+    doc: &str,
 ) -> Parts {
-    let removed = version.minor >= removed_in;
-    let (sev, state) = if removed {
-        (
+    let removed = removed_in.is_some_and(|r| version.minor >= r);
+    let since = deprecated_in
+        .map(|d| format!(" since {}", v(d)))
+        .unwrap_or_default();
+    let (sev, state) = match removed_in {
+        Some(r) if removed => (
             Severity::Error,
             format!(
                 "was removed in {}: the collector no longer starts with it",
-                v(removed_in)
+                v(r)
             ),
-        )
-    } else {
-        (
+        ),
+        Some(r) => (
             Severity::Warning,
-            format!(
-                "is deprecated since {} and removed in {}",
-                v(deprecated_in),
-                v(removed_in)
-            ),
-        )
+            format!("is deprecated{since} and removed in {}", v(r)),
+        ),
+        None => (Severity::Warning, format!("is deprecated{since}")),
     };
     let newest = matches!(version.source, VersionSource::Newest);
+    let fix = match replacement {
+        Some(r) => format!("Replace `{}` with `{r}`.", last(path)),
+        None => format!("Move to the setting that replaces `{path}`, as {} describes; the collector still accepts it for now.", if doc.is_empty() { "the component's README" } else { doc }),
+    };
     (
         Cause::CollectorDeprecatedComponent,
         sev,
         format!("`{path}` of `{at}` {state}"),
-        format!(
-            "Whether this stops the collector depends on its version: {}.{}",
-            version_clause(version),
-            if newest && removed {
-                " Older collectors accepted it; pass the version you run to judge it as that release does."
-            } else {
-                ""
-            }
-        ),
-        format!("Replace `{}` with `{replacement}`.", last(path)),
+        if removed {
+            format!(
+                "Whether this stops the collector depends on its version: {}.{}",
+                version_clause(version),
+                if newest {
+                    " Older collectors accepted it; pass the version you run to judge it as that release does."
+                } else {
+                    ""
+                }
+            )
+        } else {
+            format!(
+                "The collector still starts with it and logs a deprecation warning; a later release removes it ({}).",
+                version_clause(version)
+            )
+        },
+        fix,
         json!({"at": at, "path": path, "deprecated_in": deprecated_in, "removed_in": removed_in, "replacement": replacement}),
     )
 }
