@@ -224,6 +224,10 @@ pub enum ValueProblem {
     Empty {
         vars: Vec<String>,
     },
+    /// A required key left out (or zero): one of `keys` must be set above zero or non-empty.
+    Missing {
+        keys: Vec<String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

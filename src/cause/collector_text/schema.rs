@@ -142,6 +142,20 @@ pub fn value_invalid(
             "An unset variable expands to an empty string, and the collector refuses to start: `at least one endpoint must be specified`.".to_owned(),
             format!("Set {} where the collector runs, or write a default into the reference: `${{env:{}:-collector:4317}}`.", vars.join(", "), vars[0]),
         ),
+        ValueProblem::Missing { keys } => {
+            let list = keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(" or ");
+            (
+                format!("{} has no {list}, which it needs to start", who(kind, id)),
+                format!("The collector refuses to start: {list} must be set{}.", if keys.iter().any(|k| k == "endpoint") { " (`requires a non-empty \"endpoint\"`)" } else { " and greater than zero" }),
+                if keys.iter().any(|k| k == "endpoint") {
+                    format!("Add `endpoint:` under `{id}` with where it sends, as `host:port` (gRPC) or a URL (HTTP).")
+                } else if keys.iter().any(|k| k == "check_interval") {
+                    format!("Add `check_interval: 1s` under `{id}`.")
+                } else {
+                    format!("Add `limit_percentage: 80` (of the memory the collector may use) or a `limit_mib` under `{id}`.")
+                },
+            )
+        }
         ValueProblem::Empty { .. } => (
             format!("{whose} is empty"),
             "The collector refuses to start: `at least one endpoint must be specified`.".to_owned(),
