@@ -41,6 +41,16 @@ fn is_true(n: Option<&Node>) -> bool {
         .is_some_and(|s| matches!(s, "true" | "True" | "TRUE"))
 }
 
+fn empty(kind: ComponentKind, id: &str, vars: Vec<String>) -> Observation {
+    Observation::ValueInvalid {
+        kind: Some(kind),
+        id: id.to_owned(),
+        path: "endpoint".to_owned(),
+        value: String::new(),
+        problem: ValueProblem::Empty { vars },
+    }
+}
+
 fn missing(kind: ComponentKind, id: &str, keys: &[&str]) -> Observation {
     Observation::ValueInvalid {
         kind: Some(kind),
@@ -80,6 +90,17 @@ pub fn check(
         }
         return;
     }
+    if kind == ComponentKind::Extension && base == "health_check" {
+        // Written but empty (an unset variable): `http endpoint required`. Left out, it defaults.
+        if let Some((k, e)) = v.entry("endpoint") {
+            if e.as_str().unwrap_or("").trim().is_empty() {
+                let vars = expanded.get(&e.pos).cloned().unwrap_or_default();
+                let at = if e.is_null() { k.pos } else { e.pos };
+                out.push((at, empty(kind, id, vars)));
+            }
+        }
+        return;
+    }
     if kind != ComponentKind::Exporter {
         return;
     }
@@ -102,16 +123,8 @@ pub fn check(
     if endpoint.is_empty() {
         if NEEDS_ENDPOINT.contains(&base) && !others {
             let vars = expanded.get(&ev.pos).cloned().unwrap_or_default();
-            out.push((
-                if ev.is_null() { ek.pos } else { ev.pos },
-                Observation::ValueInvalid {
-                    kind: Some(kind),
-                    id: id.to_owned(),
-                    path: "endpoint".to_owned(),
-                    value: String::new(),
-                    problem: ValueProblem::Empty { vars },
-                },
-            ));
+            let at = if ev.is_null() { ek.pos } else { ev.pos };
+            out.push((at, empty(kind, id, vars)));
         }
         return;
     }

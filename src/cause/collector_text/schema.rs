@@ -139,8 +139,8 @@ pub fn value_invalid(
         ),
         ValueProblem::Empty { vars } if !vars.is_empty() => (
             format!("{whose} is empty once {} is resolved", vars.iter().map(|x| format!("`${{env:{x}}}`")).collect::<Vec<_>>().join(", ")),
-            "An unset variable expands to an empty string, and the collector refuses to start: `at least one endpoint must be specified`.".to_owned(),
-            format!("Set {} where the collector runs, or write a default into the reference: `${{env:{}:-collector:4317}}`.", vars.join(", "), vars[0]),
+            format!("An unset variable expands to an empty string, and the collector refuses to start ({}).", if kind == Some(ComponentKind::Extension) { "`http endpoint required`" } else { "`at least one endpoint must be specified`" }),
+            format!("Set {} where the collector runs, or write a default into the reference: `${{env:{}:-{}}}`.", vars.join(", "), vars[0], if kind == Some(ComponentKind::Extension) { "0.0.0.0:13133" } else { "collector:4317" }),
         ),
         ValueProblem::Missing { keys } => {
             let list = keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(" or ");
