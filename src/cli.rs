@@ -57,6 +57,7 @@ pub enum DoctorCommand {
         runner doctor collector otelcol-config.yaml\n  \
         runner doctor collector base.yaml extras.yaml --collector-version 0.135\n  \
         runner doctor collector manifest.yaml --json\n  \
+        runner doctor collector config.yaml --output sarif > collector.sarif\n  \
         runner doctor collector config.yaml --metrics-url http://127.0.0.1:8888/metrics --collector-log otelcol.log\n\n\
         Files are merged in order as the collector merges several --config files (maps merge,\n\
         lists are replaced); Kubernetes manifests (ConfigMap, OpenTelemetryCollector, Service) are read too.\n\
@@ -88,15 +89,24 @@ pub struct CollectorArgs {
     /// Collector version to judge against, e.g. 0.135 (default: the manifest's image tag, else the newest known)
     #[arg(long, value_name = "VERSION")]
     pub collector_version: Option<String>,
-    /// Output format
+    /// Output format: text, json, sarif (SARIF 2.1.0 for code scanning), codequality (GitLab Code Quality)
     #[arg(long, value_enum, default_value = "text")]
-    pub output: OutputFormat,
+    pub output: CollectorOutput,
     /// Short for --output json
     #[arg(long)]
     pub json: bool,
     /// Show evidence per component and finding
     #[arg(short, long)]
     pub verbose: bool,
+}
+
+/// The output formats of `doctor collector`: those of `doctor otel` and two for CI pipelines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CollectorOutput {
+    Text,
+    Json,
+    Sarif,
+    Codequality,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -1,8 +1,10 @@
 //! The doctor's report: the model of contract §4 and one renderer per output format.
 
 pub mod bound;
+pub mod codequality;
 pub mod collector;
 pub mod json;
+pub mod sarif;
 pub mod text;
 
 use crate::cause::{Finding, Severity, Stage};

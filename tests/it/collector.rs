@@ -10,7 +10,11 @@ pub(crate) fn root() -> PathBuf {
 }
 
 /// Runs the doctor from an empty environment plus `env`; returns exit code, stdout, stderr.
-fn doctor(files: &[PathBuf], flags: &[&str], env: &[(String, String)]) -> (i32, String, String) {
+pub(crate) fn doctor(
+    files: &[PathBuf],
+    flags: &[&str],
+    env: &[(String, String)],
+) -> (i32, String, String) {
     let mut c = Command::new(crate::support::process::runner_bin());
     c.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())

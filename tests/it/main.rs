@@ -14,6 +14,7 @@ mod causes_catalogue;
 mod cli_help;
 mod collector;
 mod collector_live;
+mod collector_output;
 mod collector_real;
 mod config_causes;
 mod config_cli;
