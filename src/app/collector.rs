@@ -12,6 +12,7 @@ pub fn command(args: cli::CollectorArgs, env: &Environment) -> u8 {
     let opts = Options {
         files: args.files,
         version: args.collector_version,
+        gateway: args.gateway,
         live: Some(LiveOptions {
             metrics_url: args.metrics_url,
             health_url: args.health_url,

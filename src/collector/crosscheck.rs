@@ -2,6 +2,8 @@
 //! configuration, and the runner's export settings compared with the receiver that would take
 //! them (port, protocol, scheme, path, required headers). The doctor calls `compare` once.
 
+pub mod across;
+
 use super::yaml::Node;
 use super::{env, load, locate, read_sources, Refused};
 use crate::cause::collector_text::cross as text;
@@ -47,7 +49,12 @@ pub fn load_files(
     Ok(side)
 }
 
-fn listeners(root: &Node, operator: bool, names: &[String], out: &mut Vec<OtlpListener>) {
+pub(crate) fn listeners(
+    root: &Node,
+    operator: bool,
+    names: &[String],
+    out: &mut Vec<OtlpListener>,
+) {
     let pipelines = root.get("service").and_then(|s| s.get("pipelines"));
     let extensions = root.get("extensions");
     for (k, v) in root
