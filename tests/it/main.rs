@@ -35,6 +35,7 @@ mod proto_protocol;
 mod proto_proxy;
 mod proto_reuse;
 mod real_components;
+mod real_gocol;
 mod runner_cli;
 mod runner_e2e;
 mod runner_preflight;
