@@ -13,6 +13,7 @@ mod canary_rotel;
 mod causes_catalogue;
 mod cli_help;
 mod collector;
+mod collector_diff;
 mod collector_live;
 mod collector_output;
 mod collector_real;
