@@ -177,6 +177,7 @@ causes! {
     CollectorComponentUndefined => "collector_component_undefined", Collector;
     CollectorComponentUnused => "collector_component_unused", Collector;
     CollectorUnknownKey => "collector_unknown_key", Collector;
+    CollectorValueInvalid => "collector_value_invalid", Collector;
     CollectorReceiverLocalhostOnly => "collector_receiver_localhost_only", Collector;
     CollectorDeprecatedComponent => "collector_deprecated_component", Collector;
     CollectorSignalUnsupported => "collector_signal_unsupported", Collector;

@@ -1,12 +1,15 @@
 //! Static checks of one collector configuration against the knowledge base: components defined,
 //! used and known, keys, signals, TLS placement, bind addresses, processor order, Service ports.
 
+use super::env::Expanded;
 use super::kb::{kb, Component};
 use super::load::{Service, Unit, SECTIONS};
+use super::schema::schemas;
+use super::typed::{Walk, TLS_KEYS};
 use super::yaml::Node;
 use crate::facts::collector::{
     ComponentKind, DataType, Invalid, Observation, OrderProblem, Pos, TargetVersion, TlsProblem,
-    VersionSource,
+    ValueProblem, VersionSource,
 };
 
 /// One pipeline as written: its data type and its components in order, with their places.
@@ -37,66 +40,10 @@ pub struct Outcome {
     pub listening: Vec<u16>,
 }
 
-const TLS_KEYS: [&str; 9] = [
-    "insecure",
-    "insecure_skip_verify",
-    "cert_file",
-    "key_file",
-    "ca_file",
-    "client_ca_file",
-    "cert_pem",
-    "key_pem",
-    "min_version",
-];
-
-const GRPC_SERVER_KEYS: [&str; 12] = [
-    "endpoint",
-    "transport",
-    "tls",
-    "max_recv_msg_size_mib",
-    "max_concurrent_streams",
-    "read_buffer_size",
-    "write_buffer_size",
-    "keepalive",
-    "auth",
-    "include_metadata",
-    "net_addr",
-    "middlewares",
-];
-
-const HTTP_SERVER_KEYS: [&str; 18] = [
-    "endpoint",
-    "tls",
-    "cors",
-    "auth",
-    "max_request_body_size",
-    "include_metadata",
-    "response_headers",
-    "traces_url_path",
-    "metrics_url_path",
-    "logs_url_path",
-    "profiles_url_path",
-    "compression_algorithms",
-    "read_timeout",
-    "read_header_timeout",
-    "write_timeout",
-    "idle_timeout",
-    "keep_alives_enabled",
-    "middlewares",
-];
-
-const JAEGER_PROTOCOL_KEYS: [&str; 6] = [
-    "endpoint",
-    "tls",
-    "transport",
-    "max_recv_msg_size_mib",
-    "queue_size",
-    "workers",
-];
-
 struct Ctx<'a> {
     version: &'a TargetVersion,
     operator: bool,
+    expanded: &'a Expanded,
     out: Outcome,
 }
 
@@ -130,10 +77,16 @@ fn is_loopback(host: &str) -> bool {
 }
 
 /// Runs every static check on one configuration.
-pub fn check(unit: &Unit, services: &[Service], version: &TargetVersion) -> Outcome {
+pub fn check(
+    unit: &Unit,
+    services: &[Service],
+    version: &TargetVersion,
+    expanded: &Expanded,
+) -> Outcome {
     let mut cx = Ctx {
         version,
         operator: unit.operator,
+        expanded,
         out: Outcome::default(),
     };
     let root = &unit.root;
@@ -180,9 +133,54 @@ pub fn check(unit: &Unit, services: &[Service], version: &TargetVersion) -> Outc
             }
         }
     }
+    if let Some(svc) = root.get("service") {
+        let s = schemas();
+        let mut w = walk(&cx, None, "service", "service".to_owned(), &s.service, "");
+        w.value(svc, &s.service, "");
+        cx.out.findings.append(&mut w.out);
+    }
     service(&mut cx, root);
     ports(&mut cx, unit, services);
     cx.out
+}
+
+fn walk<'a>(
+    cx: &Ctx<'a>,
+    kind: Option<ComponentKind>,
+    id: &'a str,
+    at: String,
+    root: &'a super::schema::Ty,
+    doc: &'a str,
+) -> Walk<'a> {
+    Walk {
+        s: schemas(),
+        kind,
+        id,
+        at,
+        root,
+        doc,
+        expanded: cx.expanded,
+        version: cx.version,
+        out: Vec::new(),
+    }
+}
+
+/// Checks a component's settings against its schema; false when there is none.
+fn settings(cx: &mut Ctx, kind: ComponentKind, id: &str, v: &Node, doc: &str) -> bool {
+    let ty = type_of(id);
+    let Some((schema, source)) = schemas().component(kind, ty) else {
+        return false;
+    };
+    let doc = if doc.is_empty() {
+        super::schema::doc_url(source)
+    } else {
+        doc.to_owned()
+    };
+    let at = format!("{}/{ty}", kind.as_str());
+    let mut w = walk(cx, Some(kind), id, at, schema, &doc);
+    w.value(v, schema, "");
+    cx.out.findings.append(&mut w.out);
+    true
 }
 
 fn component(cx: &mut Ctx, kind: ComponentKind, id: &str, pos: Pos, v: &Node) {
@@ -190,6 +188,10 @@ fn component(cx: &mut Ctx, kind: ComponentKind, id: &str, pos: Pos, v: &Node) {
     let kb = kb();
     let entry = kb.find(kind, ty);
     let detail = match entry {
+        None if settings(cx, kind, id, v, "") => {
+            super::exporters::client(&mut cx.out.findings, cx.expanded, kind, id, v);
+            generic_detail(v)
+        }
         None => {
             let nearest = kb.nearest(kind, ty).map(str::to_owned);
             cx.push(
@@ -205,8 +207,20 @@ fn component(cx: &mut Ctx, kind: ComponentKind, id: &str, pos: Pos, v: &Node) {
         Some(e) => {
             spelling(cx, kind, id, pos, e);
             let base = kb.resolve(kind, ty).unwrap_or(e);
-            keys(cx, kind, id, v, base);
-            tls(cx, kind, id, v, base);
+            // A removed component is replaced first: its keys are judged on its successor.
+            let gone = [e, base]
+                .iter()
+                .any(|c| c.removed_in.is_some_and(|r| cx.version.minor >= r));
+            if !gone {
+                let schema = settings(cx, kind, id, v, &base.doc);
+                if !schema {
+                    keys(cx, kind, id, v, base);
+                }
+                tls(cx, kind, id, v, base, schema);
+                super::exporters::client(&mut cx.out.findings, cx.expanded, kind, id, v);
+            } else {
+                renamed_keys(cx, kind, id, v, base);
+            }
             match kind {
                 ComponentKind::Receiver => receiver(cx, id, v, base),
                 ComponentKind::Extension => listener(cx, id, v, base),
@@ -276,9 +290,9 @@ fn spelling(cx: &mut Ctx, kind: ComponentKind, id: &str, pos: Pos, e: &Component
     }
 }
 
-fn keys(cx: &mut Ctx, kind: ComponentKind, id: &str, v: &Node, e: &Component) {
-    let Some(m) = v.as_map() else { return };
-    for (k, val) in m {
+/// The keys a removed component's successor names differently (`loglevel` → `verbosity`).
+fn renamed_keys(cx: &mut Ctx, kind: ComponentKind, id: &str, v: &Node, e: &Component) {
+    for (k, _) in v.as_map().unwrap_or_default() {
         let Some(key) = k.as_str() else { continue };
         if let Some(new) = e.deprecated_keys.get(key) {
             cx.push(
@@ -294,37 +308,20 @@ fn keys(cx: &mut Ctx, kind: ComponentKind, id: &str, v: &Node, e: &Component) {
                     doc: e.doc.clone(),
                 },
             );
-            continue;
         }
-        if TLS_KEYS.contains(&key) {
-            continue; // reported by the TLS check, which names the right place
+    }
+}
+
+/// The knowledge base's own key list, for components without a schema (`logging` before v0.111).
+fn keys(cx: &mut Ctx, kind: ComponentKind, id: &str, v: &Node, e: &Component) {
+    renamed_keys(cx, kind, id, v, e);
+    for (k, _) in v.as_map().unwrap_or_default() {
+        let Some(key) = k.as_str() else { continue };
+        if e.deprecated_keys.contains_key(key) || TLS_KEYS.contains(&key) {
+            continue; // reported as renamed, or by the TLS check, which names the right place
         }
         if e.strict && !e.keys.iter().any(|x| x == key) {
             unknown_key(cx, kind, id, "", key, k.pos, &e.keys, &e.doc);
-        }
-        if key == "protocols" && !e.protocols.is_empty() {
-            let Some(pm) = val.as_map() else { continue };
-            for (pk, pv) in pm {
-                let Some(proto) = pk.as_str() else { continue };
-                if !e.protocols.contains_key(proto) {
-                    let valid: Vec<String> = e.protocols.keys().cloned().collect();
-                    unknown_key(cx, kind, id, "protocols", proto, pk.pos, &valid, &e.doc);
-                    continue;
-                }
-                let allowed: &[&str] = match (e.ty.as_str(), proto) {
-                    ("otlp", "grpc") => &GRPC_SERVER_KEYS,
-                    ("otlp", _) => &HTTP_SERVER_KEYS,
-                    _ => &JAEGER_PROTOCOL_KEYS,
-                };
-                for (sk, _) in pv.as_map().unwrap_or_default() {
-                    let Some(skey) = sk.as_str() else { continue };
-                    if !allowed.contains(&skey) && !TLS_KEYS.contains(&skey) {
-                        let valid: Vec<String> = allowed.iter().map(|s| (*s).to_owned()).collect();
-                        let under = format!("protocols.{proto}");
-                        unknown_key(cx, kind, id, &under, skey, sk.pos, &valid, &e.doc);
-                    }
-                }
-            }
         }
     }
 }
@@ -348,17 +345,20 @@ fn unknown_key(
     cx.push(
         pos,
         Observation::UnknownKey {
-            kind,
+            kind: Some(kind),
             id: id.to_owned(),
             under: under.to_owned(),
             key: key.to_owned(),
             nearest,
+            belongs: None,
             doc: doc.to_owned(),
         },
     );
 }
 
-fn tls(cx: &mut Ctx, kind: ComponentKind, id: &str, v: &Node, e: &Component) {
+/// TLS keys beside `tls:`, certificates without keys, client keys on servers. With a schema, the
+/// schema walk already reported misplaced keys; only the certificate pairs are left here.
+fn tls(cx: &mut Ctx, kind: ComponentKind, id: &str, v: &Node, e: &Component, schema: bool) {
     // Scraping receivers (postgresql, redis) are TLS clients; only listeners serve TLS.
     let server = (kind == ComponentKind::Receiver || kind == ComponentKind::Extension)
         && (!e.protocols.is_empty() || e.port.is_some());
@@ -367,13 +367,15 @@ fn tls(cx: &mut Ctx, kind: ComponentKind, id: &str, v: &Node, e: &Component) {
     if let Some(pm) = v.get("protocols").and_then(Node::as_map) {
         levels.extend(pm.iter().map(|(_, p)| p));
     }
-    let strictish = e.strict || e.client || !e.protocols.is_empty();
+    let strictish = !schema && (e.strict || e.client || !e.protocols.is_empty());
     for lvl in levels {
         for (k, _) in lvl.as_map().unwrap_or_default() {
             if let Some(key) = k.as_str().filter(|k| TLS_KEYS.contains(k)) {
                 if strictish {
+                    let value = lvl.get(key).and_then(Node::as_str).unwrap_or("").to_owned();
                     let problem = TlsProblem::KeyOutsideTls {
                         key: key.to_owned(),
+                        value,
                     };
                     let id = id.to_owned();
                     cx.push(k.pos, Observation::Tls { kind, id, problem });
@@ -399,7 +401,7 @@ fn tls(cx: &mut Ctx, kind: ComponentKind, id: &str, v: &Node, e: &Component) {
             let id = id.to_owned();
             cx.push(t.pos, Observation::Tls { kind, id, problem });
         }
-        if server {
+        if server && !schema {
             for bad in ["insecure", "insecure_skip_verify"] {
                 if let Some((k, _)) = t.entry(bad) {
                     let problem = TlsProblem::ClientKeyOnServer {
@@ -569,6 +571,26 @@ fn service(cx: &mut Ctx, root: &Node) {
                         missing: role,
                     }),
                 );
+            }
+            let mut seen: Vec<(&str, Pos)> = Vec::new();
+            for (id, pos) in &list {
+                match seen.iter().find(|(s, _)| s == id) {
+                    Some((_, first)) => cx.push(
+                        *pos,
+                        Observation::ValueInvalid {
+                            kind: None,
+                            id: "service".to_owned(),
+                            path: format!("pipelines.{name}.{role}"),
+                            value: id.clone(),
+                            problem: ValueProblem::Repeated {
+                                pipeline: name.to_owned(),
+                                role,
+                                first_line: first.line,
+                            },
+                        },
+                    ),
+                    None => seen.push((id, *pos)),
+                }
             }
             for (id, pos) in list {
                 let as_connector = kind != ComponentKind::Processor

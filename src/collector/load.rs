@@ -3,7 +3,7 @@
 //! configuration, `OpenTelemetryCollector` resources, Services, workloads and their image tags).
 
 use super::yaml::{self, Kind, Node};
-use crate::facts::collector::{Invalid, Observation, Pos, YamlLimit};
+use crate::facts::collector::{Invalid, Observation, Pos, ValueProblem, YamlLimit};
 
 /// One collector configuration to check, and where it came from.
 #[derive(Clone, Debug)]
@@ -70,6 +70,23 @@ pub const SECTIONS: [&str; 6] = [
     "service",
 ];
 
+fn duplicates(out: &mut Loaded, dups: Vec<yaml::Duplicate>) {
+    for d in dups {
+        out.problems.push((
+            d.pos,
+            Observation::ValueInvalid {
+                kind: None,
+                id: String::new(),
+                path: d.key,
+                value: String::new(),
+                problem: ValueProblem::DuplicateKey {
+                    first_line: d.first_line,
+                },
+            },
+        ));
+    }
+}
+
 fn looks_like_config(n: &Node) -> bool {
     n.as_map().is_some_and(|m| {
         m.iter()
@@ -89,7 +106,12 @@ fn str_pairs(n: Option<&Node>) -> Vec<(String, String)> {
 
 /// Parses a YAML text embedded in a scalar (ConfigMap data, `spec.config`), moving its positions
 /// to where the text sits in the file. A literal block starts on the line after its indicator.
-fn embedded(text: &str, scalar: &Node, source: &str) -> Result<Node, (Pos, YamlLimit)> {
+fn embedded(
+    text: &str,
+    scalar: &Node,
+    source: &str,
+    out: &mut Loaded,
+) -> Result<Node, (Pos, YamlLimit)> {
     let block = source
         .lines()
         .nth(scalar.pos.line.saturating_sub(1) as usize)
@@ -107,12 +129,18 @@ fn embedded(text: &str, scalar: &Node, source: &str) -> Result<Node, (Pos, YamlL
     } else {
         (scalar.pos.line - 1, scalar.pos.col - 1)
     };
-    let docs = yaml::parse(text, scalar.pos.file).map_err(|e| {
+    let (docs, mut dups) = yaml::parse_checked(text, scalar.pos.file).map_err(|e| {
         let mut p = e.pos;
         p.line += line_off;
         p.col += col_off;
         (p, e.problem)
     })?;
+    for d in &mut dups {
+        d.pos.line += line_off;
+        d.pos.col += col_off;
+        d.first_line += line_off;
+    }
+    duplicates(out, dups);
     let mut root = docs
         .into_iter()
         .next()
@@ -147,8 +175,11 @@ pub fn load(sources: &[String]) -> Loaded {
     let mut workloads = Vec::new();
     for (i, text) in sources.iter().enumerate() {
         let file = i as u16;
-        let docs = match yaml::parse(text, file) {
-            Ok(d) => d,
+        let docs = match yaml::parse_checked(text, file) {
+            Ok((d, dups)) => {
+                duplicates(&mut out, dups);
+                d
+            }
             Err(e) => {
                 out.problems
                     .push((e.pos, Observation::Invalid(Invalid::Yaml(e.problem))));
@@ -231,7 +262,7 @@ fn configmap(doc: &Node, text: &str, out: &mut Loaded) {
         if !SECTIONS.iter().any(|sec| s.contains(&format!("{sec}:"))) {
             continue;
         }
-        match embedded(s, v, text) {
+        match embedded(s, v, text, out) {
             Ok(root) if looks_like_config(&root) => out.units.push(Unit {
                 name: format!("ConfigMap {name} {}", k.as_str().unwrap_or("")),
                 root,
@@ -262,7 +293,7 @@ fn operator(doc: &Node, text: &str, out: &mut Loaded) {
         .and_then(|i| Some((i.as_str()?.to_owned(), i.pos)));
     let root = match spec.get("config") {
         Some(c) if c.as_map().is_some() => c.clone(),
-        Some(c) => match c.as_str().map(|s| embedded(s, c, text)) {
+        Some(c) => match c.as_str().map(|s| embedded(s, c, text, out)) {
             Some(Ok(r)) => r,
             Some(Err((p, e))) => {
                 out.problems

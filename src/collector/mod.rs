@@ -4,9 +4,12 @@
 pub mod checks;
 pub mod crosscheck;
 pub mod env;
+pub mod exporters;
 pub mod kb;
 pub mod live;
 pub mod load;
+pub mod schema;
+pub mod typed;
 pub mod yaml;
 
 use crate::cause::{collector_text as text, Finding, Severity, Stage};
@@ -165,10 +168,19 @@ fn subject(o: &Observation) -> Option<(ComponentKind, &str)> {
         O::UnknownComponent { kind, id, .. }
         | O::Undefined { kind, id, .. }
         | O::Unused { kind, id }
-        | O::UnknownKey { kind, id, .. }
         | O::Deprecated { kind, id, .. }
         | O::SignalUnsupported { kind, id, .. }
         | O::Tls { kind, id, .. } => Some((*kind, id)),
+        O::UnknownKey {
+            kind: Some(kind),
+            id,
+            ..
+        }
+        | O::ValueInvalid {
+            kind: Some(kind),
+            id,
+            ..
+        } => Some((*kind, id)),
         O::LocalhostOnly { id, .. } => Some((ComponentKind::Receiver, id)),
         O::ProcessorOrder { processor, .. } => Some((ComponentKind::Processor, processor)),
         _ => None,
@@ -273,7 +285,8 @@ fn diagnose_chain(
                 source: VersionSource::Newest,
             },
         };
-        for (pos, var) in env::resolve(&mut unit.root, env) {
+        let (missing, expanded) = env::resolve_marked(&mut unit.root, env);
+        for (pos, var) in missing {
             if !seen_vars.contains(&var) {
                 seen_vars.push(var.clone());
                 facts.push(Fact {
@@ -282,7 +295,7 @@ fn diagnose_chain(
                 });
             }
         }
-        let outcome = checks::check(unit, &loaded.services, &version);
+        let outcome = checks::check(unit, &loaded.services, &version, &expanded);
         let first = facts.len();
         for (pos, o) in outcome.findings {
             facts.push(Fact {

@@ -193,6 +193,11 @@ pub(crate) fn real_sets() -> Vec<FileSet> {
         .collect()
 }
 
+/// The collector release of the configurations written for an older collector (README: the
+/// chart's collector 0.86; 2021 examples; the secure-tracing example still uses `logging` and
+/// `telemetry.metrics.address`, so a release before 0.111). The rest are judged as the newest.
+const ERA: [(&str, &str); 3] = [("v16", "0.86"), ("v27", "0.33"), ("v28", "0.110")];
+
 #[test]
 fn real_configurations_give_no_error_finding() {
     let mut problems = Vec::new();
@@ -202,7 +207,11 @@ fn real_configurations_give_no_error_finding() {
         if name.starts_with('b') {
             continue; // the known-bad control, below
         }
-        let (code, r) = json(&files, &[], &env);
+        let era = ERA.iter().find(|(p, _)| name.starts_with(p));
+        let flags: Vec<&str> = era
+            .map(|(_, v)| vec!["--collector-version", *v])
+            .unwrap_or_default();
+        let (code, r) = json(&files, &flags, &env);
         let findings = r["findings"].as_array().cloned().unwrap_or_default();
         let errors: Vec<String> = findings
             .iter()
@@ -235,12 +244,19 @@ fn the_bad_control_configuration_names_the_removed_jaeger_exporter() {
         })
     };
     assert!(
-        jaeger(&r, "warning"),
-        "without a version: a warning on line 12"
+        jaeger(&r, "error"),
+        "without a version the newest known judges it: removed, an error on line 12"
     );
     // The image is otel/opentelemetry-collector-contrib:latest: the newest collector refuses it.
-    let (code, r) = json(&[f], &["--collector-version", "latest"], &[]);
+    let (code, r) = json(
+        std::slice::from_ref(&f),
+        &["--collector-version", "latest"],
+        &[],
+    );
     assert!(jaeger(&r, "error") && code == 1);
+    // A collector from before the removal only warns (deprecated since v0.80).
+    let (_, r) = json(&[f], &["--collector-version", "0.82"], &[]);
+    assert!(jaeger(&r, "warning"), "{r}");
 }
 
 #[test]
