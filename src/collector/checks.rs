@@ -573,7 +573,9 @@ fn service(cx: &mut Ctx, root: &Node) {
                 );
             }
             let mut seen: Vec<(&str, Pos)> = Vec::new();
-            for (id, pos) in &list {
+            // Only a repeated processor stops the collector; `validate` (0.135, 0.165) accepts a
+            // receiver or exporter listed twice.
+            for (id, pos) in list.iter().filter(|_| role == "processors") {
                 match seen.iter().find(|(s, _)| s == id) {
                     Some((_, first)) => cx.push(
                         *pos,
