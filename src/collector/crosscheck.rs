@@ -66,22 +66,7 @@ pub(crate) fn listeners(
         if id.split('/').next() != Some("otlp") {
             continue;
         }
-        let signals: Vec<String> = pipelines
-            .and_then(Node::as_map)
-            .unwrap_or_default()
-            .iter()
-            .filter(|(_, p)| {
-                p.get("receivers")
-                    .and_then(Node::as_seq)
-                    .unwrap_or_default()
-                    .iter()
-                    .any(|r| r.as_str() == Some(id))
-            })
-            .filter_map(|(name, _)| {
-                let n = name.as_str()?;
-                Some(n.split('/').next().unwrap_or(n).to_owned())
-            })
-            .collect();
+        let signals = signals_of(pipelines, "receivers", id);
         for (pk, pv) in v
             .get("protocols")
             .and_then(Node::as_map)
@@ -132,6 +117,22 @@ pub(crate) fn listeners(
             });
         }
     }
+}
+
+/// The signals (pipeline types, each once) of the pipelines whose `role` list names `id`.
+pub(crate) fn signals_of(pipelines: Option<&Node>, role: &str, id: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (name, p) in pipelines.and_then(Node::as_map).unwrap_or_default() {
+        let listed = p.get(role).and_then(Node::as_seq).unwrap_or_default();
+        if listed.iter().any(|r| r.as_str() == Some(id)) {
+            let n = name.as_str().unwrap_or("");
+            let sig = n.split('/').next().unwrap_or(n).to_owned();
+            if !out.contains(&sig) {
+                out.push(sig);
+            }
+        }
+    }
+    out
 }
 
 /// The header a server authenticator extension reads, where its type says.

@@ -360,25 +360,23 @@ fn the_doctor_rejects_what_the_real_collector_rejects_and_names_the_line() {
         validate_time.as_secs_f64(),
         started.elapsed().as_secs_f64()
     );
-    println!(
-        "single: agreement {:.1}% ({}/{}), false alarms {}, misses {}, line named {:.1}% ({}/{})",
-        pct(single.agree, single.n),
-        single.agree,
-        single.n,
-        single.false_alarms.len(),
-        single.misses.len(),
-        pct(single.named, single.shared),
-        single.named,
-        single.shared
-    );
-    println!(
-        "multi: agreement {:.1}% ({}/{}), false alarms {}, all mistakes found {:.1}% ({multi_all}/{multi_rejected})",
-        pct(multi.agree, multi.n),
-        multi.agree,
-        multi.n,
-        multi.false_alarms.len(),
-        pct(multi_all, multi_rejected),
-    );
+    for (name, t, all) in [
+        ("single", &single, None),
+        ("multi", &multi, Some((multi_all, multi_rejected))),
+    ] {
+        println!(
+            "{name}: agreement {:.1}% ({}/{}), false alarms {}, misses {}, line named {:.1}% ({}/{}){}",
+            pct(t.agree, t.n),
+            t.agree,
+            t.n,
+            t.false_alarms.len(),
+            t.misses.len(),
+            pct(t.named, t.shared),
+            t.named,
+            t.shared,
+            all.map(|(a, r)| format!(", all mistakes found {:.1}% ({a}/{r})", pct(a, r))).unwrap_or_default()
+        );
+    }
     println!("agreement by kind (agree/total): {by_kind:?}");
     for (title, list) in [
         ("false alarm on a valid base", &base_false_alarms),

@@ -82,24 +82,7 @@ fn senders(root: &Node, config: &str, names: &[String]) -> Vec<Sender> {
         let Some((host, port, path)) = split(&endpoint, default_port) else {
             continue;
         };
-        let signals = pipelines
-            .and_then(Node::as_map)
-            .unwrap_or_default()
-            .iter()
-            .filter(|(_, p)| {
-                p.get("exporters")
-                    .and_then(Node::as_seq)
-                    .unwrap_or_default()
-                    .iter()
-                    .any(|e| e.as_str() == Some(id))
-            })
-            .filter_map(|(n, _)| Some(n.as_str()?.split('/').next()?.to_owned()))
-            .fold(Vec::new(), |mut acc, s| {
-                if !acc.contains(&s) {
-                    acc.push(s);
-                }
-                acc
-            });
+        let signals = super::signals_of(pipelines, "exporters", id);
         if signals.is_empty() {
             continue; // never started: nothing is sent
         }
