@@ -338,6 +338,11 @@ fn the_doctor_rejects_what_the_real_collector_rejects_and_names_the_line() {
             multi_rejected += 1;
             if c.expect.iter().all(|e| e.iter().any(|l| lines.contains(l))) {
                 multi_all += 1;
+            } else {
+                multi.unnamed.push(format!(
+                    "{tag}: expected {:?}, doctor {lines:?} {what:?}",
+                    c.expect
+                ));
             }
         }
         if std::env::var_os("DIFF_DUMP").is_some() {
@@ -384,6 +389,7 @@ fn the_doctor_rejects_what_the_real_collector_rejects_and_names_the_line() {
         ("false alarm (multi)", &multi.false_alarms),
         ("missed", &single.misses),
         ("line not named", &single.unnamed),
+        ("not all found", &multi.unnamed),
     ] {
         for l in list.iter() {
             println!("{title}: {l}");
