@@ -251,7 +251,7 @@ pub fn finding(fact: &Fact) -> Option<Finding> {
             Severity::Warning,
             format!("`{var}` is not set in this environment"),
             format!("The collector replaces an unset `${{env:{var}}}` with an empty string. If the collector's own environment sets it (a Deployment's env, a compose file), this is fine; the doctor checked the value as empty."),
-            format!("Set {var} where the collector runs, or write a default: `${{env:{var}:-VALUE}}`."),
+            format!("Set {var} where the collector runs, or give the reference a default value after `:-` inside its braces."),
             json!({"variable": var}),
         ),
         O::ProcessorOrder { pipeline, processor, problem } => {

@@ -202,6 +202,7 @@ pub fn schemas() -> &'static Schemas {
 pub fn doc_url(source: &str) -> String {
     let (repo, rest) = source.split_once(':').unwrap_or(("core", source));
     let (path, version) = rest.split_once('@').unwrap_or((rest, "main"));
+    let version = version.trim_start_matches("commit ");
     let dir = path.rsplit_once('/').map_or(path, |(d, _)| d);
     let repo = if repo == "contrib" {
         "opentelemetry-collector-contrib"

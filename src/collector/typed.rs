@@ -173,8 +173,8 @@ fn shown(n: &Node) -> String {
     match &n.kind {
         Kind::Scalar(t, true) => t.clone(),
         Kind::Scalar(t, false) => format!("\"{t}\""),
-        Kind::Map(_) => "{…}".to_owned(),
-        Kind::Seq(_) => "[…]".to_owned(),
+        Kind::Map(_) => "{...}".to_owned(),
+        Kind::Seq(_) => "[...]".to_owned(),
     }
 }
 
@@ -332,10 +332,11 @@ impl Walk<'_> {
         let mut names = Vec::new();
         self.s.names(o, &mut names);
         let limit = if key.len() <= 4 { 1 } else { 3 };
+        // A near spelling, or a known key the written one starts with (`insecure_mode`).
         let nearest = names
             .iter()
             .map(|n| (strsim::levenshtein(n, key), *n))
-            .filter(|(d, _)| *d <= limit)
+            .filter(|(d, n)| *d <= limit || (n.len() >= 5 && key.starts_with(n)))
             .min()
             .map(|(_, n)| n.to_owned());
         let belongs = if nearest.is_some() {
@@ -386,6 +387,28 @@ mod tests {
         }
         for bad in ["fast", "5", "5 s", "s", "", "1d", "5sec"] {
             assert!(!is_duration(bad), "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn typing_never_panics_and_quoted_text_stays_a_string(s in ".{0,40}") {
+            let _ = is_duration(&s);
+            let _ = yaml_type(&s, true);
+            proptest::prop_assert_eq!(yaml_type(&s, false), Yt::Str);
+        }
+
+        #[test]
+        fn any_yaml_under_a_component_is_judged_without_panicking(s in "[a-z_:{}\\[\\], \n\"0-9.-]{0,120}") {
+            let Ok(docs) = super::super::yaml::parse(&s, 0) else { return Ok(()) };
+            let schemas = super::super::schema::schemas();
+            let (otlp, _) = schemas.component(ComponentKind::Exporter, "otlp").unwrap();
+            let version = TargetVersion { minor: 159, source: crate::facts::collector::VersionSource::Newest };
+            let expanded = Expanded::new();
+            for d in &docs {
+                let mut w = Walk { s: schemas, kind: Some(ComponentKind::Exporter), id: "otlp", at: "exporter/otlp".into(), root: otlp, doc: "", expanded: &expanded, version: &version, out: Vec::new() };
+                w.value(d, otlp, "");
+            }
         }
     }
 }

@@ -102,7 +102,8 @@ pub fn value_invalid(
     } else {
         format!("`{path}` of {}", who(kind, id))
     };
-    let value_q = super::quote(value);
+    // Quotes as written stay readable; everything else is escaped.
+    let value_q = super::quote(value).replace("\\\"", "\"");
     let key = last(path);
     let refused = "The collector decodes its configuration strictly and refuses to start; it names the key but not the line.";
     let (summary, explanation, fix) = match problem {
@@ -132,7 +133,7 @@ pub fn value_invalid(
             format!("Keep one `{path}`: merge the two blocks into one, or delete the one not meant (line {first_line} or this one)."),
         ),
         ValueProblem::Repeated { pipeline, role, first_line } => (
-            format!("pipeline `{pipeline}` lists `{value}` twice in its {role} (first on line {first_line})"),
+            format!("pipeline `{pipeline}` lists `{value}` more than once in its {role}{}", if *first_line > 0 { format!(" (first on line {first_line})") } else { String::new() }),
             format!("The collector refuses to start: `service::pipelines::{pipeline}: references {} \"{value}\" multiple times`.", role.trim_end_matches('s')),
             format!("Remove the second `{value}` from the {role} of pipeline `{pipeline}`."),
         ),
