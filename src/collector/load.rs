@@ -19,6 +19,8 @@ pub struct Unit {
     pub pod_labels: Vec<Vec<(String, String)>>,
     /// Image tags seen for this configuration's collector.
     pub image: Option<(String, Pos)>,
+    /// Named container ports of the workloads that run it (a Service's named `targetPort`).
+    pub container_ports: Vec<(String, u16)>,
 }
 
 #[derive(Clone, Debug)]
@@ -27,12 +29,17 @@ pub struct ServicePort {
     pub port: u16,
     /// `None` when the target port is named (resolved by the pod, not here).
     pub target: Option<u16>,
+    /// The target port's name when it is named (`targetPort: otlp-grpc`).
+    pub target_name: Option<String>,
     pub pos: Pos,
 }
 
 #[derive(Clone, Debug)]
 pub struct Service {
     pub name: String,
+    pub namespace: Option<String>,
+    /// Where its name is written.
+    pub pos: Pos,
     pub selector: Vec<(String, String)>,
     pub ports: Vec<ServicePort>,
 }
@@ -40,6 +47,7 @@ pub struct Service {
 #[derive(Clone, Debug)]
 struct Workload {
     labels: Vec<(String, String)>,
+    ports: Vec<(String, u16)>,
     configmaps: Vec<String>,
     image: Option<(String, Pos)>,
 }
@@ -213,6 +221,7 @@ pub fn load(sources: &[String]) -> Loaded {
                 configmap: None,
                 pod_labels: Vec::new(),
                 image: None,
+                container_ports: Vec::new(),
             },
         );
     }
@@ -223,6 +232,7 @@ pub fn load(sources: &[String]) -> Loaded {
                 .is_some_and(|c| w.configmaps.contains(c))
             {
                 u.pod_labels.push(w.labels.clone());
+                u.container_ports.extend(w.ports.iter().cloned());
                 if u.image.is_none() {
                     u.image = w.image.clone();
                 }
@@ -260,6 +270,7 @@ fn configmap(doc: &Node, text: &str, out: &mut Loaded) {
                 configmap: Some(name.clone()),
                 pod_labels: Vec::new(),
                 image: None,
+                container_ports: Vec::new(),
             }),
             Ok(_) => {}
             Err((p, e)) => out
@@ -303,6 +314,7 @@ fn operator(doc: &Node, text: &str, out: &mut Loaded) {
             format!("{name}-collector"),
         )]],
         image,
+        container_ports: Vec::new(),
     });
 }
 
@@ -319,9 +331,15 @@ fn service(doc: &Node) -> Option<Service> {
         .iter()
         .filter_map(|p| {
             let port = port_of(p.get("port"))?;
-            let (target, pos) = match p.entry("targetPort") {
-                Some((k, v)) => (port_of(Some(v)), k.pos),
-                None => (Some(port), p.entry("port").map(|(k, _)| k.pos)?),
+            let (target, target_name, pos) = match p.entry("targetPort") {
+                Some((k, v)) => (
+                    port_of(Some(v)),
+                    v.as_str()
+                        .filter(|s| s.parse::<u16>().is_err())
+                        .map(str::to_owned),
+                    k.pos,
+                ),
+                None => (Some(port), None, p.entry("port").map(|(k, _)| k.pos)?),
             };
             let name = p
                 .get("name")
@@ -332,17 +350,20 @@ fn service(doc: &Node) -> Option<Service> {
                 name,
                 port,
                 target,
+                target_name,
                 pos,
             })
         })
         .collect();
+    let meta = doc.get("metadata");
+    let name_node = meta.and_then(|m| m.get("name"));
     Some(Service {
-        name: doc
-            .get("metadata")
-            .and_then(|m| m.get("name"))
+        name: name_node.and_then(Node::as_str).unwrap_or("").to_owned(),
+        namespace: meta
+            .and_then(|m| m.get("namespace"))
             .and_then(Node::as_str)
-            .unwrap_or("")
-            .to_owned(),
+            .map(str::to_owned),
+        pos: name_node.map(|n| n.pos).unwrap_or(doc.pos),
         selector: str_pairs(spec.get("selector")),
         ports,
     })
@@ -363,10 +384,20 @@ fn workload(doc: &Node) -> Workload {
         .iter()
         .filter_map(|v| v.get("configMap")?.get("name")?.as_str().map(str::to_owned))
         .collect();
-    let image = pod
+    let containers = pod
         .and_then(|p| p.get("containers"))
         .and_then(Node::as_seq)
-        .unwrap_or_default()
+        .unwrap_or_default();
+    let ports = containers
+        .iter()
+        .filter_map(|c| c.get("ports")?.as_seq())
+        .flatten()
+        .filter_map(|p| {
+            let name = p.get("name")?.as_str()?.to_owned();
+            Some((name, port_of(p.get("containerPort"))?))
+        })
+        .collect();
+    let image = containers
         .iter()
         .filter_map(|c| c.get("image"))
         .find(|i| {
@@ -376,6 +407,7 @@ fn workload(doc: &Node) -> Workload {
         .and_then(|i| Some((i.as_str()?.to_owned(), i.pos)));
     Workload {
         labels,
+        ports,
         configmaps,
         image,
     }

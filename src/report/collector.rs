@@ -111,3 +111,46 @@ pub fn status_of(worst: Option<Severity>) -> Status {
         _ => Status::Pass,
     }
 }
+
+/// Where a finding points in the input files: file as given, line and column (1-based).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Place {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+}
+
+/// The finding's place from its evidence; findings about the running collector have none.
+pub fn place(f: &Finding) -> Option<Place> {
+    let at = f.evidence.get("location")?;
+    let line = at["line"].as_u64().filter(|l| *l > 0)? as u32;
+    Some(Place {
+        file: at["file"].as_str()?.to_owned(),
+        line,
+        column: at["column"].as_u64().unwrap_or(1).max(1) as u32,
+    })
+}
+
+/// A path as code-scanning tools want it: forward slashes, no leading `./`.
+pub fn repo_path(file: &str) -> String {
+    let p = file.replace('\\', "/");
+    p.strip_prefix("./").unwrap_or(&p).to_owned()
+}
+
+/// Stable fingerprints, one per finding in order: a hash of cause, file and summary (not the
+/// line, so an edit above a finding keeps its identity), made unique by the occurrence count.
+pub fn fingerprints(r: &CollectorReport) -> Vec<String> {
+    use sha2::{Digest, Sha256};
+    let mut seen: Vec<String> = Vec::new();
+    r.findings
+        .iter()
+        .map(|f| {
+            let file = place(f).map(|p| repo_path(&p.file)).unwrap_or_default();
+            let base = format!("{}\0{file}\0{}", f.cause.code(), f.summary);
+            let n = seen.iter().filter(|s| **s == base).count();
+            seen.push(base.clone());
+            let h = Sha256::digest(format!("{base}\0{n}").as_bytes());
+            hex::encode(&h[..16])
+        })
+        .collect()
+}

@@ -1,9 +1,11 @@
 //! The doctor's report: the model of `docs/report-schema.json` and one renderer per output format.
 
 pub mod bound;
+pub mod codequality;
 pub mod collector;
 mod exit;
 pub mod json;
+pub mod sarif;
 pub mod text;
 
 pub use exit::Exit;

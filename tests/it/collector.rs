@@ -11,7 +11,11 @@ pub(crate) fn root() -> PathBuf {
 }
 
 /// Runs the doctor from an empty environment plus `env`; returns exit code, stdout, stderr.
-fn doctor(files: &[PathBuf], flags: &[&str], env: &[(String, String)]) -> (i32, String, String) {
+pub(crate) fn doctor(
+    files: &[PathBuf],
+    flags: &[&str],
+    env: &[(String, String)],
+) -> (i32, String, String) {
     let mut c = Command::new(crate::support::process::runner_bin());
     c.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -132,9 +136,9 @@ fn every_collector_scenario_gives_its_findings_on_their_lines() {
 /// The real configurations' file sets (same prefix = merged in order) with the environment their
 /// deployments set, as `tests/data/collector-configs/README.md` lists them.
 /// Files merged in order, and the environment they are deployed with.
-type FileSet = (Vec<PathBuf>, Vec<(String, String)>);
+pub(crate) type FileSet = (Vec<PathBuf>, Vec<(String, String)>);
 
-fn real_sets() -> Vec<FileSet> {
+pub(crate) fn real_sets() -> Vec<FileSet> {
     let dir = root().join("tests/data/collector-configs");
     let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
     let mut names: Vec<String> = std::fs::read_dir(&dir)
