@@ -4,6 +4,7 @@
 //! `net_text`, `proto_text`, `pipeline_text` build findings from typed evidence; `generic` holds the
 //! context-free wording used by `runner doctor explain`.
 
+pub mod answer;
 pub mod collector_text;
 pub mod config_text;
 pub mod explain_text;

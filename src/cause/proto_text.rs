@@ -293,6 +293,10 @@ pub fn plaintext_to_tls(
         TlsSign::PlainHttpToHttpsPort => {
             "answered `400 The plain HTTP request was sent to HTTPS port`"
         }
+        TlsSign::GoPlainHttpToHttpsPort => {
+            "answered `400 Bad Request` with `Client sent an HTTP request to an HTTPS server` \
+             (Go's net/http, as in the collector's own receivers)"
+        }
         TlsSign::Closed => "closed the plaintext connection without answering",
         TlsSign::Http1Answer => {
             "answered the plaintext HTTP/2 preface with an HTTP/1 error page, OTLP/HTTP on \
@@ -338,6 +342,8 @@ pub fn plaintext_to_tls(
             match sign {
                 TlsSign::Http1Answer =>
                     "`frame with invalid size`, `FRAME_SIZE_ERROR` or `frame too large`",
+                TlsSign::PlainHttpToHttpsPort | TlsSign::GoPlainHttpToHttpsPort =>
+                    "a failed export with status `400 Bad Request`",
                 _ => "`error reading server preface: EOF` or a reset",
             }
         ),

@@ -7,6 +7,7 @@ use super::{proxy, Probe, StageResult};
 use crate::cause::proto_text::{self as text};
 use crate::cause::{net_text, Cause, Finding, Severity, Stage};
 use crate::config::Protocol;
+use crate::facts::answer::{classify, Class, Sent};
 use crate::facts::{Change, TlsSign, Waiting};
 use crate::report::{Check, Status};
 use std::net::SocketAddr;
@@ -127,15 +128,18 @@ async fn http_check(probe: &Probe<'_>, addr: SocketAddr) -> (StageResult, Option
             if answer.body_end == wire::BodyEnd::TimedOut {
                 return (body_stalled(probe, stage, &answer, proxy.as_deref()), None);
             }
-            let plain_to_https = answer.status == 400
-                && contains(&answer.body, b"plain HTTP request was sent to HTTPS port");
-            if plain_to_https && !probe.endpoint.tls {
+            let sent = Sent {
+                grpc: false,
+                tls: probe.endpoint.tls,
+            };
+            // nginx and Go's net/http say in words that plaintext reached their TLS port.
+            if let Class::PlaintextToTls { sign } = classify(&answer.facts(), sent) {
                 let tried = [verify::try_tls(probe, addr).await];
                 let ev = serde_json::json!({
                     "http_status": 400,
                     "body": wire::quote(&answer.body, probe.opts.verbose),
                 });
-                let f = text::plaintext_to_tls(probe, TlsSign::PlainHttpToHttpsPort, &tried, ev);
+                let f = text::plaintext_to_tls(probe, sign, &tried, ev);
                 let r = from_findings(
                     Stage::Protocol,
                     vec![f],
@@ -195,10 +199,6 @@ pub(crate) fn body_stalled(
         ev,
     );
     from_findings(stage, vec![f], String::new(), serde_json::Value::Null)
-}
-
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
 }
 
 /// The stage result of an exchange that got no response head (`h2`: HTTP/2 was spoken): what

@@ -3,6 +3,7 @@
 //! Probes (`doctor`, `telemetry`) produce these; `cause` turns them into sentences. Nothing here
 //! is prose, and nothing here runs I/O.
 
+pub mod answer;
 pub mod collector;
 pub mod collector_cross;
 pub mod collector_live;

@@ -139,16 +139,16 @@ fn html_server_answer(
 }
 
 #[tokio::test]
-async fn proxy_html_gateway_errors_are_unavailable() {
+async fn proxy_html_gateway_errors_are_the_proxy_s_cause() {
     // nginx `grpc_pass` to a dead upstream: HTTP/2 502, text/html, no grpc-status. gRPC maps
-    // 502, 503 and 504 to UNAVAILABLE: the proxy is reached, its upstream is down.
+    // 502, 503 and 504 to UNAVAILABLE; what the proxy said is the cause: its upstream is down.
     for status in [502u16, 503, 504] {
         let addr = h2_server(move |_| {
             html_server_answer(status, b"<html><h1>Bad Gateway</h1><hr>nginx</html>")
         })
         .await;
         let r = export_against(addr).await;
-        let f = finding(&r, Cause::GrpcUnavailable);
+        let f = finding(&r, Cause::HttpUpstreamUnavailable);
         assert_eq!(
             (f.stage, f.severity, f.fix_verified),
             (Stage::Export, Severity::Error, false)

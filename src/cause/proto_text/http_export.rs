@@ -25,7 +25,7 @@ pub fn export_ok_summary(probe: &Target<'_>, partial: Option<&PartialSuccess>) -
     }
 }
 
-fn headers_named(probe: &Target<'_>) -> String {
+pub(super) fn headers_named(probe: &Target<'_>) -> String {
     let names: Vec<String> = probe
         .settings
         .headers
@@ -311,6 +311,7 @@ pub fn compression_unsupported(probe: &Target<'_>, tried: &[Tried], ev: Ev) -> F
 /// 415.
 pub fn http_unsupported_media_type(
     probe: &Target<'_>,
+    status: u16,
     message: Option<&PeerText>,
     tried: &[Tried],
     ev: Ev,
@@ -321,7 +322,7 @@ pub fn http_unsupported_media_type(
     });
     let f = new(probe, Cause::HttpUnsupportedMediaType, Severity::Error).text(
         format!(
-            "{} does not accept {} exports (415).",
+            "{} does not accept {} exports ({status}).",
             probe.endpoint.display, probe.settings.protocol.value
         ),
         format!(

@@ -7,6 +7,7 @@ use crate::config::{Compression, Protocol};
 use crate::doctor::protocol::{body_stalled, exchange_failed, from_findings, open_failed};
 use crate::doctor::protocol::{verify, wire};
 use crate::doctor::{Probe, StageResult};
+use crate::facts::answer::{classify, Class, Sent};
 use crate::facts::{Change, Waiting};
 use std::net::SocketAddr;
 
@@ -48,10 +49,12 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
         let raw: Vec<u8> = percent_encoding::percent_decode_str(m).collect();
         crate::facts::peer_text::PeerText::from_bytes(&raw)
     });
-    let is_grpc = answer.status == 200
-        && media
-            .as_deref()
-            .is_some_and(|m| m.starts_with("application/grpc"));
+    let sent = Sent {
+        grpc: true,
+        tls: probe.endpoint.tls,
+    };
+    let class = classify(&answer.facts(), sent);
+    let is_grpc = answer.facts().is_grpc();
     let mut ev = serde_json::json!({
         "path": path,
         "http_status": answer.status.as_u16(),
@@ -72,10 +75,10 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
             .as_str()
             .into();
         let status = answer.status.as_u16();
-        if grpc_status.is_none() && matches!(status, 502..=504) {
-            // The proxy's own error page: another protocol or port would meet the same proxy.
-            let haproxy = contains(&answer.body, b"No server is available");
-            let f = text::grpc_gateway_unavailable(probe, status, media.as_deref(), haproxy, ev);
+        if let Class::Http { class } = class {
+            // What an HTTP front said is the cause, as gRPC clients map it (401:
+            // UNAUTHENTICATED, 502: UNAVAILABLE): another protocol or port would meet it too.
+            let f = text::grpc_http_refusal(probe, class, status, media.as_deref(), ev);
             let f = if trickled { f.stalled() } else { f };
             return from_findings(
                 Stage::Export,
@@ -108,9 +111,9 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
         );
     }
     let message = grpc_message.unwrap_or_default();
-    let f = match grpc_status {
-        None => text::grpc_missing_status(probe, ev),
-        Some(0) => {
+    let f = match class {
+        Class::GrpcMissingStatus => text::grpc_missing_status(probe, ev),
+        Class::Accepted => {
             let partial = wire::grpc_message(&answer.body)
                 .and_then(|m| super::decode_response_protobuf(&m).ok())
                 .flatten();
@@ -120,7 +123,7 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
             let summary = text::export_ok_summary(probe, partial.as_ref());
             return from_findings(Stage::Export, vec![], summary, ev);
         }
-        Some(12) => {
+        Class::Grpc { code: 12 } => {
             let accepts_gzip = answer
                 .header("grpc-accept-encoding")
                 .map(|v| v.split(',').any(|e| e.trim() == "gzip"));
@@ -136,10 +139,19 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
                 text::grpc_unimplemented(probe, path, &message, ev)
             }
         }
-        Some(code @ (7 | 16)) => text::grpc_unauthenticated(probe, code, &message, ev),
-        Some(14) => text::grpc_unavailable(probe, &message, ev),
-        Some(8) => text::grpc_resource_exhausted(probe, &message, ev),
-        Some(code) => text::grpc_other_status(probe, code, &message, ev),
+        Class::Grpc {
+            code: code @ (7 | 16),
+        } => text::grpc_unauthenticated(probe, code, &message, ev),
+        Class::Grpc { code: 14 } => text::grpc_unavailable(probe, &message, ev),
+        Class::Grpc { code: 8 } => text::grpc_resource_exhausted(probe, &message, ev),
+        Class::Grpc { code } => text::grpc_other_status(probe, code, &message, ev),
+        // Not a gRPC answer: handled above.
+        Class::PlaintextToTls { .. }
+        | Class::ClientCertRequired
+        | Class::Http { .. }
+        | Class::NotGrpc => {
+            text::grpc_non_grpc_response(probe, answer.status.as_u16(), media.as_deref(), ev)
+        }
     };
     from_findings(
         Stage::Export,
@@ -147,8 +159,4 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
         String::new(),
         serde_json::Value::Null,
     )
-}
-
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
 }

@@ -11,7 +11,8 @@ use crate::doctor::protocol::{
     body_stalled, exchange_failed, forward_proxy_refused, from_findings, open_failed,
 };
 use crate::doctor::{Probe, StageResult};
-use crate::facts::{Change, PathProblem, TlsSign, Tried, Waiting};
+use crate::facts::answer::{classify, Class, HttpClass, Sent};
+use crate::facts::{Change, PathProblem, Tried, Waiting};
 use std::net::SocketAddr;
 
 /// The export POST, on `ready` when it is still open, else on a fresh connection.
@@ -79,11 +80,15 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
         ev["status_body"] = serde_json::json!({ "code": code, "message": message });
     }
     let message = decoded.map(|(_, m)| m);
-    let f = match status {
-        200..=299 if trickled && success(probe, &answer, media.as_deref()).is_ok() => {
+    let sent = Sent {
+        grpc: false,
+        tls: probe.endpoint.tls,
+    };
+    let f = match classify(&answer.facts(), sent) {
+        Class::Accepted if trickled && success(probe, &answer, media.as_deref()).is_ok() => {
             return body_stalled(probe, Stage::Export, &answer, proxy.as_deref());
         }
-        200..=299 => match success(probe, &answer, media.as_deref()) {
+        Class::Accepted => match success(probe, &answer, media.as_deref()) {
             Ok(partial) => {
                 if let Some(p) = &partial {
                     ev["partial_success"] = p.evidence(probe.settings.signal);
@@ -95,73 +100,70 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
                 text::not_otlp_endpoint(probe, status, media.as_deref(), answer.body.is_empty(), ev)
             }
         },
-        300..=399 => text::http_redirect(probe, status, answer.header("location"), ev),
-        400 if contains(&answer.body, b"plain HTTP request was sent to HTTPS port")
-            && !probe.endpoint.tls =>
-        {
+        Class::PlaintextToTls { sign } => {
             let tried = [verify::try_tls(probe, addr).await];
-            text::plaintext_to_tls(probe, TlsSign::PlainHttpToHttpsPort, &tried, ev)
+            text::plaintext_to_tls(probe, sign, &tried, ev)
         }
-        400 if contains(&answer.body, b"No required SSL certificate was sent") => {
-            text::client_cert_required_by_http(probe, ev)
-        }
-        // Some receivers and proxies refuse a codec with 400 rather than 415: the retry
-        // without compression is the evidence, not the status alone.
-        400 if compression == Compression::Gzip => {
-            let tried = [verify::try_http(
-                probe,
-                addr,
-                Change::NoCompression,
-                protocol,
-                &path,
-                Compression::None,
-            )
-            .await];
-            if tried[0].worked {
-                let f = text::compression_unsupported(probe, &tried, ev);
-                return from_findings(
-                    Stage::Export,
-                    vec![f],
-                    String::new(),
-                    serde_json::Value::Null,
-                );
+        Class::ClientCertRequired => text::client_cert_required_by_http(probe, ev),
+        Class::Http { class } => match class {
+            HttpClass::Redirect => {
+                text::http_redirect(probe, status, answer.header("location"), ev)
             }
-            text::http_unexpected_status(probe, status, message.as_ref(), ev)
-        }
-        401 | 403 => text::http_auth_rejected(probe, status, answer.header("www-authenticate"), ev),
-        404 => return not_found(probe, addr, &path, ev).await,
-        405 => text::http_method_not_allowed(probe, answer.header("allow"), ev),
-        413 => text::http_payload_too_large(probe, message.as_ref(), ev),
-        415 => {
-            let same = |change, protocol, compression| {
-                verify::try_http(probe, addr, change, protocol, &path, compression)
-            };
-            if compression == Compression::Gzip {
-                let tried = [same(Change::NoCompression, protocol, Compression::None).await];
-                if tried[0].worked {
-                    let f = text::compression_unsupported(probe, &tried, ev);
-                    return from_findings(
-                        Stage::Export,
-                        vec![f],
-                        String::new(),
-                        serde_json::Value::Null,
-                    );
+            HttpClass::BadRequest => {
+                let retry = bad_request_retry(probe, addr, &path).await;
+                match retry {
+                    Some(t) if t.change == Change::NoCompression => {
+                        text::compression_unsupported(probe, &[t], ev)
+                    }
+                    Some(t) => {
+                        text::http_unsupported_media_type(probe, status, message.as_ref(), &[t], ev)
+                    }
+                    None => text::http_unexpected_status(probe, status, message.as_ref(), ev),
                 }
             }
-            let other = match protocol {
-                Protocol::HttpJson => Protocol::HttpProtobuf,
-                _ => Protocol::HttpJson,
-            };
-            let tried = [same(Change::Http(other), other, compression).await];
-            text::http_unsupported_media_type(probe, message.as_ref(), &tried, ev)
+            HttpClass::AuthRejected => {
+                text::http_auth_rejected(probe, status, answer.header("www-authenticate"), ev)
+            }
+            HttpClass::NotFound => return not_found(probe, addr, &path, ev).await,
+            HttpClass::MethodNotAllowed => {
+                text::http_method_not_allowed(probe, answer.header("allow"), ev)
+            }
+            HttpClass::PayloadTooLarge => text::http_payload_too_large(probe, message.as_ref(), ev),
+            HttpClass::UnsupportedMediaType => {
+                let same = |change, protocol, compression| {
+                    verify::try_http(probe, addr, change, protocol, &path, compression)
+                };
+                if compression == Compression::Gzip {
+                    let tried = [same(Change::NoCompression, protocol, Compression::None).await];
+                    if tried[0].worked {
+                        let f = text::compression_unsupported(probe, &tried, ev);
+                        return from_findings(
+                            Stage::Export,
+                            vec![f],
+                            String::new(),
+                            serde_json::Value::Null,
+                        );
+                    }
+                }
+                let other = match protocol {
+                    Protocol::HttpJson => Protocol::HttpProtobuf,
+                    _ => Protocol::HttpJson,
+                };
+                let tried = [same(Change::Http(other), other, compression).await];
+                text::http_unsupported_media_type(probe, status, message.as_ref(), &tried, ev)
+            }
+            HttpClass::Throttled => text::http_throttled(probe, answer.header("retry-after"), ev),
+            HttpClass::UpstreamUnavailable { haproxy } => {
+                text::http_upstream_unavailable(probe, status, haproxy, ev)
+            }
+            HttpClass::ServerError => text::http_server_error(probe, status, message.as_ref(), ev),
+            HttpClass::ProxyAuthRequired | HttpClass::Other => {
+                text::http_unexpected_status(probe, status, message.as_ref(), ev)
+            }
+        },
+        Class::Grpc { .. } | Class::GrpcMissingStatus | Class::NotGrpc => {
+            text::http_unexpected_status(probe, status, message.as_ref(), ev)
         }
-        429 => text::http_throttled(probe, answer.header("retry-after"), ev),
-        502..=504 => {
-            let haproxy = contains(&answer.body, b"No server is available");
-            text::http_upstream_unavailable(probe, status, haproxy, ev)
-        }
-        500..=599 => text::http_server_error(probe, status, message.as_ref(), ev),
-        _ => text::http_unexpected_status(probe, status, message.as_ref(), ev),
     };
     let f = if trickled { f.stalled() } else { f };
     from_findings(
@@ -170,6 +172,36 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
         String::new(),
         serde_json::Value::Null,
     )
+}
+
+/// A bare 400: some receivers and proxies refuse a codec with 400 rather than 415, so the
+/// retry is the evidence, not the status alone. Without compression when gzip was sent; as
+/// protobuf when JSON was sent (a receiver that takes only protobuf). The retry that worked.
+async fn bad_request_retry(probe: &Probe<'_>, addr: SocketAddr, path: &str) -> Option<Tried> {
+    let protocol = probe.settings.protocol.value;
+    let compression = probe.settings.compression.value;
+    if compression == Compression::Gzip {
+        let t = verify::try_http(
+            probe,
+            addr,
+            Change::NoCompression,
+            protocol,
+            path,
+            Compression::None,
+        )
+        .await;
+        if t.worked {
+            return Some(t);
+        }
+    }
+    if protocol == Protocol::HttpJson {
+        let proto = Protocol::HttpProtobuf;
+        let t = verify::try_http(probe, addr, Change::Http(proto), proto, path, compression).await;
+        if t.worked {
+            return Some(t);
+        }
+    }
+    None
 }
 
 /// A 2xx answer is an OTLP response when its content-type and body decode as one.
@@ -267,10 +299,6 @@ pub fn analyse_path(path_and_query: &str, signal: Signal) -> PathProblem {
     PathProblem::Missing {
         corrected: format!("{trimmed}{own}{query}"),
     }
-}
-
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
 }
 
 #[cfg(test)]
