@@ -5,6 +5,7 @@
 //! context-free wording used by `runner doctor explain`.
 
 pub mod answer;
+pub mod canary;
 pub mod collector_text;
 pub mod config_text;
 pub mod explain_text;

@@ -7,6 +7,7 @@ pub mod answer;
 pub mod collector;
 pub mod collector_cross;
 pub mod collector_live;
+pub mod diagnosis;
 pub mod net;
 pub mod peer_text;
 pub mod pipeline;

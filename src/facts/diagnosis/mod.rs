@@ -1,0 +1,6 @@
+//! What each `doctor otel` stage saw, as one typed `Diagnosis` per stage: stages return these,
+//! `cause/<stage>.rs` picks the cause and words it in one match.
+
+pub mod canary;
+
+pub use canary::Diagnosis as Canary;
