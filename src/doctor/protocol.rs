@@ -5,9 +5,10 @@ pub mod wire;
 
 use super::{proxy, Probe, StageResult};
 use crate::cause::proto_text::{self as text};
-use crate::cause::{net_text, Cause, Finding, Severity, Stage};
+use crate::cause::{net_text, Finding, Severity, Stage};
 use crate::config::Protocol;
 use crate::facts::answer::{classify, Class, Sent};
+use crate::facts::diagnosis::protocol::ReconnectFailure;
 use crate::facts::{Change, TlsSign, Waiting};
 use crate::report::{Check, Status};
 use std::net::SocketAddr;
@@ -383,25 +384,17 @@ pub(crate) fn open_failed(probe: &Probe<'_>, stage: Stage, e: OpenFailure) -> St
             text::proxy_tunnel_tls(probe, p, *stalled, *received, probe.opts.timeout, ev)
         }
         OpenFailure::Net(err) => {
-            let (cause, detail) = match err {
-                super::net::OpenError::Connect(c) => (
-                    match c {
-                        super::net::ConnectFailure::Refused => Cause::TcpRefused,
-                        super::net::ConnectFailure::Timeout => Cause::TcpTimeout,
-                        super::net::ConnectFailure::Reset => Cause::AcceptThenClose,
-                        _ => Cause::TcpUnreachable,
-                    },
-                    c.to_string(),
-                ),
-                super::net::OpenError::TlsSetup(s) => (Cause::TlsHandshakeFailed, s.to_string()),
+            let failure = match err {
+                super::net::OpenError::Connect(c) => ReconnectFailure::Connect(c.clone()),
+                super::net::OpenError::TlsSetup(s) => ReconnectFailure::Tls(s.to_string()),
                 super::net::OpenError::Handshake { error, .. } => {
-                    (Cause::TlsHandshakeFailed, error.kind().to_string())
+                    ReconnectFailure::Tls(error.kind().to_string())
                 }
                 super::net::OpenError::HandshakeTimeout { .. } => {
-                    (Cause::TlsHandshakeFailed, "timeout".to_string())
+                    ReconnectFailure::Tls("timeout".to_string())
                 }
             };
-            text::reconnect_failed(probe, stage, cause, &detail)
+            text::reconnect_failed(probe, stage, &failure)
         }
     };
     from_findings(stage, vec![f], String::new(), serde_json::Value::Null)

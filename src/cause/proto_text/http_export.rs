@@ -167,16 +167,22 @@ pub fn http_auth_rejected(
         .evidence(ev)
 }
 
-/// 404, with the path analysed and the corrected path tried; `cause` is what the doctor
-/// concluded (a signal path problem only when the corrected path worked).
+/// 404, with the path analysed and the corrected path tried.
 pub fn http_not_found(
     probe: &Target<'_>,
-    cause: Cause,
     path: &str,
     problem: &PathProblem,
     tried: &[Tried],
     ev: Ev,
 ) -> Finding {
+    // A signal path problem only when the corrected path worked, else `http_not_found` (the
+    // path may be right and the route missing).
+    let verified = tried.iter().any(|t| t.worked);
+    let cause = match problem {
+        PathProblem::Missing { .. } if verified => Cause::SignalPathMissing,
+        PathProblem::Duplicated { .. } if verified => Cause::SignalPathDuplicated,
+        _ => Cause::HttpNotFound,
+    };
     let source = endpoint_where(probe);
     // The endpoint value that sends exports to `corrected`.
     let set_path = |corrected: &str| {

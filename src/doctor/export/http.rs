@@ -2,7 +2,6 @@
 //! content-type and decoded body.
 
 use crate::cause::proto_text::{self as text};
-use crate::cause::Cause;
 use crate::cause::Stage;
 use crate::config::{Compression, Protocol, Signal};
 use crate::doctor::protocol::verify;
@@ -252,25 +251,13 @@ async fn not_found(
         }
     };
     ev["path_analysis"] = serde_json::to_value(&problem).unwrap_or_default();
-    let cause = not_found_cause(&problem, &tried);
-    let f = text::http_not_found(probe, cause, path, &problem, &tried, ev);
+    let f = text::http_not_found(probe, path, &problem, &tried, ev);
     from_findings(
         Stage::Export,
         vec![f],
         String::new(),
         serde_json::Value::Null,
     )
-}
-
-/// The cause of a 404: a signal path problem only when the corrected path worked, else
-/// `http_not_found` (the path may be right and the route missing).
-fn not_found_cause(problem: &PathProblem, tried: &[Tried]) -> Cause {
-    let verified = tried.iter().any(|t| t.worked);
-    match problem {
-        PathProblem::Missing { .. } if verified => Cause::SignalPathMissing,
-        PathProblem::Duplicated { .. } if verified => Cause::SignalPathDuplicated,
-        _ => Cause::HttpNotFound,
-    }
 }
 
 /// What is wrong with a URL path (with optional query) for `signal`.

@@ -2,5 +2,6 @@
 //! `cause/<stage>.rs` picks the cause and words it in one match.
 
 pub mod canary;
+pub mod protocol;
 
 pub use canary::Diagnosis as Canary;
