@@ -9,6 +9,7 @@ pub mod canary;
 pub mod collector_text;
 pub mod config_text;
 pub mod explain_text;
+pub mod export;
 pub mod generic;
 pub mod net_text;
 pub mod pipeline_text;

@@ -9,7 +9,7 @@ pub mod dns;
 pub mod export;
 pub mod net;
 mod orchestrate;
-pub use orchestrate::canary_stage;
+pub use orchestrate::{canary_stage, export_stage, export_stage_on};
 pub mod progress;
 pub mod protocol;
 pub mod proxy;

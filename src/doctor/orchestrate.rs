@@ -271,6 +271,48 @@ pub async fn canary_stage(
     (result, report)
 }
 
+/// Runs the export stage against `addr` on a connection of its own, and words it.
+pub async fn export_stage(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
+    export_result(probe, export::run(probe, addr).await)
+}
+
+/// Runs the export stage on `ready` (see `export::run_on`), and words it.
+pub async fn export_stage_on(
+    probe: &Probe<'_>,
+    addr: SocketAddr,
+    ready: Option<protocol::wire::Ready>,
+) -> StageResult {
+    export_result(probe, export::run_on(probe, addr, ready).await)
+}
+
+/// The export stage's check and finding, worded from its diagnosis; a protocol-level failure
+/// it met comes worded already.
+fn export_result(probe: &Probe<'_>, ran: Result<export::Diagnosis, StageResult>) -> StageResult {
+    let d = match ran {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let worded = cause::export::finding(&d, probe);
+    let status = match worded.finding.as_ref().map(|f| f.severity) {
+        Some(Severity::Error) => Status::Fail,
+        Some(Severity::Warning) => Status::Warn,
+        _ => Status::Pass,
+    };
+    let evidence = match (&d, &worded.finding) {
+        (export::Diagnosis::Accepted { evidence, .. }, _) => evidence.clone(),
+        (_, Some(f)) => f.evidence.clone(),
+        (_, None) => serde_json::Value::Null,
+    };
+    let took = match &d {
+        export::Diagnosis::Accepted { took, .. } => *took,
+        _ => std::time::Duration::ZERO,
+    };
+    let check = Check::new(Stage::Export, status, worded.summary).evidence(evidence);
+    let mut result = StageResult::new(check.took(took));
+    result.findings.extend(worded.finding);
+    result
+}
+
 /// No config file, and the traces endpoint and protocol both come from the defaults.
 fn nothing_configured(loaded: &Loaded) -> bool {
     use crate::config::Source;
@@ -487,7 +529,7 @@ async fn probe_path(
             step.finish();
             let export = if passed(&proto.check) {
                 let step = progress.start_bounded(label(Stage::Export), probe.bounds().answer);
-                let r = timed(export::run_on(&probe, addr, ready)).await;
+                let r = timed(export_stage_on(&probe, addr, ready)).await;
                 step.finish();
                 r
             } else if proto.check.status == Status::Skip {

@@ -5,12 +5,11 @@ use bytes::Bytes;
 use hyper::Response;
 use runner::cause::{Cause, Severity, Stage};
 use runner::config::{Protocol, Signal};
-use runner::doctor::export;
 use runner::report::Status;
 
 async fn export_against(addr: std::net::SocketAddr) -> runner::doctor::StageResult {
     let fx = Fixture::new(&format!("http://{addr}"), Protocol::Grpc);
-    bounded(export::run(&fx.probe(), addr)).await
+    bounded(runner::doctor::export_stage(&fx.probe(), addr)).await
 }
 
 #[tokio::test]
@@ -78,7 +77,7 @@ async fn metrics_signal_calls_the_metrics_service() {
     })
     .await;
     let fx = Fixture::new(&format!("http://{addr}"), Protocol::Grpc).signal(Signal::Metrics);
-    let r = bounded(export::run(&fx.probe(), addr)).await;
+    let r = bounded(runner::doctor::export_stage(&fx.probe(), addr)).await;
     assert_eq!(r.check.status, Status::Pass, "{r:#?}");
 }
 
@@ -104,7 +103,7 @@ async fn gzip_refused_is_compression_unsupported_verified() {
     })
     .await;
     let fx = Fixture::new(&format!("http://{addr}"), Protocol::Grpc).gzip();
-    let r = bounded(export::run(&fx.probe(), addr)).await;
+    let r = bounded(runner::doctor::export_stage(&fx.probe(), addr)).await;
     let f = finding(&r, Cause::CompressionUnsupported);
     assert!(f.fix_verified, "{f:#?}");
 }
@@ -122,7 +121,7 @@ async fn gzip_accepted_passes() {
     })
     .await;
     let fx = Fixture::new(&format!("http://{addr}"), Protocol::Grpc).gzip();
-    let r = bounded(export::run(&fx.probe(), addr)).await;
+    let r = bounded(runner::doctor::export_stage(&fx.probe(), addr)).await;
     assert_eq!(r.check.status, Status::Pass, "{r:#?}");
 }
 

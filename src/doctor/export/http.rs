@@ -1,21 +1,24 @@
 //! The OTLP/HTTP export: an empty POST to the effective URL, classified by status code,
 //! content-type and decoded body.
 
-use crate::cause::proto_text::{self as text};
 use crate::cause::Stage;
 use crate::config::{Compression, Protocol, Signal};
 use crate::doctor::protocol::verify;
 use crate::doctor::protocol::wire::{self, Answer};
-use crate::doctor::protocol::{
-    body_stalled, exchange_failed, forward_proxy_refused, from_findings, open_failed,
-};
+use crate::doctor::protocol::{body_stalled, exchange_failed, forward_proxy_refused, open_failed};
 use crate::doctor::{Probe, StageResult};
 use crate::facts::answer::{classify, Class, HttpClass, Sent};
+use crate::facts::diagnosis::export::{Answer as Seen, Diagnosis};
 use crate::facts::{Change, PathProblem, Tried, Waiting};
 use std::net::SocketAddr;
 
-/// The export POST, on `ready` when it is still open, else on a fresh connection.
-pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>) -> StageResult {
+/// The export POST, on `ready` when it is still open, else on a fresh connection: its
+/// diagnosis, or (`Err`) the protocol-level failure it met, as the protocol stage words it.
+pub async fn run(
+    probe: &Probe<'_>,
+    addr: SocketAddr,
+    ready: Option<wire::Ready>,
+) -> Result<Diagnosis, StageResult> {
     let path = wire::url_path(probe);
     let protocol = probe.settings.protocol.value;
     let compression = probe.settings.compression.value;
@@ -35,7 +38,7 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
         None => {
             let opened = match wire::open(probe, addr, false).await {
                 Ok(o) => o,
-                Err(e) => return open_failed(probe, Stage::Export, e),
+                Err(e) => return Err(open_failed(probe, Stage::Export, e)),
             };
             let framing = opened.framing();
             let req = req(framing);
@@ -49,12 +52,12 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
         Err(failure) => {
             let how = (Stage::Export, Waiting::Export);
             let p = target.as_ref();
-            return exchange_failed(probe, addr, failure, &ex.app, framing, p, how).await;
+            return Err(exchange_failed(probe, addr, failure, &ex.app, framing, p, how).await);
         }
     };
     if let Some(r) = forward_proxy_refused(probe, Stage::Export, framing, target.as_ref(), &answer)
     {
-        return r;
+        return Err(r);
     }
     // A body that trickled made this stage wait its whole timeout: whatever the answer is
     // judged to be, the path blocks (`stalled`), and later stages do not wait for it again.
@@ -83,94 +86,91 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
         grpc: false,
         tls: probe.endpoint.tls,
     };
-    let f = match classify(&answer.facts(), sent) {
-        Class::Accepted if trickled && success(probe, &answer, media.as_deref()).is_ok() => {
-            return body_stalled(probe, Stage::Export, &answer, proxy.as_deref());
-        }
-        Class::Accepted => match success(probe, &answer, media.as_deref()) {
+    let class = classify(&answer.facts(), sent);
+    if class == Class::Accepted {
+        match success(probe, &answer, media.as_deref()) {
+            Ok(_) if trickled => {
+                return Err(body_stalled(
+                    probe,
+                    Stage::Export,
+                    &answer,
+                    proxy.as_deref(),
+                ))
+            }
             Ok(partial) => {
                 if let Some(p) = &partial {
                     ev["partial_success"] = p.evidence(probe.settings.signal);
                 }
-                let summary = text::export_ok_summary(probe, partial.as_ref());
-                return from_findings(Stage::Export, vec![], summary, ev);
+                return Ok(Diagnosis::Accepted {
+                    partial,
+                    took: ex.elapsed,
+                    slow: false,
+                    evidence: ev,
+                });
             }
-            Err(_) => {
-                text::not_otlp_endpoint(probe, status, media.as_deref(), answer.body.is_empty(), ev)
-            }
-        },
-        Class::PlaintextToTls { sign } => {
-            let tried = [verify::try_tls(probe, addr).await];
-            text::plaintext_to_tls(probe, sign, &tried, ev)
+            Err(_) => {}
         }
-        Class::ClientCertRequired => text::client_cert_required_by_http(probe, ev),
-        Class::Http { class } => match class {
-            HttpClass::Redirect => {
-                text::http_redirect(probe, status, answer.header("location"), ev)
+    }
+    let answer_facts = |ev| Seen {
+        class,
+        status,
+        media_type: media.clone(),
+        message: message.clone(),
+        body_empty: answer.body.is_empty(),
+        www_authenticate: answer.header("www-authenticate").map(str::to_owned),
+        location: answer.header("location").map(str::to_owned),
+        allow: answer.header("allow").map(str::to_owned),
+        retry_after: answer.header("retry-after").map(str::to_owned),
+        stalled: trickled,
+        evidence: ev,
+    };
+    let tried = match class {
+        Class::Accepted => return Ok(Diagnosis::NotOtlp(answer_facts(ev))),
+        Class::PlaintextToTls { .. } => vec![verify::try_tls(probe, addr).await],
+        Class::Http {
+            class: HttpClass::NotFound,
+        } => {
+            let problem = analyse_path(&path, probe.settings.signal);
+            let tried = try_corrected_path(probe, addr, &problem).await;
+            ev["path_analysis"] = serde_json::to_value(&problem).unwrap_or_default();
+            return Ok(Diagnosis::NotFound {
+                answer: answer_facts(ev),
+                path,
+                problem,
+                tried,
+            });
+        }
+        Class::Http {
+            class: HttpClass::BadRequest,
+        } => bad_request_retry(probe, addr, &path)
+            .await
+            .into_iter()
+            .collect(),
+        Class::Http {
+            class: HttpClass::UnsupportedMediaType,
+        } => {
+            let same = |change, protocol, compression| {
+                verify::try_http(probe, addr, change, protocol, &path, compression)
+            };
+            let mut tried = vec![];
+            if compression == Compression::Gzip {
+                tried.push(same(Change::NoCompression, protocol, Compression::None).await);
             }
-            HttpClass::BadRequest => {
-                let retry = bad_request_retry(probe, addr, &path).await;
-                match retry {
-                    Some(t) if t.change == Change::NoCompression => {
-                        text::compression_unsupported(probe, &[t], ev)
-                    }
-                    Some(t) => {
-                        text::http_unsupported_media_type(probe, status, message.as_ref(), &[t], ev)
-                    }
-                    None => text::http_unexpected_status(probe, status, message.as_ref(), ev),
-                }
-            }
-            HttpClass::AuthRejected => {
-                text::http_auth_rejected(probe, status, answer.header("www-authenticate"), ev)
-            }
-            HttpClass::NotFound => return not_found(probe, addr, &path, ev).await,
-            HttpClass::MethodNotAllowed => {
-                text::http_method_not_allowed(probe, answer.header("allow"), ev)
-            }
-            HttpClass::PayloadTooLarge => text::http_payload_too_large(probe, message.as_ref(), ev),
-            HttpClass::UnsupportedMediaType => {
-                let same = |change, protocol, compression| {
-                    verify::try_http(probe, addr, change, protocol, &path, compression)
-                };
-                if compression == Compression::Gzip {
-                    let tried = [same(Change::NoCompression, protocol, Compression::None).await];
-                    if tried[0].worked {
-                        let f = text::compression_unsupported(probe, &tried, ev);
-                        return from_findings(
-                            Stage::Export,
-                            vec![f],
-                            String::new(),
-                            serde_json::Value::Null,
-                        );
-                    }
-                }
+            if !tried.iter().any(|t| t.worked) {
                 let other = match protocol {
                     Protocol::HttpJson => Protocol::HttpProtobuf,
                     _ => Protocol::HttpJson,
                 };
-                let tried = [same(Change::Http(other), other, compression).await];
-                text::http_unsupported_media_type(probe, status, message.as_ref(), &tried, ev)
+                tried = vec![same(Change::Http(other), other, compression).await];
             }
-            HttpClass::Throttled => text::http_throttled(probe, answer.header("retry-after"), ev),
-            HttpClass::UpstreamUnavailable { haproxy } => {
-                text::http_upstream_unavailable(probe, status, haproxy, ev)
-            }
-            HttpClass::ServerError => text::http_server_error(probe, status, message.as_ref(), ev),
-            HttpClass::ProxyAuthRequired | HttpClass::Other => {
-                text::http_unexpected_status(probe, status, message.as_ref(), ev)
-            }
-        },
-        Class::Grpc { .. } | Class::GrpcMissingStatus | Class::NotGrpc => {
-            text::http_unexpected_status(probe, status, message.as_ref(), ev)
+            tried
         }
+        _ => vec![],
     };
-    let f = if trickled { f.stalled() } else { f };
-    from_findings(
-        Stage::Export,
-        vec![f],
-        String::new(),
-        serde_json::Value::Null,
-    )
+    Ok(Diagnosis::Http {
+        answer: answer_facts(ev),
+        tried,
+    })
 }
 
 /// A bare 400: some receivers and proxies refuse a codec with 400 rather than 415, so the
@@ -225,39 +225,27 @@ fn success(
 
 /// 404: is the path missing `/v1/<signal>`, duplicating it, or naming another signal? Try the
 /// corrected path once.
-async fn not_found(
+async fn try_corrected_path(
     probe: &Probe<'_>,
     addr: SocketAddr,
-    path: &str,
-    mut ev: serde_json::Value,
-) -> StageResult {
-    let problem = analyse_path(path, probe.settings.signal);
-    let tried = match &problem {
+    problem: &PathProblem,
+) -> Vec<Tried> {
+    match problem {
         PathProblem::LooksRight => vec![],
         PathProblem::Missing { corrected }
         | PathProblem::Duplicated { corrected }
-        | PathProblem::OtherSignal { corrected } => {
-            vec![
-                verify::try_http(
-                    probe,
-                    addr,
-                    Change::Path(corrected.clone()),
-                    probe.settings.protocol.value,
-                    corrected,
-                    probe.settings.compression.value,
-                )
-                .await,
-            ]
-        }
-    };
-    ev["path_analysis"] = serde_json::to_value(&problem).unwrap_or_default();
-    let f = text::http_not_found(probe, path, &problem, &tried, ev);
-    from_findings(
-        Stage::Export,
-        vec![f],
-        String::new(),
-        serde_json::Value::Null,
-    )
+        | PathProblem::OtherSignal { corrected } => vec![
+            verify::try_http(
+                probe,
+                addr,
+                Change::Path(corrected.clone()),
+                probe.settings.protocol.value,
+                corrected,
+                probe.settings.compression.value,
+            )
+            .await,
+        ],
+    }
 }
 
 /// What is wrong with a URL path (with optional query) for `signal`.

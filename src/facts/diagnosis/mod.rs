@@ -2,6 +2,8 @@
 //! `cause/<stage>.rs` picks the cause and words it in one match.
 
 pub mod canary;
+pub mod export;
 pub mod protocol;
 
 pub use canary::Diagnosis as Canary;
+pub use export::Diagnosis as Export;
