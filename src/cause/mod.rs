@@ -14,6 +14,7 @@ pub mod generic;
 pub mod net_text;
 pub mod pipeline_text;
 pub mod proto_text;
+pub mod protocol;
 pub mod runtime_text;
 pub mod skip_text;
 

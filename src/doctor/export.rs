@@ -5,27 +5,28 @@ pub mod grpc;
 pub mod http;
 
 use super::protocol::wire::Ready;
-use super::{Probe, StageResult};
+use super::Probe;
 use crate::config::{Protocol, Signal};
 pub use crate::facts::diagnosis::export::Diagnosis;
+use crate::facts::diagnosis::protocol::Diagnosis as Failed;
 use crate::facts::peer_text::PeerText;
 use crate::facts::pipeline::rejected_field;
 use std::net::SocketAddr;
 use std::time::Instant;
 
 /// Runs the export stage against `addr` (a TCP address that connected; TLS passed if used).
-pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> Result<Diagnosis, StageResult> {
+pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> Result<Diagnosis, Failed> {
     run_on(probe, addr, None).await
 }
 
 /// Runs the export stage on `ready` (the protocol stage's connection, see
 /// `protocol::run_keep`) when it is still open, else on a connection of its own: its
-/// diagnosis, or (`Err`) the protocol-level failure it met, worded as the protocol stage's.
+/// diagnosis, or (`Err`) the protocol-level failure it met (the protocol stage's diagnosis).
 pub async fn run_on(
     probe: &Probe<'_>,
     addr: SocketAddr,
     ready: Option<Ready>,
-) -> Result<Diagnosis, StageResult> {
+) -> Result<Diagnosis, Failed> {
     let started = Instant::now();
     let result = if probe.settings.protocol.value == Protocol::Grpc {
         grpc::run(probe, addr, ready).await
@@ -42,10 +43,6 @@ pub async fn run_on(
             slow: slow(probe, took),
             evidence,
         }),
-        Err(mut r) => {
-            r.check = r.check.took(took);
-            Err(r)
-        }
         other => other,
     }
 }

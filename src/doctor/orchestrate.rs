@@ -285,12 +285,53 @@ pub async fn export_stage_on(
     export_result(probe, export::run_on(probe, addr, ready).await)
 }
 
-/// The export stage's check and finding, worded from its diagnosis; a protocol-level failure
-/// it met comes worded already.
-fn export_result(probe: &Probe<'_>, ran: Result<export::Diagnosis, StageResult>) -> StageResult {
+/// Runs the protocol stage against `addr` and words it.
+pub async fn protocol_stage(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
+    let t0 = Instant::now();
+    let seen = protocol::run(probe, addr).await;
+    let mut r = protocol_result(probe, &seen);
+    r.check = r.check.took(t0.elapsed());
+    r
+}
+
+/// The protocol stage's check and findings, worded from what it saw.
+fn protocol_result(probe: &Probe<'_>, seen: &protocol::Seen) -> StageResult {
+    let mut r = protocol_words(probe, &seen.diagnosis);
+    let works = r.check.status == Status::Pass;
+    r.findings
+        .extend(cause::protocol::extra(seen, probe, works));
+    r
+}
+
+/// A protocol diagnosis (of the protocol stage, or met by the export's exchange) as a result.
+fn protocol_words(probe: &Probe<'_>, d: &protocol::Diagnosis) -> StageResult {
+    let stage = cause::protocol::stage(d);
+    match cause::protocol::finding(d, probe) {
+        Ok((summary, evidence)) => {
+            StageResult::new(Check::new(stage, Status::Pass, summary).evidence(evidence))
+        }
+        Err(f) => {
+            // A finding's check: fail on an error, warn on a warning; its line and evidence.
+            let status = match f.severity {
+                Severity::Error => Status::Fail,
+                Severity::Warning => Status::Warn,
+                Severity::Info => Status::Pass,
+            };
+            let check = Check::new(stage, status, f.summary.clone()).evidence(f.evidence.clone());
+            StageResult::new(check).with(f)
+        }
+    }
+}
+
+/// The export stage's check and finding, worded from its diagnosis, or from the protocol-level
+/// failure its exchange met.
+fn export_result(
+    probe: &Probe<'_>,
+    ran: Result<export::Diagnosis, protocol::Diagnosis>,
+) -> StageResult {
     let d = match ran {
         Ok(d) => d,
-        Err(r) => return r,
+        Err(failed) => return protocol_words(probe, &failed),
     };
     let worded = cause::export::finding(&d, probe);
     let status = match worded.finding.as_ref().map(|f| f.severity) {
@@ -525,7 +566,10 @@ async fn probe_path(
             // The export probe goes over the protocol probe's connection when it is still open:
             // one connection (and, without TCP_NODELAY at the peer, one Nagle stall) fewer.
             // (`run_keep` times its own check.)
-            let (proto, ready) = protocol::run_keep(&probe, addr).await;
+            let t0 = Instant::now();
+            let (seen, ready) = protocol::run_keep(&probe, addr).await;
+            let mut proto = protocol_result(&probe, &seen);
+            proto.check = proto.check.took(t0.elapsed());
             step.finish();
             let export = if passed(&proto.check) {
                 let step = progress.start_bounded(label(Stage::Export), probe.bounds().answer);

@@ -4,7 +4,7 @@
 use crate::support::probe::*;
 use runner::cause::Cause;
 use runner::config::Protocol;
-use runner::doctor::{protocol, StageResult};
+use runner::doctor::StageResult;
 use runner::report::Status;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -16,7 +16,7 @@ async fn run_all(addr: SocketAddr) -> Vec<(Protocol, &'static str, StageResult)>
     for proto in [Protocol::HttpProtobuf, Protocol::Grpc] {
         let fx = Fixture::new(&format!("http://{addr}/v1/traces"), proto);
         let started = Instant::now();
-        let p = bounded(protocol::run(&fx.probe(), addr)).await;
+        let p = bounded(runner::doctor::protocol_stage(&fx.probe(), addr)).await;
         let e = bounded(runner::doctor::export_stage(&fx.probe(), addr)).await;
         // Each stage: one exchange plus at most two verification attempts, each bounded.
         assert!(
@@ -154,7 +154,7 @@ async fn huge_header() {
     .await;
     let fx = Fixture::new(&format!("http://{addr}/v1/traces"), Protocol::HttpProtobuf);
     for r in [
-        bounded(protocol::run(&fx.probe(), addr)).await,
+        bounded(runner::doctor::protocol_stage(&fx.probe(), addr)).await,
         bounded(runner::doctor::export_stage(&fx.probe(), addr)).await,
     ] {
         let f = finding(&r, Cause::NotOtlpEndpoint);

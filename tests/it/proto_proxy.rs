@@ -4,7 +4,6 @@ use crate::support::ports::free_port;
 use crate::support::probe::*;
 use runner::cause::{Cause, Severity};
 use runner::config::{Protocol, Source, Sourced};
-use runner::doctor::protocol;
 use runner::report::Status;
 
 const OK_PROTOBUF: &[u8] =
@@ -58,7 +57,7 @@ async fn proxy_refusing_connect_is_proxy_failure_naming_it_without_password() {
         format!("http://bob:<redacted len=6 sha256=abcd>@{}", proxy.addr),
         "HTTPS_PROXY",
     );
-    let r = bounded(protocol::run(&fx.probe(), addr)).await;
+    let r = bounded(runner::doctor::protocol_stage(&fx.probe(), addr)).await;
     let f = finding(&r, Cause::ProxyFailure);
     assert_eq!(f.severity, Severity::Error);
     assert!(

@@ -1,13 +1,13 @@
 //! The gRPC export: an empty `Export` call on the signal's OTLP service, classified by
 //! HTTP status, content-type and grpc-status.
 
-use crate::cause::Stage;
 use crate::config::{Compression, Protocol};
 use crate::doctor::protocol::{body_stalled, exchange_failed, open_failed};
 use crate::doctor::protocol::{verify, wire};
-use crate::doctor::{Probe, StageResult};
+use crate::doctor::Probe;
 use crate::facts::answer::{classify, Class, Sent};
 use crate::facts::diagnosis::export::{Answer as Seen, Diagnosis};
+use crate::facts::diagnosis::protocol::Diagnosis as Failed;
 use crate::facts::{Change, Waiting};
 use std::net::SocketAddr;
 
@@ -17,7 +17,7 @@ pub async fn run(
     probe: &Probe<'_>,
     addr: SocketAddr,
     ready: Option<wire::Ready>,
-) -> Result<Diagnosis, StageResult> {
+) -> Result<Diagnosis, Failed> {
     let gzip = probe.settings.compression.value == Compression::Gzip;
     let path = wire::export_path(probe.settings.signal);
     let req = || wire::grpc_request(probe, addr.port(), path, &[], gzip);
@@ -30,7 +30,7 @@ pub async fn run(
         None => {
             let opened = match wire::open(probe, addr, true).await {
                 Ok(o) => o,
-                Err(e) => return Err(open_failed(probe, Stage::Export, e)),
+                Err(e) => return Err(open_failed(probe, Waiting::Export, e)),
             };
             wire::exchange(opened.conn, true, req(), probe.bounds()).await
         }
@@ -38,7 +38,7 @@ pub async fn run(
     let answer = match ex.result {
         Ok(a) => a,
         Err(failure) => {
-            let how = (Stage::Export, Waiting::Export);
+            let how = Waiting::Export;
             let framing = wire::Framing::GRPC;
             return Err(exchange_failed(probe, addr, failure, &ex.app, framing, None, how).await);
         }
@@ -73,7 +73,7 @@ pub async fn run(
     });
     if trickled && is_grpc {
         // The status trailers never came: the stall is the finding.
-        return Err(body_stalled(probe, Stage::Export, &answer, None));
+        return Err(body_stalled(probe, Waiting::Export, &answer, None));
     }
     if !is_grpc {
         ev["body"] = wire::quote(&answer.body, probe.opts.verbose)

@@ -1,14 +1,14 @@
 //! The OTLP/HTTP export: an empty POST to the effective URL, classified by status code,
 //! content-type and decoded body.
 
-use crate::cause::Stage;
 use crate::config::{Compression, Protocol, Signal};
 use crate::doctor::protocol::verify;
 use crate::doctor::protocol::wire::{self, Answer};
 use crate::doctor::protocol::{body_stalled, exchange_failed, forward_proxy_refused, open_failed};
-use crate::doctor::{Probe, StageResult};
+use crate::doctor::Probe;
 use crate::facts::answer::{classify, Class, HttpClass, Sent};
 use crate::facts::diagnosis::export::{Answer as Seen, Diagnosis};
+use crate::facts::diagnosis::protocol::Diagnosis as Failed;
 use crate::facts::{Change, PathProblem, Tried, Waiting};
 use std::net::SocketAddr;
 
@@ -18,7 +18,7 @@ pub async fn run(
     probe: &Probe<'_>,
     addr: SocketAddr,
     ready: Option<wire::Ready>,
-) -> Result<Diagnosis, StageResult> {
+) -> Result<Diagnosis, Failed> {
     let path = wire::url_path(probe);
     let protocol = probe.settings.protocol.value;
     let compression = probe.settings.compression.value;
@@ -38,7 +38,7 @@ pub async fn run(
         None => {
             let opened = match wire::open(probe, addr, false).await {
                 Ok(o) => o,
-                Err(e) => return Err(open_failed(probe, Stage::Export, e)),
+                Err(e) => return Err(open_failed(probe, Waiting::Export, e)),
             };
             let framing = opened.framing();
             let req = req(framing);
@@ -50,12 +50,13 @@ pub async fn run(
     let answer = match ex.result {
         Ok(a) => a,
         Err(failure) => {
-            let how = (Stage::Export, Waiting::Export);
+            let how = Waiting::Export;
             let p = target.as_ref();
             return Err(exchange_failed(probe, addr, failure, &ex.app, framing, p, how).await);
         }
     };
-    if let Some(r) = forward_proxy_refused(probe, Stage::Export, framing, target.as_ref(), &answer)
+    if let Some(r) =
+        forward_proxy_refused(probe, Waiting::Export, framing, target.as_ref(), &answer)
     {
         return Err(r);
     }
@@ -92,7 +93,7 @@ pub async fn run(
             Ok(_) if trickled => {
                 return Err(body_stalled(
                     probe,
-                    Stage::Export,
+                    Waiting::Export,
                     &answer,
                     proxy.as_deref(),
                 ))
