@@ -1,7 +1,10 @@
 //! Wording of the export stage: one match over its diagnosis (`facts::diagnosis::Export`)
 //! picks the cause from the answer's class and words it, the verified fix included.
 
-use super::proto_text as words;
+mod grpc;
+mod http;
+
+use super::protocol::wording;
 use super::{Finding, Stage};
 use crate::facts::answer::{Class, HttpClass};
 use crate::facts::diagnosis::export::{Answer, Diagnosis};
@@ -24,11 +27,11 @@ pub fn finding(d: &Diagnosis, t: &Target<'_>) -> Worded {
             ..
         } => {
             return Worded {
-                summary: words::export_ok_summary(t, partial.as_ref()),
-                finding: slow.then(|| words::response_slow(t, Stage::Export, *took)),
+                summary: http::export_ok_summary(t, partial.as_ref()),
+                finding: slow.then(|| wording::response_slow(t, Stage::Export, *took)),
             }
         }
-        Diagnosis::NotOtlp(a) => words::not_otlp_endpoint(
+        Diagnosis::NotOtlp(a) => http::not_otlp_endpoint(
             t,
             a.status,
             a.media_type.as_deref(),
@@ -40,7 +43,7 @@ pub fn finding(d: &Diagnosis, t: &Target<'_>) -> Worded {
             path,
             problem,
             tried,
-        } => words::http_not_found(t, path, problem, tried, answer.evidence.clone()),
+        } => http::http_not_found(t, path, problem, tried, answer.evidence.clone()),
         Diagnosis::Http { answer, tried } => http(t, answer, tried),
         Diagnosis::Grpc {
             answer,
@@ -68,47 +71,43 @@ fn http(t: &Target<'_>, a: &Answer, tried: &[crate::facts::Tried]) -> Finding {
     let ev = a.evidence.clone();
     let message = a.message.as_ref();
     let worked = tried.iter().find(|x| x.worked);
-    let unexpected = |ev| words::http_unexpected_status(t, a.status, message, ev);
+    let unexpected = |ev| http::http_unexpected_status(t, a.status, message, ev);
     let class = match a.class {
-        Class::PlaintextToTls { sign } => return words::plaintext_to_tls(t, sign, tried, ev),
-        Class::ClientCertRequired => return words::client_cert_required_by_http(t, ev),
+        Class::PlaintextToTls { sign } => return wording::plaintext_to_tls(t, sign, tried, ev),
+        Class::ClientCertRequired => return http::client_cert_required_by_http(t, ev),
         Class::Http { class } => class,
         Class::Accepted | Class::Grpc { .. } | Class::GrpcMissingStatus | Class::NotGrpc => {
             return unexpected(ev)
         }
     };
     match class {
-        HttpClass::Redirect => words::http_redirect(t, a.status, a.location.as_deref(), ev),
+        HttpClass::Redirect => http::http_redirect(t, a.status, a.location.as_deref(), ev),
         // A bare 400 names a cause only through the retry that worked.
         HttpClass::BadRequest => match worked {
             Some(w) if w.change == Change::NoCompression => {
-                words::compression_unsupported(t, std::slice::from_ref(w), ev)
+                http::compression_unsupported(t, std::slice::from_ref(w), ev)
             }
-            Some(w) => words::http_unsupported_media_type(
-                t,
-                a.status,
-                message,
-                std::slice::from_ref(w),
-                ev,
-            ),
+            Some(w) => {
+                http::http_unsupported_media_type(t, a.status, message, std::slice::from_ref(w), ev)
+            }
             None => unexpected(ev),
         },
         HttpClass::AuthRejected => {
-            words::http_auth_rejected(t, a.status, a.www_authenticate.as_deref(), ev)
+            http::http_auth_rejected(t, a.status, a.www_authenticate.as_deref(), ev)
         }
-        HttpClass::MethodNotAllowed => words::http_method_not_allowed(t, a.allow.as_deref(), ev),
-        HttpClass::PayloadTooLarge => words::http_payload_too_large(t, message, ev),
+        HttpClass::MethodNotAllowed => http::http_method_not_allowed(t, a.allow.as_deref(), ev),
+        HttpClass::PayloadTooLarge => http::http_payload_too_large(t, message, ev),
         HttpClass::UnsupportedMediaType => match worked {
             Some(w) if w.change == Change::NoCompression => {
-                words::compression_unsupported(t, std::slice::from_ref(w), ev)
+                http::compression_unsupported(t, std::slice::from_ref(w), ev)
             }
-            _ => words::http_unsupported_media_type(t, a.status, message, tried, ev),
+            _ => http::http_unsupported_media_type(t, a.status, message, tried, ev),
         },
-        HttpClass::Throttled => words::http_throttled(t, a.retry_after.as_deref(), ev),
+        HttpClass::Throttled => http::http_throttled(t, a.retry_after.as_deref(), ev),
         HttpClass::UpstreamUnavailable { haproxy } => {
-            words::http_upstream_unavailable(t, a.status, haproxy, ev)
+            http::http_upstream_unavailable(t, a.status, haproxy, ev)
         }
-        HttpClass::ServerError => words::http_server_error(t, a.status, message, ev),
+        HttpClass::ServerError => http::http_server_error(t, a.status, message, ev),
         HttpClass::NotFound | HttpClass::ProxyAuthRequired | HttpClass::Other => unexpected(ev),
     }
 }
@@ -125,25 +124,25 @@ fn grpc(
     let message = a.message.clone().unwrap_or_default();
     let media = a.media_type.as_deref();
     match a.class {
-        Class::Http { class } => words::grpc_http_refusal(t, class, a.status, media, ev),
-        Class::GrpcMissingStatus => words::grpc_missing_status(t, ev),
+        Class::Http { class } => grpc::grpc_http_refusal(t, class, a.status, media, ev),
+        Class::GrpcMissingStatus => grpc::grpc_missing_status(t, ev),
         Class::Grpc { code: 12 } if compression_refused => {
-            words::compression_unsupported(t, tried, ev)
+            http::compression_unsupported(t, tried, ev)
         }
-        Class::Grpc { code: 12 } => words::grpc_unimplemented(t, method, &message, ev),
+        Class::Grpc { code: 12 } => grpc::grpc_unimplemented(t, method, &message, ev),
         Class::Grpc {
             code: code @ (7 | 16),
-        } => words::grpc_unauthenticated(t, code, &message, ev),
-        Class::Grpc { code: 14 } => words::grpc_unavailable(t, &message, ev),
-        Class::Grpc { code: 8 } => words::grpc_resource_exhausted(t, &message, ev),
-        Class::Grpc { code } => words::grpc_other_status(t, code, &message, ev),
+        } => grpc::grpc_unauthenticated(t, code, &message, ev),
+        Class::Grpc { code: 14 } => grpc::grpc_unavailable(t, &message, ev),
+        Class::Grpc { code: 8 } => grpc::grpc_resource_exhausted(t, &message, ev),
+        Class::Grpc { code } => grpc::grpc_other_status(t, code, &message, ev),
         // No gRPC answer: OTLP/HTTP on the same port was tried (an h2-capable HTTP port).
         Class::NotGrpc
         | Class::PlaintextToTls { .. }
         | Class::ClientCertRequired
         | Class::Accepted => match tried.first() {
-            Some(w) if w.worked => words::grpc_to_http_port(t, None, tried, ev),
-            _ => words::grpc_non_grpc_response(t, a.status, media, ev),
+            Some(w) if w.worked => wording::grpc_to_http_port(t, None, tried, ev),
+            _ => grpc::grpc_non_grpc_response(t, a.status, media, ev),
         },
     }
 }

@@ -1,7 +1,7 @@
 //! Cause codes of the contract (§7), severities, stages, and the `Finding` that names a cause.
 //!
 //! Every user-facing sentence about a cause is written under this module: `config_text`,
-//! `net_text`, `proto_text`, `pipeline_text` build findings from typed evidence; `generic` holds the
+//! `net_text`, `pipeline_text`, and one module per stage (`protocol`, `export`, `canary`) build findings from typed evidence; `generic` holds the
 //! context-free wording used by `runner doctor explain`.
 
 pub mod answer;
@@ -13,7 +13,6 @@ pub mod export;
 pub mod generic;
 pub mod net_text;
 pub mod pipeline_text;
-pub mod proto_text;
 pub mod protocol;
 pub mod runtime_text;
 pub mod skip_text;

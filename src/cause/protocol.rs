@@ -2,8 +2,12 @@
 //! picks the cause and words it, the verified fix included. The export stage's exchanges meet
 //! the same failures and are worded here too.
 
+mod proxy;
+pub(crate) mod setting_fix;
+mod summary;
+pub(crate) mod wording;
+
 use super::net_text::{self, CloseKind};
-use super::proto_text as words;
 use super::{Finding, Stage};
 use crate::facts::diagnosis::protocol::{Diagnosis, Seen};
 use crate::facts::{PeerDid, Target, Waiting};
@@ -49,15 +53,15 @@ pub fn finding(d: &Diagnosis, t: &Target<'_>) -> Worded {
             evidence,
         } => {
             let mut ev = evidence.clone();
-            ev["health_check"]["note"] = words::health_note(*grpc_status, *http_status).into();
-            return Ok((words::speaks_h2_summary(t), ev));
+            ev["health_check"]["note"] = summary::health_note(*grpc_status, *http_status).into();
+            return Ok((summary::speaks_h2_summary(t), ev));
         }
         Diagnosis::SpeaksHttp {
             version,
             status,
             evidence,
         } => {
-            let summary = words::speaks_http_summary(t, *version, *status);
+            let summary = summary::speaks_http_summary(t, *version, *status);
             return Ok((summary, evidence.clone()));
         }
         Diagnosis::PlaintextToTls {
@@ -65,19 +69,19 @@ pub fn finding(d: &Diagnosis, t: &Target<'_>) -> Worded {
             tried,
             evidence,
             ..
-        } => words::plaintext_to_tls(t, *sign, tried, evidence.clone()),
+        } => wording::plaintext_to_tls(t, *sign, tried, evidence.clone()),
         Diagnosis::GrpcToHttpPort {
             did,
             tried,
             evidence,
             ..
-        } => words::grpc_to_http_port(t, Some(*did), tried, evidence.clone()),
+        } => wording::grpc_to_http_port(t, Some(*did), tried, evidence.clone()),
         Diagnosis::HttpToGrpcPort {
             did,
             tried,
             evidence,
             ..
-        } => words::http_to_grpc_port(t, *did, tried, evidence.clone()),
+        } => wording::http_to_grpc_port(t, *did, tried, evidence.clone()),
         // Nothing came back before the close or reset: on a plaintext connection the peer never
         // spoke at all, a front end with no live backend (accept_then_close). Over TLS it had
         // completed a handshake, so a reset is mid-conversation.
@@ -104,12 +108,12 @@ pub fn finding(d: &Diagnosis, t: &Target<'_>) -> Worded {
             at,
             timeout,
             evidence,
-        } => words::response_timeout(t, stage, *at, *timeout, evidence.clone()),
+        } => wording::response_timeout(t, stage, *at, *timeout, evidence.clone()),
         Diagnosis::StreamRefused { evidence, .. } => {
-            words::stream_refused(t, stage, evidence.clone())
+            wording::stream_refused(t, stage, evidence.clone())
         }
         Diagnosis::Unparseable { did, evidence, .. } => {
-            words::unparseable(t, stage, *did, evidence.clone())
+            wording::unparseable(t, stage, *did, evidence.clone())
         }
         Diagnosis::BodyStalled {
             status,
@@ -117,9 +121,9 @@ pub fn finding(d: &Diagnosis, t: &Target<'_>) -> Worded {
             timeout,
             evidence,
             ..
-        } => words::body_timeout(t, stage, *status, *bytes_read, *timeout, evidence.clone()),
-        Diagnosis::Reconnect { failure, .. } => words::reconnect_failed(t, stage, failure),
-        Diagnosis::ProxyInvalid { invalid, .. } => words::proxy_invalid(t, invalid),
+        } => wording::body_timeout(t, stage, *status, *bytes_read, *timeout, evidence.clone()),
+        Diagnosis::Reconnect { failure, .. } => summary::reconnect_failed(t, stage, failure),
+        Diagnosis::ProxyInvalid { invalid, .. } => proxy::proxy_invalid(t, invalid),
         Diagnosis::ProxyFailure {
             proxy,
             error,
@@ -128,7 +132,7 @@ pub fn finding(d: &Diagnosis, t: &Target<'_>) -> Worded {
             evidence,
             ..
         } => {
-            let f = words::proxy_failure(t, proxy, error, *waited, evidence.clone());
+            let f = proxy::proxy_failure(t, proxy, error, *waited, evidence.clone());
             match forwarded {
                 true => f.at_stage(stage),
                 false => f,
@@ -141,7 +145,7 @@ pub fn finding(d: &Diagnosis, t: &Target<'_>) -> Worded {
             waited,
             evidence,
             ..
-        } => words::proxy_tunnel_tls(t, proxy, *stalled, *received, *waited, evidence.clone()),
+        } => proxy::proxy_tunnel_tls(t, proxy, *stalled, *received, *waited, evidence.clone()),
     })
 }
 
@@ -149,5 +153,5 @@ pub fn finding(d: &Diagnosis, t: &Target<'_>) -> Worded {
 /// to an HTTP exporter (`works`: the check passed without it).
 pub fn extra(seen: &Seen, t: &Target<'_>, works: bool) -> Option<Finding> {
     let p = seen.ignored_proxy.as_ref()?;
-    Some(words::grpc_ignores_proxy(t, p, works))
+    Some(proxy::grpc_ignores_proxy(t, p, works))
 }

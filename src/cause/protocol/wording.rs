@@ -1,24 +1,11 @@
-//! Wording of protocol and export findings (HTTP and gRPC answers, proxies).
-//!
-//! Builders take typed facts (what the peer did, status codes, what a verified fix attempt saw)
-//! and return findings; stages never write sentences themselves.
+//! Sentences of the protocol stage's match (`cause::protocol`), shared with the export's: what
+//! the peer did, timeouts, and the verified fixes tried.
 
-mod grpc_export;
-mod http_export;
-mod proxy_text;
-mod setting_fix;
-mod summary;
-
-pub use grpc_export::*;
-pub use http_export::*;
-pub use proxy_text::*;
-pub use summary::*;
-
-use super::{Cause, Finding, Severity, Stage};
+use super::setting_fix::{endpoint_value, scheme, set_endpoint, set_setting, unset_setting};
+use crate::cause::{Cause, Finding, Severity, Stage};
 use crate::config::Protocol;
 use crate::facts::PeerDid;
 use crate::facts::{Change, Observed, Target, TlsSign, Tried, Waiting};
-use setting_fix::{endpoint_value, scheme, set_endpoint, set_setting, unset_setting};
 use std::time::Duration;
 
 impl Tried {
@@ -88,7 +75,7 @@ pub fn describe_peer(did: PeerDid) -> &'static str {
 }
 
 /// The cause of the exporter's protocol: the same failure has a gRPC name and an HTTP one.
-fn protocol_cause(grpc: bool, grpc_cause: Cause, http_cause: Cause) -> Cause {
+pub(crate) fn protocol_cause(grpc: bool, grpc_cause: Cause, http_cause: Cause) -> Cause {
     if grpc {
         grpc_cause
     } else {
@@ -136,7 +123,7 @@ pub fn stream_refused(probe: &Target<'_>, stage: Stage, ev: serde_json::Value) -
 }
 
 /// How to set the protocol to `p`, where it is set now.
-fn set_protocol(probe: &Target<'_>, p: Protocol) -> String {
+pub(crate) fn set_protocol(probe: &Target<'_>, p: Protocol) -> String {
     set_setting(
         &probe.settings.protocol.source,
         "OTEL_EXPORTER_OTLP_PROTOCOL",
@@ -146,7 +133,7 @@ fn set_protocol(probe: &Target<'_>, p: Protocol) -> String {
 }
 
 /// "The doctor tried ...: it worked/did not" sentences, and whether any attempt worked.
-fn tried_text(tried: &[Tried]) -> (String, bool) {
+pub(crate) fn tried_text(tried: &[Tried]) -> (String, bool) {
     let mut text = String::new();
     for t in tried {
         text.push_str(&format!(
@@ -164,7 +151,7 @@ fn tried_text(tried: &[Tried]) -> (String, bool) {
     (text, tried.iter().any(|t| t.worked))
 }
 
-fn finish(mut f: Finding, tried: &[Tried], evidence: serde_json::Value) -> Finding {
+pub(crate) fn finish(mut f: Finding, tried: &[Tried], evidence: serde_json::Value) -> Finding {
     let (text, verified) = tried_text(tried);
     f.fix.push_str(&text);
     f.fix_verified = verified;
@@ -181,7 +168,7 @@ fn finish(mut f: Finding, tried: &[Tried], evidence: serde_json::Value) -> Findi
 }
 
 /// The fix sentence for switching protocol/port, preferring what worked.
-fn switch_fix(probe: &Target<'_>, tried: &[Tried], fallback: String) -> String {
+pub(crate) fn switch_fix(probe: &Target<'_>, tried: &[Tried], fallback: String) -> String {
     let first = tried.iter().find(|t| t.worked).or(tried.first());
     match first.map(|t| &t.change) {
         Some(Change::Grpc) => format!(
@@ -442,7 +429,7 @@ pub fn response_timeout(
 }
 
 /// Setting the exporter's timeout to twice its value, in the milliseconds the variables take.
-fn exporter_timeout_fix(probe: &Target<'_>) -> String {
+pub(crate) fn exporter_timeout_fix(probe: &Target<'_>) -> String {
     let doubled = (probe.settings.timeout.value.as_millis() as u64).saturating_mul(2);
     set_setting(
         &probe.settings.timeout.source,
@@ -465,8 +452,8 @@ pub fn response_slow(probe: &Target<'_>, stage: Stage, took: Duration) -> Findin
         format!(
             "{} answered in {} of the exporter's {}.",
             probe.endpoint.display,
-            super::latency(took),
-            super::latency(bound),
+            crate::cause::latency(took),
+            crate::cause::latency(bound),
         ),
         "The answer arrived within the exporter's timeout, so spans get through, but a little \
          more load or a longer batch would push it past the timeout and the exporter would drop \
@@ -517,7 +504,7 @@ pub fn unparseable(
     .evidence(ev)
 }
 
-fn capitalize(s: &str) -> String {
+pub(crate) fn capitalize(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),

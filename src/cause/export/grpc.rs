@@ -1,7 +1,7 @@
 //! Wording of gRPC export answers (grpc-status, non-gRPC responses).
 
-use super::grpc_code_name;
-use super::setting_fix::{endpoint_value, endpoint_where, scheme, set_endpoint};
+use crate::cause::protocol::setting_fix::{endpoint_value, endpoint_where, scheme, set_endpoint};
+use crate::cause::protocol::wording::grpc_code_name;
 use crate::cause::{Cause, Finding, Severity, Stage};
 use crate::facts::answer::HttpClass;
 use crate::facts::peer_text::PeerText;
@@ -77,7 +77,7 @@ pub fn grpc_http_refusal(
                 format!(
                     "The answer is no gRPC response (no grpc-status): an authenticating proxy or \
                      gateway answered it. gRPC clients report HTTP {status} as `{code}`. {}.",
-                    super::http_export::headers_named(probe)
+                    super::http::headers_named(probe)
                 ),
                 "Set the header the front expects (usually `authorization=Bearer <token>` or a \
                  vendor API key header) in OTEL_EXPORTER_OTLP_HEADERS or `otel.headers`, with \

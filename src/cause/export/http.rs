@@ -1,9 +1,12 @@
 //! Wording of HTTP export answers (status codes, bodies).
 
-use super::setting_fix::{endpoint_value, endpoint_where, scheme, set_endpoint, set_setting};
-use super::{finish, set_protocol, Change, Tried};
+use crate::cause::protocol::setting_fix::{
+    endpoint_value, endpoint_where, scheme, set_endpoint, set_setting,
+};
+use crate::cause::protocol::wording::{finish, set_protocol};
 use crate::cause::{Cause, Finding, Severity, Stage};
 use crate::facts::peer_text::PeerText;
+use crate::facts::{Change, Tried};
 use crate::facts::{PartialSuccess, PathProblem, Target};
 
 type Ev = serde_json::Value;
