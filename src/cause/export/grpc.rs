@@ -181,22 +181,7 @@ pub fn grpc_unimplemented(probe: &Target<'_>, path: &str, message: &PeerText, ev
 
 /// grpc-status 16 (UNAUTHENTICATED) or 7 (PERMISSION_DENIED).
 pub fn grpc_unauthenticated(probe: &Target<'_>, code: u32, message: &PeerText, ev: Ev) -> Finding {
-    let names: Vec<String> = probe
-        .settings
-        .headers
-        .value
-        .iter()
-        .map(|h| format!("`{}`", h.name))
-        .collect();
-    let sent = if names.is_empty() {
-        "No headers are configured".to_string()
-    } else {
-        format!(
-            "The configured headers {} (from {}) were sent; their values are not shown",
-            names.join(", "),
-            probe.settings.headers.source
-        )
-    };
+    let sent = super::http::headers_sent(probe, "No headers are configured");
     new(probe, Cause::GrpcUnauthenticated, Severity::Error)
         .text(
             format!(

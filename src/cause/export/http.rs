@@ -29,6 +29,14 @@ pub fn export_ok_summary(probe: &Target<'_>, partial: Option<&PartialSuccess>) -
 }
 
 pub(super) fn headers_named(probe: &Target<'_>) -> String {
+    headers_sent(
+        probe,
+        "No headers are configured (OTEL_EXPORTER_OTLP_HEADERS, `otel.headers`, --header)",
+    )
+}
+
+/// Which headers were sent (names only, never values), or `none` when there are none.
+pub(super) fn headers_sent(probe: &Target<'_>, none: &str) -> String {
     let names: Vec<String> = probe
         .settings
         .headers
@@ -37,7 +45,7 @@ pub(super) fn headers_named(probe: &Target<'_>) -> String {
         .map(|h| format!("`{}`", h.name))
         .collect();
     if names.is_empty() {
-        "No headers are configured (OTEL_EXPORTER_OTLP_HEADERS, `otel.headers`, --header)".into()
+        none.to_owned()
     } else {
         format!(
             "The configured headers {} (from {}) were sent; their values are not shown",
