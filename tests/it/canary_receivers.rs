@@ -84,6 +84,42 @@ async fn partial_success_is_reported_with_message_and_count() {
 }
 
 #[tokio::test]
+async fn a_refusal_no_probe_saw_is_classified_as_the_probes_classify_it() {
+    // The empty probe passed (no probe finding); the canary's own export is refused for its
+    // size: the answer's class names the cause, not `canary_export_failed`.
+    for (proto, cause) in [
+        (Protocol::HttpProtobuf, Cause::HttpPayloadTooLarge),
+        (Protocol::HttpJson, Cause::HttpPayloadTooLarge),
+        (Protocol::Grpc, Cause::GrpcResourceExhausted),
+    ] {
+        let rx = receiver(
+            proto,
+            Behaviour::Reject {
+                http: 413,
+                grpc: tonic::Code::ResourceExhausted,
+                message: "grpc: received message larger than max (1204 vs. 64)".into(),
+            },
+        );
+        let (r, c) = canary_stage(
+            &loaded(traces(&rx.url(), proto)),
+            &opts(Duration::from_secs(3)),
+            &[],
+        )
+        .await;
+        assert_eq!(r.check.status, Status::Fail, "{proto}");
+        assert_eq!(causes(&r.findings), vec![cause], "{proto}");
+        let f = &r.findings[0];
+        assert_eq!(f.stage, Stage::Canary, "{proto}");
+        assert!(
+            f.explanation.contains("empty export went through"),
+            "{proto}: {}",
+            f.explanation
+        );
+        assert!(c.error.is_some() && !c.exported, "{proto}: {c:?}");
+    }
+}
+
+#[tokio::test]
 async fn a_rejection_is_explained_with_the_matching_probe_finding() {
     let probe = Finding::new(
         Cause::HttpAuthRejected,
