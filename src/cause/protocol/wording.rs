@@ -74,52 +74,48 @@ pub fn describe_peer(did: PeerDid) -> &'static str {
     }
 }
 
-/// The cause of the exporter's protocol: the same failure has a gRPC name and an HTTP one.
-pub(crate) fn protocol_cause(grpc: bool, grpc_cause: Cause, http_cause: Cause) -> Cause {
-    if grpc {
-        grpc_cause
-    } else {
-        http_cause
-    }
+/// An error finding at `stage` whose cause is the exporter's protocol's name for one failure
+/// (it has a gRPC name and an HTTP one).
+fn per_protocol(probe: &Target<'_>, stage: Stage, grpc_cause: Cause, http_cause: Cause) -> Finding {
+    let cause = match probe.settings.protocol.value {
+        Protocol::Grpc => grpc_cause,
+        _ => http_cause,
+    };
+    Finding::new(cause, Severity::Error, Some(probe.settings.signal)).at_stage(stage)
 }
 
 /// The peer reset the request's HTTP/2 stream with `REFUSED_STREAM`: it did not process the
 /// request (overloaded, shutting down, or at its limit of concurrent streams).
 pub fn stream_refused(probe: &Target<'_>, stage: Stage, ev: serde_json::Value) -> Finding {
     let grpc = probe.settings.protocol.value == Protocol::Grpc;
-    Finding::new(
-        protocol_cause(grpc, Cause::GrpcUnavailable, Cause::HttpThrottled),
-        Severity::Error,
-        Some(probe.settings.signal),
-    )
-    .at_stage(stage)
-    .text(
-        format!(
-            "{} refused the request's HTTP/2 stream (REFUSED_STREAM): it did not process it.",
-            probe.endpoint.display
-        ),
-        format!(
-            "The server reset the stream with RST_STREAM(REFUSED_STREAM) before doing any \
+    per_protocol(probe, stage, Cause::GrpcUnavailable, Cause::HttpThrottled)
+        .text(
+            format!(
+                "{} refused the request's HTTP/2 stream (REFUSED_STREAM): it did not process it.",
+                probe.endpoint.display
+            ),
+            format!(
+                "The server reset the stream with RST_STREAM(REFUSED_STREAM) before doing any \
                  work on it. HTTP/2 servers do this when they are overloaded, shutting down \
                  (draining), or at their limit of concurrent streams \
                  (SETTINGS_MAX_CONCURRENT_STREAMS, 0 on a server that takes no new work). The \
                  request is safe to retry, and exporters retry it{}; while it lasts nothing is \
                  exported.",
-            if grpc {
-                " (gRPC reports it as UNAVAILABLE)"
-            } else {
-                ""
-            }
-        ),
-        format!(
-            "Check the load and state of whatever answers at {} (the collector, or a proxy or \
+                if grpc {
+                    " (gRPC reports it as UNAVAILABLE)"
+                } else {
+                    ""
+                }
+            ),
+            format!(
+                "Check the load and state of whatever answers at {} (the collector, or a proxy or \
                  load balancer in front of it): its concurrent-stream limit, whether it is \
                  restarting or draining, and its memory limiter. Run the doctor again once it \
                  takes requests.",
-            probe.endpoint.display
-        ),
-    )
-    .evidence(ev)
+                probe.endpoint.display
+            ),
+        )
+        .evidence(ev)
 }
 
 /// How to set the protocol to `p`, where it is set now.
@@ -481,12 +477,12 @@ pub fn unparseable(
     ev: serde_json::Value,
 ) -> Finding {
     let grpc = probe.settings.protocol.value == Protocol::Grpc;
-    Finding::new(
-        protocol_cause(grpc, Cause::GrpcNonGrpcResponse, Cause::NotOtlpEndpoint),
-        Severity::Error,
-        Some(probe.settings.signal),
+    per_protocol(
+        probe,
+        stage,
+        Cause::GrpcNonGrpcResponse,
+        Cause::NotOtlpEndpoint,
     )
-    .at_stage(stage)
     .text(
         format!(
             "{} does not answer like an OTLP receiver.",
