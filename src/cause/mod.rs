@@ -1,16 +1,19 @@
 //! Cause codes (`docs/causes.md`), severities, stages, and the `Finding` that names a cause.
 //!
 //! Every user-facing sentence about a cause is written under this module: `config_text`,
-//! `net_text`, `proto_text`, `pipeline_text` build findings from typed evidence; `generic` holds the
+//! `net_text`, `pipeline_text`, and one module per stage (`protocol`, `export`, `canary`) build findings from typed evidence; `generic` holds the
 //! context-free wording used by `runner doctor explain`.
 
+pub mod answer;
+pub mod canary;
 pub mod collector_text;
 pub mod config_text;
 pub mod explain_text;
+pub mod export;
 pub mod generic;
 pub mod net_text;
 pub mod pipeline_text;
-pub mod proto_text;
+pub mod protocol;
 pub mod runtime_text;
 pub mod skip_text;
 

@@ -236,6 +236,16 @@ pub fn signal_settings(cx: &mut Ctx<'_>, signal: Signal) -> SignalSettings {
     let insecure = cx.settle("insecure", sig, offers, false, bool::to_string);
 
     let endpoint_raw = resolve_endpoint(cx, signal, protocol.value);
+    // GitLab Runner's `grpc://` and `grpcs://` name the protocol too (contract §2): with no
+    // protocol set anywhere, the scheme decides it, once, for every stage and the exporter.
+    let protocol = match endpoint::scheme_protocol(&endpoint_raw.value) {
+        Some(p) if protocol.source == Source::Default => Offer {
+            value: p,
+            source: endpoint_raw.source.clone(),
+            specific: false,
+        },
+        _ => protocol,
+    };
     let (endpoint, url) = match endpoint::parse(&endpoint_raw.value, protocol.value, insecure.value)
     {
         Ok(ep) => {

@@ -8,6 +8,7 @@ use super::connect::{self, Stream};
 use super::grpc_seen::{Seen, ServerSaid, Watched};
 use super::record::{chain_of, ExportFailure, FailureKind, Recorder, SpanPartialSuccess};
 use crate::config::{Compression, SignalSettings};
+use crate::facts::answer::{AnswerFacts, Sent};
 use crate::facts::peer_text::PeerText;
 use hyper_util::rt::TokioIo;
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
@@ -33,6 +34,8 @@ pub struct GrpcExporter {
     client: TraceServiceClient<Watched<Channel>>,
     /// What the server sent on the current export (tells its statuses from tonic's own).
     seen: Seen,
+    /// Whether the connection is TLS (what the one answer classifier reads as `Sent`).
+    tls: bool,
     metadata: MetadataMap,
     timeout: Duration,
     recorder: Arc<Recorder>,
@@ -68,7 +71,8 @@ pub fn exporter(
     };
     // tonic would insist on its own TLS for an `https` URI; TLS is done in our connector, so the
     // connect URI is `http` while the origin (`:scheme`, `:authority`) says what the user wrote.
-    let scheme = if tls.is_some() { "https" } else { "http" };
+    let is_tls = tls.is_some();
+    let scheme = if is_tls { "https" } else { "http" };
     let origin: http::Uri = format!("{scheme}://{authority}")
         .parse()
         .map_err(|e| format!("endpoint {authority}: {e}"))?;
@@ -104,6 +108,7 @@ pub fn exporter(
     Ok(GrpcExporter {
         client,
         seen,
+        tls: is_tls,
         metadata,
         timeout: s.timeout.value,
         recorder,
@@ -131,7 +136,7 @@ impl SpanExporter for GrpcExporter {
                 }
                 return Ok(());
             }
-            Ok(Err(status)) => classify(&status, self.seen.get()),
+            Ok(Err(status)) => classify(&status, self.seen.get(), self.tls),
             Err(_) => ExportFailure::new(
                 FailureKind::Timeout,
                 vec![format!(
@@ -154,7 +159,7 @@ impl SpanExporter for GrpcExporter {
 /// carries that error as its source and is `Transport`; an HTTP error answer without a
 /// `grpc-status` is `HttpStatus`; any other status was made up by the client itself (a decode
 /// limit, a malformed frame) and is `ClientRejected`.
-fn classify(status: &tonic::Status, said: ServerSaid) -> ExportFailure {
+fn classify(status: &tonic::Status, said: ServerSaid, tls: bool) -> ExportFailure {
     // The message is the server's: quoted, never raw.
     let mut chain = vec![format!(
         "gRPC status {:?}: {}",
@@ -186,7 +191,16 @@ fn classify(status: &tonic::Status, said: ServerSaid) -> ExportFailure {
         ServerSaid {
             grpc_status: None,
             http_status: Some(http),
-        } if http != 200 => FailureKind::HttpStatus { status: http },
+        } if http != 200 => {
+            let facts = AnswerFacts {
+                http_status: http,
+                ..AnswerFacts::default()
+            };
+            let failure = ExportFailure::new(FailureKind::HttpStatus { status: http }, chain);
+            return failure
+                .with_answer(facts, Sent { grpc: true, tls })
+                .with_io_from(status);
+        }
         _ => FailureKind::ClientRejected {
             code,
             message: PeerText::from_text(status.message()),
