@@ -143,6 +143,7 @@ causes! {
     TlsVersionUnsupported => "tls_version_unsupported", Tls;
     TlsAlpnH2Missing => "tls_alpn_h2_missing", Tls;
     TlsHandshakeFailed => "tls_handshake_failed", Tls;
+    TlsServerCertIsCa => "tls_server_cert_is_ca", Tls;
 
     HttpToGrpcPort => "http_to_grpc_port", Protocol;
     GrpcToHttpPort => "grpc_to_http_port", Protocol;

@@ -262,7 +262,7 @@ async fn failure_findings(
                 false => None,
             };
             match tls {
-                Some(tls) if tls.worked => {
+                Some(tls) if tls.speaks_tls() => {
                     let mut ev = ev;
                     ev["ruled_out"] = serde_json::json!([tried[0].evidence()]);
                     text::plaintext_to_tls(probe, TlsSign::Http1Answer, &[tls], ev)
@@ -323,7 +323,7 @@ async fn failure_findings(
             }
             if found.is_none() && plaintext {
                 let tried = [verify::try_tls(probe, addr).await];
-                if tried[0].worked {
+                if tried[0].speaks_tls() {
                     found = Some(text::plaintext_to_tls(
                         probe,
                         TlsSign::Closed,

@@ -12,7 +12,8 @@ use super::net::{self, alpn_for, connect_tcp, Recorded, Recording};
 use super::{Probe, StageResult};
 use crate::cause::{net_text, Stage};
 use crate::report::{Check, Status};
-use chain::{AcceptAnything, CertInfo, ClientCertState, RecordingResolver, RecordingVerifier};
+use crate::tlsconf::TrustVerifier;
+use chain::{CertInfo, ClientCertState, RecordingResolver, RecordingVerifier};
 use rustls::pki_types::CertificateDer;
 use rustls::ClientConfig;
 use serde_json::json;
@@ -42,7 +43,7 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
     let deadline = started + timeout;
     let chain_rec = Arc::new(Mutex::new(Vec::<CertificateDer<'static>>::new()));
     let cc_state = Arc::new(Mutex::new(ClientCertState::default()));
-    let config = match recording_config(probe, chain_rec.clone(), cc_state.clone()) {
+    let (config, trust) = match recording_config(probe, chain_rec.clone(), cc_state.clone()) {
         Ok(c) => c,
         Err(e) => {
             let f = net_text::tls_setup_failed(signal, &e.to_string());
@@ -156,10 +157,21 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
                     .took(started.elapsed());
                 return StageResult::new(check).with(f);
             }
+            let anchor = trust.accepted_anchor().then(|| {
+                let ca_file = probe
+                    .settings
+                    .certificate
+                    .as_ref()
+                    .map(|c| c.value.display().to_string())
+                    .unwrap_or_default();
+                net_text::tls_server_cert_is_anchor(signal, &ca_file, evidence.clone())
+            });
             let check = Check::new(Stage::Tls, Status::Pass, summary)
                 .evidence(evidence)
                 .took(started.elapsed());
-            StageResult::new(check)
+            let mut result = StageResult::new(check);
+            result.findings.extend(anchor);
+            result
         }
         Ok(Err((err, mut io))) => {
             let obs = observed(&chain_rec);
@@ -298,7 +310,7 @@ fn recording_config(
     probe: &Probe<'_>,
     chain: Arc<Mutex<Vec<CertificateDer<'static>>>>,
     state: Arc<Mutex<ClientCertState>>,
-) -> Result<ClientConfig, crate::tlsconf::TlsSetupError> {
+) -> Result<(ClientConfig, Arc<TrustVerifier>), crate::tlsconf::TlsSetupError> {
     let verifier = crate::tlsconf::server_verifier(probe.settings)?;
     let identity = crate::tlsconf::client_identity(probe.settings)?;
     let mut config = ClientConfig::builder_with_provider(crate::tlsconf::provider())
@@ -306,7 +318,7 @@ fn recording_config(
         .expect("ring supports the default versions")
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(RecordingVerifier {
-            inner: verifier,
+            inner: verifier.clone(),
             chain,
         }))
         .with_client_cert_resolver(Arc::new(RecordingResolver { identity, state }));
@@ -314,34 +326,73 @@ fn recording_config(
         .iter()
         .map(|p| p.to_vec())
         .collect();
-    Ok(config)
+    Ok((config, verifier))
 }
 
-/// True if `addr` answers a ClientHello with a TLS handshake record (a ServerHello), whatever
-/// its certificate. For verifying a `plaintext_to_tls` fix.
-pub async fn server_speaks_tls(addr: SocketAddr, server_name: &str, timeout: Duration) -> bool {
-    let provider = crate::tlsconf::provider();
-    let Ok(builder) =
-        ClientConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions()
-    else {
-        return false;
+/// A whole TLS handshake with `addr`, with the exporter's trust and client identity, as if
+/// the endpoint said `https://`. For verifying a `plaintext_to_tls` fix: it works only when
+/// the handshake does, and otherwise says what is still missing.
+pub async fn try_handshake(probe: &Probe<'_>, addr: SocketAddr) -> crate::facts::Observed {
+    use crate::facts::Observed as Seen;
+    use crate::facts::TlsShortfall as Short;
+    let timeout = probe.opts.timeout;
+    let config = match crate::tlsconf::client_config(
+        probe.settings,
+        alpn_for(probe.settings.protocol.value),
+    ) {
+        Ok(c) => c,
+        Err(_) => return Seen::NoServerHello,
     };
-    let mut config = builder
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(AcceptAnything(provider)))
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     let Ok(tcp) = connect_tcp(addr, timeout).await else {
-        return false;
+        return Seen::NoServerHello;
     };
     let (stream, raw): (_, Recording) = Recorded::new(tcp);
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
     let result = tokio::time::timeout(
         timeout,
-        connector.connect(self::server_name(server_name), stream),
+        connector.connect(server_name(&probe.endpoint.host), stream),
     )
     .await;
-    matches!(result, Ok(Ok(_))) || raw.greeting() == super::net::PeerGreeting::TlsHandshake
+    let error = match result {
+        Ok(Ok(_)) => return Seen::TlsHandshake,
+        Ok(Err(e)) => Some(e),
+        Err(_) => None,
+    };
+    if raw.greeting() != super::net::PeerGreeting::TlsHandshake {
+        return Seen::NoServerHello;
+    }
+    let typed = error.as_ref().and_then(net::rustls_error);
+    Seen::ServerHello(match typed {
+        Some(rustls::Error::InvalidCertificate(ce)) => match ce {
+            rustls::CertificateError::NotValidForName
+            | rustls::CertificateError::NotValidForNameContext { .. } => Short::HostName,
+            rustls::CertificateError::Expired
+            | rustls::CertificateError::ExpiredContext { .. }
+            | rustls::CertificateError::NotValidYet
+            | rustls::CertificateError::NotValidYetContext { .. } => Short::Dates,
+            rustls::CertificateError::UnknownIssuer
+            | rustls::CertificateError::BadSignature
+            | rustls::CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext {
+                ..
+            } => Short::Trust {
+                ca_configured: probe.settings.certificate.is_some(),
+            },
+            rustls::CertificateError::Other(_)
+                if crate::tlsconf::is_ca_used_as_end_entity(typed.expect("matched")) =>
+            {
+                Short::Trust {
+                    ca_configured: probe.settings.certificate.is_some(),
+                }
+            }
+            _ => Short::Other,
+        },
+        Some(rustls::Error::AlertReceived(
+            rustls::AlertDescription::CertificateRequired
+            | rustls::AlertDescription::BadCertificate
+            | rustls::AlertDescription::UnknownCA,
+        )) => Short::ClientCertificate,
+        _ => Short::Other,
+    })
 }
 
 #[cfg(test)]

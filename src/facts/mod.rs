@@ -19,4 +19,4 @@ pub use pipeline::{ExportFailure, FailureKind, PartialSuccess, SpanPartialSucces
 pub use proxy::ProxyError;
 pub use skip::Skip;
 pub use target::Target;
-pub use verify::{Change, Observed, PathProblem, TlsSign, Tried, Waiting};
+pub use verify::{Change, Observed, PathProblem, TlsShortfall, TlsSign, Tried, Waiting};

@@ -6,6 +6,7 @@ use crate::cause::{Finding, Stage};
 use crate::config::Protocol;
 use crate::doctor::net::{connect_tcp, printable, rustls_error, PeerGreeting, Recording};
 use crate::doctor::{suggest_url, Probe};
+use crate::facts::net::TlsRefusal;
 use rustls::{AlertDescription, CertificateError, PeerIncompatible};
 use serde_json::Value;
 use std::io;
@@ -165,15 +166,82 @@ pub async fn handshake_error(
     if reset {
         return net_text::connection_reset(signal, Stage::Tls, addr, "the TLS handshake", evidence);
     }
-    let detail = match (typed, err) {
-        (Some(e), _) => format!("rustls reported: {e}"),
-        (None, Some(e)) => format!(
-            "the connection failed ({}) after the server answered",
-            e.kind()
-        ),
-        (None, None) => "the server ended the connection".to_string(),
-    };
-    net_text::tls_handshake_failed(signal, &detail, evidence)
+    let refusal = typed.map_or(TlsRefusal::Broken, refusal);
+    let host = super::super::dns::bare_host(&probe.endpoint.host);
+    net_text::tls_refused(signal, refusal, host, probe.opts.timeout, evidence)
+}
+
+/// The refusal a typed rustls error names, for the errors without a cause of their own.
+// rustls still returns the deprecated context-free `UnsupportedSignatureAlgorithm` for
+// webpki's deprecated variant.
+#[allow(deprecated)]
+fn refusal(e: &rustls::Error) -> TlsRefusal {
+    use rustls::Error as E;
+    use TlsRefusal as R;
+    match e {
+        E::InvalidCertificate(ce) => match ce {
+            CertificateError::BadEncoding => R::CertBadEncoding,
+            CertificateError::UnhandledCriticalExtension => R::CertUnknownCriticalExtension,
+            CertificateError::UnsupportedSignatureAlgorithm
+            | CertificateError::UnsupportedSignatureAlgorithmContext { .. } => R::CertWeakSignature,
+            CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
+                R::CertNotForServers
+            }
+            CertificateError::Revoked => R::CertRevoked,
+            CertificateError::Other(other) => match other.0.downcast_ref::<webpki::Error>() {
+                Some(webpki::Error::CaUsedAsEndEntity) => R::ServerCertIsCa,
+                Some(webpki::Error::UnsupportedCertVersion) => R::CertVersion1,
+                Some(
+                    webpki::Error::EndEntityUsedAsCa
+                    | webpki::Error::PathLenConstraintViolated
+                    | webpki::Error::NameConstraintViolation
+                    | webpki::Error::MaximumPathDepthExceeded
+                    | webpki::Error::MaximumPathBuildCallsExceeded
+                    | webpki::Error::MaximumSignatureChecksExceeded,
+                ) => R::ChainConstraintViolated,
+                Some(webpki::Error::UnsupportedCriticalExtension) => {
+                    R::CertUnknownCriticalExtension
+                }
+                Some(webpki::Error::BadDer | webpki::Error::MalformedExtensions) => {
+                    R::CertBadEncoding
+                }
+                _ => R::CertOther,
+            },
+            _ => R::CertOther,
+        },
+        E::NoCertificatesPresented => R::NoCertificate,
+        E::PeerIncompatible(p) => match p {
+            PeerIncompatible::NoCipherSuitesInCommon => R::NoCipherSuite,
+            PeerIncompatible::NoKxGroupsInCommon | PeerIncompatible::NoEcPointFormatsInCommon => {
+                R::NoKeyExchangeGroup
+            }
+            PeerIncompatible::NoSignatureSchemesInCommon
+            | PeerIncompatible::NoCertificateRequestSignatureSchemesInCommon => {
+                R::NoSignatureScheme
+            }
+            _ => R::HelloIncompatible,
+        },
+        E::PeerMisbehaved(_) | E::InappropriateMessage { .. } => R::ServerMisbehaved,
+        E::InappropriateHandshakeMessage { .. } => R::ServerMisbehaved,
+        E::InvalidMessage(_) => R::Malformed,
+        E::DecryptError => R::DecryptFailed,
+        E::AlertReceived(alert) => {
+            let code = u8::from(*alert);
+            match alert {
+                AlertDescription::HandshakeFailure | AlertDescription::InsufficientSecurity => {
+                    R::AlertNoCommonGround { code }
+                }
+                AlertDescription::UnrecognisedName => R::AlertUnrecognisedName,
+                AlertDescription::InternalError => R::AlertInternalError,
+                AlertDescription::AccessDenied => R::AlertAccessDenied,
+                AlertDescription::DecodeError
+                | AlertDescription::IllegalParameter
+                | AlertDescription::UnexpectedMessage => R::AlertRejectedHello { code },
+                _ => R::AlertOther { code },
+            }
+        }
+        _ => R::Broken,
+    }
 }
 
 async fn retry_plaintext(probe: &Probe<'_>, addr: SocketAddr) -> Option<PlaintextAnswer> {
@@ -298,6 +366,19 @@ fn from_rustls(
                 let from = leaf.map_or("a later date".to_string(), |c| c.not_before.clone());
                 net_text::tls_cert_not_yet_valid(signal, &from, &now, evidence)
             }
+            // A self-signed CA certificate that is not the CA file's: untrusted.
+            CertificateError::Other(_)
+                if crate::tlsconf::is_ca_used_as_end_entity(e)
+                    && leaf.is_some_and(|c| c.self_signed)
+                    && obs.chain.len() == 1 =>
+            {
+                net_text::tls_unknown_ca_marked_ca(
+                    signal,
+                    leaf.map(|c| c.issuer.as_str()),
+                    probe.settings.certificate.is_some(),
+                    evidence,
+                )
+            }
             _ => return None,
         },
         rustls::Error::AlertReceived(alert) => {
@@ -333,14 +414,7 @@ fn from_rustls(
                 _ if obs.requested_client_cert && !obs.sent_client_cert => {
                     net_text::tls_client_cert_required(signal, Some(code), evidence)
                 }
-                other => net_text::tls_handshake_failed(
-                    signal,
-                    &format!(
-                        "the server sent the TLS alert {} ({code})",
-                        other.as_str().unwrap_or("unknown")
-                    ),
-                    evidence,
-                ),
+                _ => return None,
             }
         }
         rustls::Error::PeerIncompatible(p) => match p {
@@ -361,14 +435,18 @@ fn from_rustls(
 
 /// The server took the connection and did not finish the handshake in time.
 pub fn handshake_timeout(probe: &Probe<'_>, raw: &Recording, evidence: Value) -> Finding {
-    let t = humantime::format_duration(probe.opts.timeout);
-    let detail = if raw.total_read() == 0 {
-        format!(
-            "the server accepted the TCP connection but sent nothing in reply to the ClientHello \
-             within {t} (a server waiting for a plaintext request, or a stalled front end)"
-        )
+    let refusal = if raw.total_read() == 0 {
+        TlsRefusal::SilentAfterHello
     } else {
-        format!("the server started the handshake but did not finish it within {t}")
+        TlsRefusal::Stalled
     };
-    net_text::tls_handshake_failed(probe.settings.signal, &detail, evidence).stalled()
+    let host = super::super::dns::bare_host(&probe.endpoint.host);
+    net_text::tls_refused(
+        probe.settings.signal,
+        refusal,
+        host,
+        probe.opts.timeout,
+        evidence,
+    )
+    .stalled()
 }
