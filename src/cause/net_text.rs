@@ -320,3 +320,24 @@ pub fn version_not_offered(p: &rustls::PeerIncompatible) -> String {
     };
     format!("the server chose a version the exporter does not offer ({why})")
 }
+
+/// The tcp stage's summary when the exporter goes through a proxy: the connection it made is
+/// the proxy's.
+pub fn tcp_via_proxy_summary(
+    endpoint: &crate::config::Endpoint,
+    proxy: &crate::config::proxy::ProxyTarget,
+    peer: Option<SocketAddr>,
+) -> String {
+    let at = peer.map_or(String::new(), |a| format!(" at {a}"));
+    format!(
+        "connected to the proxy {}{at} ({}), which the exporter goes through to reach {}:{}",
+        proxy.display, proxy.source, endpoint.host, endpoint.port
+    )
+}
+
+/// The start of a stage summary that went through `proxy` (empty when direct).
+pub fn through_proxy(proxy: Option<&crate::config::proxy::ProxyTarget>) -> String {
+    proxy.map_or(String::new(), |p| {
+        format!("through the proxy {} ({}): ", p.display, p.source)
+    })
+}

@@ -73,6 +73,9 @@ pub async fn run(probe: &Probe<'_>, ips: &[IpAddr]) -> (StageResult, Option<Sock
     let started = Instant::now();
     let port = probe.endpoint.port;
     let addrs: Vec<SocketAddr> = ips.iter().map(|ip| SocketAddr::new(*ip, port)).collect();
+    if let Some(proxy) = super::proxy::exporter_proxy(probe) {
+        return via_proxy(probe, &proxy, addrs.first().copied(), started).await;
+    }
     let attempts = connect_all(&addrs, probe.opts.timeout).await;
     let evidence = json!({
         "attempts": attempts.iter().map(|a| json!({
@@ -150,6 +153,47 @@ pub async fn run(probe: &Probe<'_>, ips: &[IpAddr]) -> (StageResult, Option<Sock
         .evidence(evidence)
         .took(took);
     (StageResult::new(check).with(finding), chosen)
+}
+
+/// The exporter goes through `proxy`: the connection it opens is to the proxy, so that is the
+/// one this stage makes. Later stages keep `endpoint` (the endpoint's first address) for its
+/// port and name; they reach it through the proxy too.
+async fn via_proxy(
+    probe: &Probe<'_>,
+    proxy: &super::proxy::ProxyTarget,
+    endpoint: Option<SocketAddr>,
+    started: Instant,
+) -> (StageResult, Option<SocketAddr>) {
+    match super::proxy::connect_proxy(proxy, probe.opts.timeout).await {
+        Ok(tcp) => {
+            let peer = tcp.peer_addr().ok();
+            let evidence = json!({
+                "proxy": proxy.display,
+                "source": proxy.source,
+                "address": peer.map(|a| a.to_string()),
+            });
+            let check = Check::new(
+                Stage::Tcp,
+                Status::Pass,
+                net_text::tcp_via_proxy_summary(probe.endpoint, proxy, peer),
+            )
+            .evidence(evidence)
+            .took(started.elapsed());
+            (StageResult::new(check), endpoint)
+        }
+        Err(e) => {
+            let mut r = super::protocol::open_failed(
+                probe,
+                Stage::Tcp,
+                super::protocol::wire::OpenFailure::Proxy(proxy.clone(), e),
+            );
+            for f in &mut r.findings {
+                f.stage = Stage::Tcp;
+            }
+            r.check = r.check.took(started.elapsed());
+            (r, None)
+        }
+    }
 }
 
 fn failure_finding(

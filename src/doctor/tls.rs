@@ -55,16 +55,31 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
         .iter()
         .map(|p| String::from_utf8_lossy(p).into_owned())
         .collect();
-    let tcp = match connect_tcp(addr, deadline.saturating_duration_since(Instant::now())).await {
-        Ok(s) => s,
-        Err(e) => {
-            let check = Check::new(
-                Stage::Tls,
-                Status::Skip,
-                format!("could not connect again to {addr} ({e})"),
-            );
-            return StageResult::new(check.took(started.elapsed()));
-        }
+    // The exporter's path: through the proxy's tunnel when it takes one, else directly.
+    let via = super::proxy::exporter_proxy(probe);
+    let left = deadline.saturating_duration_since(Instant::now());
+    let tcp = match &via {
+        Some(p) => match super::proxy::connect_through(probe, p, probe.endpoint.port, left).await {
+            Ok(s) => s,
+            Err(e) => {
+                return proxy_failed(
+                    probe,
+                    super::protocol::wire::OpenFailure::Proxy(p.clone(), e),
+                    started,
+                )
+            }
+        },
+        None => match connect_tcp(addr, left).await {
+            Ok(s) => s,
+            Err(e) => {
+                let check = Check::new(
+                    Stage::Tls,
+                    Status::Skip,
+                    format!("could not connect again to {addr} ({e})"),
+                );
+                return StageResult::new(check.took(started.elapsed()));
+            }
+        },
     };
     let (stream, raw) = Recorded::new(tcp);
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
@@ -86,9 +101,25 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
     };
     let mut evidence = json!({
         "address": addr.to_string(),
+        "proxy": via.as_ref().map(|p| p.display.clone()),
         "server_name": super::dns::bare_host(&probe.endpoint.host),
         "offered_alpn": offered,
     });
+    if let Some(p) = via.as_ref().filter(|_| raw.total_read() == 0) {
+        if !matches!(outcome, Ok(Ok(_))) {
+            // Nothing came back through the tunnel: the proxy's failure, as the exporter
+            // would meet it.
+            return proxy_failed(
+                probe,
+                super::protocol::wire::OpenFailure::TunnelTls {
+                    proxy: p.clone(),
+                    stalled: outcome.is_err(),
+                    received: 0,
+                },
+                started,
+            );
+        }
+    }
     match outcome {
         Ok(Ok(mut tls)) => {
             let (_, conn) = tls.get_ref();
@@ -140,7 +171,8 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
                 return StageResult::new(check).with(f);
             }
             let summary = format!(
-                "{} {}, ALPN {}{}",
+                "{}{} {}, ALPN {}{}",
+                net_text::through_proxy(via.as_ref()),
                 version.as_deref().unwrap_or("TLS"),
                 cipher.as_deref().unwrap_or(""),
                 alpn.as_deref().unwrap_or("none"),
@@ -224,6 +256,20 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
             StageResult::new(check).with(f)
         }
     }
+}
+
+/// The stage's result when the proxy's tunnel failed the exporter's path.
+fn proxy_failed(
+    probe: &Probe<'_>,
+    failure: super::protocol::wire::OpenFailure,
+    started: Instant,
+) -> StageResult {
+    let mut r = super::protocol::open_failed(probe, Stage::Tls, failure);
+    for f in &mut r.findings {
+        f.stage = Stage::Tls;
+    }
+    r.check = r.check.took(started.elapsed());
+    r
 }
 
 /// The first words of the negotiated protocol, which any server that kept us answers at once:

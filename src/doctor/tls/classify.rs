@@ -245,6 +245,11 @@ fn refusal(e: &rustls::Error) -> TlsRefusal {
 }
 
 async fn retry_plaintext(probe: &Probe<'_>, addr: SocketAddr) -> Option<PlaintextAnswer> {
+    // Through a proxy the endpoint is reached by its tunnel only: no direct retry (its greeting
+    // alone decides).
+    if crate::doctor::proxy::exporter_proxy(probe).is_some() {
+        return None;
+    }
     let host = super::super::dns::bare_host(&probe.endpoint.host);
     plaintext_answer(
         addr,
