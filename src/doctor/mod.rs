@@ -65,6 +65,26 @@ pub enum BackendKind {
     Tempo,
 }
 
+/// What a stage saw (its typed diagnosis), with the evidence and duration of its check: the
+/// orchestrator words it (`cause::<stage>`).
+#[derive(Debug)]
+pub struct Seen<D> {
+    pub diagnosis: D,
+    pub evidence: serde_json::Value,
+    pub took: std::time::Duration,
+}
+
+impl<D> Seen<D> {
+    /// A diagnosis made since `started`.
+    pub fn new(diagnosis: D, evidence: serde_json::Value, started: std::time::Instant) -> Seen<D> {
+        Seen {
+            diagnosis,
+            evidence,
+            took: started.elapsed(),
+        }
+    }
+}
+
 /// What one stage produced for one target.
 #[derive(Clone, Debug)]
 pub struct StageResult {
@@ -152,6 +172,43 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
     // Whatever a peer sent, the report has an upper size.
     crate::report::bound::bound(&mut report);
     report
+}
+
+/// The network stages, worded: each runs its stage module (which observes and returns a typed
+/// diagnosis) and words what it saw with `cause::<stage>` (one match per stage).
+pub mod stages {
+    use super::{tcp, Probe, Seen, StageResult};
+    use crate::cause::{self, Finding, Stage};
+    use std::net::{IpAddr, SocketAddr};
+
+    /// A stage's check and findings from its wording: failed on an error, warned on a warning,
+    /// passed otherwise; a finding without evidence of its own carries the stage's.
+    fn worded<D>(
+        stage: Stage,
+        seen: Seen<D>,
+        findings: Vec<Finding>,
+        pass_summary: String,
+    ) -> StageResult {
+        let findings = findings
+            .into_iter()
+            .map(|f| match f.evidence.is_null() {
+                true => f.evidence(seen.evidence.clone()),
+                false => f,
+            })
+            .collect();
+        let mut r = super::protocol::from_findings(stage, findings, pass_summary, seen.evidence);
+        r.check = r.check.took(seen.took);
+        r
+    }
+
+    /// The tcp stage; also the address later stages use.
+    pub async fn tcp(probe: &Probe<'_>, ips: &[IpAddr]) -> (StageResult, Option<SocketAddr>) {
+        let (seen, chosen) = tcp::run(probe, ips).await;
+        let d = &seen.diagnosis;
+        let findings = cause::tcp::finding(d, probe).into_iter().collect();
+        let summary = cause::tcp::summary(d, probe);
+        (worded(Stage::Tcp, seen, findings, summary), chosen)
+    }
 }
 
 /// Milliseconds with two decimals, for timing evidence.

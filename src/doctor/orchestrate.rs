@@ -4,8 +4,7 @@
 
 use super::progress::Progress;
 use super::{
-    backend, canary, dns, export, protocol, settings_json, tcp, tls, DoctorOptions, Probe,
-    StageResult,
+    backend, canary, dns, export, protocol, settings_json, tls, DoctorOptions, Probe, StageResult,
 };
 use crate::cause::pipeline_text::{self, CanarySkip};
 use crate::cause::{config_text, net_text, skip_text, Cause, Finding, Severity, Stage};
@@ -386,7 +385,7 @@ async fn probe_path(
     let mut addr: Option<SocketAddr> = None;
     if dns_ok {
         let step = progress.start(label(Stage::Tcp));
-        let (tcp, chosen) = tcp::run(&probe, &ips).await;
+        let (tcp, chosen) = super::stages::tcp(&probe, &ips).await;
         step.finish();
         addr = chosen;
         shared.push(tcp);

@@ -5,7 +5,7 @@ pub mod wire;
 
 use super::{proxy, Probe, StageResult};
 use crate::cause::proto_text::{self as text};
-use crate::cause::{net_text, Cause, Finding, Severity, Stage};
+use crate::cause::{tcp as tcp_text, Cause, Finding, Severity, Stage};
 use crate::config::Protocol;
 use crate::facts::{Change, TlsSign, Waiting};
 use crate::report::{Check, Status};
@@ -339,16 +339,16 @@ async fn failure_findings(
             // TLS it had completed a handshake, so a reset is mid-conversation.
             match did {
                 PeerDid::Reset if probe.endpoint.tls => found.unwrap_or_else(|| {
-                    net_text::connection_reset(signal, stage, addr, request, ev)
+                    tcp_text::connection_reset(signal, stage, addr, request, ev)
                 }),
                 _ => {
                     let kind = if did == PeerDid::Reset {
-                        net_text::CloseKind::Reset
+                        crate::facts::CloseKind::Reset
                     } else {
-                        net_text::CloseKind::Eof
+                        crate::facts::CloseKind::Eof
                     };
                     found.unwrap_or_else(|| {
-                        net_text::accept_then_close(signal, stage, addr, request, kind, ev)
+                        tcp_text::accept_then_close(signal, stage, addr, request, kind, ev)
                     })
                 }
             }
@@ -407,7 +407,7 @@ pub(crate) fn open_failed(probe: &Probe<'_>, stage: Stage, e: OpenFailure) -> St
     from_findings(stage, vec![f], String::new(), serde_json::Value::Null)
 }
 
-fn proxy_error_evidence(e: &proxy::ProxyError) -> serde_json::Value {
+pub(crate) fn proxy_error_evidence(e: &proxy::ProxyError) -> serde_json::Value {
     use super::net::ConnectFailure as C;
     use proxy::ProxyError as E;
     let kind = match e {

@@ -6,6 +6,7 @@
 pub mod collector;
 pub mod collector_cross;
 pub mod collector_live;
+pub mod diagnosis;
 pub mod net;
 pub mod peer_text;
 pub mod pipeline;
@@ -14,6 +15,7 @@ pub mod skip;
 pub mod target;
 pub mod verify;
 
+pub use diagnosis::tcp::CloseKind;
 pub use net::{http_version, ConnectFailure, PeerDid};
 pub use pipeline::{ExportFailure, FailureKind, PartialSuccess, SpanPartialSuccess};
 pub use proxy::ProxyError;

@@ -6,7 +6,7 @@ use crate::support::ports::free_port;
 use crate::support::probe::*;
 use runner::cause::{Cause, Stage};
 use runner::config::{Protocol, Source, Sourced};
-use runner::doctor::{tcp, tls};
+use runner::doctor::{stages, tls};
 use runner::report::Status;
 use std::net::SocketAddr;
 
@@ -33,7 +33,7 @@ async fn tcp_and_tls_go_through_the_proxy_and_say_so() {
     let proxy = test_proxy(None).await;
     let (fx, addr, _dir) = behind(proxy.addr, Protocol::HttpProtobuf).await;
     let probe = fx.probe();
-    let (r, chosen) = tcp::run(&probe, &[addr.ip()]).await;
+    let (r, chosen) = stages::tcp(&probe, &[addr.ip()]).await;
     assert_eq!(r.check.status, Status::Pass, "{r:#?}");
     assert_eq!(
         chosen,
@@ -73,7 +73,7 @@ async fn a_refused_tunnel_is_the_tls_stage_proxy_failure() {
 async fn a_proxy_that_is_down_is_the_tcp_stage_proxy_failure() {
     let down = SocketAddr::from(([127, 0, 0, 1], free_port()));
     let (fx, addr, _dir) = behind(down, Protocol::HttpProtobuf).await;
-    let (r, chosen) = tcp::run(&fx.probe(), &[addr.ip()]).await;
+    let (r, chosen) = stages::tcp(&fx.probe(), &[addr.ip()]).await;
     assert_eq!(r.check.status, Status::Fail, "{r:#?}");
     assert_eq!(chosen, None);
     let f = finding(&r, Cause::ProxyFailure);
@@ -84,7 +84,7 @@ async fn a_proxy_that_is_down_is_the_tcp_stage_proxy_failure() {
 async fn grpc_and_no_proxy_connect_directly() {
     let proxy = test_proxy(None).await;
     let (fx, addr, _dir) = behind(proxy.addr, Protocol::Grpc).await;
-    let (r, _) = tcp::run(&fx.probe(), &[addr.ip()]).await;
+    let (r, _) = stages::tcp(&fx.probe(), &[addr.ip()]).await;
     assert_eq!(r.check.summary, format!("connected to {addr}"));
 
     let (mut fx, addr, _dir) = behind(proxy.addr, Protocol::HttpProtobuf).await;
@@ -92,7 +92,7 @@ async fn grpc_and_no_proxy_connect_directly() {
         "127.0.0.1".into(),
         Source::Env("NO_PROXY".into()),
     ));
-    let (r, _) = tcp::run(&fx.probe(), &[addr.ip()]).await;
+    let (r, _) = stages::tcp(&fx.probe(), &[addr.ip()]).await;
     assert_eq!(r.check.summary, format!("connected to {addr}"));
     let t = bounded(tls::run(&fx.probe(), addr)).await;
     assert_eq!(t.check.status, Status::Pass, "{t:#?}");

@@ -1,12 +1,14 @@
 //! Names the cause of a failed handshake from the typed rustls error and the raw bytes seen.
 
 use super::Observed;
-use crate::cause::net_text::{self, CloseKind};
+use crate::cause::net_text;
+use crate::cause::tcp::{accept_then_close, connection_reset};
 use crate::cause::{Finding, Stage};
 use crate::config::Protocol;
 use crate::doctor::net::{connect_tcp, printable, rustls_error, PeerGreeting, Recording};
 use crate::doctor::{suggest_url, Probe};
 use crate::facts::net::TlsRefusal;
+use crate::facts::CloseKind;
 use rustls::{AlertDescription, CertificateError, PeerIncompatible};
 use serde_json::Value;
 use std::io;
@@ -149,14 +151,7 @@ pub async fn handshake_error(
         if answered.is_some() {
             return to_plaintext(probe, addr, seen, answered, evidence);
         }
-        return net_text::accept_then_close(
-            signal,
-            Stage::Tls,
-            addr,
-            "a TLS ClientHello",
-            how,
-            evidence,
-        );
+        return accept_then_close(signal, Stage::Tls, addr, "a TLS ClientHello", how, evidence);
     }
     if obs.requested_client_cert && typed.is_none() {
         // The server asked for a certificate, then hung up without an alert: its verdict on
@@ -164,7 +159,7 @@ pub async fn handshake_error(
         return client_cert_verdict(probe, None, obs, evidence);
     }
     if reset {
-        return net_text::connection_reset(signal, Stage::Tls, addr, "the TLS handshake", evidence);
+        return connection_reset(signal, Stage::Tls, addr, "the TLS handshake", evidence);
     }
     let refusal = typed.map_or(TlsRefusal::Broken, refusal);
     let host = super::super::dns::bare_host(&probe.endpoint.host);

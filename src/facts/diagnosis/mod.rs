@@ -1,0 +1,6 @@
+//! What each stage of `doctor otel` saw, one `Diagnosis` enum per stage: everything the
+//! stage's wording (`cause::<stage>::finding`) needs, and nothing that is prose.
+
+pub mod tcp;
+
+pub use tcp::Diagnosis as Tcp;
