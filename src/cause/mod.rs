@@ -14,6 +14,7 @@ pub mod proto_text;
 pub mod runtime_text;
 pub mod skip_text;
 pub mod tcp;
+pub mod tls;
 
 use crate::config::Signal;
 use serde::Serialize;

@@ -130,30 +130,3 @@ pub fn absorb_config_finding(later: &mut Finding, earlier: Finding) {
         );
     }
 }
-
-mod tls;
-pub use tls::*;
-
-/// Why the server's TLS version did not fit, from rustls' typed reason.
-pub fn version_not_offered(p: &rustls::PeerIncompatible) -> String {
-    use rustls::PeerIncompatible as P;
-    let why = match p {
-        P::ServerDoesNotSupportTls12Or13 => "it supports neither TLS 1.2 nor TLS 1.3",
-        P::ServerTlsVersionIsDisabledByOurConfig => {
-            "its version is disabled on the exporter's side"
-        }
-        P::SupportedVersionsExtensionRequired => "it requires the supported_versions extension",
-        P::Tls12NotOffered | P::Tls12NotOfferedOrEnabled => {
-            "it wants TLS 1.2, which the exporter did not offer"
-        }
-        _ => "rustls found the versions incompatible",
-    };
-    format!("the server chose a version the exporter does not offer ({why})")
-}
-
-/// The start of a stage summary that went through `proxy` (empty when direct).
-pub fn through_proxy(proxy: Option<&crate::config::proxy::ProxyTarget>) -> String {
-    proxy.map_or(String::new(), |p| {
-        format!("through the proxy {} ({}): ", p.display, p.source)
-    })
-}

@@ -177,7 +177,7 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
 /// The network stages, worded: each runs its stage module (which observes and returns a typed
 /// diagnosis) and words what it saw with `cause::<stage>` (one match per stage).
 pub mod stages {
-    use super::{tcp, Probe, Seen, StageResult};
+    use super::{tcp, tls, Probe, Seen, StageResult};
     use crate::cause::{self, Finding, Stage};
     use std::net::{IpAddr, SocketAddr};
 
@@ -208,6 +208,20 @@ pub mod stages {
         let findings = cause::tcp::finding(d, probe).into_iter().collect();
         let summary = cause::tcp::summary(d, probe);
         (worded(Stage::Tcp, seen, findings, summary), chosen)
+    }
+
+    /// The tls stage against `addr` (or through the exporter's proxy).
+    pub async fn tls(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
+        let seen = tls::run(probe, addr).await;
+        let d = &seen.diagnosis;
+        let summary = cause::tls::summary(d, probe);
+        if cause::tls::skipped(d) {
+            let mut r = StageResult::skip(Stage::Tls, summary);
+            r.check = r.check.took(seen.took);
+            return r;
+        }
+        let findings = cause::tls::finding(d, probe).into_iter().collect();
+        worded(Stage::Tls, seen, findings, summary)
     }
 }
 

@@ -4,7 +4,7 @@
 
 use super::progress::Progress;
 use super::{
-    backend, canary, dns, export, protocol, settings_json, tls, DoctorOptions, Probe, StageResult,
+    backend, canary, dns, export, protocol, settings_json, DoctorOptions, Probe, StageResult,
 };
 use crate::cause::pipeline_text::{self, CanarySkip};
 use crate::cause::{config_text, net_text, skip_text, Cause, Finding, Severity, Stage};
@@ -406,7 +406,7 @@ async fn probe_path(
         shared.push(StageResult::skipped(Stage::Tls, Skip::TlsSettingsUnusable));
     } else if let Some(a) = addr {
         let step = progress.start(label(Stage::Tls));
-        let tls = tls::run(&probe, a).await;
+        let tls = super::stages::tls(&probe, a).await;
         step.finish();
         path_ok = passed(&tls.check);
         shared.push(tls);

@@ -9,9 +9,8 @@ pub mod chain;
 mod classify;
 
 use super::net::{self, alpn_for, connect_tcp, Recorded, Recording};
-use super::{Probe, StageResult};
-use crate::cause::{net_text, Stage};
-use crate::report::{Check, Status};
+use super::{Probe, Seen};
+use crate::facts::diagnosis::tls::{Diagnosis, Handshake};
 use crate::tlsconf::TrustVerifier;
 use chain::{CertInfo, ClientCertState, RecordingResolver, RecordingVerifier};
 use rustls::pki_types::CertificateDer;
@@ -22,7 +21,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::AsyncReadExt;
 
-pub use classify::{plaintext_answer, PlaintextAnswer};
+pub use crate::facts::diagnosis::tls::PlaintextAnswer;
+pub use classify::plaintext_answer;
 
 /// What one handshake attempt recorded, whatever its outcome.
 #[derive(Debug, Default)]
@@ -34,21 +34,22 @@ pub struct Observed {
 
 pub use super::net::server_name;
 
-/// Runs the stage against `addr` (which the tcp stage connected to).
-pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
+/// Runs the stage against `addr` (which the tcp stage connected to): what it saw.
+pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> Seen<Diagnosis> {
     let started = Instant::now();
-    let signal = probe.settings.signal;
     let timeout = probe.opts.timeout;
     // The whole stage (setup, connect, handshake) fits in one timeout.
     let deadline = started + timeout;
     let chain_rec = Arc::new(Mutex::new(Vec::<CertificateDer<'static>>::new()));
     let cc_state = Arc::new(Mutex::new(ClientCertState::default()));
+    let seen = |d, evidence| Seen::new(d, evidence, started);
     let (config, trust) = match recording_config(probe, chain_rec.clone(), cc_state.clone()) {
         Ok(c) => c,
         Err(e) => {
-            let f = net_text::tls_setup_failed(signal, &e.to_string());
-            let check = Check::new(Stage::Tls, Status::Fail, f.summary.clone());
-            return StageResult::new(check.took(started.elapsed())).with(f);
+            let d = Diagnosis::SetupFailed {
+                detail: e.to_string(),
+            };
+            return seen(d, serde_json::Value::Null);
         }
     };
     let offered: Vec<String> = alpn_for(probe.settings.protocol.value)
@@ -61,23 +62,27 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
     let tcp = match &via {
         Some(p) => match super::proxy::connect_through(probe, p, probe.endpoint.port, left).await {
             Ok(s) => s,
-            Err(e) => {
-                return proxy_failed(
-                    probe,
-                    super::protocol::wire::OpenFailure::Proxy(p.clone(), e),
-                    started,
-                )
+            Err(error) => {
+                let evidence = json!({
+                    "proxy": p.display,
+                    "source": p.source,
+                    "error": super::protocol::proxy_error_evidence(&error),
+                });
+                let d = Diagnosis::ProxyFailed {
+                    proxy: p.clone(),
+                    error,
+                    timeout,
+                };
+                return seen(d, evidence);
             }
         },
         None => match connect_tcp(addr, left).await {
             Ok(s) => s,
-            Err(e) => {
-                let check = Check::new(
-                    Stage::Tls,
-                    Status::Skip,
-                    format!("could not connect again to {addr} ({e})"),
-                );
-                return StageResult::new(check.took(started.elapsed()));
+            Err(failure) => {
+                return seen(
+                    Diagnosis::NoReconnect { addr, failure },
+                    serde_json::Value::Null,
+                )
             }
         },
     };
@@ -109,15 +114,13 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
         if !matches!(outcome, Ok(Ok(_))) {
             // Nothing came back through the tunnel: the proxy's failure, as the exporter
             // would meet it.
-            return proxy_failed(
-                probe,
-                super::protocol::wire::OpenFailure::TunnelTls {
-                    proxy: p.clone(),
-                    stalled: outcome.is_err(),
-                    received: 0,
-                },
-                started,
-            );
+            evidence["tunnel"] = json!({ "stalled": outcome.is_err(), "bytes_received": 0 });
+            let d = Diagnosis::TunnelSilent {
+                proxy: p.clone(),
+                stalled: outcome.is_err(),
+                timeout,
+            };
+            return seen(d, evidence);
         }
     }
     match outcome {
@@ -156,54 +159,38 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
                 json!({ "requested": obs.requested_client_cert, "sent": obs.sent_client_cert });
             evidence["raw"] = raw.evidence();
             if let Some(err) = late {
-                let f = classify::handshake_error(
-                    probe,
-                    addr,
-                    Some(&err),
-                    &raw,
-                    &obs,
-                    evidence.clone(),
-                )
-                .await;
-                let check = Check::new(Stage::Tls, Status::Fail, f.summary.clone())
-                    .evidence(evidence)
-                    .took(started.elapsed());
-                return StageResult::new(check).with(f);
+                let d =
+                    classify::handshake_error(probe, addr, Some(&err), &raw, &obs, &mut evidence)
+                        .await;
+                return seen(d, evidence);
             }
-            let summary = format!(
-                "{}{} {}, ALPN {}{}",
-                net_text::through_proxy(via.as_ref()),
-                version.as_deref().unwrap_or("TLS"),
-                cipher.as_deref().unwrap_or(""),
-                alpn.as_deref().unwrap_or("none"),
-                obs.chain
-                    .first()
-                    .map(|c| format!(", certificate {} valid until {}", c.subject, c.not_after))
-                    .unwrap_or_default()
-            );
             let grpc = !probe.settings.protocol.value.is_http();
             if grpc && alpn.as_deref() != Some("h2") {
-                let f = net_text::tls_alpn_h2_missing(signal, alpn.as_deref(), evidence.clone());
-                let check = Check::new(Stage::Tls, Status::Fail, f.summary.clone())
-                    .evidence(evidence)
-                    .took(started.elapsed());
-                return StageResult::new(check).with(f);
+                return seen(Diagnosis::AlpnH2Missing { negotiated: alpn }, evidence);
             }
             let anchor = trust.accepted_anchor().then(|| {
-                let ca_file = probe
+                probe
                     .settings
                     .certificate
                     .as_ref()
                     .map(|c| c.value.display().to_string())
-                    .unwrap_or_default();
-                net_text::tls_server_cert_is_anchor(signal, &ca_file, evidence.clone())
+                    .unwrap_or_default()
             });
-            let check = Check::new(Stage::Tls, Status::Pass, summary)
-                .evidence(evidence)
-                .took(started.elapsed());
-            let mut result = StageResult::new(check);
-            result.findings.extend(anchor);
-            result
+            let handshake = Handshake {
+                version,
+                cipher,
+                alpn,
+                leaf: obs
+                    .chain
+                    .first()
+                    .map(|c| (c.subject.clone(), c.not_after.clone())),
+            };
+            let d = Diagnosis::Done {
+                handshake,
+                via,
+                anchor,
+            };
+            seen(d, evidence)
         }
         Ok(Err((err, mut io))) => {
             let obs = observed(&chain_rec);
@@ -236,40 +223,18 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
                 None => err,
             };
             evidence["raw"] = raw.evidence();
-            let f =
-                classify::handshake_error(probe, addr, Some(&err), &raw, &obs, evidence.clone())
-                    .await;
-            let check = Check::new(Stage::Tls, Status::Fail, f.summary.clone())
-                .evidence(evidence)
-                .took(started.elapsed());
-            StageResult::new(check).with(f)
+            let d =
+                classify::handshake_error(probe, addr, Some(&err), &raw, &obs, &mut evidence).await;
+            seen(d, evidence)
         }
         Err(_) => {
             let obs = observed(&chain_rec);
             evidence["chain"] = json!(obs.chain);
             evidence["raw"] = raw.evidence();
             evidence["timeout_ms"] = json!(timeout.as_millis() as u64);
-            let f = classify::handshake_timeout(probe, &raw, evidence.clone());
-            let check = Check::new(Stage::Tls, Status::Fail, f.summary.clone())
-                .evidence(evidence)
-                .took(started.elapsed());
-            StageResult::new(check).with(f)
+            seen(classify::handshake_timeout(probe, &raw), evidence)
         }
     }
-}
-
-/// The stage's result when the proxy's tunnel failed the exporter's path.
-fn proxy_failed(
-    probe: &Probe<'_>,
-    failure: super::protocol::wire::OpenFailure,
-    started: Instant,
-) -> StageResult {
-    let mut r = super::protocol::open_failed(probe, Stage::Tls, failure);
-    for f in &mut r.findings {
-        f.stage = Stage::Tls;
-    }
-    r.check = r.check.took(started.elapsed());
-    r
 }
 
 /// The first words of the negotiated protocol, which any server that kept us answers at once:

@@ -126,3 +126,17 @@ pub enum TlsRefusal {
     /// The handshake started and did not finish within the timeout.
     Stalled,
 }
+
+/// Bytes as text with non-printable bytes escaped, for evidence.
+pub fn printable(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|&b| {
+            if b.is_ascii_graphic() || b == b' ' {
+                (b as char).to_string()
+            } else {
+                format!("\\x{b:02x}")
+            }
+        })
+        .collect()
+}

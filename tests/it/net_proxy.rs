@@ -6,7 +6,7 @@ use crate::support::ports::free_port;
 use crate::support::probe::*;
 use runner::cause::{Cause, Stage};
 use runner::config::{Protocol, Source, Sourced};
-use runner::doctor::{stages, tls};
+use runner::doctor::stages;
 use runner::report::Status;
 use std::net::SocketAddr;
 
@@ -47,7 +47,7 @@ async fn tcp_and_tls_go_through_the_proxy_and_say_so() {
         "{}",
         r.check.summary
     );
-    let t = bounded(tls::run(&probe, addr)).await;
+    let t = bounded(stages::tls(&probe, addr)).await;
     assert_eq!(t.check.status, Status::Pass, "{t:#?}");
     assert!(
         t.check.summary.starts_with("through the proxy"),
@@ -63,7 +63,7 @@ async fn tcp_and_tls_go_through_the_proxy_and_say_so() {
 async fn a_refused_tunnel_is_the_tls_stage_proxy_failure() {
     let proxy = test_proxy(Some(403)).await;
     let (fx, addr, _dir) = behind(proxy.addr, Protocol::HttpProtobuf).await;
-    let t = bounded(tls::run(&fx.probe(), addr)).await;
+    let t = bounded(stages::tls(&fx.probe(), addr)).await;
     assert_eq!(t.check.status, Status::Fail, "{t:#?}");
     let f = finding(&t, Cause::ProxyFailure);
     assert_eq!(f.stage, Stage::Tls);
@@ -94,7 +94,7 @@ async fn grpc_and_no_proxy_connect_directly() {
     ));
     let (r, _) = stages::tcp(&fx.probe(), &[addr.ip()]).await;
     assert_eq!(r.check.summary, format!("connected to {addr}"));
-    let t = bounded(tls::run(&fx.probe(), addr)).await;
+    let t = bounded(stages::tls(&fx.probe(), addr)).await;
     assert_eq!(t.check.status, Status::Pass, "{t:#?}");
     assert!(proxy.seen.lock().unwrap().is_empty());
 }

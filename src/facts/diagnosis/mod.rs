@@ -2,5 +2,7 @@
 //! stage's wording (`cause::<stage>::finding`) needs, and nothing that is prose.
 
 pub mod tcp;
+pub mod tls;
 
 pub use tcp::Diagnosis as Tcp;
+pub use tls::Diagnosis as Tls;
