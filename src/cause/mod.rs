@@ -1,14 +1,14 @@
 //! Cause codes of the contract (§7), severities, stages, and the `Finding` that names a cause.
 //!
 //! Every user-facing sentence about a cause is written under this module: `config_text`,
-//! `net_text`, `proto_text`, `pipeline_text` build findings from typed evidence; `generic` holds the
+//! `dns`, `tcp`, `tls` (one match per stage over its `facts::diagnosis`), `proto_text`, `pipeline_text` build findings from typed evidence; `generic` holds the
 //! context-free wording used by `runner doctor explain`.
 
 pub mod collector_text;
 pub mod config_text;
+pub mod dns;
 pub mod explain_text;
 pub mod generic;
-pub mod net_text;
 pub mod pipeline_text;
 pub mod proto_text;
 pub mod runtime_text;
@@ -285,6 +285,24 @@ impl Finding {
     pub fn evidence(mut self, evidence: serde_json::Value) -> Finding {
         self.evidence = evidence;
         self
+    }
+
+    /// Folds a config-stage finding into the later finding (same cause and signal) that a probe
+    /// confirmed on the wire: the later one's text stays (it rests on evidence and already says
+    /// what the settings did), and what the config finding said is kept in the evidence under
+    /// `config`, so nothing is lost and nothing is said twice.
+    pub fn absorb_config_finding(&mut self, earlier: Finding) {
+        if let Some(o) = self.evidence.as_object_mut() {
+            o.insert(
+                "config".to_string(),
+                serde_json::json!({
+                    "summary": earlier.summary,
+                    "explanation": earlier.explanation,
+                    "fix": earlier.fix,
+                    "evidence": earlier.evidence,
+                }),
+            );
+        }
     }
 }
 

@@ -64,7 +64,7 @@ pub fn finding(d: &Diagnosis, t: &Target<'_>) -> Option<Finding> {
             setting,
         } => {
             let host = &t.endpoint.host;
-            let setting = super::net_text::setting_name(setting, "OTEL_EXPORTER_OTLP_ENDPOINT");
+            let setting = setting_name(setting, "OTEL_EXPORTER_OTLP_ENDPOINT");
             let cert_note = if t.endpoint.tls {
                 " With TLS, the server's certificate must then name that address."
             } else {
@@ -216,4 +216,14 @@ pub fn connection_reset(
              protocol on this port resets like this."
                 .to_string(),
         )
+}
+
+/// The setting a user edits to change a value with this source, for fix sentences.
+fn setting_name(source: &crate::config::Source, fallback: &str) -> String {
+    match source {
+        crate::config::Source::Flag(flag) => format!("the `{flag}` flag"),
+        crate::config::Source::Config(key) => format!("`{key}` in the config file"),
+        crate::config::Source::Env(var) => format!("`{var}`"),
+        crate::config::Source::Default => format!("`{fallback}` (not set: the default applies)"),
+    }
 }

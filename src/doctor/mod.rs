@@ -177,7 +177,7 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
 /// The network stages, worded: each runs its stage module (which observes and returns a typed
 /// diagnosis) and words what it saw with `cause::<stage>` (one match per stage).
 pub mod stages {
-    use super::{tcp, tls, Probe, Seen, StageResult};
+    use super::{dns, tcp, tls, Probe, Seen, StageResult};
     use crate::cause::{self, Finding, Stage};
     use std::net::{IpAddr, SocketAddr};
 
@@ -199,6 +199,15 @@ pub mod stages {
         let mut r = super::protocol::from_findings(stage, findings, pass_summary, seen.evidence);
         r.check = r.check.took(seen.took);
         r
+    }
+
+    /// The dns stage; also the addresses found (possibly none).
+    pub async fn dns(probe: &Probe<'_>) -> (StageResult, Vec<IpAddr>) {
+        let (seen, ips) = dns::run(probe).await;
+        let d = &seen.diagnosis;
+        let findings = cause::dns::finding(d, probe).into_iter().collect();
+        let summary = cause::dns::summary(d, probe);
+        (worded(Stage::Dns, seen, findings, summary), ips)
     }
 
     /// The tcp stage; also the address later stages use.

@@ -3,11 +3,9 @@
 //! concurrently, so a blocked path costs one timeout, not one per signal or stage.
 
 use super::progress::Progress;
-use super::{
-    backend, canary, dns, export, protocol, settings_json, DoctorOptions, Probe, StageResult,
-};
+use super::{backend, canary, export, protocol, settings_json, DoctorOptions, Probe, StageResult};
 use crate::cause::pipeline_text::{self, CanarySkip};
-use crate::cause::{config_text, net_text, skip_text, Cause, Finding, Severity, Stage};
+use crate::cause::{config_text, skip_text, Cause, Finding, Severity, Stage};
 use crate::config::{Environment, Loaded, ProxySettings, Signal, SignalSettings};
 use crate::facts::Skip;
 use crate::report::{Check, Report, Status, Target, SCHEMA};
@@ -295,7 +293,7 @@ fn merge_confirmed(findings: &mut Vec<Finding>) {
             Some(j) => {
                 let earlier = findings.remove(i);
                 let j = if j > i { j - 1 } else { j };
-                net_text::absorb_config_finding(&mut findings[j], earlier);
+                findings[j].absorb_config_finding(earlier);
             }
             None => i += 1,
         }
@@ -377,7 +375,7 @@ async fn probe_path(
     let mut shared: Vec<StageResult> = Vec::new();
 
     let step = progress.start(label(Stage::Dns));
-    let (dns, ips) = dns::run(&probe).await;
+    let (dns, ips) = super::stages::dns(&probe).await;
     step.finish();
     let dns_ok = passed(&dns.check);
     shared.push(dns);

@@ -1,40 +1,48 @@
-//! Wording of network findings (dns, tcp, tls), built from typed facts the stages observed.
+//! Wording of the dns stage: one match over what it saw (`facts::diagnosis::Dns`).
 
 use super::{Cause, Finding, Severity};
-use crate::config::{Signal, Source};
+use crate::config::Signal;
+use crate::facts::diagnosis::dns::{Diagnosis, DnsFailureKind, NoServer};
+use crate::facts::Target;
 use serde_json::Value;
 
-/// The setting a user edits to change a value with this source, for fix sentences.
-pub fn setting_name(source: &Source, fallback: &str) -> String {
-    match source {
-        Source::Flag(flag) => format!("the `{flag}` flag"),
-        Source::Config(key) => format!("`{key}` in the config file"),
-        Source::Env(var) => format!("`{var}`"),
-        Source::Default => format!("`{fallback}` (not set: the default applies)"),
+/// The stage's summary when it passed.
+pub fn summary(d: &Diagnosis, _t: &Target<'_>) -> String {
+    match d {
+        Diagnosis::Literal { ip } => format!("literal address {ip}"),
+        Diagnosis::Resolved {
+            host,
+            addrs,
+            source,
+        } => {
+            let list: Vec<String> = addrs.iter().map(ToString::to_string).collect();
+            format!("{host} -> {} ({source})", list.join(", "))
+        }
+        _ => String::new(),
     }
 }
 
-fn finding(cause: Cause, severity: Severity, signal: Signal, evidence: Value) -> Finding {
+/// The stage's finding: why the endpoint's host gave no address, or nothing.
+pub fn finding(d: &Diagnosis, t: &Target<'_>) -> Option<Finding> {
+    let signal = t.settings.signal;
+    let none = Value::Null;
+    Some(match d {
+        Diagnosis::Literal { .. } | Diagnosis::Resolved { .. } => return None,
+        Diagnosis::ClusterLocal { host, port, nodata } => {
+            cluster_local_name(signal, host, *port, *nodata, none)
+        }
+        Diagnosis::Failed { host, source, kind } => dns_failure(signal, host, source, kind, none),
+        Diagnosis::NoAddress { host, source } => dns_no_address(signal, host, source, none),
+        Diagnosis::NxDomain { host, source } => dns_nxdomain(signal, host, source, none),
+    })
+}
+
+fn finding_for(cause: Cause, severity: Severity, signal: Signal, evidence: Value) -> Finding {
     Finding::new(cause, severity, Some(signal)).evidence(evidence)
 }
 
-// ---- dns -------------------------------------------------------------------------------------
-
-/// Why a lookup failed, typed from the resolver's error kind and response code.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum DnsFailureKind {
-    Timeout,
-    /// The server answered with this error response code (SERVFAIL, REFUSED, ...).
-    ResponseCode(String),
-    /// No name server could be asked (no configuration, socket error, ...).
-    NoServer(String),
-    /// The answer had the TC (truncated) flag over UDP, and again over TCP (the retry that
-    /// truncation calls for was made).
-    Truncated,
-}
-
-pub fn dns_nxdomain(signal: Signal, host: &str, server: &str, evidence: Value) -> Finding {
-    finding(Cause::DnsNxdomain, Severity::Error, signal, evidence).text(
+fn dns_nxdomain(signal: Signal, host: &str, server: &str, evidence: Value) -> Finding {
+    finding_for(Cause::DnsNxdomain, Severity::Error, signal, evidence).text(
         format!("The name `{host}` does not exist (NXDOMAIN)."),
         format!(
             "{server} answered NXDOMAIN for both A and AAAA queries of `{host}`: no address, so \
@@ -47,8 +55,8 @@ pub fn dns_nxdomain(signal: Signal, host: &str, server: &str, evidence: Value) -
     )
 }
 
-pub fn dns_no_address(signal: Signal, host: &str, server: &str, evidence: Value) -> Finding {
-    finding(Cause::DnsNoAddress, Severity::Error, signal, evidence).text(
+fn dns_no_address(signal: Signal, host: &str, server: &str, evidence: Value) -> Finding {
+    finding_for(Cause::DnsNoAddress, Severity::Error, signal, evidence).text(
         format!("The name `{host}` exists but has no A or AAAA record."),
         format!(
             "{server} knows `{host}` but returned no IPv4 or IPv6 address for it (NODATA), so \
@@ -60,7 +68,7 @@ pub fn dns_no_address(signal: Signal, host: &str, server: &str, evidence: Value)
     )
 }
 
-pub fn dns_failure(
+fn dns_failure(
     signal: Signal,
     host: &str,
     server: &str,
@@ -70,13 +78,22 @@ pub fn dns_failure(
     let what = match kind {
         DnsFailureKind::Timeout => format!("{server} did not answer in time"),
         DnsFailureKind::ResponseCode(code) => format!("{server} answered {code}"),
-        DnsFailureKind::NoServer(why) => format!("no name server could be asked ({why})"),
+        DnsFailureKind::NoServer(why) => format!(
+            "no name server could be asked ({})",
+            match why {
+                NoServer::InvalidName => format!("`{host}` is not a valid host name"),
+                NoServer::SystemConfig(e) => {
+                    format!("cannot read the system resolver configuration: {e}")
+                }
+                NoServer::Resolver(e) => e.clone(),
+            }
+        ),
         DnsFailureKind::Truncated => format!(
             "{server} answered with the TC (truncated) flag over UDP, and the query repeated \
              over TCP was truncated too"
         ),
     };
-    finding(Cause::DnsFailure, Severity::Error, signal, evidence).text(
+    finding_for(Cause::DnsFailure, Severity::Error, signal, evidence).text(
         format!("Looking up `{host}` failed: {what}."),
         format!(
             "The lookup of `{host}` failed without a definite answer: {what}. The exporter's own \
@@ -89,15 +106,20 @@ pub fn dns_failure(
 }
 
 /// A Kubernetes service name (or single label) that does not resolve here.
-pub fn cluster_local_name(
+fn cluster_local_name(
     signal: Signal,
     host: &str,
     port: u16,
-    outcome: &str,
+    nodata: bool,
     evidence: Value,
 ) -> Finding {
+    let outcome = if nodata {
+        "has no address"
+    } else {
+        "does not exist"
+    };
     let service = host.split('.').next().unwrap_or(host);
-    finding(Cause::ClusterLocalName, Severity::Error, signal, evidence).text(
+    finding_for(Cause::ClusterLocalName, Severity::Error, signal, evidence).text(
         format!("`{host}` looks like a Kubernetes service name, and it {outcome} here."),
         format!(
             "Names such as `{host}` (a single label, or ending in `.svc`, `.svc.cluster.local` \
@@ -111,22 +133,4 @@ pub fn cluster_local_name(
              or load balancer)."
         ),
     )
-}
-
-/// Folds a config-stage finding into the later finding (same cause and signal) that a probe
-/// confirmed on the wire: the later one's text stays (it rests on evidence and already says
-/// what the settings did), and what the config finding said is kept in the evidence under
-/// `config`, so nothing is lost and nothing is said twice.
-pub fn absorb_config_finding(later: &mut Finding, earlier: Finding) {
-    if let Some(o) = later.evidence.as_object_mut() {
-        o.insert(
-            "config".to_string(),
-            serde_json::json!({
-                "summary": earlier.summary,
-                "explanation": earlier.explanation,
-                "fix": earlier.fix,
-                "evidence": earlier.evidence,
-            }),
-        );
-    }
 }
