@@ -4,6 +4,7 @@
 //! `dns`, `tcp`, `tls` (one match per stage over its `facts::diagnosis`), `proto_text`, `pipeline_text` build findings from typed evidence; `generic` holds the
 //! context-free wording used by `runner doctor explain`.
 
+pub mod backend;
 pub mod collector_text;
 pub mod config_text;
 pub mod dns;

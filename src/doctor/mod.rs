@@ -59,11 +59,7 @@ pub struct BackendOptions {
     pub url: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BackendKind {
-    Jaeger,
-    Tempo,
-}
+pub use crate::facts::diagnosis::backend::BackendKind;
 
 /// What a stage saw (its typed diagnosis), with the evidence and duration of its check: the
 /// orchestrator words it (`cause::<stage>`).
@@ -177,8 +173,10 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
 /// The network stages, worded: each runs its stage module (which observes and returns a typed
 /// diagnosis) and words what it saw with `cause::<stage>` (one match per stage).
 pub mod stages {
-    use super::{dns, tcp, tls, Probe, Seen, StageResult};
+    use super::{backend, dns, tcp, tls, DoctorOptions, Probe, Seen, StageResult};
     use crate::cause::{self, Finding, Stage};
+    use crate::facts::diagnosis::Backend;
+    use crate::report::{Canary, Check, Status};
     use std::net::{IpAddr, SocketAddr};
 
     /// A stage's check and findings from its wording: failed on an error, warned on a warning,
@@ -198,6 +196,25 @@ pub mod stages {
             .collect();
         let mut r = super::protocol::from_findings(stage, findings, pass_summary, seen.evidence);
         r.check = r.check.took(seen.took);
+        r
+    }
+
+    /// The backend stage: did the canary arrive (updates `canary.arrived`).
+    pub async fn backend(opts: &DoctorOptions, canary: &mut Canary) -> StageResult {
+        let seen = backend::run(opts, canary).await;
+        let d = &seen.diagnosis;
+        let status = match d {
+            Backend::Skipped(_) => Status::Skip,
+            Backend::Found { .. } => Status::Pass,
+            Backend::Unqueryable { .. } => Status::Warn,
+            Backend::NotFound { .. } => Status::Fail,
+        };
+        let mut check = Check::new(Stage::Backend, status, cause::backend::summary(d));
+        if status != Status::Skip {
+            check = check.evidence(seen.evidence.clone()).took(seen.took);
+        }
+        let mut r = StageResult::new(check);
+        r.findings.extend(cause::backend::finding(d));
         r
     }
 

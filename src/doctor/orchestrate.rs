@@ -3,7 +3,7 @@
 //! concurrently, so a blocked path costs one timeout, not one per signal or stage.
 
 use super::progress::Progress;
-use super::{backend, canary, export, protocol, settings_json, DoctorOptions, Probe, StageResult};
+use super::{canary, export, protocol, settings_json, DoctorOptions, Probe, StageResult};
 use crate::cause::pipeline_text::{self, CanarySkip};
 use crate::cause::{config_text, skip_text, Cause, Finding, Severity, Stage};
 use crate::config::{Environment, Loaded, ProxySettings, Signal, SignalSettings};
@@ -200,7 +200,7 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
         }
         let step = progress.start("traces   backend".to_string());
         let t0 = Instant::now();
-        let mut b = backend::run(opts, &mut canary).await;
+        let mut b = super::stages::backend(opts, &mut canary).await;
         step.finish();
         if b.check.duration_ms == 0 {
             b.check = b.check.took(t0.elapsed());
