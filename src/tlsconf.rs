@@ -9,7 +9,7 @@ use rustls::{
 };
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Why a TLS configuration could not be built from the configured files.
 #[derive(Debug, thiserror::Error)]
@@ -113,6 +113,7 @@ fn trust_verifier(ca_file: Option<&Path>) -> Result<Arc<TrustVerifier>, TlsSetup
         inner,
         anchors,
         accepted_anchor: AtomicBool::new(false),
+        presented: Mutex::new(Vec::new()),
     }))
 }
 
@@ -127,9 +128,17 @@ pub struct TrustVerifier {
     /// The certificates of the configured CA file.
     anchors: Vec<CertificateDer<'static>>,
     accepted_anchor: AtomicBool,
+    /// The chain the server presented last, kept even when verification fails (the doctor
+    /// shows it as evidence).
+    presented: Mutex<Vec<CertificateDer<'static>>>,
 }
 
 impl TrustVerifier {
+    /// The chain the server presented (end entity first), whatever the verdict.
+    pub fn presented(&self) -> Vec<CertificateDer<'static>> {
+        self.presented.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+
     /// True once a server certificate was accepted only because it is a configured anchor.
     pub fn accepted_anchor(&self) -> bool {
         self.accepted_anchor.load(Ordering::Relaxed)
@@ -184,6 +193,11 @@ impl ServerCertVerifier for TrustVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        if let Ok(mut chain) = self.presented.lock() {
+            chain.clear();
+            chain.push(end_entity.clone().into_owned());
+            chain.extend(intermediates.iter().map(|c| c.clone().into_owned()));
+        }
         match self.inner.verify_server_cert(
             end_entity,
             intermediates,

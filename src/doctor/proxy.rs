@@ -112,6 +112,15 @@ pub async fn open_tunnel(
         })
 }
 
+/// Evidence of a failure to go through `proxy`.
+pub fn failure_evidence(proxy: &ProxyTarget, error: &ProxyError) -> serde_json::Value {
+    serde_json::json!({
+        "proxy": proxy.display,
+        "source": proxy.source,
+        "error": super::protocol::proxy_error_evidence(error),
+    })
+}
+
 /// Why a tunnel could not be opened: the proxy's fault, or TLS with the endpoint behind it.
 #[derive(Debug)]
 pub enum TunnelError {

@@ -152,11 +152,7 @@ async fn via_proxy(
             (Seen::new(d, evidence, started), endpoint)
         }
         Err(error) => {
-            let evidence = json!({
-                "proxy": proxy.display,
-                "source": proxy.source,
-                "error": super::protocol::proxy_error_evidence(&error),
-            });
+            let evidence = super::proxy::failure_evidence(&proxy, &error);
             let d = Diagnosis::ProxyFailed {
                 proxy,
                 error,

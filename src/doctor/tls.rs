@@ -12,8 +12,7 @@ use super::net::{self, alpn_for, connect_tcp, Recorded, Recording};
 use super::{Probe, Seen};
 use crate::facts::diagnosis::tls::{Diagnosis, Handshake};
 use crate::tlsconf::TrustVerifier;
-use chain::{CertInfo, ClientCertState, RecordingResolver, RecordingVerifier};
-use rustls::pki_types::CertificateDer;
+use chain::{CertInfo, ClientCertState, RecordingResolver};
 use rustls::ClientConfig;
 use serde_json::json;
 use std::net::SocketAddr;
@@ -40,10 +39,9 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> Seen<Diagnosis> {
     let timeout = probe.opts.timeout;
     // The whole stage (setup, connect, handshake) fits in one timeout.
     let deadline = started + timeout;
-    let chain_rec = Arc::new(Mutex::new(Vec::<CertificateDer<'static>>::new()));
     let cc_state = Arc::new(Mutex::new(ClientCertState::default()));
     let seen = |d, evidence| Seen::new(d, evidence, started);
-    let (config, trust) = match recording_config(probe, chain_rec.clone(), cc_state.clone()) {
+    let (config, trust) = match recording_config(probe, cc_state.clone()) {
         Ok(c) => c,
         Err(e) => {
             let d = Diagnosis::SetupFailed {
@@ -63,11 +61,7 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> Seen<Diagnosis> {
         Some(p) => match super::proxy::connect_through(probe, p, probe.endpoint.port, left).await {
             Ok(s) => s,
             Err(error) => {
-                let evidence = json!({
-                    "proxy": p.display,
-                    "source": p.source,
-                    "error": super::protocol::proxy_error_evidence(&error),
-                });
+                let evidence = super::proxy::failure_evidence(p, &error);
                 let d = Diagnosis::ProxyFailed {
                     proxy: p.clone(),
                     error,
@@ -91,12 +85,11 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> Seen<Diagnosis> {
     let name = server_name(&probe.endpoint.host);
     let left = deadline.saturating_duration_since(Instant::now());
     let outcome = tokio::time::timeout(left, connector.connect(name, stream).into_fallible()).await;
-    let observed = |chain_rec: &Mutex<Vec<CertificateDer<'static>>>| {
+    let observed = |trust: &TrustVerifier| {
         let st = cc_state.lock().unwrap();
         Observed {
-            chain: chain_rec
-                .lock()
-                .unwrap()
+            chain: trust
+                .presented()
                 .iter()
                 .filter_map(|c| CertInfo::parse(c))
                 .collect(),
@@ -150,7 +143,7 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> Seen<Diagnosis> {
             } else {
                 None
             };
-            let obs = observed(&chain_rec);
+            let obs = observed(&trust);
             evidence["version"] = json!(version);
             evidence["cipher"] = json!(cipher);
             evidence["alpn"] = json!(alpn);
@@ -193,7 +186,7 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> Seen<Diagnosis> {
             seen(d, evidence)
         }
         Ok(Err((err, mut io))) => {
-            let obs = observed(&chain_rec);
+            let obs = observed(&trust);
             evidence["chain"] = json!(obs.chain);
             evidence["client_certificate"] =
                 json!({ "requested": obs.requested_client_cert, "sent": obs.sent_client_cert });
@@ -228,7 +221,7 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> Seen<Diagnosis> {
             seen(d, evidence)
         }
         Err(_) => {
-            let obs = observed(&chain_rec);
+            let obs = observed(&trust);
             evidence["chain"] = json!(obs.chain);
             evidence["raw"] = raw.evidence();
             evidence["timeout_ms"] = json!(timeout.as_millis() as u64);
@@ -316,10 +309,9 @@ fn first_alert(bytes: &[u8]) -> Option<u8> {
     None
 }
 
-/// The exporter's TLS configuration with recorders around its verifier and identity.
+/// The exporter's TLS configuration, with a recorder around its identity.
 fn recording_config(
     probe: &Probe<'_>,
-    chain: Arc<Mutex<Vec<CertificateDer<'static>>>>,
     state: Arc<Mutex<ClientCertState>>,
 ) -> Result<(ClientConfig, Arc<TrustVerifier>), crate::tlsconf::TlsSetupError> {
     let verifier = crate::tlsconf::server_verifier(probe.settings)?;
@@ -328,10 +320,7 @@ fn recording_config(
         .with_safe_default_protocol_versions()
         .expect("ring supports the default versions")
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(RecordingVerifier {
-            inner: verifier.clone(),
-            chain,
-        }))
+        .with_custom_certificate_verifier(verifier.clone())
         .with_client_cert_resolver(Arc::new(RecordingResolver { identity, state }));
     config.alpn_protocols = alpn_for(probe.settings.protocol.value)
         .iter()
