@@ -210,6 +210,11 @@ pub fn text(cause: Cause) -> Generic {
             "The server ended the handshake with an alert or the connection broke mid-handshake for a reason not covered by a more specific cause.",
             "Run `runner doctor otel -v` to see the alert and the certificates exchanged.",
         ),
+        TlsServerCertIsCa => g(
+            "The server presents a CA certificate (CA:TRUE) as its own.",
+            "rustls refuses a CA certificate as a server's certificate (`CaUsedAsEndEntity`) unless it is exactly a certificate of the configured CA file; Go, OpenSSL and curl accept it when it is trusted.",
+            "Reissue the server's certificate as an end-entity certificate (`basicConstraints = CA:FALSE`), or put this exact certificate in the CA file.",
+        ),
         HttpToGrpcPort => g(
             "An HTTP exporter is talking to a gRPC port.",
             "The reply starts with an HTTP/2 SETTINGS frame (or the connection is reset): an HTTP/1 client reached a gRPC-only receiver, usually port 4317.",

@@ -1,21 +1,25 @@
 //! Cause codes (`docs/causes.md`), severities, stages, and the `Finding` that names a cause.
 //!
-//! Every user-facing sentence about a cause is written under this module: `config_text`,
-//! `net_text`, `pipeline_text`, and one module per stage (`protocol`, `export`, `canary`) build findings from typed evidence; `generic` holds the
-//! context-free wording used by `runner doctor explain`.
+//! Every user-facing sentence about a cause is written under this module:
+//! `config_text`, `pipeline_text`, and one module per stage (`dns`, `tcp`, `tls`, `protocol`,
+//! `export`, `canary`, `backend`: one match over its `facts::diagnosis`) build findings from typed
+//! evidence; `generic` holds the context-free wording used by `runner doctor explain`.
 
 pub mod answer;
+pub mod backend;
 pub mod canary;
 pub mod collector_text;
 pub mod config_text;
+pub mod dns;
 pub mod explain_text;
 pub mod export;
 pub mod generic;
-pub mod net_text;
 pub mod pipeline_text;
 pub mod protocol;
 pub mod runtime_text;
 pub mod skip_text;
+pub mod tcp;
+pub mod tls;
 
 use crate::config::Signal;
 use serde::Serialize;
@@ -146,6 +150,7 @@ causes! {
     TlsVersionUnsupported => "tls_version_unsupported", Tls;
     TlsAlpnH2Missing => "tls_alpn_h2_missing", Tls;
     TlsHandshakeFailed => "tls_handshake_failed", Tls;
+    TlsServerCertIsCa => "tls_server_cert_is_ca", Tls;
 
     HttpToGrpcPort => "http_to_grpc_port", Protocol;
     GrpcToHttpPort => "grpc_to_http_port", Protocol;
@@ -286,6 +291,24 @@ impl Finding {
     pub fn evidence(mut self, evidence: serde_json::Value) -> Finding {
         self.evidence = evidence;
         self
+    }
+
+    /// Folds a config-stage finding into the later finding (same cause and signal) that a probe
+    /// confirmed on the wire: the later one's text stays (it rests on evidence and already says
+    /// what the settings did), and what the config finding said is kept in the evidence under
+    /// `config`, so nothing is lost and nothing is said twice.
+    pub fn absorb_config_finding(&mut self, earlier: Finding) {
+        if let Some(o) = self.evidence.as_object_mut() {
+            o.insert(
+                "config".to_string(),
+                serde_json::json!({
+                    "summary": earlier.summary,
+                    "explanation": earlier.explanation,
+                    "fix": earlier.fix,
+                    "evidence": earlier.evidence,
+                }),
+            );
+        }
     }
 }
 

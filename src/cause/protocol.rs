@@ -2,14 +2,14 @@
 //! picks the cause and words it, the verified fix included. The export stage's exchanges meet
 //! the same failures and are worded here too.
 
-mod proxy;
+pub(crate) mod proxy;
 pub(crate) mod setting_fix;
 mod summary;
 pub(crate) mod wording;
 
-use super::net_text::{self, CloseKind};
 use super::{Finding, Stage};
 use crate::facts::diagnosis::protocol::{Diagnosis, Seen};
+use crate::facts::CloseKind;
 use crate::facts::{PeerDid, Target, Waiting};
 
 /// The stage a diagnosis was seen at: the request it was waiting for says which.
@@ -93,7 +93,7 @@ pub fn finding(d: &Diagnosis, t: &Target<'_>) -> Worded {
             evidence,
         } => match (did, tls) {
             (PeerDid::Reset, true) => {
-                net_text::connection_reset(signal, stage, *addr, at.request(), evidence.clone())
+                super::tcp::connection_reset(signal, stage, *addr, at.request(), evidence.clone())
             }
             _ => {
                 let kind = match did {
@@ -101,7 +101,7 @@ pub fn finding(d: &Diagnosis, t: &Target<'_>) -> Worded {
                     _ => CloseKind::Eof,
                 };
                 let ev = evidence.clone();
-                net_text::accept_then_close(signal, stage, *addr, at.request(), kind, ev)
+                super::tcp::accept_then_close(signal, stage, *addr, at.request(), kind, ev)
             }
         },
         Diagnosis::Silent {

@@ -1,9 +1,9 @@
 //! The backend stage: proof that the canary arrived, from a trace-by-id API.
 
-use super::{BackendKind, BackendOptions, DoctorOptions, StageResult};
-use crate::cause::{pipeline_text, Stage};
+use super::{BackendOptions, DoctorOptions, Seen};
+use crate::facts::diagnosis::backend::{BackendKind, Diagnosis};
 use crate::facts::Skip;
-use crate::report::{Canary, Check, Status};
+use crate::report::Canary;
 use crate::telemetry::connect::{self, Stream};
 use crate::telemetry::record::chain_of;
 use bytes::Bytes;
@@ -19,35 +19,27 @@ const BODY_LIMIT: usize = 64 * 1024;
 
 /// Polls the backend for the canary's trace id until it appears or the timeout passes.
 /// Updates `canary.arrived`.
-pub async fn run(opts: &DoctorOptions, canary: &mut Canary) -> StageResult {
+pub async fn run(opts: &DoctorOptions, canary: &mut Canary) -> Seen<Diagnosis> {
+    let started = Instant::now();
+    let skipped = |why| Seen::new(Diagnosis::Skipped(why), Value::Null, started);
     let Some(backend) = &opts.backend else {
-        return StageResult::skipped(Stage::Backend, Skip::NoBackendUrl);
+        return skipped(Skip::NoBackendUrl);
     };
     let Some(trace_id) = canary.trace_id.clone().filter(|_| canary.exported) else {
-        return StageResult::skipped(Stage::Backend, Skip::CanaryNotExported);
+        return skipped(Skip::CanaryNotExported);
     };
-    let started = Instant::now();
-    let name = match backend.kind {
-        BackendKind::Jaeger => "Jaeger",
-        BackendKind::Tempo => "Tempo",
-    };
+    let kind = backend.kind;
     let mut last: Option<Value>;
     loop {
         let left = opts.timeout.saturating_sub(started.elapsed());
         match query(backend, &trace_id, left.max(Duration::from_millis(50))).await {
             Ok((status, body)) => {
-                let found = status == 200 && contains_trace(backend.kind, &body);
+                let found = status == 200 && contains_trace(kind, &body);
                 last = Some(json!({ "status": status, "found": found }));
                 if found {
                     canary.arrived = Some(true);
-                    let check = Check::new(
-                        Stage::Backend,
-                        Status::Pass,
-                        format!("{name} shows trace {trace_id}"),
-                    )
-                    .evidence(json!({ "url": backend.url, "last": last }))
-                    .took(started.elapsed());
-                    return StageResult::new(check);
+                    let evidence = json!({ "url": backend.url, "last": last });
+                    return Seen::new(Diagnosis::Found { kind, trace_id }, evidence, started);
                 }
             }
             Err(e) => last = Some(json!({ "error": e })),
@@ -57,36 +49,20 @@ pub async fn run(opts: &DoctorOptions, canary: &mut Canary) -> StageResult {
         }
         tokio::time::sleep(POLL_EVERY).await;
     }
-    let waited = started.elapsed();
     let evidence = json!({ "url": backend.url, "last": last });
+    let url = backend.url.clone();
     // A backend we could not query proves nothing either way.
     if last.as_ref().is_some_and(|l| l.get("error").is_some()) {
-        let check = Check::new(
-            Stage::Backend,
-            Status::Warn,
-            format!("{name} at {} could not be queried", backend.url),
-        )
-        .evidence(evidence)
-        .took(waited);
-        return StageResult::new(check);
+        return Seen::new(Diagnosis::Unqueryable { kind, url }, evidence, started);
     }
     canary.arrived = Some(false);
-    let check = Check::new(
-        Stage::Backend,
-        Status::Fail,
-        format!(
-            "{name} did not show the canary within {} ms",
-            waited.as_millis()
-        ),
-    )
-    .evidence(evidence)
-    .took(waited);
-    StageResult::new(check).with(pipeline_text::canary_not_in_backend(
-        name,
-        &backend.url,
-        &trace_id,
-        waited,
-    ))
+    let d = Diagnosis::NotFound {
+        kind,
+        url,
+        trace_id,
+        waited: started.elapsed(),
+    };
+    Seen::new(d, evidence, started)
 }
 
 /// Jaeger: `{"data":[{"spans":[...]}]}`; Tempo: `{"batches":[...]}` or `{"resourceSpans":[...]}`

@@ -4,10 +4,9 @@
 //! asked, as glibc's `files` source does), `localhost` is always 127.0.0.1 and ::1, then the
 //! name servers of `/etc/resolv.conf` (or `--dns-server`), A and AAAA asked concurrently.
 
-use super::{Probe, StageResult};
-use crate::cause::net_text::{self, DnsFailureKind};
-use crate::cause::{Finding, Stage};
-use crate::report::{Check, Status};
+use super::{Probe, Seen};
+use crate::facts::diagnosis::dns::Diagnosis;
+pub use crate::facts::diagnosis::dns::{DnsFailureKind, NoServer};
 use hickory_resolver::config::{
     ConnectionConfig, NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts,
 };
@@ -78,46 +77,34 @@ fn is_localhost(host: &str) -> bool {
     h == "localhost" || h.ends_with(".localhost")
 }
 
-/// Runs the stage: the addresses found (possibly none) and the result.
-pub async fn run(probe: &Probe<'_>) -> (StageResult, Vec<IpAddr>) {
+/// Runs the stage: what it saw, and the addresses found (possibly none).
+pub async fn run(probe: &Probe<'_>) -> (Seen<Diagnosis>, Vec<IpAddr>) {
     let started = Instant::now();
     let host = bare_host(&probe.endpoint.host);
     if let Ok(ip) = host.parse::<IpAddr>() {
-        let check = Check::new(Stage::Dns, Status::Pass, format!("literal address {ip}"))
-            .evidence(json!({ "literal": ip.to_string() }))
-            .took(started.elapsed());
-        return (StageResult::new(check), vec![ip]);
+        let evidence = json!({ "literal": ip.to_string() });
+        return (
+            Seen::new(Diagnosis::Literal { ip }, evidence, started),
+            vec![ip],
+        );
     }
     let res = resolve(host, probe.opts.dns_server, probe.opts.timeout).await;
     let addrs = res.addresses();
     let evidence = evidence(&res);
-    let signal = probe.settings.signal;
-    let took = started.elapsed();
-    if !addrs.is_empty() {
-        let list: Vec<String> = addrs.iter().map(ToString::to_string).collect();
-        let check = Check::new(
-            Stage::Dns,
-            Status::Pass,
-            format!("{host} -> {} ({})", list.join(", "), res.source),
-        )
-        .evidence(evidence)
-        .took(took);
-        return (StageResult::new(check), addrs);
-    }
-    let finding = failure_finding(signal, host, probe.endpoint.port, &res, evidence.clone());
-    let check = Check::new(Stage::Dns, Status::Fail, finding.summary.clone())
-        .evidence(evidence)
-        .took(took);
-    (StageResult::new(check).with(finding), addrs)
+    let d = if addrs.is_empty() {
+        failure(host, probe.endpoint.port, res)
+    } else {
+        Diagnosis::Resolved {
+            host: host.to_string(),
+            addrs: addrs.clone(),
+            source: res.source,
+        }
+    };
+    (Seen::new(d, evidence, started), addrs)
 }
 
-fn failure_finding(
-    signal: crate::config::Signal,
-    host: &str,
-    port: u16,
-    res: &Resolution,
-    evidence: serde_json::Value,
-) -> Finding {
+/// Why `host` gave no address.
+fn failure(host: &str, port: u16, res: Resolution) -> Diagnosis {
     let (a, aaaa) = (&res.a.0, &res.aaaa.0);
     // A definite failure on either family explains more than the other's NXDOMAIN.
     let failure = [a, aaaa].into_iter().find_map(|x| match x {
@@ -125,18 +112,15 @@ fn failure_finding(
         _ => None,
     });
     let nodata = matches!(a, Answer::NoData) || matches!(aaaa, Answer::NoData);
-    if looks_cluster_local(host) && failure.is_none() {
-        let outcome = if nodata {
-            "has no address"
-        } else {
-            "does not exist"
-        };
-        return net_text::cluster_local_name(signal, host, port, outcome, evidence);
-    }
+    let host = host.to_string();
+    let source = res.source;
     match failure {
-        Some(kind) => net_text::dns_failure(signal, host, &res.source, &kind, evidence),
-        None if nodata => net_text::dns_no_address(signal, host, &res.source, evidence),
-        None => net_text::dns_nxdomain(signal, host, &res.source, evidence),
+        _ if looks_cluster_local(&host) && failure.is_none() => {
+            Diagnosis::ClusterLocal { host, port, nodata }
+        }
+        Some(kind) => Diagnosis::Failed { host, source, kind },
+        None if nodata => Diagnosis::NoAddress { host, source },
+        None => Diagnosis::NxDomain { host, source },
     }
 }
 
@@ -152,7 +136,13 @@ fn evidence(res: &Resolution) -> serde_json::Value {
             Answer::NoData => json!({ "rcode": "NOERROR", "answers": [], "ms": ms }),
             Answer::Failed(DnsFailureKind::Timeout) => json!({ "error": "timeout", "ms": ms }),
             Answer::Failed(DnsFailureKind::ResponseCode(c)) => json!({ "rcode": c, "ms": ms }),
-            Answer::Failed(DnsFailureKind::NoServer(m)) => json!({ "error": m, "ms": ms }),
+            Answer::Failed(DnsFailureKind::NoServer(why)) => {
+                let detail = match why {
+                    NoServer::InvalidName => None,
+                    NoServer::SystemConfig(e) | NoServer::Resolver(e) => Some(e),
+                };
+                json!({ "error": "no_server", "detail": detail, "ms": ms })
+            }
             Answer::Failed(DnsFailureKind::Truncated) => {
                 json!({ "error": "truncated over UDP and TCP", "ms": ms })
             }
@@ -172,9 +162,7 @@ pub async fn resolve(host: &str, server: Option<SocketAddr>, timeout: Duration) 
             n
         }
         Err(_) => {
-            let failed = Answer::Failed(DnsFailureKind::NoServer(format!(
-                "`{host}` is not a valid host name"
-            )));
+            let failed = Answer::Failed(DnsFailureKind::NoServer(NoServer::InvalidName));
             return Resolution {
                 source: "nothing asked".into(),
                 a: (failed.clone(), zero),
@@ -209,8 +197,8 @@ pub async fn resolve(host: &str, server: Option<SocketAddr>, timeout: Duration) 
                 (c, o, source)
             }
             Err(e) => {
-                let failed = Answer::Failed(DnsFailureKind::NoServer(format!(
-                    "cannot read the system resolver configuration: {e}"
+                let failed = Answer::Failed(DnsFailureKind::NoServer(NoServer::SystemConfig(
+                    e.to_string(),
                 )));
                 return Resolution {
                     source: "system resolver".into(),
@@ -230,7 +218,8 @@ pub async fn resolve(host: &str, server: Option<SocketAddr>, timeout: Duration) 
     let resolver = match builder.build() {
         Ok(r) => r,
         Err(e) => {
-            let failed = Answer::Failed(DnsFailureKind::NoServer(e.to_string()));
+            let failed =
+                Answer::Failed(DnsFailureKind::NoServer(NoServer::Resolver(e.to_string())));
             return Resolution {
                 source,
                 a: (failed.clone(), zero),
@@ -289,7 +278,9 @@ pub fn classify(e: &NetError) -> Answer {
         NetError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
             Answer::Failed(DnsFailureKind::Timeout)
         }
-        other => Answer::Failed(DnsFailureKind::NoServer(other.to_string())),
+        other => Answer::Failed(DnsFailureKind::NoServer(NoServer::Resolver(
+            other.to_string(),
+        ))),
     }
 }
 

@@ -60,10 +60,26 @@ pub struct BackendOptions {
     pub url: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BackendKind {
-    Jaeger,
-    Tempo,
+pub use crate::facts::diagnosis::backend::BackendKind;
+
+/// What a stage saw (its typed diagnosis), with the evidence and duration of its check: the
+/// orchestrator words it (`cause::<stage>`).
+#[derive(Debug)]
+pub struct Seen<D> {
+    pub diagnosis: D,
+    pub evidence: serde_json::Value,
+    pub took: std::time::Duration,
+}
+
+impl<D> Seen<D> {
+    /// A diagnosis made since `started`.
+    pub fn new(diagnosis: D, evidence: serde_json::Value, started: std::time::Instant) -> Seen<D> {
+        Seen {
+            diagnosis,
+            evidence,
+            took: started.elapsed(),
+        }
+    }
 }
 
 /// What one stage produced for one target.
@@ -84,6 +100,33 @@ impl StageResult {
     pub fn with(mut self, finding: Finding) -> StageResult {
         self.findings.push(finding);
         self
+    }
+
+    /// A stage's result from its findings: the worst one sets the status and the line, a clean
+    /// stage shows `pass_summary`; evidence falls back to the first finding's.
+    pub(crate) fn from_findings(
+        stage: Stage,
+        findings: Vec<Finding>,
+        pass_summary: String,
+        evidence: serde_json::Value,
+    ) -> StageResult {
+        let worst = findings.iter().map(|f| f.severity).max();
+        let status = match worst {
+            Some(crate::cause::Severity::Error) => Status::Fail,
+            Some(crate::cause::Severity::Warning) => Status::Warn,
+            _ => Status::Pass,
+        };
+        let summary = match findings.iter().find(|f| Some(f.severity) == worst) {
+            Some(f) if status != Status::Pass => f.summary.clone(),
+            _ => pass_summary,
+        };
+        let evidence = match (&evidence, findings.first()) {
+            (serde_json::Value::Null, Some(f)) => f.evidence.clone(),
+            _ => evidence,
+        };
+        let mut result = StageResult::new(Check::new(stage, status, summary).evidence(evidence));
+        result.findings = findings;
+        result
     }
 
     pub fn skip(stage: Stage, reason: impl Into<String>) -> StageResult {
@@ -153,6 +196,87 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
     // Whatever a peer sent, the report has an upper size.
     crate::report::bound::bound(&mut report);
     report
+}
+
+/// The network stages, worded: each runs its stage module (which observes and returns a typed
+/// diagnosis) and words what it saw with `cause::<stage>` (one match per stage).
+pub mod stages {
+    use super::{backend, dns, tcp, tls, DoctorOptions, Probe, Seen, StageResult};
+    use crate::cause::{self, Finding, Stage};
+    use crate::facts::diagnosis::Backend;
+    use crate::report::{Canary, Check, Status};
+    use std::net::{IpAddr, SocketAddr};
+
+    /// A stage's check and findings from its wording: failed on an error, warned on a warning,
+    /// passed otherwise; a finding without evidence of its own carries the stage's.
+    fn worded<D>(
+        stage: Stage,
+        seen: Seen<D>,
+        findings: Vec<Finding>,
+        pass_summary: String,
+    ) -> StageResult {
+        let findings = findings
+            .into_iter()
+            .map(|f| match f.evidence.is_null() {
+                true => f.evidence(seen.evidence.clone()),
+                false => f,
+            })
+            .collect();
+        let mut r = StageResult::from_findings(stage, findings, pass_summary, seen.evidence);
+        r.check = r.check.took(seen.took);
+        r
+    }
+
+    /// The backend stage: did the canary arrive (updates `canary.arrived`).
+    pub async fn backend(opts: &DoctorOptions, canary: &mut Canary) -> StageResult {
+        let seen = backend::run(opts, canary).await;
+        let d = &seen.diagnosis;
+        let status = match d {
+            Backend::Skipped(_) => Status::Skip,
+            Backend::Found { .. } => Status::Pass,
+            Backend::Unqueryable { .. } => Status::Warn,
+            Backend::NotFound { .. } => Status::Fail,
+        };
+        let mut check = Check::new(Stage::Backend, status, cause::backend::summary(d));
+        if status != Status::Skip {
+            check = check.evidence(seen.evidence.clone()).took(seen.took);
+        }
+        let mut r = StageResult::new(check);
+        r.findings.extend(cause::backend::finding(d));
+        r
+    }
+
+    /// The dns stage; also the addresses found (possibly none).
+    pub async fn dns(probe: &Probe<'_>) -> (StageResult, Vec<IpAddr>) {
+        let (seen, ips) = dns::run(probe).await;
+        let d = &seen.diagnosis;
+        let findings = cause::dns::finding(d, probe).into_iter().collect();
+        let summary = cause::dns::summary(d, probe);
+        (worded(Stage::Dns, seen, findings, summary), ips)
+    }
+
+    /// The tcp stage; also the address later stages use.
+    pub async fn tcp(probe: &Probe<'_>, ips: &[IpAddr]) -> (StageResult, Option<SocketAddr>) {
+        let (seen, chosen) = tcp::run(probe, ips).await;
+        let d = &seen.diagnosis;
+        let findings = cause::tcp::finding(d, probe).into_iter().collect();
+        let summary = cause::tcp::summary(d, probe);
+        (worded(Stage::Tcp, seen, findings, summary), chosen)
+    }
+
+    /// The tls stage against `addr` (or through the exporter's proxy).
+    pub async fn tls(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
+        let seen = tls::run(probe, addr).await;
+        let d = &seen.diagnosis;
+        let summary = cause::tls::summary(d, probe);
+        if cause::tls::skipped(d) {
+            let mut r = StageResult::skip(Stage::Tls, summary);
+            r.check = r.check.took(seen.took);
+            return r;
+        }
+        let findings = cause::tls::finding(d, probe).into_iter().collect();
+        worded(Stage::Tls, seen, findings, summary)
+    }
 }
 
 /// Milliseconds with two decimals, for timing evidence.

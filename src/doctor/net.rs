@@ -13,63 +13,8 @@ use tokio::net::TcpStream;
 /// How many of the peer's first bytes are kept as evidence.
 pub const RECORD_LIMIT: usize = 512;
 
-/// What the peer's first bytes say it speaks.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-pub enum PeerGreeting {
-    /// Nothing was received (yet).
-    Nothing,
-    /// `HTTP/1.x ...`: an HTTP/1 server.
-    Http1,
-    /// An HTTP/2 SETTINGS frame: an h2c (plaintext HTTP/2, e.g. gRPC) server.
-    H2Settings,
-    /// An HTTP/2 GOAWAY frame.
-    H2GoAway,
-    /// A TLS handshake record (`16 03 0x`): a TLS server.
-    TlsHandshake,
-    /// A TLS alert record (`15 03 0x`), with its level and description.
-    TlsAlert { level: u8, description: u8 },
-    /// Looks like an HTML page or other text.
-    Text,
-    /// Anything else.
-    Other,
-}
-
-impl PeerGreeting {
-    pub fn classify(bytes: &[u8]) -> PeerGreeting {
-        match bytes {
-            [] => PeerGreeting::Nothing,
-            [b'H', b'T', b'T', b'P', b'/', ..] => PeerGreeting::Http1,
-            [0x16, 0x03, ..] => PeerGreeting::TlsHandshake,
-            [0x15, 0x03, _, _, _, level, description, ..] => PeerGreeting::TlsAlert {
-                level: *level,
-                description: *description,
-            },
-            [0x15, 0x03, ..] => PeerGreeting::TlsAlert {
-                level: 0,
-                description: 0,
-            },
-            [_, _, _, 0x04, ..] => PeerGreeting::H2Settings,
-            [_, _, _, 0x07, ..] => PeerGreeting::H2GoAway,
-            b if b
-                .iter()
-                .take(64)
-                .all(|c| c.is_ascii_graphic() || c.is_ascii_whitespace()) =>
-            {
-                PeerGreeting::Text
-            }
-            _ => PeerGreeting::Other,
-        }
-    }
-
-    /// True when the peer answered as a TLS server would.
-    pub fn is_tls(&self) -> bool {
-        matches!(
-            self,
-            PeerGreeting::TlsHandshake | PeerGreeting::TlsAlert { .. }
-        )
-    }
-}
+pub use crate::facts::diagnosis::tls::PeerGreeting;
+pub use crate::facts::net::printable;
 
 /// What a recorded connection saw, shared between the stream and whoever inspects it.
 #[derive(Clone, Debug, Default)]
@@ -121,20 +66,6 @@ impl Recording {
             "greeting": PeerGreeting::classify(&st.first),
         })
     }
-}
-
-/// Bytes as text with non-printable bytes escaped, for evidence.
-pub fn printable(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|&b| {
-            if b.is_ascii_graphic() || b == b' ' {
-                (b as char).to_string()
-            } else {
-                format!("\\x{b:02x}")
-            }
-        })
-        .collect()
 }
 
 /// A stream that records the first bytes read from it.

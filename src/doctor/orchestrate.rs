@@ -3,12 +3,9 @@
 //! concurrently, so a blocked path costs one timeout, not one per signal or stage.
 
 use super::progress::Progress;
-use super::{
-    backend, canary, dns, export, protocol, settings_json, tcp, tls, DoctorOptions, Probe,
-    StageResult,
-};
+use super::{canary, export, protocol, settings_json, DoctorOptions, Probe, StageResult};
 use crate::cause::pipeline_text;
-use crate::cause::{self, config_text, net_text, skip_text, Cause, Finding, Severity, Stage};
+use crate::cause::{self, config_text, skip_text, Cause, Finding, Severity, Stage};
 use crate::config::{Environment, Loaded, ProxySettings, Signal, SignalSettings};
 use crate::facts::diagnosis::canary::Skip as CanarySkip;
 use crate::facts::Skip;
@@ -205,7 +202,7 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
         }
         let step = progress.start("traces   backend".to_string());
         let t0 = Instant::now();
-        let mut b = backend::run(opts, &mut canary).await;
+        let mut b = super::stages::backend(opts, &mut canary).await;
         step.finish();
         if b.check.duration_ms == 0 {
             b.check = b.check.took(t0.elapsed());
@@ -404,7 +401,7 @@ fn merge_confirmed(findings: &mut Vec<Finding>) {
             Some(j) => {
                 let earlier = findings.remove(i);
                 let j = if j > i { j - 1 } else { j };
-                net_text::absorb_config_finding(&mut findings[j], earlier);
+                findings[j].absorb_config_finding(earlier);
             }
             None => i += 1,
         }
@@ -486,7 +483,7 @@ async fn probe_path(
     let mut shared: Vec<StageResult> = Vec::new();
 
     let step = progress.start(label(Stage::Dns));
-    let (dns, ips) = dns::run(&probe).await;
+    let (dns, ips) = super::stages::dns(&probe).await;
     step.finish();
     let dns_ok = passed(&dns.check);
     shared.push(dns);
@@ -494,7 +491,7 @@ async fn probe_path(
     let mut addr: Option<SocketAddr> = None;
     if dns_ok {
         let step = progress.start(label(Stage::Tcp));
-        let (tcp, chosen) = tcp::run(&probe, &ips).await;
+        let (tcp, chosen) = super::stages::tcp(&probe, &ips).await;
         step.finish();
         addr = chosen;
         shared.push(tcp);
@@ -515,7 +512,7 @@ async fn probe_path(
         shared.push(StageResult::skipped(Stage::Tls, Skip::TlsSettingsUnusable));
     } else if let Some(a) = addr {
         let step = progress.start(label(Stage::Tls));
-        let tls = tls::run(&probe, a).await;
+        let tls = super::stages::tls(&probe, a).await;
         step.finish();
         path_ok = passed(&tls.check);
         shared.push(tls);

@@ -244,7 +244,7 @@ async fn failure_diagnosis(
                 false => None,
             };
             match tls {
-                Some(tls) if tls.worked => {
+                Some(tls) if tls.speaks_tls() => {
                     let mut evidence = evidence;
                     evidence["ruled_out"] = serde_json::json!([tried[0].evidence()]);
                     Diagnosis::PlaintextToTls {
@@ -316,7 +316,7 @@ async fn failure_diagnosis(
             }
             if plaintext {
                 let tried = vec![verify::try_tls(probe, addr).await];
-                if tried[0].worked {
+                if tried[0].speaks_tls() {
                     return Diagnosis::PlaintextToTls {
                         at,
                         sign: TlsSign::Closed,
@@ -397,7 +397,7 @@ pub(crate) fn open_failed(probe: &Probe<'_>, at: Waiting, e: OpenFailure) -> Dia
     }
 }
 
-fn proxy_error_evidence(e: &proxy::ProxyError) -> serde_json::Value {
+pub(crate) fn proxy_error_evidence(e: &proxy::ProxyError) -> serde_json::Value {
     use super::net::ConnectFailure as C;
     use proxy::ProxyError as E;
     let kind = match e {

@@ -34,20 +34,28 @@ pub async fn connect_proxy(
         .map_err(ProxyError::Connect)
 }
 
-/// Opens a tunnel to the endpoint through the proxy (`CONNECT host:port`), then TLS over it
-/// when the endpoint uses TLS. The recordings hold what the endpoint (not the proxy) sent.
-pub async fn open_tunnel(
+/// The proxy the exporter goes through to this probe's endpoint, the one rule `proxy_for`
+/// applied: HTTP exporters only (tonic, the gRPC exporter, ignores proxies). `None` when the
+/// exporter connects directly, or when the setting is not a URL (the protocol stage names that).
+pub fn exporter_proxy(probe: &super::Probe<'_>) -> Option<ProxyTarget> {
+    if !probe.settings.protocol.value.is_http() {
+        return None;
+    }
+    let e = probe.endpoint;
+    proxy_for(&e.host, e.port, e.tls, probe.proxy)
+        .ok()
+        .flatten()
+}
+
+/// A tunnel through the proxy to the endpoint's `port` (`CONNECT host:port`): the stream, once
+/// the proxy said 2xx, carries the endpoint's bytes. Each step is bounded by `timeout`.
+pub async fn connect_through(
     probe: &super::Probe<'_>,
     proxy: &ProxyTarget,
     port: u16,
-) -> Result<Conn, TunnelError> {
-    let timeout = probe.opts.timeout;
-    let mut tcp = connect_proxy(proxy, timeout)
-        .await
-        .map_err(TunnelError::Proxy)?;
-    let peer = tcp
-        .peer_addr()
-        .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], proxy.port)));
+    timeout: Duration,
+) -> Result<tokio::net::TcpStream, ProxyError> {
+    let mut tcp = connect_proxy(proxy, timeout).await?;
     let authority = format!("{}:{}", bracket(&probe.endpoint.host), port);
     let request = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n\r\n");
     let head = tokio::time::timeout(timeout, async {
@@ -56,32 +64,42 @@ pub async fn open_tunnel(
     })
     .await;
     let head = match head {
-        Err(_) => return Err(TunnelError::Proxy(ProxyError::Timeout)),
+        Err(_) => return Err(ProxyError::Timeout),
         Ok(Err(_)) => {
-            return Err(TunnelError::Proxy(ProxyError::Closed {
+            return Err(ProxyError::Closed {
                 head: String::new(),
-            }))
+            })
         }
         Ok(Ok(h)) => h,
     };
     let text = net::printable(&head.bytes[..head.bytes.len().min(512)]);
     if !head.complete {
-        return Err(TunnelError::Proxy(if head.bytes.len() >= HEAD_LIMIT {
+        return Err(if head.bytes.len() >= HEAD_LIMIT {
             ProxyError::Garbage { head: text }
         } else {
             ProxyError::Closed { head: text }
-        }));
+        });
     }
     match status_of(&head.bytes) {
-        Some(s) if (200..300).contains(&s) => {}
-        Some(status) => {
-            return Err(TunnelError::Proxy(ProxyError::Refused {
-                status,
-                head: text,
-            }))
-        }
-        None => return Err(TunnelError::Proxy(ProxyError::Garbage { head: text })),
+        Some(s) if (200..300).contains(&s) => Ok(tcp),
+        Some(status) => Err(ProxyError::Refused { status, head: text }),
+        None => Err(ProxyError::Garbage { head: text }),
     }
+}
+
+/// Opens a tunnel to the endpoint through the proxy (`CONNECT host:port`), then TLS over it
+/// when the endpoint uses TLS. The recordings hold what the endpoint (not the proxy) sent.
+pub async fn open_tunnel(
+    probe: &super::Probe<'_>,
+    proxy: &ProxyTarget,
+    port: u16,
+) -> Result<Conn, TunnelError> {
+    let tcp = connect_through(probe, proxy, port, probe.opts.timeout)
+        .await
+        .map_err(TunnelError::Proxy)?;
+    let peer = tcp
+        .peer_addr()
+        .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], proxy.port)));
     if !probe.endpoint.tls {
         return Ok(Conn::plain(tcp, peer));
     }
@@ -92,6 +110,15 @@ pub async fn open_tunnel(
             stalled: matches!(e, net::OpenError::HandshakeTimeout { .. }),
             received: raw.total_read(),
         })
+}
+
+/// Evidence of a failure to go through `proxy`.
+pub fn failure_evidence(proxy: &ProxyTarget, error: &ProxyError) -> serde_json::Value {
+    serde_json::json!({
+        "proxy": proxy.display,
+        "source": proxy.source,
+        "error": super::protocol::proxy_error_evidence(error),
+    })
 }
 
 /// Why a tunnel could not be opened: the proxy's fault, or TLS with the endpoint behind it.

@@ -5,10 +5,9 @@
 //! healthy run that wait.
 
 use super::net::{connect_tcp, ConnectFailure};
-use super::{suggest_url, Probe, StageResult};
-use crate::cause::net_text::{self, CloseKind};
-use crate::cause::{Finding, Severity, Stage};
-use crate::report::{Check, Status};
+use super::proxy::ProxyTarget;
+use super::{suggest_url, Probe, Seen};
+use crate::facts::diagnosis::tcp::Diagnosis;
 use serde_json::json;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
@@ -59,21 +58,21 @@ pub async fn connect_all(addrs: &[SocketAddr], timeout: Duration) -> Vec<Attempt
 
 fn failure_name(f: &TcpFailure) -> String {
     match f {
-        TcpFailure::Connect(ConnectFailure::Refused) => "refused".into(),
-        TcpFailure::Connect(ConnectFailure::Timeout) => "timeout".into(),
-        TcpFailure::Connect(ConnectFailure::Unreachable) => "unreachable".into(),
-        TcpFailure::Connect(ConnectFailure::Reset) => "reset".into(),
-        TcpFailure::Connect(c @ ConnectFailure::Other(_)) => c.to_string(),
+        TcpFailure::Connect(c) => c.to_string(),
     }
 }
 
 /// Runs the stage over the resolved addresses (in the system's order of preference).
-/// Returns the address later stages use: the first that connected.
-pub async fn run(probe: &Probe<'_>, ips: &[IpAddr]) -> (StageResult, Option<SocketAddr>) {
+/// Returns what it saw, and the address later stages use: the first that connected.
+pub async fn run(probe: &Probe<'_>, ips: &[IpAddr]) -> (Seen<Diagnosis>, Option<SocketAddr>) {
     let started = Instant::now();
     let port = probe.endpoint.port;
+    let timeout = probe.opts.timeout;
     let addrs: Vec<SocketAddr> = ips.iter().map(|ip| SocketAddr::new(*ip, port)).collect();
-    let attempts = connect_all(&addrs, probe.opts.timeout).await;
+    if let Some(proxy) = super::proxy::exporter_proxy(probe) {
+        return via_proxy(probe, proxy, addrs.first().copied(), started).await;
+    }
+    let attempts = connect_all(&addrs, timeout).await;
     let evidence = json!({
         "attempts": attempts.iter().map(|a| json!({
             "address": a.addr.to_string(),
@@ -81,7 +80,6 @@ pub async fn run(probe: &Probe<'_>, ips: &[IpAddr]) -> (StageResult, Option<Sock
             "result": match &a.result { Ok(()) => "connected".to_string(), Err(f) => failure_name(f) },
         })).collect::<Vec<_>>(),
     });
-    let took = started.elapsed();
     let connected: Vec<SocketAddr> = attempts
         .iter()
         .filter(|a| a.result.is_ok())
@@ -89,95 +87,78 @@ pub async fn run(probe: &Probe<'_>, ips: &[IpAddr]) -> (StageResult, Option<Sock
         .collect();
     let failed: Vec<&Attempt> = attempts.iter().filter(|a| a.result.is_err()).collect();
     let chosen = connected.first().copied();
-    let signal = probe.settings.signal;
+    let seen = |diagnosis| Seen::new(diagnosis, evidence.clone(), started);
 
-    if failed.is_empty() {
-        let list: Vec<String> = connected.iter().map(ToString::to_string).collect();
-        let check = Check::new(
-            Stage::Tcp,
-            Status::Pass,
-            format!("connected to {}", list.join(", ")),
-        )
-        .evidence(evidence)
-        .took(took);
-        return (StageResult::new(check), chosen);
-    }
-
+    let Some(first_failure) = failed.first().and_then(|a| a.result.clone().err()) else {
+        return (seen(Diagnosis::Connected { addrs: connected }), chosen);
+    };
+    let TcpFailure::Connect(failure) = first_failure.clone();
     let Some(working) = chosen else {
         // Nothing connected: the preferred address's failure names the cause.
-        let first = failed[0].result.clone().unwrap_err();
         let same: Vec<SocketAddr> = failed
             .iter()
-            .filter(|a| a.result.as_ref().err() == Some(&first))
+            .filter(|a| a.result.as_ref().err() == Some(&first_failure))
             .map(|a| a.addr)
             .collect();
-        let finding = failure_finding(probe, &first, &same, evidence.clone());
-        let check = Check::new(Stage::Tcp, Status::Fail, finding.summary.clone())
-            .evidence(evidence)
-            .took(took);
-        return (StageResult::new(check).with(finding), None);
+        let d = Diagnosis::Failed {
+            failure,
+            addrs: same,
+            timeout,
+        };
+        return (seen(d), None);
     };
 
     // Some addresses answer, some do not.
-    let failed_addrs: Vec<SocketAddr> = failed.iter().map(|a| a.addr).collect();
-    let other_family = failed_addrs
+    let failed: Vec<SocketAddr> = failed.iter().map(|a| a.addr).collect();
+    let other_family = failed
         .iter()
         .all(|f| connected.iter().all(|c| c.is_ipv6() != f.is_ipv6()));
-    let finding = if other_family {
-        let url = suggest_url(probe.endpoint, None, Some(&working.ip()));
-        let setting = net_text::setting_name(
-            &probe.settings.endpoint_raw.source,
-            "OTEL_EXPORTER_OTLP_ENDPOINT",
-        );
-        net_text::address_family_mismatch(
-            signal,
-            &probe.endpoint.host,
-            &failed_addrs,
+    let d = if other_family {
+        Diagnosis::FamilyMismatch {
+            failed,
             working,
-            &url,
-            &setting,
-            probe.endpoint.tls,
-            evidence.clone(),
-        )
+            suggested_url: suggest_url(probe.endpoint, None, Some(&working.ip())),
+            setting: probe.settings.endpoint_raw.source.clone(),
+        }
     } else {
-        let first = failed[0].result.clone().unwrap_err();
-        let mut f = failure_finding(probe, &first, &failed_addrs, evidence.clone());
-        // Another address of the same family answers: clients that try every address work.
-        f.severity = Severity::Warning;
-        f
+        Diagnosis::SomeFailed {
+            failure,
+            failed,
+            timeout,
+        }
     };
-    let check = Check::new(Stage::Tcp, Status::Warn, finding.summary.clone())
-        .evidence(evidence)
-        .took(took);
-    (StageResult::new(check).with(finding), chosen)
+    (seen(d), chosen)
 }
 
-fn failure_finding(
+/// The exporter goes through `proxy`: the connection it opens is to the proxy, so that is the
+/// one this stage makes. Later stages keep `endpoint` (the endpoint's first address) for its
+/// port and name; they reach it through the proxy too.
+async fn via_proxy(
     probe: &Probe<'_>,
-    failure: &TcpFailure,
-    addrs: &[SocketAddr],
-    evidence: serde_json::Value,
-) -> Finding {
-    let signal = probe.settings.signal;
-    match failure {
-        // A reset seen by connect came after the peer's SYN-ACK (a refused SYN is
-        // `Refused`): the peer accepted, then reset before a byte was sent either way.
-        TcpFailure::Connect(ConnectFailure::Reset) => net_text::accept_then_close(
-            signal,
-            Stage::Tcp,
-            addrs[0],
-            "the TCP handshake, before the doctor sent a byte,",
-            CloseKind::Reset,
-            evidence,
-        ),
-        TcpFailure::Connect(ConnectFailure::Refused) => {
-            net_text::tcp_refused(signal, addrs, evidence)
+    proxy: ProxyTarget,
+    endpoint: Option<SocketAddr>,
+    started: Instant,
+) -> (Seen<Diagnosis>, Option<SocketAddr>) {
+    let timeout = probe.opts.timeout;
+    match super::proxy::connect_proxy(&proxy, timeout).await {
+        Ok(tcp) => {
+            let peer = tcp.peer_addr().ok();
+            let evidence = json!({
+                "proxy": proxy.display,
+                "source": proxy.source,
+                "address": peer.map(|a| a.to_string()),
+            });
+            let d = Diagnosis::ViaProxy { proxy, peer };
+            (Seen::new(d, evidence, started), endpoint)
         }
-        TcpFailure::Connect(ConnectFailure::Timeout) => {
-            net_text::tcp_timeout(signal, addrs, probe.opts.timeout, evidence)
-        }
-        TcpFailure::Connect(ConnectFailure::Unreachable | ConnectFailure::Other(_)) => {
-            net_text::tcp_unreachable(signal, addrs, evidence)
+        Err(error) => {
+            let evidence = super::proxy::failure_evidence(&proxy, &error);
+            let d = Diagnosis::ProxyFailed {
+                proxy,
+                error,
+                timeout,
+            };
+            (Seen::new(d, evidence, started), None)
         }
     }
 }

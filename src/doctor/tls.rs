@@ -9,11 +9,10 @@ pub mod chain;
 mod classify;
 
 use super::net::{self, alpn_for, connect_tcp, Recorded, Recording};
-use super::{Probe, StageResult};
-use crate::cause::{net_text, Stage};
-use crate::report::{Check, Status};
-use chain::{AcceptAnything, CertInfo, ClientCertState, RecordingResolver, RecordingVerifier};
-use rustls::pki_types::CertificateDer;
+use super::{Probe, Seen};
+use crate::facts::diagnosis::tls::{Diagnosis, Handshake};
+use crate::tlsconf::TrustVerifier;
+use chain::{CertInfo, ClientCertState, RecordingResolver};
 use rustls::ClientConfig;
 use serde_json::json;
 use std::net::SocketAddr;
@@ -21,7 +20,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::AsyncReadExt;
 
-pub use classify::{plaintext_answer, PlaintextAnswer};
+pub use crate::facts::diagnosis::tls::PlaintextAnswer;
+pub use classify::plaintext_answer;
 
 /// What one handshake attempt recorded, whatever its outcome.
 #[derive(Debug, Default)]
@@ -33,49 +33,63 @@ pub struct Observed {
 
 pub use super::net::server_name;
 
-/// Runs the stage against `addr` (which the tcp stage connected to).
-pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
+/// Runs the stage against `addr` (which the tcp stage connected to): what it saw.
+pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> Seen<Diagnosis> {
     let started = Instant::now();
-    let signal = probe.settings.signal;
     let timeout = probe.opts.timeout;
     // The whole stage (setup, connect, handshake) fits in one timeout.
     let deadline = started + timeout;
-    let chain_rec = Arc::new(Mutex::new(Vec::<CertificateDer<'static>>::new()));
     let cc_state = Arc::new(Mutex::new(ClientCertState::default()));
-    let config = match recording_config(probe, chain_rec.clone(), cc_state.clone()) {
+    let seen = |d, evidence| Seen::new(d, evidence, started);
+    let (config, trust) = match recording_config(probe, cc_state.clone()) {
         Ok(c) => c,
         Err(e) => {
-            let f = net_text::tls_setup_failed(signal, &e.to_string());
-            let check = Check::new(Stage::Tls, Status::Fail, f.summary.clone());
-            return StageResult::new(check.took(started.elapsed())).with(f);
+            let d = Diagnosis::SetupFailed {
+                detail: e.to_string(),
+            };
+            return seen(d, serde_json::Value::Null);
         }
     };
     let offered: Vec<String> = alpn_for(probe.settings.protocol.value)
         .iter()
         .map(|p| String::from_utf8_lossy(p).into_owned())
         .collect();
-    let tcp = match connect_tcp(addr, deadline.saturating_duration_since(Instant::now())).await {
-        Ok(s) => s,
-        Err(e) => {
-            let check = Check::new(
-                Stage::Tls,
-                Status::Skip,
-                format!("could not connect again to {addr} ({e})"),
-            );
-            return StageResult::new(check.took(started.elapsed()));
-        }
+    // The exporter's path: through the proxy's tunnel when it takes one, else directly.
+    let via = super::proxy::exporter_proxy(probe);
+    let left = deadline.saturating_duration_since(Instant::now());
+    let tcp = match &via {
+        Some(p) => match super::proxy::connect_through(probe, p, probe.endpoint.port, left).await {
+            Ok(s) => s,
+            Err(error) => {
+                let evidence = super::proxy::failure_evidence(p, &error);
+                let d = Diagnosis::ProxyFailed {
+                    proxy: p.clone(),
+                    error,
+                    timeout,
+                };
+                return seen(d, evidence);
+            }
+        },
+        None => match connect_tcp(addr, left).await {
+            Ok(s) => s,
+            Err(failure) => {
+                return seen(
+                    Diagnosis::NoReconnect { addr, failure },
+                    serde_json::Value::Null,
+                )
+            }
+        },
     };
     let (stream, raw) = Recorded::new(tcp);
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
     let name = server_name(&probe.endpoint.host);
     let left = deadline.saturating_duration_since(Instant::now());
     let outcome = tokio::time::timeout(left, connector.connect(name, stream).into_fallible()).await;
-    let observed = |chain_rec: &Mutex<Vec<CertificateDer<'static>>>| {
+    let observed = |trust: &TrustVerifier| {
         let st = cc_state.lock().unwrap();
         Observed {
-            chain: chain_rec
-                .lock()
-                .unwrap()
+            chain: trust
+                .presented()
                 .iter()
                 .filter_map(|c| CertInfo::parse(c))
                 .collect(),
@@ -85,9 +99,23 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
     };
     let mut evidence = json!({
         "address": addr.to_string(),
+        "proxy": via.as_ref().map(|p| p.display.clone()),
         "server_name": super::dns::bare_host(&probe.endpoint.host),
         "offered_alpn": offered,
     });
+    if let Some(p) = via.as_ref().filter(|_| raw.total_read() == 0) {
+        if !matches!(outcome, Ok(Ok(_))) {
+            // Nothing came back through the tunnel: the proxy's failure, as the exporter
+            // would meet it.
+            evidence["tunnel"] = json!({ "stalled": outcome.is_err(), "bytes_received": 0 });
+            let d = Diagnosis::TunnelSilent {
+                proxy: p.clone(),
+                stalled: outcome.is_err(),
+                timeout,
+            };
+            return seen(d, evidence);
+        }
+    }
     match outcome {
         Ok(Ok(mut tls)) => {
             let (_, conn) = tls.get_ref();
@@ -115,7 +143,7 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
             } else {
                 None
             };
-            let obs = observed(&chain_rec);
+            let obs = observed(&trust);
             evidence["version"] = json!(version);
             evidence["cipher"] = json!(cipher);
             evidence["alpn"] = json!(alpn);
@@ -124,45 +152,41 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
                 json!({ "requested": obs.requested_client_cert, "sent": obs.sent_client_cert });
             evidence["raw"] = raw.evidence();
             if let Some(err) = late {
-                let f = classify::handshake_error(
-                    probe,
-                    addr,
-                    Some(&err),
-                    &raw,
-                    &obs,
-                    evidence.clone(),
-                )
-                .await;
-                let check = Check::new(Stage::Tls, Status::Fail, f.summary.clone())
-                    .evidence(evidence)
-                    .took(started.elapsed());
-                return StageResult::new(check).with(f);
+                let d =
+                    classify::handshake_error(probe, addr, Some(&err), &raw, &obs, &mut evidence)
+                        .await;
+                return seen(d, evidence);
             }
-            let summary = format!(
-                "{} {}, ALPN {}{}",
-                version.as_deref().unwrap_or("TLS"),
-                cipher.as_deref().unwrap_or(""),
-                alpn.as_deref().unwrap_or("none"),
-                obs.chain
-                    .first()
-                    .map(|c| format!(", certificate {} valid until {}", c.subject, c.not_after))
-                    .unwrap_or_default()
-            );
             let grpc = !probe.settings.protocol.value.is_http();
             if grpc && alpn.as_deref() != Some("h2") {
-                let f = net_text::tls_alpn_h2_missing(signal, alpn.as_deref(), evidence.clone());
-                let check = Check::new(Stage::Tls, Status::Fail, f.summary.clone())
-                    .evidence(evidence)
-                    .took(started.elapsed());
-                return StageResult::new(check).with(f);
+                return seen(Diagnosis::AlpnH2Missing { negotiated: alpn }, evidence);
             }
-            let check = Check::new(Stage::Tls, Status::Pass, summary)
-                .evidence(evidence)
-                .took(started.elapsed());
-            StageResult::new(check)
+            let anchor = trust.accepted_anchor().then(|| {
+                probe
+                    .settings
+                    .certificate
+                    .as_ref()
+                    .map(|c| c.value.display().to_string())
+                    .unwrap_or_default()
+            });
+            let handshake = Handshake {
+                version,
+                cipher,
+                alpn,
+                leaf: obs
+                    .chain
+                    .first()
+                    .map(|c| (c.subject.clone(), c.not_after.clone())),
+            };
+            let d = Diagnosis::Done {
+                handshake,
+                via,
+                anchor,
+            };
+            seen(d, evidence)
         }
         Ok(Err((err, mut io))) => {
-            let obs = observed(&chain_rec);
+            let obs = observed(&trust);
             evidence["chain"] = json!(obs.chain);
             evidence["client_certificate"] =
                 json!({ "requested": obs.requested_client_cert, "sent": obs.sent_client_cert });
@@ -192,24 +216,16 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
                 None => err,
             };
             evidence["raw"] = raw.evidence();
-            let f =
-                classify::handshake_error(probe, addr, Some(&err), &raw, &obs, evidence.clone())
-                    .await;
-            let check = Check::new(Stage::Tls, Status::Fail, f.summary.clone())
-                .evidence(evidence)
-                .took(started.elapsed());
-            StageResult::new(check).with(f)
+            let d =
+                classify::handshake_error(probe, addr, Some(&err), &raw, &obs, &mut evidence).await;
+            seen(d, evidence)
         }
         Err(_) => {
-            let obs = observed(&chain_rec);
+            let obs = observed(&trust);
             evidence["chain"] = json!(obs.chain);
             evidence["raw"] = raw.evidence();
             evidence["timeout_ms"] = json!(timeout.as_millis() as u64);
-            let f = classify::handshake_timeout(probe, &raw, evidence.clone());
-            let check = Check::new(Stage::Tls, Status::Fail, f.summary.clone())
-                .evidence(evidence)
-                .took(started.elapsed());
-            StageResult::new(check).with(f)
+            seen(classify::handshake_timeout(probe, &raw), evidence)
         }
     }
 }
@@ -293,55 +309,90 @@ fn first_alert(bytes: &[u8]) -> Option<u8> {
     None
 }
 
-/// The exporter's TLS configuration with recorders around its verifier and identity.
+/// The exporter's TLS configuration, with a recorder around its identity.
 fn recording_config(
     probe: &Probe<'_>,
-    chain: Arc<Mutex<Vec<CertificateDer<'static>>>>,
     state: Arc<Mutex<ClientCertState>>,
-) -> Result<ClientConfig, crate::tlsconf::TlsSetupError> {
+) -> Result<(ClientConfig, Arc<TrustVerifier>), crate::tlsconf::TlsSetupError> {
     let verifier = crate::tlsconf::server_verifier(probe.settings)?;
     let identity = crate::tlsconf::client_identity(probe.settings)?;
     let mut config = ClientConfig::builder_with_provider(crate::tlsconf::provider())
         .with_safe_default_protocol_versions()
         .expect("ring supports the default versions")
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(RecordingVerifier {
-            inner: verifier,
-            chain,
-        }))
+        .with_custom_certificate_verifier(verifier.clone())
         .with_client_cert_resolver(Arc::new(RecordingResolver { identity, state }));
     config.alpn_protocols = alpn_for(probe.settings.protocol.value)
         .iter()
         .map(|p| p.to_vec())
         .collect();
-    Ok(config)
+    Ok((config, verifier))
 }
 
-/// True if `addr` answers a ClientHello with a TLS handshake record (a ServerHello), whatever
-/// its certificate. For verifying a `plaintext_to_tls` fix.
-pub async fn server_speaks_tls(addr: SocketAddr, server_name: &str, timeout: Duration) -> bool {
-    let provider = crate::tlsconf::provider();
-    let Ok(builder) =
-        ClientConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions()
-    else {
-        return false;
+/// A whole TLS handshake with `addr`, with the exporter's trust and client identity, as if
+/// the endpoint said `https://`. For verifying a `plaintext_to_tls` fix: it works only when
+/// the handshake does, and otherwise says what is still missing.
+pub async fn try_handshake(probe: &Probe<'_>, addr: SocketAddr) -> crate::facts::Observed {
+    use crate::facts::Observed as Seen;
+    use crate::facts::TlsShortfall as Short;
+    let timeout = probe.opts.timeout;
+    let config = match crate::tlsconf::client_config(
+        probe.settings,
+        alpn_for(probe.settings.protocol.value),
+    ) {
+        Ok(c) => c,
+        Err(_) => return Seen::NoServerHello,
     };
-    let mut config = builder
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(AcceptAnything(provider)))
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     let Ok(tcp) = connect_tcp(addr, timeout).await else {
-        return false;
+        return Seen::NoServerHello;
     };
     let (stream, raw): (_, Recording) = Recorded::new(tcp);
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
     let result = tokio::time::timeout(
         timeout,
-        connector.connect(self::server_name(server_name), stream),
+        connector.connect(server_name(&probe.endpoint.host), stream),
     )
     .await;
-    matches!(result, Ok(Ok(_))) || raw.greeting() == super::net::PeerGreeting::TlsHandshake
+    let error = match result {
+        Ok(Ok(_)) => return Seen::TlsHandshake,
+        Ok(Err(e)) => Some(e),
+        Err(_) => None,
+    };
+    if raw.greeting() != super::net::PeerGreeting::TlsHandshake {
+        return Seen::NoServerHello;
+    }
+    let typed = error.as_ref().and_then(net::rustls_error);
+    Seen::ServerHello(match typed {
+        Some(rustls::Error::InvalidCertificate(ce)) => match ce {
+            rustls::CertificateError::NotValidForName
+            | rustls::CertificateError::NotValidForNameContext { .. } => Short::HostName,
+            rustls::CertificateError::Expired
+            | rustls::CertificateError::ExpiredContext { .. }
+            | rustls::CertificateError::NotValidYet
+            | rustls::CertificateError::NotValidYetContext { .. } => Short::Dates,
+            rustls::CertificateError::UnknownIssuer
+            | rustls::CertificateError::BadSignature
+            | rustls::CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext {
+                ..
+            } => Short::Trust {
+                ca_configured: probe.settings.certificate.is_some(),
+            },
+            rustls::CertificateError::Other(_)
+                if crate::tlsconf::is_ca_used_as_end_entity(typed.expect("matched")) =>
+            {
+                Short::Trust {
+                    ca_configured: probe.settings.certificate.is_some(),
+                }
+            }
+            _ => Short::Other,
+        },
+        Some(rustls::Error::AlertReceived(
+            rustls::AlertDescription::CertificateRequired
+            | rustls::AlertDescription::BadCertificate
+            | rustls::AlertDescription::UnknownCA,
+        )) => Short::ClientCertificate,
+        _ => Short::Other,
+    })
 }
 
 #[cfg(test)]

@@ -16,9 +16,10 @@ pub mod skip;
 pub mod target;
 pub mod verify;
 
+pub use diagnosis::tcp::CloseKind;
 pub use net::{http_version, ConnectFailure, PeerDid};
 pub use pipeline::{ExportFailure, FailureKind, PartialSuccess, SpanPartialSuccess};
 pub use proxy::ProxyError;
 pub use skip::Skip;
 pub use target::Target;
-pub use verify::{Change, Observed, PathProblem, TlsSign, Tried, Waiting};
+pub use verify::{Change, Observed, PathProblem, TlsShortfall, TlsSign, Tried, Waiting};

@@ -32,10 +32,39 @@ pub enum Observed {
     Failed(PeerDid),
     /// No connection could be opened.
     NoConnection,
-    /// A TLS ClientHello got a ServerHello.
-    ServerHello,
+    /// The whole TLS handshake, with the configured trust and client identity, succeeded.
+    TlsHandshake,
+    /// A TLS ClientHello got a ServerHello, but the handshake with the configured trust and
+    /// identity failed: what is still missing.
+    ServerHello(TlsShortfall),
     /// A TLS ClientHello got no ServerHello.
     NoServerHello,
+}
+
+/// What a handshake that got a ServerHello still lacked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TlsShortfall {
+    /// The server's certificate is not trusted: a CA file is needed (or another one).
+    Trust { ca_configured: bool },
+    /// The certificate does not name the endpoint's host.
+    HostName,
+    /// The certificate is outside its validity dates.
+    Dates,
+    /// The server wants a (different) client certificate.
+    ClientCertificate,
+    /// Something else (the tls stage names it once the scheme is changed).
+    Other,
+}
+
+impl Tried {
+    /// True when the attempt showed the port speaks TLS (a ServerHello came back), whether or
+    /// not the handshake went on to succeed.
+    pub fn speaks_tls(&self) -> bool {
+        matches!(
+            self.observed,
+            Observed::TlsHandshake | Observed::ServerHello(_)
+        )
+    }
 }
 
 /// One verification attempt: the doctor tried `change` against `target` and saw `observed`.

@@ -276,15 +276,18 @@ async fn truncated_over_udp_and_tcp_says_so() {
     assert!(tcp_queries.load(std::sync::atomic::Ordering::SeqCst) >= 1);
     assert_eq!(
         res.a.0,
-        dns::Answer::Failed(runner::cause::net_text::DnsFailureKind::Truncated)
+        dns::Answer::Failed(runner::facts::diagnosis::dns::DnsFailureKind::Truncated)
     );
-    let f = runner::cause::net_text::dns_failure(
-        Signal::Traces,
-        "collector.test",
-        &res.source,
-        &runner::cause::net_text::DnsFailureKind::Truncated,
-        serde_json::json!({}),
+    let fx = crate::support::probe::Fixture::new(
+        "http://collector.test:4318/v1/traces",
+        runner::config::Protocol::HttpProtobuf,
     );
+    let d = runner::facts::diagnosis::Dns::Failed {
+        host: "collector.test".into(),
+        source: res.source.clone(),
+        kind: runner::facts::diagnosis::dns::DnsFailureKind::Truncated,
+    };
+    let f = runner::cause::dns::finding(&d, &fx.probe()).unwrap();
     assert!(f.summary.contains("over TCP"), "{}", f.summary);
     assert!(!f.summary.contains("already tried"), "{}", f.summary);
 }

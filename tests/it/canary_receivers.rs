@@ -5,7 +5,7 @@ use crate::support::receivers::{self, Behaviour};
 use crate::support::settings::{loaded, traces, with_timeout};
 use runner::cause::{Cause, Finding, Severity, Stage};
 use runner::config::{ExporterKind, Protocol, Sampler, Signal, Sourced};
-use runner::doctor::{backend, canary_stage, BackendKind, BackendOptions, DoctorOptions};
+use runner::doctor::{canary_stage, stages, BackendKind, BackendOptions, DoctorOptions};
 use runner::report::{Canary, Status};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -344,7 +344,7 @@ async fn backend_finds_the_canary_or_says_it_never_arrived() {
             span_id: Some("b7ad6b7169203331".into()),
             ..Canary::default()
         };
-        let r = backend::run(&o, &mut c).await;
+        let r = stages::backend(&o, &mut c).await;
         assert_eq!(
             causes(&r.findings),
             vec![Cause::CanaryNotInBackend],
@@ -361,7 +361,7 @@ async fn backend_finds_the_canary_or_says_it_never_arrived() {
                 .unwrap()
                 .push("0af7651916cd43dd8448eb211c80319c".into());
         });
-        let r = backend::run(&o, &mut c).await;
+        let r = stages::backend(&o, &mut c).await;
         assert_eq!(r.check.status, Status::Pass, "{kind:?}: {:?}", r.check);
         assert_eq!(c.arrived, Some(true));
     }

@@ -28,6 +28,7 @@ mod explain_props;
 mod fleet_metrics;
 mod hostile_input;
 mod net_dns;
+mod net_proxy;
 mod net_tcp;
 mod net_tls;
 mod proto_bounds;

@@ -419,14 +419,68 @@ async fn reset_mid_handshake_is_connection_reset() {
     assert_tls_error(&r, Cause::ConnectionReset);
 }
 
+/// Verifying a `plaintext_to_tls` fix takes the whole handshake with the configured trust: a
+/// ServerHello alone says what is still missing, plaintext gets no ServerHello.
 #[tokio::test]
-async fn server_speaks_tls_tells_tls_from_plaintext() {
-    let leaf = certs::leaf_for(&["127.0.0.1"], None, None);
+async fn try_handshake_needs_the_whole_handshake() {
+    use runner::facts::{Observed, TlsShortfall};
+    let p = pki();
+    let leaf = certs::leaf_for(&["127.0.0.1"], Some(&p.ca), None);
     let tls = server_with(&leaf, ServerOpts::default()).await;
     let plain = http1_server().await;
-    let t = Duration::from_secs(1);
-    assert!(runner::doctor::tls::server_speaks_tls(tls, "127.0.0.1", t).await);
-    assert!(!runner::doctor::tls::server_speaks_tls(plain, "127.0.0.1", t).await);
+    let try_at = |addr: SocketAddr, ca: Option<std::path::PathBuf>| async move {
+        let mut fx = crate::support::probe::Fixture::new(
+            &format!("http://{addr}/v1/traces"),
+            Protocol::HttpProtobuf,
+        );
+        if let Some(ca) = ca {
+            fx.settings = with_ca(fx.settings, ca);
+        }
+        runner::doctor::tls::try_handshake(&fx.probe(), addr).await
+    };
+    assert_eq!(
+        try_at(tls, Some(p.ca_file.clone())).await,
+        Observed::TlsHandshake
+    );
+    assert_eq!(
+        try_at(tls, None).await,
+        Observed::ServerHello(TlsShortfall::Trust {
+            ca_configured: false
+        })
+    );
+    assert_eq!(try_at(plain, None).await, Observed::NoServerHello);
+}
+
+/// A server certificate made like `openssl req -x509` (self-signed, `CA:TRUE`) is trusted when
+/// the CA file is exactly that certificate, with an info finding; with another CA:TRUE
+/// certificate as the CA file it is an unknown CA, named, never a generic handshake failure.
+#[tokio::test]
+async fn a_ca_marked_self_signed_certificate_is_trusted_only_as_itself() {
+    let p = pki();
+    let mut params = certs::leaf_params(&["127.0.0.1"], "127.0.0.1");
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let own = certs::leaf(params, None);
+    let own_file = certs::write(&p.dir, "own.pem", &own.pem);
+    let addr = server_with(&own, ServerOpts::default()).await;
+
+    let r = run(with_ca(grpcs(addr), own_file)).await;
+    assert_eq!(status(&r, Stage::Tls), Status::Pass, "{}", dump(&r));
+    let f = only(&r, Cause::TlsServerCertIsCa);
+    assert_eq!(f.severity, Severity::Info, "{}", dump(&r));
+    assert!(f.explanation.contains("CA:TRUE"), "{}", f.explanation);
+
+    // The scenario CA is CA:TRUE too, but it is not the server's certificate.
+    let r = run(with_ca(grpcs(addr), p.ca_file.clone())).await;
+    let f = assert_tls_error(&r, Cause::TlsUnknownCa);
+    assert!(
+        f.explanation.contains("CaUsedAsEndEntity"),
+        "{}",
+        f.explanation
+    );
+    assert!(r
+        .findings
+        .iter()
+        .all(|f| f.cause != Cause::TlsHandshakeFailed));
 }
 
 /// Bytes that are neither TLS nor HTTP (a database or another service's banner), and no HTTP

@@ -82,17 +82,38 @@ async fn http_to_grpc_port_unverified_when_grpc_fails_too() {
     assert!(!f.fix_verified, "{f:#?}");
 }
 
+/// The `https://` fix is verified only by a whole handshake with the configured trust: a
+/// ServerHello from a certificate nothing trusts leaves it unverified, naming the CA file.
 #[tokio::test]
-async fn plaintext_to_tls_port_is_verified_by_server_hello() {
-    let addr = tls_server(OK_PROTOBUF).await;
-    for protocol in [Protocol::HttpProtobuf, Protocol::Grpc] {
-        let fx = Fixture::new(&format!("http://{addr}/v1/traces"), protocol);
-        let r = bounded(runner::doctor::protocol_stage(&fx.probe(), addr)).await;
-        let f = finding(&r, Cause::PlaintextToTls);
-        assert_eq!(f.stage, Stage::Tls);
-        assert_eq!(f.severity, Severity::Error);
-        assert!(f.fix_verified, "{f:#?}");
-        assert!(f.fix.contains("https://"), "{}", f.fix);
+async fn plaintext_to_tls_port_is_verified_by_the_whole_handshake() {
+    let (addr, pem) = tls_server_with_cert(OK_PROTOBUF).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, pem).unwrap();
+    // (The server offers ALPN `http/1.1` only: gRPC's handshake could not succeed anyway.)
+    for (protocol, trusted) in [
+        (Protocol::HttpProtobuf, true),
+        (Protocol::HttpProtobuf, false),
+        (Protocol::Grpc, false),
+    ] {
+        {
+            let mut fx = Fixture::new(&format!("http://{addr}/v1/traces"), protocol);
+            if trusted {
+                fx.settings.certificate = Some(runner::config::Sourced::default_value(ca.clone()));
+            }
+            let r = bounded(runner::doctor::protocol_stage(&fx.probe(), addr)).await;
+            let f = finding(&r, Cause::PlaintextToTls);
+            assert_eq!(f.stage, Stage::Tls);
+            assert_eq!(f.severity, Severity::Error);
+            assert_eq!(f.fix_verified, trusted, "{f:#?}");
+            assert!(f.fix.contains("https://"), "{}", f.fix);
+            assert_eq!(
+                f.fix.contains("OTEL_EXPORTER_OTLP_CERTIFICATE"),
+                !trusted && protocol.is_http(),
+                "{}",
+                f.fix
+            );
+        }
     }
 }
 
@@ -255,12 +276,18 @@ async fn plaintext_grpc_to_a_tls_port_answering_http1_400_is_plaintext_to_tls() 
     let r = bounded(runner::doctor::protocol_stage(&fx.probe(), addr)).await;
     let f = finding(&r, Cause::PlaintextToTls);
     assert_eq!((f.stage, f.severity), (Stage::Tls, Severity::Error));
-    assert!(f.fix_verified, "{f:#?}");
+    // Its certificate is trusted by nothing here: TLS is right, the CA file still needed.
+    assert!(!f.fix_verified, "{f:#?}");
     assert!(f.fix.contains("https://"), "{}", f.fix);
+    assert!(
+        f.fix.contains("OTEL_EXPORTER_OTLP_CERTIFICATE"),
+        "{}",
+        f.fix
+    );
     assert!(
         r.findings.iter().all(|f| f.cause != Cause::GrpcToHttpPort),
         "{r:#?}"
     );
     assert_eq!(f.evidence["ruled_out"][0]["worked"], false, "{f:#?}");
-    assert_eq!(f.evidence["tried"][0]["worked"], true, "{f:#?}");
+    assert_eq!(f.evidence["tried"][0]["worked"], false, "{f:#?}");
 }

@@ -5,7 +5,7 @@ use super::setting_fix::{endpoint_value, scheme, set_endpoint, set_setting, unse
 use crate::cause::{Cause, Finding, Severity, Stage};
 use crate::config::Protocol;
 use crate::facts::PeerDid;
-use crate::facts::{Change, Observed, Target, TlsSign, Tried, Waiting};
+use crate::facts::{Change, Observed, Target, TlsShortfall, TlsSign, Tried, Waiting};
 use std::time::Duration;
 
 impl Tried {
@@ -37,8 +37,46 @@ pub(crate) fn describe_observed(o: &Observed) -> String {
         Observed::Http(status, None) => format!("HTTP {status} without a content-type"),
         Observed::Failed(did) => describe_peer(*did).to_string(),
         Observed::NoConnection => "no connection could be opened".into(),
-        Observed::ServerHello => "a TLS ClientHello was answered with a ServerHello".into(),
+        Observed::TlsHandshake => "a TLS handshake with the configured trust completed".into(),
+        Observed::ServerHello(short) => format!(
+            "a TLS ClientHello got a ServerHello, but the handshake with the configured trust \
+             failed: {}",
+            describe_shortfall(*short)
+        ),
         Observed::NoServerHello => "a TLS ClientHello got no ServerHello".into(),
+    }
+}
+
+/// What a TLS handshake that got a ServerHello still lacks, as a phrase.
+fn describe_shortfall(short: TlsShortfall) -> &'static str {
+    match short {
+        TlsShortfall::Trust {
+            ca_configured: false,
+        } => {
+            "the server's certificate is not trusted here, so TLS also needs \
+             `OTEL_EXPORTER_OTLP_CERTIFICATE` (`--ca-file`) set to the CA that issued it"
+        }
+        TlsShortfall::Trust {
+            ca_configured: true,
+        } => {
+            "the configured CA file does not trust the server's certificate, so TLS also \
+             needs `OTEL_EXPORTER_OTLP_CERTIFICATE` (`--ca-file`) set to the CA that issued it"
+        }
+        TlsShortfall::HostName => {
+            "the server's certificate does not name the endpoint's host, so TLS also needs a \
+             host name the certificate names"
+        }
+        TlsShortfall::Dates => {
+            "the server's certificate is outside its validity dates, so TLS also needs a \
+             renewed certificate (or a correct clock)"
+        }
+        TlsShortfall::ClientCertificate => {
+            "the server wants a client certificate it trusts, so TLS also needs \
+             `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE` and `OTEL_EXPORTER_OTLP_CLIENT_KEY`"
+        }
+        TlsShortfall::Other => {
+            "run the doctor again with `https://` for the tls stage to name what else is needed"
+        }
     }
 }
 
@@ -137,10 +175,10 @@ pub(crate) fn tried_text(tried: &[Tried]) -> (String, bool) {
             describe_change(&t.change),
             t.target,
             describe_observed(&t.observed),
-            if t.worked {
-                ", so this works"
-            } else {
-                ", so this did not work either"
+            match (t.worked, &t.observed) {
+                (true, _) => ", so this works",
+                (false, Observed::ServerHello(_)) => "",
+                (false, _) => ", so this did not work either",
             },
         ));
     }

@@ -89,17 +89,14 @@ pub async fn try_http(
     }
 }
 
-/// A TLS ClientHello to `addr`; works when the answer is a ServerHello.
+/// A TLS handshake with `addr` using the exporter's TLS settings; works only when the whole
+/// handshake succeeds, and says what is missing when only a ServerHello came back.
 pub async fn try_tls(probe: &Probe<'_>, addr: SocketAddr) -> Tried {
-    let hello = tls::server_speaks_tls(addr, &probe.endpoint.host, probe.opts.timeout).await;
+    let observed = tls::try_handshake(probe, addr).await;
     Tried {
         change: Change::Tls,
         target: target(probe, addr),
-        worked: hello,
-        observed: if hello {
-            Observed::ServerHello
-        } else {
-            Observed::NoServerHello
-        },
+        worked: observed == Observed::TlsHandshake,
+        observed,
     }
 }

@@ -1,13 +1,11 @@
-//! The server's certificate chain as evidence, and the recorders the handshake fills in:
-//! a verifier that keeps the presented chain (even when verification fails) and a client
-//! certificate resolver that notes whether the server asked for one.
+//! The server's certificate chain as evidence (`tlsconf::TrustVerifier` keeps it, even when
+//! verification fails), and a client certificate resolver that notes whether the server asked
+//! for one.
 
 use crate::facts::peer_text::PeerText;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::ResolvesClientCert;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::sign::CertifiedKey;
-use rustls::{DigitallySignedStruct, SignatureScheme};
+use rustls::SignatureScheme;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::sync::{Arc, Mutex};
@@ -95,104 +93,6 @@ pub fn shown_list(names: Vec<String>) -> (Vec<String>, usize) {
         }
     }
     (shown, seen.len())
-}
-
-/// Wraps the real verifier: records the chain, then delegates every decision.
-#[derive(Debug)]
-pub struct RecordingVerifier {
-    pub inner: Arc<dyn ServerCertVerifier>,
-    pub chain: Arc<Mutex<Vec<CertificateDer<'static>>>>,
-}
-
-impl ServerCertVerifier for RecordingVerifier {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        {
-            let mut chain = self.chain.lock().unwrap();
-            chain.clear();
-            chain.push(end_entity.clone().into_owned());
-            chain.extend(intermediates.iter().map(|c| c.clone().into_owned()));
-        }
-        self.inner
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
-    }
-}
-
-/// Accepts any certificate: only for asking "does this port speak TLS at all".
-#[derive(Debug)]
-pub struct AcceptAnything(pub Arc<rustls::crypto::CryptoProvider>);
-
-impl ServerCertVerifier for AcceptAnything {
-    fn verify_server_cert(
-        &self,
-        _: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
 }
 
 /// Whether the server asked for a client certificate, and whether one was sent.

@@ -109,6 +109,9 @@ pub enum ServerCertKind {
     CaSigned,
     /// Self-signed, valid for `SERVER_NAMES`: no CA file can make it trusted except itself.
     SelfSigned,
+    /// Self-signed and marked `CA:TRUE`, valid for `SERVER_NAMES`, as `openssl req -x509`
+    /// makes them (`{self_signed_ca_file}`).
+    SelfSignedCa,
     /// Signed by the scenario CA, but only valid for `other.example`.
     WrongName,
     /// Signed by the scenario CA, expired in 2021.
@@ -145,9 +148,12 @@ pub struct Pki {
     pub stranger_client_key: PathBuf,
     /// `{self_signed_file}`: the self-signed server certificate, for trusting it explicitly.
     pub self_signed_file: PathBuf,
+    /// `{self_signed_ca_file}`: the self-signed `CA:TRUE` server certificate.
+    pub self_signed_ca_file: PathBuf,
     /// `{not_pem_file}`: a file that is not PEM at all.
     pub not_pem_file: PathBuf,
     self_signed: CertKey,
+    self_signed_ca: CertKey,
 }
 
 impl Pki {
@@ -174,6 +180,14 @@ impl Pki {
             chain: vec![ss.der.clone()],
             key_der: ss.key_der,
         };
+        let mut params = leaf_params(SERVER_NAMES, "collector.test");
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let ssca = leaf(params, None);
+        let self_signed_ca_file = write(dir, "self-signed-ca.pem", &ssca.pem);
+        let self_signed_ca = CertKey {
+            chain: vec![ssca.der.clone()],
+            key_der: ssca.key_der,
+        };
         let not_pem_file = write(dir, "not-a-certificate.pem", "this is not PEM\n");
 
         Pki {
@@ -184,17 +198,24 @@ impl Pki {
             stranger_client_cert,
             stranger_client_key,
             self_signed_file,
+            self_signed_ca_file,
             not_pem_file,
             self_signed,
+            self_signed_ca,
         }
     }
 
     /// The server certificate and key a TLS building block presents.
     pub fn server(&self, kind: ServerCertKind) -> CertKey {
-        if kind == ServerCertKind::SelfSigned {
+        let own = match kind {
+            ServerCertKind::SelfSigned => Some(&self.self_signed),
+            ServerCertKind::SelfSignedCa => Some(&self.self_signed_ca),
+            _ => None,
+        };
+        if let Some(own) = own {
             return CertKey {
-                chain: self.self_signed.chain.clone(),
-                key_der: self.self_signed.key_der.clone(),
+                chain: own.chain.clone(),
+                key_der: own.key_der.clone(),
             };
         }
         let mut params = match kind {

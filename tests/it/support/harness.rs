@@ -150,6 +150,7 @@ async fn execute(sc: &Scenario, bin: &Path) -> Result<(Vec<String>, Option<Strin
     );
     vars.insert("stranger_client_key".into(), path(&pki.stranger_client_key));
     vars.insert("self_signed_file".into(), path(&pki.self_signed_file));
+    vars.insert("self_signed_ca_file".into(), path(&pki.self_signed_ca_file));
     vars.insert("not_pem_file".into(), path(&pki.not_pem_file));
 
     let mut args: Vec<String> = vec!["doctor".into(), "otel".into()];

@@ -249,10 +249,6 @@ pub fn grpc_answer(
 
 /// A TLS server with a self-signed certificate for 127.0.0.1 that completes handshakes, then
 /// answers `response` to whatever arrives. Returns the address and the certificate's PEM.
-pub async fn tls_server(response: &'static [u8]) -> SocketAddr {
-    tls_server_with_cert(response).await.0
-}
-
 pub async fn tls_server_with_cert(response: &'static [u8]) -> (SocketAddr, String) {
     let leaf = super::certs::leaf_for(&["127.0.0.1"], None, None);
     let opts = super::tls::ServerOpts {
