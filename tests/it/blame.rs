@@ -4,7 +4,7 @@
 
 pub use crate::support::probe::{finding, Fixture as Fx};
 use runner::cause::{Cause, Finding};
-use runner::config::{Protocol, Signal};
+use runner::config::Protocol;
 use runner::doctor::{dns, DoctorOptions, StageResult};
 use std::future::Future;
 use std::net::SocketAddr;
