@@ -209,7 +209,7 @@ async fn request(p: &mut Poller) -> Option<(JobSpec, Requested)> {
         Ok(JobRequest::NoJob) => (204, None),
         Ok(JobRequest::Refused(status)) => {
             if !p.failing {
-                tracing::warn!(runner = %p.entry.name, %status, "coordinator refused the job request (is the runner token right?)");
+                tracing::warn!(runner = %p.entry.name, %status, %url, "coordinator refused the job request (is the runner token right?)");
             }
             p.failing = true;
             return None;
