@@ -3,7 +3,9 @@
 pub mod bound;
 pub mod collector;
 pub mod json;
+mod settings_text;
 pub mod text;
+mod verbose;
 
 use crate::cause::{Finding, Severity, Stage};
 use crate::config::{Protocol, Signal};

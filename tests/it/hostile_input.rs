@@ -366,6 +366,10 @@ fn control_characters_of_user_input_are_escaped_everywhere_it_is_echoed() {
         assert_eq!(code, 2, "{out}{err}");
         assert_no_raw_control("config error", &format!("{out}{err}"));
     }
+    // A flag value the report quotes back (the endpoint of its findings and stages).
+    let (_, out, err) = run(cli().args(["doctor", "otel", "--no-canary", "--endpoint", EVIL]));
+    assert!(out.contains("\\x18"), "{out}");
+    assert_no_raw_control("report", &format!("{out}{err}"));
     // Flag values clap or the doctor refuse.
     for args in [
         vec!["doctor", "otel", "--timeout", EVIL],
