@@ -40,4 +40,5 @@ mod runner_preflight;
 mod runner_rotel;
 mod scenarios;
 mod secrets;
+mod settings_reference;
 mod telemetry_pipeline;
