@@ -55,27 +55,6 @@ const SKIP: &[&str] = &[
     "elapsed_ms",
 ];
 
-/// gRPC status codes by number, as the gRPC documentation names them.
-const GRPC_CODES: [&str; 17] = [
-    "OK",
-    "CANCELLED",
-    "UNKNOWN",
-    "INVALID_ARGUMENT",
-    "DEADLINE_EXCEEDED",
-    "NOT_FOUND",
-    "ALREADY_EXISTS",
-    "PERMISSION_DENIED",
-    "RESOURCE_EXHAUSTED",
-    "FAILED_PRECONDITION",
-    "ABORTED",
-    "OUT_OF_RANGE",
-    "UNIMPLEMENTED",
-    "INTERNAL",
-    "UNAVAILABLE",
-    "DATA_LOSS",
-    "UNAUTHENTICATED",
-];
-
 /// The exchange lines of one piece of evidence (no indent, no newline).
 pub(super) fn exchange(evidence: &Value) -> Vec<String> {
     let mut out = Vec::new();
@@ -179,7 +158,7 @@ fn entry(out: &mut Vec<String>, mark: &str, prefix: &str, key: &str, v: &Value) 
             }
         }
         Value::Number(n) if key == "grpc_status" => {
-            let code = n.as_u64().and_then(|c| GRPC_CODES.get(c as usize));
+            let code = n.as_u64().and_then(crate::facts::grpc_code::name);
             out.push(format!(
                 "{mark} {prefix}grpc-status: {n}{}",
                 code.map(|c| format!(" ({c})")).unwrap_or_default()
