@@ -363,9 +363,17 @@ fn check_keys(path: &Path, text: &str, doc: &DeTable<'_>) -> Result<(), ConfigEr
 /// Values the runner cannot work with, named with their line (string values only: a wrong type
 /// is serde's error below).
 fn check_values(path: &Path, text: &str, doc: &DeTable<'_>) -> Result<(), ConfigError> {
-    type Check = fn(&str) -> Result<(), String>;
-    let listen: Check = |s| super::listen::parse_listen_address(s).map(drop);
-    let interval: Check = |s| super::listen::parse_doctor_interval(s).map(drop);
+    type Check = fn(&str) -> Option<String>;
+    let listen: Check = |s| {
+        super::listen::parse_listen_address(s)
+            .err()
+            .map(|e| e.to_string())
+    };
+    let interval: Check = |s| {
+        super::listen::parse_doctor_interval(s)
+            .err()
+            .map(|e| e.to_string())
+    };
     let otel = doc.get("otel").and_then(|v| v.get_ref().as_table());
     let checks = [
         (doc.get("listen_address"), "listen_address", listen),
@@ -380,7 +388,7 @@ fn check_values(path: &Path, text: &str, doc: &DeTable<'_>) -> Result<(), Config
         let Some(s) = value.get_ref().as_str() else {
             continue;
         };
-        if let Err(message) = check(s) {
+        if let Some(message) = check(s) {
             let (line, column) = line_col(text, value.span().start);
             return Err(ConfigError::Value {
                 path: path.to_owned(),

@@ -103,7 +103,7 @@ pub async fn run_observed(
     tracing::info!(
         runners = pollers.len(),
         concurrent = svc.concurrent,
-        check_interval = ?svc.check_interval,
+        check_interval_s = svc.check_interval.as_secs_f64(),
         "taking jobs"
     );
 
@@ -158,7 +158,7 @@ pub async fn run_observed(
     if !jobs.is_empty() {
         tracing::info!(
             running = jobs.len(),
-            grace = ?svc.shutdown_timeout,
+            grace_s = svc.shutdown_timeout.as_secs_f64(),
             "stopping: no new jobs; waiting for running jobs to finish"
         );
     } else {
