@@ -108,7 +108,7 @@ pub async fn run_observed(
     );
 
     'poll: loop {
-        for p in pollers.iter_mut() {
+        for p in &mut pollers {
             loop {
                 if *phase.borrow() != Phase::Running {
                     break 'poll;

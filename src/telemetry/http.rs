@@ -74,14 +74,14 @@ impl OtlpHttpClient {
         let port = url.port_or_known_default().unwrap_or(80);
         let proxy = proxy_for(host, port, url.scheme() == "https", proxy).map_err(|e| {
             ExporterError::Proxy {
-                url: e.value.to_string(),
+                url: e.value.clone(),
                 source_name: e.source.to_string(),
                 why: "not a usable URL",
             }
         })?;
         if let Some(p) = proxy.as_ref().filter(|p| p.scheme != "http") {
             return Err(ExporterError::Proxy {
-                url: p.display.to_string(),
+                url: p.display.clone(),
                 source_name: p.source.to_string(),
                 why: "only http:// proxies are supported",
             });
