@@ -54,25 +54,9 @@ fn non_ascii_before_a_key_never_panics_in_explain_or_bundle() {
     );
 
     // Random bytes on standard input.
-    let mut seed = 0x2545_f491_4f6c_dd1du64;
-    let bytes: Vec<u8> = (0..4096)
-        .map(|_| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed >> 24) as u8
-        })
-        .chain("失敗:token=zzzzzz9 エ://x".bytes())
-        .collect();
-    let mut child = cli()
-        .args(["doctor", "explain"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(&bytes).unwrap();
-    let o = child.wait_with_output().unwrap();
+    let mut bytes = noise(4096);
+    bytes.extend_from_slice("失敗:token=zzzzzz9 エ://x".as_bytes());
+    let o = explain_stdin(bytes);
     // 0 (a cause matched), 1 (none did) or 2 (not text): never a panic.
     assert!(
         matches!(o.status.code(), Some(0..=2)),
@@ -302,27 +286,7 @@ const EVIL: &str = "a\u{18}b\u{1b}[2Jc\u{7}d\u{7f}e\u{9b}31mf\u{1}\r\nrunner: fa
 
 #[test]
 fn binary_input_to_explain_is_a_usage_error_with_nothing_raw_echoed() {
-    let mut noise = Vec::with_capacity(1 << 20);
-    let mut x: u32 = 0x1234_5678;
-    while noise.len() < 1 << 20 {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        noise.extend_from_slice(&x.to_le_bytes());
-    }
-    let mut child = cli()
-        .args(["doctor", "explain"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&noise);
-    });
-    let o = child.wait_with_output().unwrap();
-    writer.join().unwrap();
+    let o = explain_stdin(noise(1 << 20));
     let (out, err) = (
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr),
@@ -380,4 +344,35 @@ fn control_characters_of_user_input_are_escaped_everywhere_it_is_echoed() {
         assert_eq!(code, 2, "{args:?}: {out}{err}");
         assert_no_raw_control(&format!("{args:?}"), &format!("{out}{err}"));
     }
+}
+
+/// `n` pseudo-random bytes (xorshift), the same every run.
+fn noise(n: usize) -> Vec<u8> {
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    (0..n)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 24) as u8
+        })
+        .collect()
+}
+
+/// `runner doctor explain` with `bytes` on standard input (written while its output is read).
+fn explain_stdin(bytes: Vec<u8>) -> Output {
+    let mut child = cli()
+        .args(["doctor", "explain"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&bytes);
+    });
+    let o = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    o
 }
