@@ -57,9 +57,14 @@ pub enum DoctorCommand {
         runner doctor collector otelcol-config.yaml\n  \
         runner doctor collector base.yaml extras.yaml --collector-version 0.135\n  \
         runner doctor collector manifest.yaml --json\n  \
+        runner doctor collector agent.yaml --gateway gateway.yaml --gateway gateway-extra.yaml\n  \
+        runner doctor collector config.yaml --output sarif > collector.sarif\n  \
         runner doctor collector config.yaml --metrics-url http://127.0.0.1:8888/metrics --collector-log otelcol.log\n\n\
         Files are merged in order as the collector merges several --config files (maps merge,\n\
         lists are replaced); Kubernetes manifests (ConfigMap, OpenTelemetryCollector, Service) are read too.\n\
+        With --gateway, the files before it are the agent and the --gateway files the collector it\n\
+        exports to: each agent exporter aimed at the gateway must match a gateway receiver (port,\n\
+        gRPC or HTTP, scheme and TLS, the auth header, a pipeline of its signal).\n\
         Exit codes: 0 nothing stops telemetry (warnings allowed), 1 an error was found,\n\
         2 the doctor could not run as asked.")]
     Collector(CollectorArgs),
@@ -88,15 +93,28 @@ pub struct CollectorArgs {
     /// Collector version to judge against, e.g. 0.135 (default: the manifest's image tag, else the newest known)
     #[arg(long, value_name = "VERSION")]
     pub collector_version: Option<String>,
-    /// Output format
+    /// The gateway collector the given configuration (the agent) exports to: its files, repeatable;
+    /// the agent's exporters are checked against the gateway's receivers
+    #[arg(long, value_name = "FILE")]
+    pub gateway: Vec<PathBuf>,
+    /// Output format: text, json, sarif (SARIF 2.1.0 for code scanning), codequality (GitLab Code Quality)
     #[arg(long, value_enum, default_value = "text")]
-    pub output: OutputFormat,
+    pub output: CollectorOutput,
     /// Short for --output json
     #[arg(long)]
     pub json: bool,
     /// Show evidence per component and finding
     #[arg(short, long)]
     pub verbose: bool,
+}
+
+/// The output formats of `doctor collector`: those of `doctor otel` and two for CI pipelines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CollectorOutput {
+    Text,
+    Json,
+    Sarif,
+    Codequality,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -155,7 +173,7 @@ pub struct ConfigArg {
     pub config: Option<PathBuf>,
 }
 
-/// The exporter settings a flag can override (contract §1).
+/// The exporter settings a flag can override (`docs/settings.md`).
 #[derive(Debug, Args, Clone, Default)]
 pub struct ExporterArgs {
     /// OTLP endpoint URL (http, https, grpc, grpcs)
@@ -223,9 +241,9 @@ pub struct OtelArgs {
 pub struct BundleArgs {
     #[command(flatten)]
     pub config: ConfigArg,
-    /// Where to write the bundle (.tar.gz)
+    /// Where to write the bundle (.tar.gz) [default: runner-support-HOST-UTCTIME.tar.gz here]
     #[arg(short, long, value_name = "FILE")]
-    pub output: PathBuf,
+    pub output: Option<PathBuf>,
     /// Overwrite an existing file
     #[arg(long)]
     pub force: bool,
@@ -236,7 +254,7 @@ pub struct BundleArgs {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// The error text; read from standard input when absent
+    /// The error text; read from standard input when absent or `-`
     #[arg(conflicts_with = "file")]
     pub text: Option<String>,
     /// Explain a whole log: find its export errors and group them by cause (`-` reads standard input)

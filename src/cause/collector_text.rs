@@ -3,6 +3,7 @@
 
 pub mod cross;
 pub mod live;
+pub mod schema;
 
 use super::{Cause, Finding, Severity};
 use crate::facts::collector::{
@@ -10,6 +11,9 @@ use crate::facts::collector::{
     TlsProblem, VersionSource, YamlLimit,
 };
 use serde_json::json;
+
+/// A finding's parts: cause, severity, summary, explanation, fix, evidence.
+pub(crate) type Parts = (Cause, Severity, String, String, String, serde_json::Value);
 
 fn v(minor: u32) -> String {
     format!("v0.{minor}")
@@ -146,20 +150,14 @@ pub fn finding(fact: &Fact) -> Option<Finding> {
                 json!({"kind": kind, "id": id}),
             )
         }
-        O::UnknownKey { kind, id, under, key, nearest, doc } => {
-            let place = if under.is_empty() { format!("`{id}`") } else { format!("`{id}` → `{under}`") };
-            let fix = match nearest {
-                Some(n) => format!("Did you mean `{n}`? Rename `{key}` to `{n}`; the keys are documented in {doc}."),
-                None => format!("Remove `{key}` or move it to the level {doc} documents."),
-            };
-            (
-                Cause::CollectorUnknownKey,
-                Severity::Error,
-                format!("{} has no key `{key}` under {place}", comp(*kind, id)),
-                format!("The collector refuses to start with `'{}' has invalid keys: {key}`, without a line number.", under.rsplit('.').next().unwrap_or("")),
-                fix,
-                json!({"kind": kind, "id": id, "under": under, "key": key, "nearest": nearest, "doc": doc}),
-            )
+        O::UnknownKey { kind, id, under, key, nearest, belongs, doc } => {
+            schema::unknown_key(*kind, id, under, key, nearest, belongs, doc)
+        }
+        O::ValueInvalid { kind, id, path, value, problem } => {
+            schema::value_invalid(*kind, id, path, value, problem)
+        }
+        O::RemovedKey { at, path, deprecated_in, removed_in, replacement, version, doc } => {
+            schema::removed_key(at, path, *deprecated_in, *removed_in, replacement, version, doc)
         }
         O::LocalhostOnly { id, protocol, endpoint: None, port, version } => (
             Cause::CollectorReceiverLocalhostOnly,
@@ -203,7 +201,8 @@ pub fn finding(fact: &Fact) -> Option<Finding> {
         ),
         O::Deprecated { kind, id, key: None, replacement, deprecated_in, removed_in, version, doc } => {
             let removed = removed_in.is_some_and(|r| version.minor >= r);
-            let sev = if removed && !matches!(version.source, VersionSource::Newest) { Severity::Error } else { Severity::Warning };
+            // Removed at the judged version (the newest known when none is given): it cannot start.
+            let sev = if removed { Severity::Error } else { Severity::Warning };
             let state = match (removed_in, deprecated_in) {
                 (Some(r), _) if removed => format!("was removed in {}: the collector no longer starts with it", v(*r)),
                 (Some(r), Some(d)) => format!("is deprecated since {} and removed in {}", v(*d), v(*r)),
@@ -233,8 +232,11 @@ pub fn finding(fact: &Fact) -> Option<Finding> {
             json!({"kind": kind, "id": id, "signal": signal, "pipeline": pipeline, "supported": supported}),
         ),
         O::Tls { kind, id, problem } => {
-            let (s, e, f) = tls(*kind, id, problem);
-            (Cause::CollectorTlsMisconfigured, Severity::Error, s, e, f, json!({"kind": kind, "id": id}))
+            let ((s, e, f), sev) = match schema::tls_warning(*kind, id, problem) {
+                Some(w) => (w, Severity::Warning),
+                None => (tls(*kind, id, problem), Severity::Error),
+            };
+            (Cause::CollectorTlsMisconfigured, sev, s, e, f, json!({"kind": kind, "id": id}))
         }
         O::PortMismatch { service, port, target_port, listening, otlp } => (
             Cause::CollectorPortMismatch,
@@ -249,7 +251,7 @@ pub fn finding(fact: &Fact) -> Option<Finding> {
             Severity::Warning,
             format!("`{var}` is not set in this environment"),
             format!("The collector replaces an unset `${{env:{var}}}` with an empty string. If the collector's own environment sets it (a Deployment's env, a compose file), this is fine; the doctor checked the value as empty."),
-            format!("Set {var} where the collector runs, or write a default: `${{env:{var}:-VALUE}}`."),
+            format!("Set {var} where the collector runs, or give the reference a default value after `:-` inside its braces."),
             json!({"variable": var}),
         ),
         O::ProcessorOrder { pipeline, processor, problem } => {
@@ -306,7 +308,7 @@ fn invalid(i: &Invalid) -> (String, String, String) {
         Invalid::BadPipelineType { pipeline } => (
             format!("pipeline `{pipeline}` is not of a known signal"),
             "A pipeline's name is `SIGNAL` or `SIGNAL/NAME`, with SIGNAL one of traces, metrics, logs, profiles.".to_owned(),
-            format!("Rename `{pipeline}` to traces/…, metrics/…, logs/… or profiles/…."),
+            format!("Start the name with its signal: `traces/{pipeline}`, `metrics/{pipeline}`, `logs/{pipeline}` or `profiles/{pipeline}`."),
         ),
         Invalid::UnknownSection { key, nearest } => (
             format!("`{key}` is not a section of a collector configuration"),
@@ -326,15 +328,15 @@ fn invalid(i: &Invalid) -> (String, String, String) {
 
 fn tls(kind: ComponentKind, id: &str, p: &TlsProblem) -> (String, String, String) {
     match p {
-        TlsProblem::KeyOutsideTls { key } if kind == ComponentKind::Receiver => (
+        TlsProblem::KeyOutsideTls { key, .. } if kind == ComponentKind::Receiver => (
             format!("`{key}` is directly under receiver `{id}`, where the collector does not accept it"),
             format!("The collector refuses to start: `'' has invalid keys: {key}`. A receiver's TLS settings live under each protocol's `tls:` block, and a receiver has no `insecure` at all: without a `tls:` block it is plaintext already."),
-            format!("Remove `{key}`; for TLS add `tls: {{cert_file: …, key_file: …}}` under the protocol (e.g. receivers → {id} → protocols → grpc → tls)."),
+            format!("Remove `{key}`; to serve TLS, add a `tls:` block with `cert_file` and `key_file` (PEM paths) under the protocol (receivers → {id} → protocols → grpc → tls)."),
         ),
-        TlsProblem::KeyOutsideTls { key } => (
+        TlsProblem::KeyOutsideTls { key, value } => (
             format!("`{key}` is directly under {}, not under its `tls:` block", comp(kind, id)),
             format!("The collector refuses to start: `'' has invalid keys: {key}`."),
-            format!("Move it: `tls: {{{key}: …}}` under `{id}`."),
+            format!("Move it into the `tls:` block of `{id}`: `tls: {{{key}: {}}}`.", if value.is_empty() { "true" } else { value }),
         ),
         TlsProblem::CertWithoutKey => (
             format!("{}'s `tls:` has a certificate but no key", comp(kind, id)),
@@ -347,9 +349,14 @@ fn tls(kind: ComponentKind, id: &str, p: &TlsProblem) -> (String, String, String
             "Add `cert_file` beside `key_file` (both PEM).".to_owned(),
         ),
         TlsProblem::ClientKeyOnServer { key } => (
-            format!("`{key}` is a client setting, but it is in receiver `{id}`'s `tls:` block"),
-            format!("A receiver's `tls:` is server TLS (cert_file, key_file, client_ca_file); `{key}` belongs to exporters, and the collector rejects it here as an invalid key."),
+            format!("`{key}` is a client setting, but it is in {}'s server `tls:` block", comp(kind, id)),
+            format!("This {} serves connections, so its `tls:` is server TLS (cert_file, key_file, client_ca_file); `{key}` belongs to clients such as exporters, and the collector rejects it here as an invalid key (`'tls' has invalid keys: {key}`).", kind.as_str()),
             format!("Remove `{key}`; to serve plaintext, remove the whole `tls:` block."),
+        ),
+        TlsProblem::InsecureOnHttps { .. } | TlsProblem::GrpcTlsByDefault { .. } => (
+            String::new(),
+            String::new(),
+            String::new(),
         ),
     }
 }

@@ -365,6 +365,11 @@ pub fn text(cause: Cause) -> Generic {
             "The collector refuses to start with `'' has invalid keys: KEY`, without saying where.",
             "Move the key to the level the component's README documents, or fix its spelling.",
         ),
+        CollectorValueInvalid => g(
+            "A value in the collector's configuration has the wrong type, is out of range, or is written twice.",
+            "The collector decodes its configuration strictly (a quoted number is a string, `fast` is not a duration, a key may appear once) and refuses to start, naming the key but not the line.",
+            "Run `runner doctor collector FILE` to see each such value on its line, and write it as the key takes it.",
+        ),
         CollectorReceiverLocalhostOnly => g(
             "A receiver listens on localhost only, so other containers and pods cannot reach it.",
             "Since collector v0.104 a receiver without an `endpoint` binds `localhost`; through a Service, load balancer or port mapping the connection is then accepted and closed (`authentication handshake failed: EOF`).",

@@ -2,6 +2,8 @@
 //! configuration, and the runner's export settings compared with the receiver that would take
 //! them (port, protocol, scheme, path, required headers). The doctor calls `compare` once.
 
+pub mod across;
+
 use super::yaml::Node;
 use super::{env, load, locate, read_sources, Refused};
 use crate::cause::collector_text::cross as text;
@@ -47,7 +49,12 @@ pub fn load_files(
     Ok(side)
 }
 
-fn listeners(root: &Node, operator: bool, names: &[String], out: &mut Vec<OtlpListener>) {
+pub(crate) fn listeners(
+    root: &Node,
+    operator: bool,
+    names: &[String],
+    out: &mut Vec<OtlpListener>,
+) {
     let pipelines = root.get("service").and_then(|s| s.get("pipelines"));
     let extensions = root.get("extensions");
     for (k, v) in root
@@ -59,22 +66,7 @@ fn listeners(root: &Node, operator: bool, names: &[String], out: &mut Vec<OtlpLi
         if id.split('/').next() != Some("otlp") {
             continue;
         }
-        let signals: Vec<String> = pipelines
-            .and_then(Node::as_map)
-            .unwrap_or_default()
-            .iter()
-            .filter(|(_, p)| {
-                p.get("receivers")
-                    .and_then(Node::as_seq)
-                    .unwrap_or_default()
-                    .iter()
-                    .any(|r| r.as_str() == Some(id))
-            })
-            .filter_map(|(name, _)| {
-                let n = name.as_str()?;
-                Some(n.split('/').next().unwrap_or(n).to_owned())
-            })
-            .collect();
+        let signals = signals_of(pipelines, "receivers", id);
         for (pk, pv) in v
             .get("protocols")
             .and_then(Node::as_map)
@@ -125,6 +117,22 @@ fn listeners(root: &Node, operator: bool, names: &[String], out: &mut Vec<OtlpLi
             });
         }
     }
+}
+
+/// The signals (pipeline types, each once) of the pipelines whose `role` list names `id`.
+pub(crate) fn signals_of(pipelines: Option<&Node>, role: &str, id: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (name, p) in pipelines.and_then(Node::as_map).unwrap_or_default() {
+        let listed = p.get(role).and_then(Node::as_seq).unwrap_or_default();
+        if listed.iter().any(|r| r.as_str() == Some(id)) {
+            let n = name.as_str().unwrap_or("");
+            let sig = n.split('/').next().unwrap_or(n).to_owned();
+            if !out.contains(&sig) {
+                out.push(sig);
+            }
+        }
+    }
+    out
 }
 
 /// The header a server authenticator extension reads, where its type says.

@@ -3,32 +3,53 @@
 
 use super::yaml::{Kind, Node};
 use crate::facts::collector::Pos;
+use std::collections::HashMap;
+
+/// Scalars whose text came from the environment, by place, with the variables they name: the
+/// collector types such a value from what it expands to, so the doctor does not judge its type.
+pub type Expanded = HashMap<Pos, Vec<String>>;
 
 /// Replaces references in every scalar value (not in keys); returns unresolved names and places.
 pub fn resolve(node: &mut Node, lookup: &dyn Fn(&str) -> Option<String>) -> Vec<(Pos, String)> {
+    resolve_marked(node, lookup).0
+}
+
+/// As [`resolve`], also returning the scalars that held a reference.
+pub fn resolve_marked(
+    node: &mut Node,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> (Vec<(Pos, String)>, Expanded) {
     let mut missing = Vec::new();
-    walk(node, lookup, &mut missing);
-    missing
+    let mut expanded = Expanded::new();
+    walk(node, lookup, &mut missing, &mut expanded);
+    (missing, expanded)
 }
 
 fn walk(
     node: &mut Node,
     lookup: &dyn Fn(&str) -> Option<String>,
     missing: &mut Vec<(Pos, String)>,
+    expanded: &mut Expanded,
 ) {
     let pos = node.pos;
     match &mut node.kind {
         Kind::Scalar(s, _) => {
             if s.contains('$') {
-                let (out, miss) = expand(s, lookup);
+                let mut named = Vec::new();
+                let (out, miss) = expand_named(s, lookup, &mut named);
+                if !named.is_empty() {
+                    expanded.insert(pos, named);
+                }
                 *s = out;
                 missing.extend(miss.into_iter().map(|v| (pos, v)));
             }
         }
-        Kind::Seq(items) => items.iter_mut().for_each(|n| walk(n, lookup, missing)),
+        Kind::Seq(items) => items
+            .iter_mut()
+            .for_each(|n| walk(n, lookup, missing, expanded)),
         Kind::Map(entries) => entries
             .iter_mut()
-            .for_each(|(_, v)| walk(v, lookup, missing)),
+            .for_each(|(_, v)| walk(v, lookup, missing, expanded)),
     }
 }
 
@@ -41,6 +62,15 @@ fn valid_name(s: &str) -> bool {
 
 /// Expands one string; returns the result and the names that were not set (without a default).
 pub fn expand(s: &str, lookup: &dyn Fn(&str) -> Option<String>) -> (String, Vec<String>) {
+    expand_named(s, lookup, &mut Vec::new())
+}
+
+/// As [`expand`], also collecting every variable the string names.
+fn expand_named(
+    s: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    named: &mut Vec<String>,
+) -> (String, Vec<String>) {
     let mut out = String::with_capacity(s.len());
     let mut missing = Vec::new();
     let mut rest = s;
@@ -76,6 +106,7 @@ pub fn expand(s: &str, lookup: &dyn Fn(&str) -> Option<String>) -> (String, Vec<
                 if !valid_name(name) {
                     out.push_str(&rest[i..i + 2 + end + 1]);
                 } else {
+                    named.push(name.to_owned());
                     match (lookup(name), default) {
                         (Some(v), _) => out.push_str(&v),
                         (None, Some(d)) => out.push_str(d),

@@ -3,7 +3,7 @@
 //! configuration, `OpenTelemetryCollector` resources, Services, workloads and their image tags).
 
 use super::yaml::{self, Kind, Node};
-use crate::facts::collector::{Invalid, Observation, Pos, YamlLimit};
+use crate::facts::collector::{Invalid, Observation, Pos, ValueProblem, YamlLimit};
 
 /// One collector configuration to check, and where it came from.
 #[derive(Clone, Debug)]
@@ -19,6 +19,8 @@ pub struct Unit {
     pub pod_labels: Vec<Vec<(String, String)>>,
     /// Image tags seen for this configuration's collector.
     pub image: Option<(String, Pos)>,
+    /// Named container ports of the workloads that run it (a Service's named `targetPort`).
+    pub container_ports: Vec<(String, u16)>,
 }
 
 #[derive(Clone, Debug)]
@@ -27,12 +29,17 @@ pub struct ServicePort {
     pub port: u16,
     /// `None` when the target port is named (resolved by the pod, not here).
     pub target: Option<u16>,
+    /// The target port's name when it is named (`targetPort: otlp-grpc`).
+    pub target_name: Option<String>,
     pub pos: Pos,
 }
 
 #[derive(Clone, Debug)]
 pub struct Service {
     pub name: String,
+    pub namespace: Option<String>,
+    /// Where its name is written.
+    pub pos: Pos,
     pub selector: Vec<(String, String)>,
     pub ports: Vec<ServicePort>,
 }
@@ -40,6 +47,7 @@ pub struct Service {
 #[derive(Clone, Debug)]
 struct Workload {
     labels: Vec<(String, String)>,
+    ports: Vec<(String, u16)>,
     configmaps: Vec<String>,
     image: Option<(String, Pos)>,
 }
@@ -62,6 +70,23 @@ pub const SECTIONS: [&str; 6] = [
     "service",
 ];
 
+fn duplicates(out: &mut Loaded, dups: Vec<yaml::Duplicate>) {
+    for d in dups {
+        out.problems.push((
+            d.pos,
+            Observation::ValueInvalid {
+                kind: None,
+                id: String::new(),
+                path: d.key,
+                value: String::new(),
+                problem: ValueProblem::DuplicateKey {
+                    first_line: d.first_line,
+                },
+            },
+        ));
+    }
+}
+
 fn looks_like_config(n: &Node) -> bool {
     n.as_map().is_some_and(|m| {
         m.iter()
@@ -81,7 +106,12 @@ fn str_pairs(n: Option<&Node>) -> Vec<(String, String)> {
 
 /// Parses a YAML text embedded in a scalar (ConfigMap data, `spec.config`), moving its positions
 /// to where the text sits in the file. A literal block starts on the line after its indicator.
-fn embedded(text: &str, scalar: &Node, source: &str) -> Result<Node, (Pos, YamlLimit)> {
+fn embedded(
+    text: &str,
+    scalar: &Node,
+    source: &str,
+    out: &mut Loaded,
+) -> Result<Node, (Pos, YamlLimit)> {
     let block = source
         .lines()
         .nth(scalar.pos.line.saturating_sub(1) as usize)
@@ -99,12 +129,18 @@ fn embedded(text: &str, scalar: &Node, source: &str) -> Result<Node, (Pos, YamlL
     } else {
         (scalar.pos.line - 1, scalar.pos.col - 1)
     };
-    let docs = yaml::parse(text, scalar.pos.file).map_err(|e| {
+    let (docs, mut dups) = yaml::parse_checked(text, scalar.pos.file).map_err(|e| {
         let mut p = e.pos;
         p.line += line_off;
         p.col += col_off;
         (p, e.problem)
     })?;
+    for d in &mut dups {
+        d.pos.line += line_off;
+        d.pos.col += col_off;
+        d.first_line += line_off;
+    }
+    duplicates(out, dups);
     let mut root = docs
         .into_iter()
         .next()
@@ -139,8 +175,11 @@ pub fn load(sources: &[String]) -> Loaded {
     let mut workloads = Vec::new();
     for (i, text) in sources.iter().enumerate() {
         let file = i as u16;
-        let docs = match yaml::parse(text, file) {
-            Ok(d) => d,
+        let docs = match yaml::parse_checked(text, file) {
+            Ok((d, dups)) => {
+                duplicates(&mut out, dups);
+                d
+            }
             Err(e) => {
                 out.problems
                     .push((e.pos, Observation::Invalid(Invalid::Yaml(e.problem))));
@@ -182,6 +221,7 @@ pub fn load(sources: &[String]) -> Loaded {
                 configmap: None,
                 pod_labels: Vec::new(),
                 image: None,
+                container_ports: Vec::new(),
             },
         );
     }
@@ -192,6 +232,7 @@ pub fn load(sources: &[String]) -> Loaded {
                 .is_some_and(|c| w.configmaps.contains(c))
             {
                 u.pod_labels.push(w.labels.clone());
+                u.container_ports.extend(w.ports.iter().cloned());
                 if u.image.is_none() {
                     u.image = w.image.clone();
                 }
@@ -221,7 +262,7 @@ fn configmap(doc: &Node, text: &str, out: &mut Loaded) {
         if !SECTIONS.iter().any(|sec| s.contains(&format!("{sec}:"))) {
             continue;
         }
-        match embedded(s, v, text) {
+        match embedded(s, v, text, out) {
             Ok(root) if looks_like_config(&root) => out.units.push(Unit {
                 name: format!("ConfigMap {name} {}", k.as_str().unwrap_or("")),
                 root,
@@ -229,6 +270,7 @@ fn configmap(doc: &Node, text: &str, out: &mut Loaded) {
                 configmap: Some(name.clone()),
                 pod_labels: Vec::new(),
                 image: None,
+                container_ports: Vec::new(),
             }),
             Ok(_) => {}
             Err((p, e)) => out
@@ -251,7 +293,7 @@ fn operator(doc: &Node, text: &str, out: &mut Loaded) {
         .and_then(|i| Some((i.as_str()?.to_owned(), i.pos)));
     let root = match spec.get("config") {
         Some(c) if c.as_map().is_some() => c.clone(),
-        Some(c) => match c.as_str().map(|s| embedded(s, c, text)) {
+        Some(c) => match c.as_str().map(|s| embedded(s, c, text, out)) {
             Some(Ok(r)) => r,
             Some(Err((p, e))) => {
                 out.problems
@@ -272,6 +314,7 @@ fn operator(doc: &Node, text: &str, out: &mut Loaded) {
             format!("{name}-collector"),
         )]],
         image,
+        container_ports: Vec::new(),
     });
 }
 
@@ -288,9 +331,15 @@ fn service(doc: &Node) -> Option<Service> {
         .iter()
         .filter_map(|p| {
             let port = port_of(p.get("port"))?;
-            let (target, pos) = match p.entry("targetPort") {
-                Some((k, v)) => (port_of(Some(v)), k.pos),
-                None => (Some(port), p.entry("port").map(|(k, _)| k.pos)?),
+            let (target, target_name, pos) = match p.entry("targetPort") {
+                Some((k, v)) => (
+                    port_of(Some(v)),
+                    v.as_str()
+                        .filter(|s| s.parse::<u16>().is_err())
+                        .map(str::to_owned),
+                    k.pos,
+                ),
+                None => (Some(port), None, p.entry("port").map(|(k, _)| k.pos)?),
             };
             let name = p
                 .get("name")
@@ -301,17 +350,20 @@ fn service(doc: &Node) -> Option<Service> {
                 name,
                 port,
                 target,
+                target_name,
                 pos,
             })
         })
         .collect();
+    let meta = doc.get("metadata");
+    let name_node = meta.and_then(|m| m.get("name"));
     Some(Service {
-        name: doc
-            .get("metadata")
-            .and_then(|m| m.get("name"))
+        name: name_node.and_then(Node::as_str).unwrap_or("").to_owned(),
+        namespace: meta
+            .and_then(|m| m.get("namespace"))
             .and_then(Node::as_str)
-            .unwrap_or("")
-            .to_owned(),
+            .map(str::to_owned),
+        pos: name_node.map(|n| n.pos).unwrap_or(doc.pos),
         selector: str_pairs(spec.get("selector")),
         ports,
     })
@@ -332,10 +384,20 @@ fn workload(doc: &Node) -> Workload {
         .iter()
         .filter_map(|v| v.get("configMap")?.get("name")?.as_str().map(str::to_owned))
         .collect();
-    let image = pod
+    let containers = pod
         .and_then(|p| p.get("containers"))
         .and_then(Node::as_seq)
-        .unwrap_or_default()
+        .unwrap_or_default();
+    let ports = containers
+        .iter()
+        .filter_map(|c| c.get("ports")?.as_seq())
+        .flatten()
+        .filter_map(|p| {
+            let name = p.get("name")?.as_str()?.to_owned();
+            Some((name, port_of(p.get("containerPort"))?))
+        })
+        .collect();
+    let image = containers
         .iter()
         .filter_map(|c| c.get("image"))
         .find(|i| {
@@ -345,6 +407,7 @@ fn workload(doc: &Node) -> Workload {
         .and_then(|i| Some((i.as_str()?.to_owned(), i.pos)));
     Workload {
         labels,
+        ports,
         configmaps,
         image,
     }

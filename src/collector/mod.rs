@@ -7,6 +7,9 @@ pub mod env;
 pub mod kb;
 pub mod live;
 pub mod load;
+pub mod required;
+pub mod schema;
+pub mod typed;
 pub mod yaml;
 
 use crate::cause::{collector_text as text, Finding, Severity, Stage};
@@ -27,6 +30,8 @@ pub struct Options {
     pub files: Vec<PathBuf>,
     /// `--collector-version` as given.
     pub version: Option<String>,
+    /// `--gateway` files: the collector that `files` (the agent) exports to.
+    pub gateway: Vec<PathBuf>,
     /// The running collector, when `--metrics-url` or `--health-url` is given.
     pub live: Option<live::LiveOptions>,
 }
@@ -60,11 +65,15 @@ pub fn diagnose(
         Some(v) => Some(parse_version(v).ok_or_else(|| Refused(text::bad_version(v)))?),
         None => None,
     };
-    let (names, sources) = read_sources(&opts.files)?;
+    let (mut names, mut sources) = read_sources(&opts.files)?;
+    let split = (!opts.gateway.is_empty()).then_some(names.len());
+    let (gw_names, gw_sources) = read_sources(&opts.gateway)?;
+    names.extend(gw_names);
+    sources.extend(gw_sources);
     let mut report = if opts.files.is_empty() {
         empty_report()
     } else {
-        diagnose_texts(&names, &sources, flag, env, started)?
+        diagnose_chain(&names, &sources, split, flag, env, started)?
     };
     if let Some(l) = opts.live.as_ref().filter(|l| l.any()) {
         if let Some(m) = report.settings.as_object_mut() {
@@ -159,10 +168,19 @@ fn subject(o: &Observation) -> Option<(ComponentKind, &str)> {
         O::UnknownComponent { kind, id, .. }
         | O::Undefined { kind, id, .. }
         | O::Unused { kind, id }
-        | O::UnknownKey { kind, id, .. }
         | O::Deprecated { kind, id, .. }
         | O::SignalUnsupported { kind, id, .. }
         | O::Tls { kind, id, .. } => Some((*kind, id)),
+        O::UnknownKey {
+            kind: Some(kind),
+            id,
+            ..
+        }
+        | O::ValueInvalid {
+            kind: Some(kind),
+            id,
+            ..
+        } => Some((*kind, id)),
         O::LocalhostOnly { id, .. } => Some((ComponentKind::Receiver, id)),
         O::ProcessorOrder { processor, .. } => Some((ComponentKind::Processor, processor)),
         _ => None,
@@ -177,7 +195,54 @@ pub fn diagnose_texts(
     env: &dyn Fn(&str) -> Option<String>,
     started: Instant,
 ) -> Result<CollectorReport, Refused> {
-    let mut loaded = load::load(sources);
+    diagnose_chain(names, sources, None, flag, env, started)
+}
+
+/// Loads the files; with `split`, `sources[..split]` are the agent's and the rest the gateway's,
+/// loaded apart (each side's plain files merge only with each other). Returns where the
+/// gateway's configurations start among the units.
+fn load_sides(
+    names: &[String],
+    sources: &[String],
+    split: Option<usize>,
+) -> Result<(load::Loaded, Option<usize>), Refused> {
+    let Some(k) = split else {
+        return Ok((load::load(sources), None));
+    };
+    // Blank texts keep every file's index, so positions still point into `names`.
+    let part = |agent: bool| -> Vec<String> {
+        let keep = |i: usize| (i < k) == agent;
+        let texts = sources.iter().enumerate();
+        texts
+            .map(|(i, t)| if keep(i) { t.clone() } else { String::new() })
+            .collect()
+    };
+    let (mut a, mut g) = (load::load(&part(true)), load::load(&part(false)));
+    for (side, files) in [(&mut a, &names[..k]), (&mut g, &names[k..])] {
+        for u in side.units.iter_mut().filter(|u| u.name.is_empty()) {
+            u.name = files.join(" + ");
+        }
+    }
+    let from = a.units.len();
+    if g.units.is_empty() && g.problems.is_empty() {
+        return Err(Refused(text::cross::no_gateway(&names[k..].join(", "))));
+    }
+    a.units.append(&mut g.units);
+    a.services.append(&mut g.services);
+    a.problems.append(&mut g.problems);
+    Ok((a, Some(from)))
+}
+
+/// `diagnose_texts`, with the gateway's files after `split` when given.
+fn diagnose_chain(
+    names: &[String],
+    sources: &[String],
+    split: Option<usize>,
+    flag: Option<u32>,
+    env: &dyn Fn(&str) -> Option<String>,
+    started: Instant,
+) -> Result<CollectorReport, Refused> {
+    let (mut loaded, gateway_from) = load_sides(names, sources, split)?;
     let mut facts: Vec<Fact> = Vec::new();
     for (pos, o) in loaded.problems.drain(..) {
         if let Observation::Invalid(Invalid::Yaml(y) | Invalid::Embedded(y)) = &o {
@@ -220,7 +285,8 @@ pub fn diagnose_texts(
                 source: VersionSource::Newest,
             },
         };
-        for (pos, var) in env::resolve(&mut unit.root, env) {
+        let (missing, expanded) = env::resolve_marked(&mut unit.root, env);
+        for (pos, var) in missing {
             if !seen_vars.contains(&var) {
                 seen_vars.push(var.clone());
                 facts.push(Fact {
@@ -229,7 +295,7 @@ pub fn diagnose_texts(
                 });
             }
         }
-        let outcome = checks::check(unit, &loaded.services, &version);
+        let outcome = checks::check(unit, &loaded.services, &version, &expanded);
         let first = facts.len();
         for (pos, o) in outcome.findings {
             facts.push(Fact {
@@ -292,6 +358,21 @@ pub fn diagnose_texts(
         .iter()
         .filter_map(|f| Some((f.at.clone(), text::finding(f)?)))
         .collect();
+    let aims = crosscheck::across::across(&loaded.units, &loaded.services, gateway_from, names);
+    for a in &aims {
+        let f = text::cross::aimed(a);
+        // The exporter's line in each pipeline of its configuration shows the finding too.
+        let mine = targets.iter_mut().filter(|t| t.url == a.sender.config);
+        for c in mine.flat_map(|t| t.checks.iter_mut()) {
+            if c.evidence["kind"] == "exporter" && c.evidence["id"] == a.sender.id.as_str() {
+                let worse = status_of(Some(f.severity));
+                if c.status == Status::Pass || worse == Status::Fail {
+                    c.status = worse;
+                }
+            }
+        }
+        findings.push((Some(a.at().clone()), f));
+    }
     findings.sort_by(|a, b| b.1.severity.cmp(&a.1.severity).then(a.0.cmp(&b.0)));
     let findings: Vec<Finding> = findings.into_iter().map(|(_, f)| f).collect();
     versions.dedup();

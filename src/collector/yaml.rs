@@ -120,8 +120,23 @@ enum Open {
     Map(Vec<(Node, Node)>, Option<Node>, Pos, usize),
 }
 
+/// A key written twice in one mapping: the second one's place, and the first one's line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Duplicate {
+    pub key: String,
+    pub pos: Pos,
+    pub first_line: u32,
+}
+
 /// Parses every document of `text` (multi-document streams give several).
 pub fn parse(text: &str, file: u16) -> Result<Vec<Node>, YamlError> {
+    parse_checked(text, file).map(|(docs, _)| docs)
+}
+
+/// Parses every document, also returning the keys written twice in a mapping (the collector's
+/// YAML decoder refuses them: `mapping key "x" already defined at line N`).
+pub fn parse_checked(text: &str, file: u16) -> Result<(Vec<Node>, Vec<Duplicate>), YamlError> {
+    let mut dups = Vec::new();
     let start = Pos {
         file,
         line: 1,
@@ -238,7 +253,20 @@ pub fn parse(text: &str, file: u16) -> Result<Vec<Node>, YamlError> {
         match stack.last_mut() {
             Some(Open::Seq(items, ..)) => items.push(node),
             Some(Open::Map(entries, key, ..)) => match key.take() {
-                Some(k) => entries.push((k, node)),
+                Some(k) => {
+                    if let Some(name) = k.as_str().filter(|n| *n != "<<") {
+                        if let Some((first, _)) =
+                            entries.iter().find(|(e, _)| e.as_str() == Some(name))
+                        {
+                            dups.push(Duplicate {
+                                key: name.to_owned(),
+                                pos: k.pos,
+                                first_line: first.pos.line,
+                            });
+                        }
+                    }
+                    entries.push((k, node));
+                }
                 None => *key = Some(node),
             },
             None => root = Some(node),
@@ -247,7 +275,7 @@ pub fn parse(text: &str, file: u16) -> Result<Vec<Node>, YamlError> {
     if let Some(r) = root.take() {
         docs.push(r);
     }
-    Ok(docs)
+    Ok((docs, dups))
 }
 
 /// YAML merge keys (`<<: *base`), which the collector's loader honours: entries already in the
@@ -298,6 +326,20 @@ mod tests {
             .as_seq()
             .unwrap();
         assert_eq!((c[1].pos.line, c[1].pos.col), (3, 10));
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_with_both_lines() {
+        let (_, d) = parse_checked(
+            "a:\n  t: 1s\n  t: 2s\nb: &x {k: 1}\nc:\n  <<: *x\n  k: 2\n",
+            0,
+        )
+        .unwrap();
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(
+            (d[0].key.as_str(), d[0].pos.line, d[0].first_line),
+            ("t", 3, 2)
+        );
     }
 
     #[test]

@@ -13,8 +13,10 @@ pub enum EndpointError {
     BadPort,
     /// No host after the scheme.
     NoHost,
-    /// A scheme other than http, https, grpc, grpcs.
+    /// A scheme other than http, https, grpc, grpcs (`tcp://`: no SDK takes it).
     UnknownScheme(String),
+    /// `unix://`: a Unix domain socket, which the runner's exporter does not connect to.
+    UnixSocket,
     /// `http:/host` and similar: the scheme is not followed by `//`.
     MalformedScheme,
     /// Any other URL syntax error, described by the URL parser's typed error.
@@ -64,6 +66,9 @@ pub fn parse(raw: &str, protocol: Protocol, insecure: bool) -> Result<Endpoint, 
             (String::new(), format!("http://{raw}"))
         }
     };
+    if scheme == "unix" {
+        return Err(EndpointError::UnixSocket);
+    }
     if !["", "http", "https", "grpc", "grpcs"].contains(&scheme.as_str()) {
         return Err(EndpointError::UnknownScheme(scheme));
     }
@@ -104,6 +109,26 @@ pub fn parse(raw: &str, protocol: Protocol, insecure: bool) -> Result<Endpoint, 
         password,
         real: Secret::new(raw),
     })
+}
+
+/// The protocol an endpoint's scheme names: GitLab Runner's `grpc://` (plaintext) and
+/// `grpcs://` (TLS) mean gRPC (contract §2); `http`, `https` and no scheme name none.
+pub fn scheme_protocol(raw: &str) -> Option<Protocol> {
+    let (scheme, _) = raw.trim().split_once("://")?;
+    ["grpc", "grpcs"]
+        .contains(&scheme.to_ascii_lowercase().as_str())
+        .then_some(Protocol::Grpc)
+}
+
+/// The endpoint string with the scheme the exporter dials: `https` when the one TLS decision
+/// (`Endpoint.tls`) says TLS, else `http`, whatever was written (`grpcs`, `grpc`, none), so
+/// the HTTP exporter and the probes never disagree on TLS or the port.
+fn dialled(raw: &str, ep: &Endpoint) -> String {
+    let rest = raw.trim().split_once("://").map_or(raw.trim(), |(_, r)| r);
+    // Without a port, `parse` resolved 443 for TLS and 80 otherwise: the dialled scheme's
+    // own defaults, so the port needs no rewriting.
+    let scheme = if ep.tls { "https" } else { "http" };
+    format!("{scheme}://{rest}")
 }
 
 /// The URL the exporter sends to, from the endpoint string as written (display or real form).
@@ -147,7 +172,7 @@ pub fn real_url(settings: &SignalSettings) -> Option<String> {
     let ep = settings.endpoint.as_ref()?;
     settings.url.as_ref()?;
     Some(signal_url(
-        ep.real.expose(),
+        &dialled(ep.real.expose(), ep),
         settings.protocol.value,
         settings.signal,
         is_signal_specific(&settings.endpoint_raw.source),
@@ -196,6 +221,7 @@ mod tests {
             Err(EndpointError::UnknownScheme("tcp".into()))
         );
         assert_eq!(p("http:/localhost"), Err(EndpointError::MalformedScheme));
+        assert_eq!(p("unix:///run/otel.sock"), Err(EndpointError::UnixSocket));
     }
 
     #[test]

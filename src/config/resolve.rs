@@ -1,7 +1,8 @@
 //! Precedence: one small pure function (`decide`) decides which source wins; the rest of this
 //! module gathers the offers of every source for each setting of one signal.
 //!
-//! Order (contract §2): flag > `[otel]` config > signal-specific env > generic env > default.
+//! Order (`docs/settings.md`): flag > `[otel]` config > signal-specific env > generic env >
+//! default.
 //! Within one source kind the signal-specific setting beats the generic one
 //! (`otel.traces_endpoint` over `otel.endpoint`). Values that do not parse are reported as
 //! findings and do not take part, so the next source wins (what an SDK that ignores a bad
@@ -235,6 +236,16 @@ pub fn signal_settings(cx: &mut Ctx<'_>, signal: Signal) -> SignalSettings {
     let insecure = cx.settle("insecure", sig, offers, false, bool::to_string);
 
     let endpoint_raw = resolve_endpoint(cx, signal, protocol.value);
+    // GitLab Runner's `grpc://` and `grpcs://` name the protocol too (contract §2): with no
+    // protocol set anywhere, the scheme decides it, once, for every stage and the exporter.
+    let protocol = match endpoint::scheme_protocol(&endpoint_raw.value) {
+        Some(p) if protocol.source == Source::Default => Offer {
+            value: p,
+            source: endpoint_raw.source.clone(),
+            specific: false,
+        },
+        _ => protocol,
+    };
     let (endpoint, url) = match endpoint::parse(&endpoint_raw.value, protocol.value, insecure.value)
     {
         Ok(ep) => {

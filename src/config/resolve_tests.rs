@@ -1,4 +1,4 @@
-//! Table tests of the precedence rule and of endpoint resolution (contract §2).
+//! Table tests of the precedence rule and of endpoint resolution (`docs/settings.md`).
 
 use super::*;
 use crate::config::{resolve_all, OtelTable, Overrides};
@@ -320,4 +320,82 @@ fn timeout_env_is_milliseconds() {
         st.signals[0].timeout.value,
         std::time::Duration::from_secs(3)
     );
+}
+
+/// Every scheme form, with and without a protocol set: the probes read `Endpoint` (host, port,
+/// TLS) and `protocol`; the canary's exporter dials `real_url` (HTTP) or `Endpoint` (gRPC) with
+/// the same `protocol`. They must never disagree on TLS, port or protocol.
+#[test]
+fn no_stage_and_the_canary_disagree_on_scheme_or_protocol() {
+    let forms = [
+        "http://c:4318",
+        "https://c:4318",
+        "HTTPS://c",
+        "grpc://c:4317",
+        "grpcs://c:4317",
+        "GRPCS://c",
+        "grpc://c",
+        "c:4317",
+        "https://c:4318/otlp",
+        "grpcs://user:pw@c:4317",
+    ];
+    for form in forms {
+        for protocol in [None, Some("grpc"), Some("http/protobuf"), Some("http/json")] {
+            for insecure in [None, Some("true")] {
+                let mut env = vec![("OTEL_EXPORTER_OTLP_ENDPOINT", form)];
+                env.extend(protocol.map(|p| ("OTEL_EXPORTER_OTLP_PROTOCOL", p)));
+                env.extend(insecure.map(|i| ("OTEL_EXPORTER_OTLP_INSECURE", i)));
+                let c = case("", env, "", "", "");
+                let s = run(&c);
+                let ctx = format!("{form} protocol={protocol:?} insecure={insecure:?}");
+                let ep = s.endpoint.clone().expect(&ctx);
+                let lower = form.to_ascii_lowercase();
+                // The scheme decides TLS; only a scheme-less gRPC endpoint reads `insecure`.
+                let tls = match lower.split_once("://").map(|(s, _)| s) {
+                    Some("https" | "grpcs") => true,
+                    Some(_) => false,
+                    None => s.protocol.value == Protocol::Grpc && insecure.is_none(),
+                };
+                assert_eq!(ep.tls, tls, "{ctx}");
+                // GitLab's schemes name gRPC when no protocol is set anywhere.
+                let want = match protocol {
+                    Some(p) => Protocol::parse(p).unwrap(),
+                    None if lower.starts_with("grpc") => Protocol::Grpc,
+                    None => Protocol::HttpProtobuf,
+                };
+                assert_eq!(s.protocol.value, want, "{ctx}");
+                // What the exporter dials is what the probes connect to.
+                let url = url::Url::parse(&endpoint::real_url(&s).expect(&ctx)).expect(&ctx);
+                assert_eq!(url.scheme() == "https", ep.tls, "{ctx}: {url}");
+                assert_eq!(url.port_or_known_default(), Some(ep.port), "{ctx}: {url}");
+                assert_eq!(url.host_str(), Some(ep.host.as_str()), "{ctx}: {url}");
+            }
+        }
+    }
+}
+
+#[test]
+fn schemes_no_sdk_takes_are_invalid() {
+    for (form, error) in [
+        (
+            "tcp://c:4317",
+            endpoint::EndpointError::UnknownScheme("tcp".into()),
+        ),
+        ("unix:///run/otel.sock", endpoint::EndpointError::UnixSocket),
+    ] {
+        let c = case("", vec![("OTEL_EXPORTER_OTLP_ENDPOINT", form)], "", "", "");
+        let otel: OtelTable = toml::from_str(c.otel).unwrap();
+        let env = Environment::from_pairs(c.env.clone());
+        let (s, problems) = resolve_all(&c.flags, &otel, &env);
+        assert!(
+            s.signal(Signal::Traces).unwrap().endpoint.is_none(),
+            "{form}"
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| matches!(p, Problem::Endpoint { error: e, .. } if *e == error)),
+            "{form}: {problems:?}"
+        );
+    }
 }

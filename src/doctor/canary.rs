@@ -1,10 +1,10 @@
 //! The canary stage: a real span through the runner's own telemetry pipeline.
 
-use super::{DoctorOptions, StageResult};
-use crate::cause::{pipeline_text, Finding, Severity, Stage};
+use super::DoctorOptions;
 use crate::config::{ExporterKind, Loaded, Settings, Signal};
-use crate::facts::Skip;
-use crate::report::{Canary, Check, Status};
+pub use crate::facts::diagnosis::canary::Diagnosis;
+use crate::facts::diagnosis::canary::Skip as CanarySkip;
+use crate::report::Canary;
 use crate::telemetry::{self, ExportRecord, FailureKind, Identity, Outcome, Pipeline};
 use opentelemetry::trace::{Span, SpanKind, Tracer};
 use opentelemetry::KeyValue;
@@ -14,42 +14,41 @@ use std::time::{Duration, Instant};
 /// The canary's span name (no personal data: only the marker and the runner's version).
 pub const SPAN_NAME: &str = "runner doctor canary";
 
+/// What the canary saw, the check's evidence (typed data) and the report's canary block.
+#[derive(Debug)]
+pub struct Ran {
+    pub diagnosis: Diagnosis,
+    pub evidence: serde_json::Value,
+    pub canary: Canary,
+    pub took: Duration,
+}
+
 /// Sends the canary through the pipeline `runner run` would build, for the traces signal.
-/// `probe_findings` are the network findings for traces, used to explain a failed export.
-pub async fn run(
-    loaded: &Loaded,
-    opts: &DoctorOptions,
-    probe_findings: &[Finding],
-) -> (StageResult, Canary) {
+pub async fn run(loaded: &Loaded, opts: &DoctorOptions) -> Ran {
     let started = Instant::now();
-    let (result, canary) = run_inner(&loaded.settings, opts, probe_findings).await;
-    let mut result = result;
-    result.check.duration_ms = started.elapsed().as_millis() as u64;
-    (result, canary)
+    let (diagnosis, evidence, canary) = run_inner(&loaded.settings, opts).await;
+    Ran {
+        diagnosis,
+        evidence,
+        canary,
+        took: started.elapsed(),
+    }
 }
 
 async fn run_inner(
     settings: &Settings,
     opts: &DoctorOptions,
-    probe_findings: &[Finding],
-) -> (StageResult, Canary) {
+) -> (Diagnosis, serde_json::Value, Canary) {
+    let skipped = |skip| (Diagnosis::Skipped(skip), json!(null), Canary::default());
     if !opts.canary {
-        return (
-            StageResult::skipped(Stage::Canary, Skip::NoCanaryFlag),
-            Canary::default(),
-        );
+        return skipped(CanarySkip::Disabled);
     }
     let kind = settings.traces_exporter.value.clone();
-    if settings.sdk_disabled.value || kind == ExporterKind::None {
-        let why = if settings.sdk_disabled.value {
-            "the SDK is disabled (OTEL_SDK_DISABLED)"
-        } else {
-            "the traces exporter is `none`"
-        };
-        return (
-            StageResult::skip(Stage::Canary, format!("canary not sent: {why}")),
-            Canary::default(),
-        );
+    if settings.sdk_disabled.value {
+        return skipped(CanarySkip::SdkDisabled);
+    }
+    if kind == ExporterKind::None {
+        return skipped(CanarySkip::ExporterNone);
     }
     let url = settings
         .signal(Signal::Traces)
@@ -59,20 +58,12 @@ async fn run_inner(
     let pipeline = match telemetry::build_pinned(settings, &Identity::default(), &pins) {
         Ok(p) => p,
         Err(e) => {
-            let msg = e.to_string();
-            let canary = Canary {
-                error: Some(msg.clone()),
-                ..Canary::default()
-            };
-            let check = Check::new(
-                Stage::Canary,
-                Status::Fail,
-                "the pipeline could not be built",
-            )
-            .evidence(json!({ "error": msg }));
+            let error = e.to_string();
+            let evidence = json!({ "error": error });
             return (
-                StageResult::new(check).with(pipeline_text::canary_pipeline_unbuildable(&msg)),
-                canary,
+                Diagnosis::Unbuildable { error },
+                evidence,
+                Canary::default(),
             );
         }
     };
@@ -97,22 +88,11 @@ async fn run_inner(
     };
     if !sampled {
         close(pipeline, opts.timeout).await;
-        let check = Check::new(
-            Stage::Canary,
-            Status::Fail,
-            "the sampler dropped the canary",
-        );
-        let f =
-            pipeline_text::canary_not_sampled(&settings.sampler.value, &settings.sampler.source);
-        let check = if f.severity == Severity::Error {
-            check
-        } else {
-            Check {
-                status: Status::Warn,
-                ..check
-            }
+        let d = Diagnosis::NotSampled {
+            sampler: settings.sampler.value.clone(),
+            source: settings.sampler.source.clone(),
         };
-        return (StageResult::new(check).with(f), canary);
+        return (d, json!(null), canary);
     }
     let sent_at = Instant::now();
     // As long as the runner's exporter waits, and a little more: its own timeout fires first,
@@ -146,24 +126,13 @@ async fn run_inner(
         "stats": stats,
         "flush": flushed.as_ref().err().map(|e| e.to_string()),
     });
-    let result = judge(
-        &kind,
-        &url,
-        record.as_ref(),
-        bound,
-        probe_findings,
-        &mut canary,
-    );
-    (
-        StageResult {
-            check: Check {
-                evidence,
-                ..result.check
-            },
-            findings: result.findings,
-        },
-        canary,
-    )
+    let d = judge(kind, url, record, bound);
+    canary.exported = match &d {
+        Diagnosis::Exported { .. } => true,
+        Diagnosis::PartiallyRejected { partial, .. } => partial.rejected_spans == 0,
+        _ => false,
+    };
+    (d, evidence, canary)
 }
 
 /// With `--dns-server`, the canary's exporter connects to the addresses that server gives for
@@ -224,106 +193,28 @@ async fn close(pipeline: Pipeline, bound: Duration) {
     let _ = pipeline.shutdown(bound).await;
 }
 
-/// Decides the stage's status and findings from the export record of the canary.
+/// What the export record of the canary says.
 fn judge(
-    kind: &ExporterKind,
-    url: &str,
-    record: Option<&ExportRecord>,
+    exporter: ExporterKind,
+    url: String,
+    record: Option<ExportRecord>,
     bound: Duration,
-    probe_findings: &[Finding],
-    canary: &mut Canary,
-) -> StageResult {
-    let to = match kind {
-        ExporterKind::Console => "standard error (console exporter, no collector)".to_owned(),
-        ExporterKind::File(p) => format!("{} (file exporter, no collector)", p.display()),
-        _ => url.to_owned(),
-    };
+) -> Diagnosis {
     let Some(record) = record else {
-        canary.error = Some(format!(
-            "export did not finish within {} ms",
-            bound.as_millis()
-        ));
-        let check = Check::new(Stage::Canary, Status::Fail, "the canary export timed out");
-        return StageResult::new(check).with(pipeline_text::canary_timeout(url, bound, None));
+        return Diagnosis::NoRecord { url, bound };
     };
-    match &record.outcome {
-        Outcome::Exported => {
-            canary.exported = true;
-            StageResult::new(Check::new(
-                Stage::Canary,
-                Status::Pass,
-                pipeline_text::canary_exported(&to, Duration::from_millis(record.latency_ms)),
-            ))
-        }
-        Outcome::PartiallyRejected(p) => {
-            canary.exported = p.rejected_spans == 0;
-            canary.error = Some(format!(
-                "partial success: {} span(s) rejected: {}",
-                p.rejected_spans, p.message
-            ));
-            let f = pipeline_text::canary_partial_success(url, p);
-            let status = if f.severity == Severity::Error {
-                Status::Fail
-            } else {
-                Status::Warn
-            };
-            StageResult::new(Check::new(
-                Stage::Canary,
-                status,
-                "the collector reported a partial success",
-            ))
-            .with(f)
-        }
-        Outcome::Failed(failure) => {
-            canary.error = Some(failure.chain_text());
-            let check = Check::new(Stage::Canary, Status::Fail, "the canary export failed");
-            if failure.kind == FailureKind::Timeout {
-                let bound = Duration::from_millis(record.latency_ms);
-                return StageResult::new(check).with(pipeline_text::canary_timeout(
-                    url,
-                    bound,
-                    Some(failure),
-                ));
-            }
-            let matched = matching(&failure.kind, probe_findings);
-            let check = match matched.first() {
-                // One cause, one error: the orchestrator files this failure under that finding.
-                Some(first) => Check {
-                    summary: pipeline_text::canary_failed_as_found(first.cause),
-                    ..check
-                },
-                None => check,
-            };
-            StageResult::new(check)
-                .with(pipeline_text::canary_export_failed(url, failure, &matched))
-        }
+    match record.outcome {
+        Outcome::Exported => Diagnosis::Exported {
+            exporter,
+            url,
+            latency: Duration::from_millis(record.latency_ms),
+        },
+        Outcome::PartiallyRejected(partial) => Diagnosis::PartiallyRejected { url, partial },
+        Outcome::Failed(failure) if failure.kind == FailureKind::Timeout => Diagnosis::TimedOut {
+            url,
+            took: Duration::from_millis(record.latency_ms),
+            failure,
+        },
+        Outcome::Failed(failure) => Diagnosis::Failed { url, failure },
     }
-}
-
-/// The probe findings that explain a failure of this kind: network stages for a broken
-/// connection; for a refusal (an HTTP or gRPC status), the stages that see a server answer:
-/// TLS too, since a server may complete the handshake and then refuse every request over it
-/// (nginx: `400 No required SSL certificate was sent`, `400 The plain HTTP request was sent
-/// to HTTPS port`).
-fn matching<'a>(kind: &FailureKind, probe_findings: &'a [Finding]) -> Vec<&'a Finding> {
-    let stages: &[Stage] = match kind {
-        FailureKind::Transport | FailureKind::Timeout => &[
-            Stage::Dns,
-            Stage::Tcp,
-            Stage::Tls,
-            Stage::Protocol,
-            Stage::Export,
-        ],
-        FailureKind::HttpStatus { .. }
-        | FailureKind::GrpcStatus { .. }
-        | FailureKind::ClientRejected { .. } => {
-            &[Stage::Tls, Stage::Protocol, Stage::Export, Stage::Config]
-        }
-        FailureKind::Exporter => &[Stage::Config],
-    };
-    probe_findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error && stages.contains(&f.stage))
-        .filter(|f| f.signal.is_none_or(|s| s == Signal::Traces))
-        .collect()
 }

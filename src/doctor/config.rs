@@ -125,7 +125,11 @@ fn check_endpoint(s: &SignalSettings, out: &mut Vec<Finding>) {
             ));
         }
     } else if is_signal_specific(src) {
-        if path != s.signal.http_path() {
+        // Used as written: warn only when the path cannot be right (none at all, or another
+        // signal's route); a custom path (`/otlp/v1/traces`, a vendor's) is the export's to judge.
+        let own = s.signal.http_path();
+        let other_signal = signal_paths.iter().any(|p| *p != own && path.ends_with(p));
+        if path.is_empty() || other_signal {
             out.push(text::signal_path_missing(
                 s.signal,
                 src,

@@ -5,40 +5,46 @@ pub mod grpc;
 pub mod http;
 
 use super::protocol::wire::Ready;
-use super::{Probe, StageResult};
+use super::Probe;
 use crate::config::{Protocol, Signal};
+pub use crate::facts::diagnosis::export::Diagnosis;
+use crate::facts::diagnosis::protocol::Diagnosis as Failed;
 use crate::facts::peer_text::PeerText;
 use crate::facts::pipeline::rejected_field;
 use std::net::SocketAddr;
 use std::time::Instant;
 
 /// Runs the export stage against `addr` (a TCP address that connected; TLS passed if used).
-pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
+pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> Result<Diagnosis, Failed> {
     run_on(probe, addr, None).await
 }
 
 /// Runs the export stage on `ready` (the protocol stage's connection, see
-/// `protocol::run_keep`) when it is still open, else on a connection of its own.
-pub async fn run_on(probe: &Probe<'_>, addr: SocketAddr, ready: Option<Ready>) -> StageResult {
+/// `protocol::run_keep`) when it is still open, else on a connection of its own: its
+/// diagnosis, or (`Err`) the protocol-level failure it met (the protocol stage's diagnosis).
+pub async fn run_on(
+    probe: &Probe<'_>,
+    addr: SocketAddr,
+    ready: Option<Ready>,
+) -> Result<Diagnosis, Failed> {
     let started = Instant::now();
-    let mut result = if probe.settings.protocol.value == Protocol::Grpc {
+    let result = if probe.settings.protocol.value == Protocol::Grpc {
         grpc::run(probe, addr, ready).await
     } else {
         http::run(probe, addr, ready).await
     };
     let took = started.elapsed();
-    result.check = result.check.took(took);
-    if result.check.status == crate::report::Status::Pass && slow(probe, took) {
-        result.check.status = crate::report::Status::Warn;
-        result
-            .findings
-            .push(crate::cause::proto_text::response_slow(
-                probe,
-                crate::cause::Stage::Export,
-                took,
-            ));
+    match result {
+        Ok(Diagnosis::Accepted {
+            partial, evidence, ..
+        }) => Ok(Diagnosis::Accepted {
+            partial,
+            took,
+            slow: slow(probe, took),
+            evidence,
+        }),
+        other => other,
     }
-    result
 }
 
 /// An answer is slow when it took longer than the doctor's own step bound or half the

@@ -9,6 +9,7 @@ pub mod dns;
 pub mod export;
 pub mod net;
 mod orchestrate;
+pub use orchestrate::{canary_stage, export_stage, export_stage_on, protocol_stage};
 pub mod progress;
 pub mod protocol;
 pub mod proxy;

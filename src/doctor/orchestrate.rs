@@ -7,9 +7,10 @@ use super::{
     backend, canary, dns, export, protocol, settings_json, tcp, tls, DoctorOptions, Probe,
     StageResult,
 };
-use crate::cause::pipeline_text::{self, CanarySkip};
-use crate::cause::{config_text, net_text, skip_text, Cause, Finding, Severity, Stage};
+use crate::cause::pipeline_text;
+use crate::cause::{self, config_text, net_text, skip_text, Cause, Finding, Severity, Stage};
 use crate::config::{Environment, Loaded, ProxySettings, Signal, SignalSettings};
+use crate::facts::diagnosis::canary::Skip as CanarySkip;
 use crate::facts::Skip;
 use crate::report::{Check, Report, Status, Target, SCHEMA};
 use std::net::SocketAddr;
@@ -178,11 +179,12 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
         // long again and could only fail the same way (a blocked path costs one timeout).
         // A name only `--dns-server` knows is no reason to skip: the canary is pinned to the
         // addresses that server gave (see `canary::pins`).
-        traces_timed_out(&findings).map(CanarySkip::ProbesTimedOut)
+        traces_timed_out(&findings).map(|c| CanarySkip::ProbesTimedOut(c.code()))
     };
     let (canary_check, backend_check) = if let Some(why) = skip {
+        let skipped = cause::canary::finding(&canary::Diagnosis::Skipped(why), &[]);
         (
-            StageResult::skip(Stage::Canary, why.reason()),
+            StageResult::skip(Stage::Canary, skipped.summary),
             StageResult::skip(Stage::Backend, pipeline_text::NO_CANARY_SENT),
         )
     } else {
@@ -196,7 +198,7 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
             canary::flush_bound(&loaded.settings),
         );
         let t0 = Instant::now();
-        let (mut c, mut canary) = canary::run(loaded, opts, &traces_findings).await;
+        let (mut c, mut canary) = canary_stage(loaded, opts, &traces_findings).await;
         step.finish();
         if c.check.duration_ms == 0 {
             c.check = c.check.took(t0.elapsed());
@@ -219,12 +221,12 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
             t.checks.push(Check::new(
                 Stage::Canary,
                 Status::Skip,
-                pipeline_text::CANARY_TRACES_ONLY,
+                cause::canary::CANARY_TRACES_ONLY,
             ));
             t.checks.push(Check::new(
                 Stage::Backend,
                 Status::Skip,
-                pipeline_text::NO_CANARY_FOR_SIGNAL,
+                cause::canary::NO_CANARY_FOR_SIGNAL,
             ));
         }
     }
@@ -244,6 +246,112 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
         findings,
         canary: canary_report,
     }
+}
+
+/// Sends the canary and words what it saw: its check, its finding (`probe_findings`, the traces
+/// findings of the stages before, explain a failed export) and the report's canary block.
+pub async fn canary_stage(
+    loaded: &Loaded,
+    opts: &DoctorOptions,
+    probe_findings: &[Finding],
+) -> (StageResult, crate::report::Canary) {
+    let ran = canary::run(loaded, opts).await;
+    let worded = cause::canary::finding(&ran.diagnosis, probe_findings);
+    let status = match (&ran.diagnosis, worded.finding.as_ref().map(|f| f.severity)) {
+        (canary::Diagnosis::Skipped(_), _) => Status::Skip,
+        (_, Some(Severity::Error)) => Status::Fail,
+        (_, Some(Severity::Warning)) => Status::Warn,
+        _ => Status::Pass,
+    };
+    let check = Check::new(Stage::Canary, status, worded.summary).evidence(ran.evidence);
+    let mut result = StageResult::new(check.took(ran.took));
+    result.findings.extend(worded.finding);
+    let mut report = ran.canary;
+    report.error = worded.error;
+    (result, report)
+}
+
+/// Runs the export stage against `addr` on a connection of its own, and words it.
+pub async fn export_stage(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
+    export_result(probe, export::run(probe, addr).await)
+}
+
+/// Runs the export stage on `ready` (see `export::run_on`), and words it.
+pub async fn export_stage_on(
+    probe: &Probe<'_>,
+    addr: SocketAddr,
+    ready: Option<protocol::wire::Ready>,
+) -> StageResult {
+    export_result(probe, export::run_on(probe, addr, ready).await)
+}
+
+/// Runs the protocol stage against `addr` and words it.
+pub async fn protocol_stage(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
+    let t0 = Instant::now();
+    let seen = protocol::run(probe, addr).await;
+    let mut r = protocol_result(probe, &seen);
+    r.check = r.check.took(t0.elapsed());
+    r
+}
+
+/// The protocol stage's check and findings, worded from what it saw.
+fn protocol_result(probe: &Probe<'_>, seen: &protocol::Seen) -> StageResult {
+    let mut r = protocol_words(probe, &seen.diagnosis);
+    let works = r.check.status == Status::Pass;
+    r.findings
+        .extend(cause::protocol::extra(seen, probe, works));
+    r
+}
+
+/// A protocol diagnosis (of the protocol stage, or met by the export's exchange) as a result.
+fn protocol_words(probe: &Probe<'_>, d: &protocol::Diagnosis) -> StageResult {
+    let stage = cause::protocol::stage(d);
+    match cause::protocol::finding(d, probe) {
+        Ok((summary, evidence)) => {
+            StageResult::new(Check::new(stage, Status::Pass, summary).evidence(evidence))
+        }
+        Err(f) => {
+            // A finding's check: fail on an error, warn on a warning; its line and evidence.
+            let status = match f.severity {
+                Severity::Error => Status::Fail,
+                Severity::Warning => Status::Warn,
+                Severity::Info => Status::Pass,
+            };
+            let check = Check::new(stage, status, f.summary.clone()).evidence(f.evidence.clone());
+            StageResult::new(check).with(f)
+        }
+    }
+}
+
+/// The export stage's check and finding, worded from its diagnosis, or from the protocol-level
+/// failure its exchange met.
+fn export_result(
+    probe: &Probe<'_>,
+    ran: Result<export::Diagnosis, protocol::Diagnosis>,
+) -> StageResult {
+    let d = match ran {
+        Ok(d) => d,
+        Err(failed) => return protocol_words(probe, &failed),
+    };
+    let worded = cause::export::finding(&d, probe);
+    let status = match worded.finding.as_ref().map(|f| f.severity) {
+        Some(Severity::Error) => Status::Fail,
+        Some(Severity::Warning) => Status::Warn,
+        _ => Status::Pass,
+    };
+    let evidence = match (&d, &worded.finding) {
+        (export::Diagnosis::Accepted { evidence, .. }, _) => evidence.clone(),
+        (_, Some(f)) => f.evidence.clone(),
+        (_, None) => serde_json::Value::Null,
+    };
+    let took = match &d {
+        export::Diagnosis::Accepted { took, .. } => *took,
+        _ => std::time::Duration::ZERO,
+    };
+    let check = Check::new(Stage::Export, status, worded.summary).evidence(evidence);
+    let mut result = StageResult::new(check.took(took));
+    result.findings.extend(worded.finding);
+    result
 }
 
 /// No config file, and the traces endpoint and protocol both come from the defaults.
@@ -331,7 +439,7 @@ fn file_canary_under_probe(findings: &mut Vec<Finding>) {
     if !host.evidence.is_object() {
         host.evidence = serde_json::json!({ "probe": host.evidence.take() });
     }
-    host.evidence["canary"] = pipeline_text::canary_as_evidence(&canary);
+    host.evidence["canary"] = cause::canary::canary_as_evidence(&canary);
 }
 
 /// Findings of a shared stage, once per signal of the path (each keeps its own signal).
@@ -458,11 +566,14 @@ async fn probe_path(
             // The export probe goes over the protocol probe's connection when it is still open:
             // one connection (and, without TCP_NODELAY at the peer, one Nagle stall) fewer.
             // (`run_keep` times its own check.)
-            let (proto, ready) = protocol::run_keep(&probe, addr).await;
+            let t0 = Instant::now();
+            let (seen, ready) = protocol::run_keep(&probe, addr).await;
+            let mut proto = protocol_result(&probe, &seen);
+            proto.check = proto.check.took(t0.elapsed());
             step.finish();
             let export = if passed(&proto.check) {
                 let step = progress.start_bounded(label(Stage::Export), probe.bounds().answer);
-                let r = timed(export::run_on(&probe, addr, ready)).await;
+                let r = timed(export_stage_on(&probe, addr, ready)).await;
                 step.finish();
                 r
             } else if proto.check.status == Status::Skip {

@@ -3,61 +3,54 @@
 pub mod verify;
 pub mod wire;
 
-use super::{proxy, Probe, StageResult};
-use crate::cause::proto_text::{self as text};
-use crate::cause::{net_text, Cause, Finding, Severity, Stage};
+use super::{proxy, Probe};
 use crate::config::Protocol;
-use crate::facts::{Change, TlsSign, Waiting};
-use crate::report::{Check, Status};
+use crate::facts::answer::{classify, Class, Sent};
+pub use crate::facts::diagnosis::protocol::{Diagnosis, ReconnectFailure, Seen};
+use crate::facts::{Change, PeerDid, TlsSign, Waiting};
 use std::net::SocketAddr;
-use std::time::Instant;
-use wire::{OpenFailure, PeerDid};
+use wire::OpenFailure;
 
 const HEALTH_PATH: &str = "/grpc.health.v1.Health/Check";
 
 /// Runs the protocol stage against `addr` (a TCP address that connected; TLS passed if used).
-pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> StageResult {
+pub async fn run(probe: &Probe<'_>, addr: SocketAddr) -> Seen {
     run_keep(probe, addr).await.0
 }
 
 /// Runs the protocol stage, and keeps its connection when the peer answered in the configured
 /// protocol, for the export stage to reuse (`export::run_on`).
-pub async fn run_keep(probe: &Probe<'_>, addr: SocketAddr) -> (StageResult, Option<wire::Ready>) {
-    let started = Instant::now();
+pub async fn run_keep(probe: &Probe<'_>, addr: SocketAddr) -> (Seen, Option<wire::Ready>) {
     let grpc = probe.settings.protocol.value == Protocol::Grpc;
-    let (mut result, ready) = if grpc {
+    let (diagnosis, ready) = if grpc {
         grpc_check(probe, addr).await
     } else {
         http_check(probe, addr).await
     };
-    if grpc {
-        // tonic ignores proxies: say so whenever one would apply to an HTTP exporter.
-        let endpoint = probe.endpoint;
-        if let Ok(Some(p)) =
-            proxy::proxy_for(&endpoint.host, endpoint.port, endpoint.tls, probe.proxy)
-        {
-            let works = result.check.status == Status::Pass;
-            result
-                .findings
-                .push(text::grpc_ignores_proxy(probe, &p, works));
-        }
-    }
-    result.check = result.check.took(started.elapsed());
-    (result, ready)
+    // tonic ignores proxies: say so whenever one would apply to an HTTP exporter.
+    let endpoint = probe.endpoint;
+    let ignored_proxy = grpc
+        .then(|| proxy::proxy_for(&endpoint.host, endpoint.port, endpoint.tls, probe.proxy))
+        .and_then(|p| p.ok().flatten());
+    let seen = Seen {
+        diagnosis,
+        ignored_proxy,
+    };
+    (seen, ready)
 }
 
 /// h2 handshake plus `grpc.health.v1.Health/Check` (information only).
-async fn grpc_check(probe: &Probe<'_>, addr: SocketAddr) -> (StageResult, Option<wire::Ready>) {
+async fn grpc_check(probe: &Probe<'_>, addr: SocketAddr) -> (Diagnosis, Option<wire::Ready>) {
     let opened = match wire::open(probe, addr, true).await {
         Ok(o) => o,
-        Err(e) => return (open_failed(probe, Stage::Protocol, e), None),
+        Err(e) => return (open_failed(probe, Waiting::Protocol, e), None),
     };
     let alpn = opened.conn.alpn.clone();
     let req = wire::grpc_request(probe, addr.port(), HEALTH_PATH, &[], false);
     let (ex, ready) = wire::exchange_opened(opened, req, probe.bounds()).await;
     match ex.result {
         Ok(answer) if answer.body_end == wire::BodyEnd::TimedOut => {
-            (body_stalled(probe, Stage::Protocol, &answer, None), None)
+            (body_stalled(probe, Waiting::Protocol, &answer, None), None)
         }
         Ok(answer) => {
             let grpc_status: Option<u32> = answer
@@ -74,34 +67,30 @@ async fn grpc_check(probe: &Probe<'_>, addr: SocketAddr) -> (StageResult, Option
                     "grpc_status": grpc_status,
                     "grpc_message": answer.grpc_field("grpc-message").map(crate::facts::peer_text::PeerText::from_text),
                     "serving_status": serving.map(|s| s.status),
-                    "note": text::health_note(grpc_status, answer.status.as_u16()),
                 },
                 "elapsed_ms": ex.elapsed.as_millis() as u64,
             });
-            let r = StageResult::new(
-                Check::new(
-                    Stage::Protocol,
-                    Status::Pass,
-                    text::speaks_h2_summary(probe),
-                )
-                .evidence(evidence),
-            );
-            (r, ready)
+            let d = Diagnosis::SpeaksH2 {
+                grpc_status,
+                http_status: answer.status.as_u16(),
+                evidence,
+            };
+            (d, ready)
         }
         Err(failure) => {
-            let how = (Stage::Protocol, Waiting::Protocol);
             let framing = wire::Framing::GRPC;
-            let r = exchange_failed(probe, addr, failure, &ex.app, framing, None, how).await;
-            (r, None)
+            let how = Waiting::Protocol;
+            let d = exchange_failed(probe, addr, failure, &ex.app, framing, None, how).await;
+            (d, None)
         }
     }
 }
 
 /// One empty export POST: does the peer answer HTTP at all.
-async fn http_check(probe: &Probe<'_>, addr: SocketAddr) -> (StageResult, Option<wire::Ready>) {
+async fn http_check(probe: &Probe<'_>, addr: SocketAddr) -> (Diagnosis, Option<wire::Ready>) {
     let opened = match wire::open(probe, addr, false).await {
         Ok(o) => o,
-        Err(e) => return (open_failed(probe, Stage::Protocol, e), None),
+        Err(e) => return (open_failed(probe, Waiting::Protocol, e), None),
     };
     let framing = opened.framing();
     let proxy_target = opened.proxy.clone();
@@ -118,31 +107,33 @@ async fn http_check(probe: &Probe<'_>, addr: SocketAddr) -> (StageResult, Option
     let (ex, ready) = wire::exchange_opened(opened, req, probe.bounds()).await;
     match ex.result {
         Ok(answer) => {
-            let stage = Stage::Protocol;
-            if let Some(r) =
-                forward_proxy_refused(probe, stage, framing, proxy_target.as_ref(), &answer)
+            let at = Waiting::Protocol;
+            if let Some(d) =
+                forward_proxy_refused(probe, at, framing, proxy_target.as_ref(), &answer)
             {
-                return (r, None);
+                return (d, None);
             }
             if answer.body_end == wire::BodyEnd::TimedOut {
-                return (body_stalled(probe, stage, &answer, proxy.as_deref()), None);
+                return (body_stalled(probe, at, &answer, proxy.as_deref()), None);
             }
-            let plain_to_https = answer.status == 400
-                && contains(&answer.body, b"plain HTTP request was sent to HTTPS port");
-            if plain_to_https && !probe.endpoint.tls {
-                let tried = [verify::try_tls(probe, addr).await];
-                let ev = serde_json::json!({
+            let sent = Sent {
+                grpc: false,
+                tls: probe.endpoint.tls,
+            };
+            // nginx and Go's net/http say in words that plaintext reached their TLS port.
+            if let Class::PlaintextToTls { sign } = classify(&answer.facts(), sent) {
+                let tried = vec![verify::try_tls(probe, addr).await];
+                let evidence = serde_json::json!({
                     "http_status": 400,
                     "body": wire::quote(&answer.body, probe.opts.verbose),
                 });
-                let f = text::plaintext_to_tls(probe, TlsSign::PlainHttpToHttpsPort, &tried, ev);
-                let r = from_findings(
-                    Stage::Protocol,
-                    vec![f],
-                    String::new(),
-                    serde_json::Value::Null,
-                );
-                return (r, None);
+                let d = Diagnosis::PlaintextToTls {
+                    at,
+                    sign,
+                    tried,
+                    evidence,
+                };
+                return (d, None);
             }
             let evidence = serde_json::json!({
                 "http_version": crate::facts::http_version(answer.version),
@@ -150,21 +141,18 @@ async fn http_check(probe: &Probe<'_>, addr: SocketAddr) -> (StageResult, Option
                 "proxy": proxy,
                 "elapsed_ms": ex.elapsed.as_millis() as u64,
             });
-            let r = StageResult::new(
-                Check::new(
-                    Stage::Protocol,
-                    Status::Pass,
-                    text::speaks_http_summary(probe, answer.version, answer.status.as_u16()),
-                )
-                .evidence(evidence),
-            );
-            (r, ready)
+            let d = Diagnosis::SpeaksHttp {
+                version: answer.version,
+                status: answer.status.as_u16(),
+                evidence,
+            };
+            (d, ready)
         }
         Err(failure) => {
-            let how = (Stage::Protocol, Waiting::Protocol);
             let p = proxy_target.as_ref();
-            let r = exchange_failed(probe, addr, failure, &ex.app, framing, p, how).await;
-            (r, None)
+            let how = Waiting::Protocol;
+            let d = exchange_failed(probe, addr, failure, &ex.app, framing, p, how).await;
+            (d, None)
         }
     }
 }
@@ -173,11 +161,11 @@ async fn http_check(probe: &Probe<'_>, addr: SocketAddr) -> (StageResult, Option
 /// body): the exchange waited its whole timeout, and the exporter would too.
 pub(crate) fn body_stalled(
     probe: &Probe<'_>,
-    stage: Stage,
+    at: Waiting,
     answer: &wire::Answer,
     proxy: Option<&str>,
-) -> StageResult {
-    let ev = serde_json::json!({
+) -> Diagnosis {
+    let evidence = serde_json::json!({
         "http_version": crate::facts::http_version(answer.version),
         "status": answer.status.as_u16(),
         "content_type": answer.media_type(),
@@ -186,23 +174,17 @@ pub(crate) fn body_stalled(
         "body_end": answer.body_end,
         "proxy": proxy,
     });
-    let f = text::body_timeout(
-        probe,
-        stage,
-        answer.status.as_u16(),
-        answer.body.len(),
-        probe.bounds().answer,
-        ev,
-    );
-    from_findings(stage, vec![f], String::new(), serde_json::Value::Null)
+    Diagnosis::BodyStalled {
+        at,
+        status: answer.status.as_u16(),
+        bytes_read: answer.body.len(),
+        timeout: probe.bounds().answer,
+        evidence,
+    }
 }
 
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
-}
-
-/// The stage result of an exchange that got no response head (`h2`: HTTP/2 was spoken): what
-/// the peer did, from the bytes it sent, and the findings with any verified fix.
+/// The diagnosis of an exchange that got no response head (`h2`: HTTP/2 was spoken): what
+/// the peer did, from the bytes it sent, with any verified fix tried.
 pub(crate) async fn exchange_failed(
     probe: &Probe<'_>,
     addr: SocketAddr,
@@ -210,8 +192,8 @@ pub(crate) async fn exchange_failed(
     app: &super::net::Recording,
     framing: wire::Framing,
     proxy: Option<&proxy::ProxyTarget>,
-    (stage, waiting): (Stage, Waiting),
-) -> StageResult {
+    at: Waiting,
+) -> Diagnosis {
     let did = wire::peer_did(failure, app, framing.h2);
     let ev = serde_json::json!({
         "peer": did,
@@ -219,42 +201,42 @@ pub(crate) async fn exchange_failed(
         "proxy": proxy.map(|p| p.display.clone()),
     });
     if let Some(p) = proxy.filter(|_| framing.absolute_form) {
-        return forward_proxy_failure(probe, stage, p, forward_failure(did, app), ev);
+        return forward_proxy_failure(probe, at, p, forward_failure(did, app), ev);
     }
-    let findings = failure_findings(probe, addr, did, stage, waiting, ev).await;
-    from_findings(stage, findings, String::new(), serde_json::Value::Null)
+    failure_diagnosis(probe, addr, did, at, ev).await
 }
 
-/// Findings for a failed exchange, with the verified fixes tried where one applies.
-async fn failure_findings(
+/// What a failed exchange shows, with the verified fixes tried where one applies.
+async fn failure_diagnosis(
     probe: &Probe<'_>,
     addr: SocketAddr,
     did: PeerDid,
-    stage: Stage,
-    waiting: Waiting,
-    ev: serde_json::Value,
-) -> Vec<Finding> {
+    at: Waiting,
+    evidence: serde_json::Value,
+) -> Diagnosis {
     let grpc = probe.settings.protocol.value == Protocol::Grpc;
     let plaintext = !probe.endpoint.tls;
     let signal_path = probe.settings.signal.http_path();
     let other = |port: u16| SocketAddr::new(addr.ip(), port);
-    let f = match did {
-        PeerDid::SpokeTls if plaintext => {
-            let tried = [verify::try_tls(probe, addr).await];
-            text::plaintext_to_tls(probe, TlsSign::TlsRecord, &tried, ev)
-        }
+    let try_http_here = || {
+        verify::try_http(
+            probe,
+            addr,
+            Change::Http(Protocol::HttpProtobuf),
+            Protocol::HttpProtobuf,
+            signal_path,
+            probe.settings.compression.value,
+        )
+    };
+    match did {
+        PeerDid::SpokeTls if plaintext => Diagnosis::PlaintextToTls {
+            at,
+            sign: TlsSign::TlsRecord,
+            tried: vec![verify::try_tls(probe, addr).await],
+            evidence,
+        },
         PeerDid::SpokeHttp1 if grpc => {
-            let mut tried = vec![
-                verify::try_http(
-                    probe,
-                    addr,
-                    Change::Http(Protocol::HttpProtobuf),
-                    Protocol::HttpProtobuf,
-                    signal_path,
-                    probe.settings.compression.value,
-                )
-                .await,
-            ];
+            let mut tried = vec![try_http_here().await];
             // A TLS port may answer the plaintext preface with a generic HTTP/1 error page
             // (nginx `ssl http2`: `400 Bad Request`); only a ClientHello tells it apart.
             let tls = match !tried[0].worked && plaintext {
@@ -263,15 +245,25 @@ async fn failure_findings(
             };
             match tls {
                 Some(tls) if tls.worked => {
-                    let mut ev = ev;
-                    ev["ruled_out"] = serde_json::json!([tried[0].evidence()]);
-                    text::plaintext_to_tls(probe, TlsSign::Http1Answer, &[tls], ev)
+                    let mut evidence = evidence;
+                    evidence["ruled_out"] = serde_json::json!([tried[0].evidence()]);
+                    Diagnosis::PlaintextToTls {
+                        at,
+                        sign: TlsSign::Http1Answer,
+                        tried: vec![tls],
+                        evidence,
+                    }
                 }
                 _ => {
                     if !tried[0].worked && addr.port() != 4317 {
                         tried.push(verify::try_grpc(probe, other(4317)).await);
                     }
-                    text::grpc_to_http_port(probe, Some(did), &tried, ev)
+                    Diagnosis::GrpcToHttpPort {
+                        at,
+                        did,
+                        tried,
+                        evidence,
+                    }
                 }
             }
         }
@@ -292,119 +284,117 @@ async fn failure_findings(
                     .await,
                 );
             }
-            text::http_to_grpc_port(probe, did, &tried, ev)
+            Diagnosis::HttpToGrpcPort {
+                at,
+                did,
+                tried,
+                evidence,
+            }
         }
         PeerDid::Reset | PeerDid::Closed => {
             // A gRPC port resets HTTP/1 requests; a TLS port may close on plaintext.
-            let mut found = None;
             if grpc {
-                let tried = [verify::try_http(
-                    probe,
-                    addr,
-                    Change::Http(Protocol::HttpProtobuf),
-                    Protocol::HttpProtobuf,
-                    signal_path,
-                    probe.settings.compression.value,
-                )
-                .await];
+                let tried = vec![try_http_here().await];
                 if tried[0].worked {
-                    found = Some(text::grpc_to_http_port(
-                        probe,
-                        Some(did),
-                        &tried,
-                        ev.clone(),
-                    ));
+                    return Diagnosis::GrpcToHttpPort {
+                        at,
+                        did,
+                        tried,
+                        evidence,
+                    };
                 }
             } else if did == PeerDid::Reset {
-                let tried = [verify::try_grpc(probe, addr).await];
+                let tried = vec![verify::try_grpc(probe, addr).await];
                 if tried[0].worked {
-                    found = Some(text::http_to_grpc_port(probe, did, &tried, ev.clone()));
-                }
-            }
-            if found.is_none() && plaintext {
-                let tried = [verify::try_tls(probe, addr).await];
-                if tried[0].worked {
-                    found = Some(text::plaintext_to_tls(
-                        probe,
-                        TlsSign::Closed,
-                        &tried,
-                        ev.clone(),
-                    ));
-                }
-            }
-            let signal = probe.settings.signal;
-            let request = waiting.request();
-            // Nothing came back before the close or reset: on a plaintext connection the peer
-            // never spoke at all, a front end with no live backend (accept_then_close). Over
-            // TLS it had completed a handshake, so a reset is mid-conversation.
-            match did {
-                PeerDid::Reset if probe.endpoint.tls => found.unwrap_or_else(|| {
-                    net_text::connection_reset(signal, stage, addr, request, ev)
-                }),
-                _ => {
-                    let kind = if did == PeerDid::Reset {
-                        net_text::CloseKind::Reset
-                    } else {
-                        net_text::CloseKind::Eof
+                    return Diagnosis::HttpToGrpcPort {
+                        at,
+                        did,
+                        tried,
+                        evidence,
                     };
-                    found.unwrap_or_else(|| {
-                        net_text::accept_then_close(signal, stage, addr, request, kind, ev)
-                    })
                 }
             }
+            if plaintext {
+                let tried = vec![verify::try_tls(probe, addr).await];
+                if tried[0].worked {
+                    return Diagnosis::PlaintextToTls {
+                        at,
+                        sign: TlsSign::Closed,
+                        tried,
+                        evidence,
+                    };
+                }
+            }
+            Diagnosis::Closed {
+                at,
+                addr,
+                did,
+                tls: probe.endpoint.tls,
+                evidence,
+            }
         }
-        PeerDid::Silent => {
-            text::response_timeout(probe, stage, waiting, probe.settings.timeout.value, ev)
-        }
-        PeerDid::StreamReset { code: 7 } => text::stream_refused(probe, stage, ev),
-        other_did => text::unparseable(probe, stage, other_did, ev),
-    };
-    vec![f]
+        PeerDid::Silent => Diagnosis::Silent {
+            at,
+            timeout: probe.settings.timeout.value,
+            evidence,
+        },
+        PeerDid::StreamReset { code: 7 } => Diagnosis::StreamRefused { at, evidence },
+        other_did => Diagnosis::Unparseable {
+            at,
+            did: other_did,
+            evidence,
+        },
+    }
 }
 
-/// A stage result when no connection could be opened.
-pub(crate) fn open_failed(probe: &Probe<'_>, stage: Stage, e: OpenFailure) -> StageResult {
-    let f = match &e {
-        OpenFailure::InvalidProxy(invalid) => text::proxy_invalid(probe, invalid),
+/// The diagnosis when no connection could be opened.
+pub(crate) fn open_failed(probe: &Probe<'_>, at: Waiting, e: OpenFailure) -> Diagnosis {
+    match e {
+        OpenFailure::InvalidProxy(invalid) => Diagnosis::ProxyInvalid { at, invalid },
         OpenFailure::Proxy(p, err) => {
-            let ev = serde_json::json!({ "proxy": p.display, "source": p.source, "error": proxy_error_evidence(err) });
-            text::proxy_failure(probe, p, err, probe.opts.timeout, ev)
+            let evidence = serde_json::json!({ "proxy": p.display, "source": p.source, "error": proxy_error_evidence(&err) });
+            Diagnosis::ProxyFailure {
+                at,
+                proxy: p,
+                error: err,
+                waited: probe.opts.timeout,
+                forwarded: false,
+                evidence,
+            }
         }
         OpenFailure::TunnelTls {
             proxy: p,
             stalled,
             received,
         } => {
-            let ev = serde_json::json!({
+            let evidence = serde_json::json!({
                 "proxy": p.display,
                 "source": p.source,
                 "tunnel": { "stalled": stalled, "bytes_received": received },
             });
-            text::proxy_tunnel_tls(probe, p, *stalled, *received, probe.opts.timeout, ev)
+            Diagnosis::ProxyTunnelTls {
+                at,
+                proxy: p,
+                stalled,
+                received,
+                waited: probe.opts.timeout,
+                evidence,
+            }
         }
         OpenFailure::Net(err) => {
-            let (cause, detail) = match err {
-                super::net::OpenError::Connect(c) => (
-                    match c {
-                        super::net::ConnectFailure::Refused => Cause::TcpRefused,
-                        super::net::ConnectFailure::Timeout => Cause::TcpTimeout,
-                        super::net::ConnectFailure::Reset => Cause::AcceptThenClose,
-                        _ => Cause::TcpUnreachable,
-                    },
-                    c.to_string(),
-                ),
-                super::net::OpenError::TlsSetup(s) => (Cause::TlsHandshakeFailed, s.to_string()),
+            let failure = match err {
+                super::net::OpenError::Connect(c) => ReconnectFailure::Connect(c),
+                super::net::OpenError::TlsSetup(s) => ReconnectFailure::Tls(s.to_string()),
                 super::net::OpenError::Handshake { error, .. } => {
-                    (Cause::TlsHandshakeFailed, error.kind().to_string())
+                    ReconnectFailure::Tls(error.kind().to_string())
                 }
                 super::net::OpenError::HandshakeTimeout { .. } => {
-                    (Cause::TlsHandshakeFailed, "timeout".to_string())
+                    ReconnectFailure::Tls("timeout".to_string())
                 }
             };
-            text::reconnect_failed(probe, stage, cause, &detail)
+            Diagnosis::Reconnect { at, failure }
         }
-    };
-    from_findings(stage, vec![f], String::new(), serde_json::Value::Null)
+    }
 }
 
 fn proxy_error_evidence(e: &proxy::ProxyError) -> serde_json::Value {
@@ -438,17 +428,23 @@ fn proxy_error_evidence(e: &proxy::ProxyError) -> serde_json::Value {
 /// exchange that got no answer, or a `407`, is the proxy's failure, not the endpoint's.
 pub(crate) fn forward_proxy_failure(
     probe: &Probe<'_>,
-    stage: Stage,
+    at: Waiting,
     proxy: &proxy::ProxyTarget,
     error: proxy::ProxyError,
-    mut ev: serde_json::Value,
-) -> StageResult {
-    ev["proxy"] = serde_json::json!(proxy.display);
-    ev["source"] = serde_json::json!(proxy.source);
-    ev["error"] = proxy_error_evidence(&error);
+    mut evidence: serde_json::Value,
+) -> Diagnosis {
+    evidence["proxy"] = serde_json::json!(proxy.display);
+    evidence["source"] = serde_json::json!(proxy.source);
+    evidence["error"] = proxy_error_evidence(&error);
     // Through a forward proxy the exporter waits for its answer as long as for any answer.
-    let f = text::proxy_failure(probe, proxy, &error, probe.bounds().answer, ev).at_stage(stage);
-    from_findings(stage, vec![f], String::new(), serde_json::Value::Null)
+    Diagnosis::ProxyFailure {
+        at,
+        proxy: proxy.clone(),
+        error,
+        waited: probe.bounds().answer,
+        forwarded: true,
+        evidence,
+    }
 }
 
 /// The proxy's failure when a forwarded exchange got no response head (see
@@ -465,11 +461,11 @@ fn forward_failure(did: PeerDid, app: &super::net::Recording) -> proxy::ProxyErr
 /// A `407 Proxy Authentication Required` from a forward proxy, as the proxy's refusal.
 pub(crate) fn forward_proxy_refused(
     probe: &Probe<'_>,
-    stage: Stage,
+    at: Waiting,
     framing: wire::Framing,
     proxy: Option<&proxy::ProxyTarget>,
     answer: &wire::Answer,
-) -> Option<StageResult> {
+) -> Option<Diagnosis> {
     let proxy = proxy.filter(|_| framing.absolute_form)?;
     if answer.status.as_u16() != 407 {
         return None;
@@ -480,33 +476,7 @@ pub(crate) fn forward_proxy_refused(
         "status": 407,
         "proxy_authenticate": answer.header("proxy-authenticate"),
     });
-    Some(forward_proxy_failure(probe, stage, proxy, error, ev))
-}
-
-/// A check from findings: fail on an error, warn on a warning, pass otherwise.
-pub(crate) fn from_findings(
-    stage: Stage,
-    findings: Vec<Finding>,
-    pass_summary: String,
-    evidence: serde_json::Value,
-) -> StageResult {
-    let worst = findings.iter().map(|f| f.severity).max();
-    let status = match worst {
-        Some(Severity::Error) => Status::Fail,
-        Some(Severity::Warning) => Status::Warn,
-        _ => Status::Pass,
-    };
-    let summary = match findings.iter().find(|f| Some(f.severity) == worst) {
-        Some(f) if status != Status::Pass => f.summary.clone(),
-        _ => pass_summary,
-    };
-    let evidence = match (&evidence, findings.first()) {
-        (serde_json::Value::Null, Some(f)) => f.evidence.clone(),
-        _ => evidence,
-    };
-    let mut result = StageResult::new(Check::new(stage, status, summary).evidence(evidence));
-    result.findings = findings;
-    result
+    Some(forward_proxy_failure(probe, at, proxy, error, ev))
 }
 
 /// `grpc.health.v1.HealthCheckResponse`.

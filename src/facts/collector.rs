@@ -161,12 +161,72 @@ pub enum TlsProblem {
     /// `insecure` (or another TLS key) directly under a receiver or protocol, not under `tls:`.
     KeyOutsideTls {
         key: String,
+        /// The value as written, for a fix that shows the moved line.
+        value: String,
     },
     CertWithoutKey,
     KeyWithoutCert,
     /// A client-side TLS key (`insecure`, `insecure_skip_verify`) in a receiver's `tls:` block.
     ClientKeyOnServer {
         key: String,
+    },
+    /// `tls.insecure: true` on an `https://` endpoint: the scheme wins, the key does nothing.
+    InsecureOnHttps {
+        endpoint: String,
+    },
+    /// A gRPC exporter to a bare in-cluster `host:port` without `tls:`: it dials TLS by default.
+    GrpcTlsByDefault {
+        endpoint: String,
+    },
+}
+
+/// What a value in the configuration takes, when it has another YAML type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expected {
+    String,
+    Integer,
+    UnsignedInteger,
+    Number,
+    Boolean,
+    Duration,
+    List,
+    Mapping,
+    Scalar,
+}
+
+/// Why a value is refused (`collector_value_invalid`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ValueProblem {
+    /// The YAML type of the value is not what the key takes (`found` is a YAML type name).
+    WrongType {
+        expected: Expected,
+        found: &'static str,
+    },
+    /// A string that is not a Go duration (`5s`, `1m30s`, `200ms`).
+    NotADuration,
+    /// A negative number for a key that takes an unsigned one.
+    Negative,
+    NotInEnum {
+        valid: Vec<String>,
+    },
+    /// The same key twice in one mapping (`first_line` is where it was first written).
+    DuplicateKey {
+        first_line: u32,
+    },
+    /// The same component twice in one pipeline's list.
+    Repeated {
+        pipeline: String,
+        role: &'static str,
+        first_line: u32,
+    },
+    /// A required value that is empty once `${env:...}` is resolved.
+    Empty {
+        vars: Vec<String>,
+    },
+    /// A required key left out (or zero): one of `keys` must be set above zero or non-empty.
+    Missing {
+        keys: Vec<String>,
     },
 }
 
@@ -200,12 +260,42 @@ pub enum Observation {
         id: String,
     },
     UnknownKey {
-        kind: ComponentKind,
+        /// `None` for the `service:` section.
+        kind: Option<ComponentKind>,
         id: String,
         /// Where under the component, e.g. `protocols.grpc` (empty at its top).
         under: String,
         key: String,
         nearest: Option<String>,
+        /// Where in the same component the key exists (`Some("")`: at its top).
+        belongs: Option<String>,
+        doc: String,
+    },
+    /// A value the collector refuses to decode or validate.
+    ValueInvalid {
+        /// `None` for the `service:` section and for YAML-level problems.
+        kind: Option<ComponentKind>,
+        /// The component id, `service`, or empty.
+        id: String,
+        /// The key's path under the component (`sending_queue.queue_size`).
+        path: String,
+        /// The value as written (capped by the wording).
+        value: String,
+        problem: ValueProblem,
+    },
+    /// A key the judged collector version deprecated or removed.
+    RemovedKey {
+        /// `service` or a component id.
+        at: String,
+        path: String,
+        /// `None` when the schema marks the key deprecated without saying since when.
+        deprecated_in: Option<u32>,
+        /// `None` while it is only deprecated.
+        removed_in: Option<u32>,
+        /// `None` when only the component's README names it.
+        replacement: Option<String>,
+        version: TargetVersion,
+        /// The component's README (empty for the `service:` section).
         doc: String,
     },
     LocalhostOnly {

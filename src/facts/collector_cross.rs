@@ -91,3 +91,105 @@ pub struct Mismatch {
     /// A cause the doctor's own probe saw on the wire that this configuration explains.
     pub confirms: Option<String>,
 }
+
+/// How an exporter's use of TLS was decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TlsBasis {
+    /// `https://` or `http://` in the endpoint.
+    Scheme,
+    /// A gRPC endpoint without a scheme and without `tls: {insecure: true}`: TLS by default.
+    GrpcDefault,
+    /// `tls: {insecure: true}` on a gRPC endpoint without a scheme.
+    Insecure,
+}
+
+/// An OTLP exporter of a collector configuration (`otlp`, `otlphttp`), effective.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Sender {
+    pub id: String,
+    /// The configuration it belongs to (a unit's name: files, ConfigMap, OpenTelemetryCollector).
+    pub config: String,
+    pub wire: Wire,
+    /// The endpoint as written (after `${env:...}`).
+    pub endpoint: String,
+    pub host: String,
+    pub port: u16,
+    pub tls: bool,
+    pub tls_by: TlsBasis,
+    /// HTTP: the endpoint's path, to which `/v1/<signal>` is appended (empty for none).
+    pub path: String,
+    /// Header names of `headers:` (values never kept).
+    pub headers: Vec<String>,
+    /// `auth.authenticator`, when set.
+    pub authenticator: Option<String>,
+    /// The signals of the pipelines that use it.
+    pub signals: Vec<String>,
+    /// Where its endpoint is written.
+    pub at: Location,
+}
+
+/// What an exporter aims at does not take what it sends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "problem", rename_all = "snake_case")]
+pub enum Aimed {
+    /// The exporter names a Service of these files whose ports do not include its port
+    /// (`generated`: the Service the Operator makes for an `OpenTelemetryCollector`).
+    ServicePort {
+        service: String,
+        ports: Vec<u16>,
+        generated: bool,
+        at: Location,
+    },
+    /// The Service carries the port but sends it to a named `targetPort` where no receiver listens.
+    ServiceTarget {
+        service: String,
+        port: u16,
+        target: String,
+        resolved: u16,
+        listening: Vec<(String, Wire, u16)>,
+        at: Location,
+    },
+    /// The gateway has no receiver on the exporter's port.
+    NoReceiver { listening: Vec<(String, Wire, u16)> },
+    /// The receiver that takes the port disagrees (protocol, scheme, path, header, signal).
+    Receiver {
+        receiver: OtlpListener,
+        what: Disagreement,
+        /// The Service the exporter went through, when it did.
+        via: Option<String>,
+    },
+}
+
+/// Whose receiver the exporter reaches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reach {
+    /// Its own configuration's receiver (a loopback endpoint).
+    Own,
+    /// Another configuration or Service in the same files.
+    Files,
+    /// The gateway given with `--gateway`.
+    Gateway,
+}
+
+/// One exporter and what is wrong with where it sends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Aim {
+    pub sender: Sender,
+    pub reach: Reach,
+    pub problem: Aimed,
+    /// Matched by port or by name for certain (else a guess: the only exporter of the agent).
+    pub certain: bool,
+}
+
+impl Aim {
+    /// Where the finding belongs: the Service's `targetPort` when that is what is wrong, else
+    /// the exporter's endpoint.
+    pub fn at(&self) -> &Location {
+        match &self.problem {
+            Aimed::ServiceTarget { at, .. } => at,
+            _ => &self.sender.at,
+        }
+    }
+}

@@ -3,9 +3,11 @@
 //! Probes (`doctor`, `telemetry`) produce these; `cause` turns them into sentences. Nothing here
 //! is prose, and nothing here runs I/O.
 
+pub mod answer;
 pub mod collector;
 pub mod collector_cross;
 pub mod collector_live;
+pub mod diagnosis;
 pub mod grpc_code;
 pub mod net;
 pub mod peer_text;

@@ -1,5 +1,6 @@
 //! What the telemetry pipeline's exporter met: failures and partial successes, typed.
 
+use super::answer::{classify, AnswerFacts, Class, Sent};
 use super::peer_text::PeerText;
 use crate::config::Signal;
 use serde::Serialize;
@@ -50,6 +51,10 @@ pub struct ExportFailure {
     /// fact the run-time metrics classify by. Not shown to users: the chain says it in words.
     #[serde(skip)]
     pub io: Option<std::io::ErrorKind>,
+    /// The answer's typed facts and how the request was sent, when an answer came back: what
+    /// the one classifier (`facts::answer::classify`) reads.
+    #[serde(skip)]
+    pub answer: Option<(AnswerFacts, Sent)>,
 }
 
 impl ExportFailure {
@@ -58,6 +63,40 @@ impl ExportFailure {
             kind,
             chain,
             io: None,
+            answer: None,
+        }
+    }
+
+    /// Notes the answer's typed facts (see `answer`).
+    pub fn with_answer(mut self, facts: AnswerFacts, sent: Sent) -> ExportFailure {
+        self.answer = Some((facts, sent));
+        self
+    }
+
+    /// The answer's classification, when an answer (an HTTP or gRPC status) came back.
+    pub fn class(&self) -> Option<Class> {
+        match &self.kind {
+            FailureKind::HttpStatus { status } => Some(match &self.answer {
+                Some((facts, sent)) => classify(facts, *sent),
+                None => {
+                    let facts = AnswerFacts {
+                        http_status: *status,
+                        ..AnswerFacts::default()
+                    };
+                    classify(
+                        &facts,
+                        Sent {
+                            grpc: false,
+                            tls: false,
+                        },
+                    )
+                }
+            }),
+            FailureKind::GrpcStatus { code, .. } => Some(match code.unsigned_abs() {
+                0 => Class::Accepted,
+                code => Class::Grpc { code },
+            }),
+            _ => None,
         }
     }
 

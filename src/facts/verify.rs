@@ -48,12 +48,16 @@ pub struct Tried {
 }
 
 /// How the peer showed it expects TLS.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TlsSign {
     /// It answered plaintext with a TLS record or alert.
     TlsRecord,
     /// It answered `400 The plain HTTP request was sent to HTTPS port` (nginx).
     PlainHttpToHttpsPort,
+    /// It answered `400 Bad Request` with `Client sent an HTTP request to an HTTPS server`
+    /// (Go's `net/http`: the collector's own receivers, Caddy).
+    GoPlainHttpToHttpsPort,
     /// It closed or reset the plaintext connection, and a ClientHello got a ServerHello.
     Closed,
     /// It answered the HTTP/2 preface with an HTTP/1 error page, OTLP/HTTP on the same port

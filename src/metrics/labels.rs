@@ -8,7 +8,7 @@ use std::io::ErrorKind;
 /// What made a doctor run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Trigger {
-    /// The pre-flight at start-up (contract §5).
+    /// The pre-flight at start-up (README.md, "Running the runner").
     Preflight,
     /// Run time: exports went from working to failing.
     ExportFailing,
@@ -58,16 +58,18 @@ pub fn job_state(state: &str) -> &'static str {
 
 /// The `cause` of spans a collector accepted but rejected in part (OTLP `partial_success`).
 pub const PARTIAL_SUCCESS: &str = "canary_partial_success";
-/// The `cause` of a failure whose typed evidence names none of the contract's causes.
+/// The `cause` of a failure whose typed evidence names none of the cause codes (`docs/causes.md`).
 pub const UNKNOWN: &str = "unknown";
 
-/// The cause code a failed export's typed evidence points to (never its text).
+/// The cause code a failed export's typed evidence points to (never its text): an answer goes
+/// through the one classifier the doctor's probes and canary use.
 pub fn failure_cause(f: &ExportFailure) -> &'static str {
     let cause = match &f.kind {
         FailureKind::Timeout => Some(Cause::ResponseTimeout),
         FailureKind::Transport => f.io.and_then(io_cause),
-        FailureKind::HttpStatus { status } => http_cause(*status),
-        FailureKind::GrpcStatus { code, .. } => grpc_cause(*code),
+        FailureKind::HttpStatus { .. } | FailureKind::GrpcStatus { .. } => {
+            f.class().and_then(crate::cause::answer::cause_of)
+        }
         FailureKind::ClientRejected { .. } | FailureKind::Exporter => None,
     };
     cause.map_or(UNKNOWN, Cause::code)
@@ -81,32 +83,6 @@ fn io_cause(kind: ErrorKind) -> Option<Cause> {
         }
         ErrorKind::TimedOut => Cause::TcpTimeout,
         ErrorKind::HostUnreachable | ErrorKind::NetworkUnreachable => Cause::TcpUnreachable,
-        _ => return None,
-    })
-}
-
-fn http_cause(status: u16) -> Option<Cause> {
-    Some(match status {
-        401 | 403 => Cause::HttpAuthRejected,
-        404 => Cause::HttpNotFound,
-        405 => Cause::HttpMethodNotAllowed,
-        413 => Cause::HttpPayloadTooLarge,
-        415 => Cause::HttpUnsupportedMediaType,
-        429 => Cause::HttpThrottled,
-        502..=504 => Cause::HttpUpstreamUnavailable,
-        300..=399 => Cause::HttpRedirect,
-        500..=599 => Cause::HttpServerError,
-        _ => return None,
-    })
-}
-
-fn grpc_cause(code: i32) -> Option<Cause> {
-    Some(match code {
-        4 => Cause::ResponseTimeout,
-        8 => Cause::GrpcResourceExhausted,
-        12 => Cause::GrpcUnimplemented,
-        14 => Cause::GrpcUnavailable,
-        16 => Cause::GrpcUnauthenticated,
         _ => return None,
     })
 }

@@ -170,6 +170,28 @@ fn exports_count_spans_by_outcome_and_cause_never_by_text() {
 }
 
 #[test]
+fn an_answer_is_classified_as_the_doctor_classifies_it() {
+    use crate::facts::answer::{AnswerFacts, BodySign, Sent};
+    let answer = |status, body: &[u8], grpc| {
+        let f = ExportFailure::new(FailureKind::HttpStatus { status }, vec![]);
+        let facts = AnswerFacts {
+            http_status: status,
+            sign: BodySign::of(body),
+            ..AnswerFacts::default()
+        };
+        labels::failure_cause(&f.with_answer(facts, Sent { grpc, tls: false }))
+    };
+    let go = b"Client sent an HTTP request to an HTTPS server.\n";
+    assert_eq!(answer(400, go, false), "plaintext_to_tls");
+    assert_eq!(answer(400, b"bad", false), "unknown");
+    // A gRPC client meeting an HTTP front: the front's cause, or no gRPC endpoint at all.
+    assert_eq!(answer(401, b"", true), "http_auth_rejected");
+    assert_eq!(answer(413, b"", true), "http_payload_too_large");
+    assert_eq!(answer(502, b"", true), "http_upstream_unavailable");
+    assert_eq!(answer(404, b"", true), "grpc_non_grpc_response");
+}
+
+#[test]
 fn failure_causes_come_from_typed_evidence() {
     let cause = |kind: FailureKind, io: Option<ErrorKind>| {
         let mut f = ExportFailure::new(kind, vec!["connection refused".into()]);

@@ -1,7 +1,7 @@
 //! The report of `runner doctor collector` (schema `runner.doctor.collector/v1`): the same keys as
 //! `doctor otel`'s, with the collector's pipelines as targets and one check per component.
 
-use super::{Check, Report, Status, Verdict};
+use super::{Check, Exit, Status, Verdict};
 use crate::cause::{Finding, Severity};
 use serde::Serialize;
 use std::fmt::Write;
@@ -32,12 +32,14 @@ pub struct CollectorReport {
 }
 
 impl CollectorReport {
-    pub fn exit_code(&self) -> u8 {
-        u8::from(self.findings.iter().any(|f| f.severity == Severity::Error))
+    /// The same exit as `doctor otel`'s report ([`Exit::of`]).
+    pub fn exit_code(&self) -> Exit {
+        Exit::of(&self.findings)
     }
 
+    /// The same verdict as `doctor otel`'s report ([`Verdict::of`]).
     pub fn verdict_of(findings: &[Finding]) -> Verdict {
-        Report::verdict_of(findings)
+        Verdict::of(findings)
     }
 }
 
@@ -108,4 +110,47 @@ pub fn status_of(worst: Option<Severity>) -> Status {
         Some(Severity::Warning) => Status::Warn,
         _ => Status::Pass,
     }
+}
+
+/// Where a finding points in the input files: file as given, line and column (1-based).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Place {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+}
+
+/// The finding's place from its evidence; findings about the running collector have none.
+pub fn place(f: &Finding) -> Option<Place> {
+    let at = f.evidence.get("location")?;
+    let line = at["line"].as_u64().filter(|l| *l > 0)? as u32;
+    Some(Place {
+        file: at["file"].as_str()?.to_owned(),
+        line,
+        column: at["column"].as_u64().unwrap_or(1).max(1) as u32,
+    })
+}
+
+/// A path as code-scanning tools want it: forward slashes, no leading `./`.
+pub fn repo_path(file: &str) -> String {
+    let p = file.replace('\\', "/");
+    p.strip_prefix("./").unwrap_or(&p).to_owned()
+}
+
+/// Stable fingerprints, one per finding in order: a hash of cause, file and summary (not the
+/// line, so an edit above a finding keeps its identity), made unique by the occurrence count.
+pub fn fingerprints(r: &CollectorReport) -> Vec<String> {
+    use sha2::{Digest, Sha256};
+    let mut seen: Vec<String> = Vec::new();
+    r.findings
+        .iter()
+        .map(|f| {
+            let file = place(f).map(|p| repo_path(&p.file)).unwrap_or_default();
+            let base = format!("{}\0{file}\0{}", f.cause.code(), f.summary);
+            let n = seen.iter().filter(|s| **s == base).count();
+            seen.push(base.clone());
+            let h = Sha256::digest(format!("{base}\0{n}").as_bytes());
+            hex::encode(&h[..16])
+        })
+        .collect()
 }

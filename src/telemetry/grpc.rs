@@ -9,6 +9,7 @@ use super::grpc_seen::{Seen, ServerSaid, Watched};
 use super::record::{chain_of, ExportFailure, FailureKind, Recorder, SpanPartialSuccess};
 use super::ExporterError;
 use crate::config::{Compression, SignalSettings};
+use crate::facts::answer::{AnswerFacts, Sent};
 use crate::facts::peer_text::PeerText;
 use hyper_util::rt::TokioIo;
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
@@ -34,6 +35,8 @@ pub struct GrpcExporter {
     client: TraceServiceClient<Watched<Channel>>,
     /// What the server sent on the current export (tells its statuses from tonic's own).
     seen: Seen,
+    /// Whether the connection is TLS (what the one answer classifier reads as `Sent`).
+    tls: bool,
     metadata: MetadataMap,
     timeout: Duration,
     recorder: Arc<Recorder>,
@@ -69,7 +72,8 @@ pub fn exporter(
     };
     // tonic would insist on its own TLS for an `https` URI; TLS is done in our connector, so the
     // connect URI is `http` while the origin (`:scheme`, `:authority`) says what the user wrote.
-    let scheme = if tls.is_some() { "https" } else { "http" };
+    let is_tls = tls.is_some();
+    let scheme = if is_tls { "https" } else { "http" };
     let bad = |e: &dyn std::fmt::Display| ExporterError::Url {
         url: authority.clone(),
         message: e.to_string(),
@@ -109,6 +113,7 @@ pub fn exporter(
     Ok(GrpcExporter {
         client,
         seen,
+        tls: is_tls,
         metadata,
         timeout: s.timeout.value,
         recorder,
@@ -136,7 +141,7 @@ impl SpanExporter for GrpcExporter {
                 }
                 return Ok(());
             }
-            Ok(Err(status)) => classify(&status, self.seen.get()),
+            Ok(Err(status)) => classify(&status, self.seen.get(), self.tls),
             Err(_) => ExportFailure::new(
                 FailureKind::Timeout,
                 vec![format!(
@@ -159,7 +164,7 @@ impl SpanExporter for GrpcExporter {
 /// carries that error as its source and is `Transport`; an HTTP error answer without a
 /// `grpc-status` is `HttpStatus`; any other status was made up by the client itself (a decode
 /// limit, a malformed frame) and is `ClientRejected`.
-fn classify(status: &tonic::Status, said: ServerSaid) -> ExportFailure {
+fn classify(status: &tonic::Status, said: ServerSaid, tls: bool) -> ExportFailure {
     // The message is the server's: quoted, never raw.
     let mut chain = vec![format!(
         "gRPC status {}: {}",
@@ -191,7 +196,16 @@ fn classify(status: &tonic::Status, said: ServerSaid) -> ExportFailure {
         ServerSaid {
             grpc_status: None,
             http_status: Some(http),
-        } if http != 200 => FailureKind::HttpStatus { status: http },
+        } if http != 200 => {
+            let facts = AnswerFacts {
+                http_status: http,
+                ..AnswerFacts::default()
+            };
+            let failure = ExportFailure::new(FailureKind::HttpStatus { status: http }, chain);
+            return failure
+                .with_answer(facts, Sent { grpc: true, tls })
+                .with_io_from(status);
+        }
         _ => FailureKind::ClientRejected {
             code,
             message: PeerText::from_text(status.message()),

@@ -7,6 +7,7 @@ use super::record::{chain_of, ExportFailure, FailureKind, Recorder, SpanPartialS
 use super::ExporterError;
 use crate::config::proxy::{proxy_for, ProxyTarget};
 use crate::config::{Compression, ProxySettings, SignalSettings};
+use crate::facts::answer::{AnswerFacts, BodySign, Sent};
 use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue, CONTENT_ENCODING, CONTENT_TYPE, HOST, USER_AGENT};
 use http::{Request, Response};
@@ -216,12 +217,25 @@ impl OtlpHttpClient {
             if let Some(text) = self.excerpt(resp.body()) {
                 chain.push(text);
             }
-            self.recorder.note_failure(ExportFailure::new(
-                FailureKind::HttpStatus {
-                    status: status.as_u16(),
-                },
-                chain,
-            ));
+            let facts = AnswerFacts {
+                http_status: status.as_u16(),
+                media_type: media_type(resp.headers()),
+                grpc_status: None,
+                sign: BodySign::of(resp.body()),
+            };
+            let sent = Sent {
+                grpc: false,
+                tls: self.url.scheme() == "https",
+            };
+            self.recorder.note_failure(
+                ExportFailure::new(
+                    FailureKind::HttpStatus {
+                        status: status.as_u16(),
+                    },
+                    chain,
+                )
+                .with_answer(facts, sent),
+            );
             return;
         }
         let json = resp
@@ -260,6 +274,13 @@ pub fn decode_partial(body: &[u8], json: bool) -> Option<SpanPartialSuccess> {
         rejected_spans: p.rejected_spans,
         message: crate::facts::peer_text::PeerText::from_text(&p.error_message),
     })
+}
+
+/// The media type of `content-type`: lower case, without parameters.
+fn media_type(headers: &http::HeaderMap) -> Option<String> {
+    let v = headers.get(CONTENT_TYPE)?.to_str().ok()?;
+    let m = v.split(';').next().unwrap_or_default().trim();
+    (!m.is_empty()).then(|| m.to_ascii_lowercase())
 }
 
 fn host_header(url: &url::Url) -> String {

@@ -5,7 +5,7 @@
 pub use crate::support::probe::{finding, Fixture as Fx};
 use runner::cause::{Cause, Finding};
 use runner::config::{Protocol, Signal};
-use runner::doctor::{dns, protocol, DoctorOptions, StageResult};
+use runner::doctor::{dns, DoctorOptions, StageResult};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -81,7 +81,7 @@ async fn silent_http_proxy_is_proxy_failure_not_a_silent_endpoint() {
     let proxy = answer_then_hold(b"").await;
     let fx = Fx::new(&format!("http://{ep}/v1/traces"), Protocol::HttpProtobuf)
         .http_proxy(format!("http://{proxy}"));
-    let (r, took) = timed(protocol::run(&fx.probe(), ep)).await;
+    let (r, took) = timed(runner::doctor::protocol_stage(&fx.probe(), ep)).await;
     let f = finding(&r, Cause::ProxyFailure);
     assert_names_proxy(&f, proxy, "env:HTTP_PROXY");
     assert!(f.stalled, "a silent proxy blocks the path");
@@ -98,7 +98,7 @@ async fn http_proxy_407_is_proxy_failure_with_the_password_redacted() {
     .await;
     let fx = Fx::new(&format!("http://{ep}/v1/traces"), Protocol::HttpProtobuf)
         .http_proxy(format!("http://alice:s3cr3t-pw@{proxy}"));
-    let (r, _) = timed(protocol::run(&fx.probe(), ep)).await;
+    let (r, _) = timed(runner::doctor::protocol_stage(&fx.probe(), ep)).await;
     let f = finding(&r, Cause::ProxyFailure);
     assert!(f.summary.contains("407"), "{}", f.summary);
     assert!(
@@ -121,7 +121,7 @@ async fn http_proxy_closing_without_an_answer_is_proxy_failure() {
     .await;
     let fx = Fx::new(&format!("http://{ep}/v1/traces"), Protocol::HttpProtobuf)
         .http_proxy(format!("http://{proxy}"));
-    let (r, _) = timed(protocol::run(&fx.probe(), ep)).await;
+    let (r, _) = timed(runner::doctor::protocol_stage(&fx.probe(), ep)).await;
     assert_names_proxy(&finding(&r, Cause::ProxyFailure), proxy, "env:HTTP_PROXY");
 }
 
@@ -134,7 +134,7 @@ async fn dead_http_proxy_is_worded_without_debug_output() {
     };
     let fx = Fx::new(&format!("http://{ep}/v1/traces"), Protocol::HttpProtobuf)
         .http_proxy(format!("http://{dead}"));
-    let (r, _) = timed(protocol::run(&fx.probe(), ep)).await;
+    let (r, _) = timed(runner::doctor::protocol_stage(&fx.probe(), ep)).await;
     let f = finding(&r, Cause::ProxyFailure);
     assert!(
         f.summary.contains("refused the connection"),
@@ -162,7 +162,7 @@ async fn https_proxy_silent_connect_200_silent_and_garbage_are_proxy_failures() 
     ] {
         let fx = Fx::new(&format!("https://{ep}/v1/traces"), Protocol::HttpProtobuf)
             .https_proxy(format!("http://{proxy}"));
-        let (r, took) = timed(protocol::run(&fx.probe(), ep)).await;
+        let (r, took) = timed(runner::doctor::protocol_stage(&fx.probe(), ep)).await;
         let f = finding(&r, Cause::ProxyFailure);
         assert!(f.summary.contains(&proxy.to_string()), "{}", f.summary);
         assert!(f.fix.contains("NO_PROXY"), "{}", f.fix);
@@ -188,7 +188,7 @@ async fn h2_resetting(reason: h2::Reason) -> SocketAddr {
 async fn refused_stream_is_a_retryable_refusal_not_garbage() {
     let addr = h2_resetting(h2::Reason::REFUSED_STREAM).await;
     let fx = Fx::new(&format!("http://{addr}"), Protocol::Grpc);
-    let (r, _) = timed(protocol::run(&fx.probe(), addr)).await;
+    let (r, _) = timed(runner::doctor::protocol_stage(&fx.probe(), addr)).await;
     let f = finding(&r, Cause::GrpcUnavailable);
     assert!(f.summary.contains("REFUSED_STREAM"), "{}", f.summary);
     assert!(f.explanation.contains("retry"), "{}", f.explanation);

@@ -5,7 +5,7 @@ use crate::support::receivers::{self, Behaviour};
 use crate::support::settings::{loaded, traces, with_timeout};
 use runner::cause::{Cause, Finding, Severity, Stage};
 use runner::config::{ExporterKind, Protocol, Sampler, Signal, Sourced};
-use runner::doctor::{backend, canary, BackendKind, BackendOptions, DoctorOptions};
+use runner::doctor::{backend, canary_stage, BackendKind, BackendOptions, DoctorOptions};
 use runner::report::{Canary, Status};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -35,7 +35,7 @@ fn receiver(proto: Protocol, b: Behaviour) -> receivers::Receiver {
 async fn a_healthy_receiver_gets_the_canary_with_its_ids() {
     for proto in PROTOCOLS {
         let rx = receiver(proto, Behaviour::Accept);
-        let (r, c) = canary::run(
+        let (r, c) = canary_stage(
             &loaded(traces(&rx.url(), proto)),
             &opts(Duration::from_secs(3)),
             &[],
@@ -59,7 +59,7 @@ async fn partial_success_is_reported_with_message_and_count() {
             proto,
             Behaviour::Partial(1, "span attribute too long".into()),
         );
-        let (r, c) = canary::run(
+        let (r, c) = canary_stage(
             &loaded(traces(&rx.url(), proto)),
             &opts(Duration::from_secs(3)),
             &[],
@@ -84,6 +84,42 @@ async fn partial_success_is_reported_with_message_and_count() {
 }
 
 #[tokio::test]
+async fn a_refusal_no_probe_saw_is_classified_as_the_probes_classify_it() {
+    // The empty probe passed (no probe finding); the canary's own export is refused for its
+    // size: the answer's class names the cause, not `canary_export_failed`.
+    for (proto, cause) in [
+        (Protocol::HttpProtobuf, Cause::HttpPayloadTooLarge),
+        (Protocol::HttpJson, Cause::HttpPayloadTooLarge),
+        (Protocol::Grpc, Cause::GrpcResourceExhausted),
+    ] {
+        let rx = receiver(
+            proto,
+            Behaviour::Reject {
+                http: 413,
+                grpc: tonic::Code::ResourceExhausted,
+                message: "grpc: received message larger than max (1204 vs. 64)".into(),
+            },
+        );
+        let (r, c) = canary_stage(
+            &loaded(traces(&rx.url(), proto)),
+            &opts(Duration::from_secs(3)),
+            &[],
+        )
+        .await;
+        assert_eq!(r.check.status, Status::Fail, "{proto}");
+        assert_eq!(causes(&r.findings), vec![cause], "{proto}");
+        let f = &r.findings[0];
+        assert_eq!(f.stage, Stage::Canary, "{proto}");
+        assert!(
+            f.explanation.contains("empty export went through"),
+            "{proto}: {}",
+            f.explanation
+        );
+        assert!(c.error.is_some() && !c.exported, "{proto}: {c:?}");
+    }
+}
+
+#[tokio::test]
 async fn a_rejection_is_explained_with_the_matching_probe_finding() {
     let probe = Finding::new(
         Cause::HttpAuthRejected,
@@ -104,7 +140,7 @@ async fn a_rejection_is_explained_with_the_matching_probe_finding() {
                 message: "missing or empty authorization header".into(),
             },
         );
-        let (r, c) = canary::run(
+        let (r, c) = canary_stage(
             &loaded(traces(&rx.url(), proto)),
             &opts(Duration::from_secs(3)),
             std::slice::from_ref(&probe),
@@ -169,7 +205,7 @@ async fn a_refusal_after_the_handshake_is_matched_to_the_tls_finding() {
         grpc: tonic::Code::InvalidArgument,
         message: "No required SSL certificate was sent".into(),
     });
-    let (r, _) = canary::run(
+    let (r, _) = canary_stage(
         &loaded(traces(&rx.url(), Protocol::HttpProtobuf)),
         &opts(Duration::from_secs(3)),
         &[probe, other_signal, warning],
@@ -192,7 +228,7 @@ async fn a_slow_receiver_past_the_timeout_is_canary_timeout() {
         let start = Instant::now();
         // The exporter's timeout decides, not the doctor's `--timeout` (3 s here).
         let s = with_timeout(traces(&rx.url(), proto), Duration::from_millis(800));
-        let (r, c) = canary::run(&loaded(s), &opts(Duration::from_secs(3)), &[]).await;
+        let (r, c) = canary_stage(&loaded(s), &opts(Duration::from_secs(3)), &[]).await;
         assert!(
             start.elapsed() < Duration::from_millis(2500),
             "{proto}: {:?}",
@@ -211,7 +247,7 @@ async fn a_slow_receiver_within_the_exporters_timeout_gets_the_canary() {
     for proto in [Protocol::Grpc, Protocol::HttpProtobuf] {
         let rx = receiver(proto, Behaviour::Slow(Duration::from_millis(1200)));
         let s = with_timeout(traces(&rx.url(), proto), Duration::from_secs(3));
-        let (r, c) = canary::run(&loaded(s), &opts(Duration::from_millis(500)), &[]).await;
+        let (r, c) = canary_stage(&loaded(s), &opts(Duration::from_millis(500)), &[]).await;
         assert!(r.findings.is_empty(), "{proto}: {:?}", causes(&r.findings));
         assert!(c.exported, "{proto}");
         assert!(r.check.summary.contains(" s"), "{}", r.check.summary);
@@ -228,7 +264,7 @@ async fn a_receiver_that_is_down_is_export_failed_matched_to_tcp_refused() {
     let unrelated = Finding::new(Cause::ServiceNameMissing, Severity::Warning, None);
     for proto in PROTOCOLS {
         let url = format!("http://127.0.0.1:{}", free_port());
-        let (r, c) = canary::run(
+        let (r, c) = canary_stage(
             &loaded(traces(&url, proto)),
             &opts(Duration::from_secs(3)),
             &[probe.clone(), unrelated.clone()],
@@ -258,7 +294,7 @@ async fn an_unsampled_canary_is_canary_not_sampled() {
     let rx = receivers::http(Behaviour::Accept);
     let mut s = traces(&rx.url(), Protocol::HttpProtobuf);
     s.sampler = Sourced::default_value(Sampler::AlwaysOff);
-    let (r, c) = canary::run(&loaded(s), &opts(Duration::from_secs(2)), &[]).await;
+    let (r, c) = canary_stage(&loaded(s), &opts(Duration::from_secs(2)), &[]).await;
     assert_eq!(causes(&r.findings), vec![Cause::CanaryNotSampled]);
     assert_eq!(r.findings[0].severity, Severity::Error);
     assert!(!c.sent && !c.exported && c.trace_id.is_some());
@@ -269,14 +305,14 @@ async fn an_unsampled_canary_is_canary_not_sampled() {
 async fn exporter_none_and_file_do_not_claim_a_collector() {
     let mut s = traces("http://127.0.0.1:4318", Protocol::HttpProtobuf);
     s.traces_exporter = Sourced::default_value(ExporterKind::None);
-    let (r, c) = canary::run(&loaded(s.clone()), &opts(Duration::from_secs(2)), &[]).await;
+    let (r, c) = canary_stage(&loaded(s.clone()), &opts(Duration::from_secs(2)), &[]).await;
     assert_eq!(r.check.status, Status::Skip);
     assert!(!c.sent && !c.exported);
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("c.jsonl");
     s.traces_exporter = Sourced::default_value(ExporterKind::File(path.clone()));
-    let (r, c) = canary::run(&loaded(s), &opts(Duration::from_secs(2)), &[]).await;
+    let (r, c) = canary_stage(&loaded(s), &opts(Duration::from_secs(2)), &[]).await;
     assert_eq!(r.check.status, Status::Pass);
     assert!(
         r.check.summary.contains("no collector"),

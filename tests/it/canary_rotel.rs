@@ -4,7 +4,7 @@
 use crate::support::rotel::Rotel;
 use crate::support::settings::{loaded, traces};
 use runner::config::Protocol;
-use runner::doctor::{canary, DoctorOptions};
+use runner::doctor::{canary, canary_stage, DoctorOptions};
 use runner::report::Status;
 use std::time::Duration;
 
@@ -21,7 +21,7 @@ async fn the_canary_arrives_at_rotel_over_grpc_http_protobuf_and_http_json() {
             timeout: Duration::from_secs(5),
             ..DoctorOptions::default()
         };
-        let (r, c) = canary::run(&loaded(s), &opts, &[]).await;
+        let (r, c) = canary_stage(&loaded(s), &opts, &[]).await;
         assert_eq!(
             r.check.status,
             Status::Pass,

@@ -4,7 +4,7 @@
 use crate::support::probe::*;
 use runner::cause::Cause;
 use runner::config::Protocol;
-use runner::doctor::{export, protocol, StageResult};
+use runner::doctor::StageResult;
 use runner::report::Status;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -16,8 +16,8 @@ async fn run_all(addr: SocketAddr) -> Vec<(Protocol, &'static str, StageResult)>
     for proto in [Protocol::HttpProtobuf, Protocol::Grpc] {
         let fx = Fixture::new(&format!("http://{addr}/v1/traces"), proto);
         let started = Instant::now();
-        let p = bounded(protocol::run(&fx.probe(), addr)).await;
-        let e = bounded(export::run(&fx.probe(), addr)).await;
+        let p = bounded(runner::doctor::protocol_stage(&fx.probe(), addr)).await;
+        let e = bounded(runner::doctor::export_stage(&fx.probe(), addr)).await;
         // Each stage: one exchange plus at most two verification attempts, each bounded.
         assert!(
             started.elapsed() < Duration::from_secs(8),
@@ -105,7 +105,7 @@ async fn trickling_body_is_bounded() {
     .await;
     let fx = Fixture::new(&format!("http://{addr}/v1/traces"), Protocol::HttpProtobuf);
     let started = Instant::now();
-    let r = bounded(export::run(&fx.probe(), addr)).await;
+    let r = bounded(runner::doctor::export_stage(&fx.probe(), addr)).await;
     assert!(started.elapsed() < Duration::from_secs(3));
     let f = finding(&r, Cause::NotOtlpEndpoint);
     assert_eq!(f.evidence["body_end"], "timed_out");
@@ -131,7 +131,7 @@ async fn enormous_body_is_read_only_to_the_limit() {
     })
     .await;
     let fx = Fixture::new(&format!("http://{addr}/v1/traces"), Protocol::HttpProtobuf);
-    let r = bounded(export::run(&fx.probe(), addr)).await;
+    let r = bounded(runner::doctor::export_stage(&fx.probe(), addr)).await;
     let f = finding(&r, Cause::NotOtlpEndpoint);
     assert_eq!(f.evidence["body_end"], "truncated");
     // At most 500 bytes are quoted.
@@ -154,8 +154,8 @@ async fn huge_header() {
     .await;
     let fx = Fixture::new(&format!("http://{addr}/v1/traces"), Protocol::HttpProtobuf);
     for r in [
-        bounded(protocol::run(&fx.probe(), addr)).await,
-        bounded(export::run(&fx.probe(), addr)).await,
+        bounded(runner::doctor::protocol_stage(&fx.probe(), addr)).await,
+        bounded(runner::doctor::export_stage(&fx.probe(), addr)).await,
     ] {
         let f = finding(&r, Cause::NotOtlpEndpoint);
         assert!(f.explanation.contains("64 KiB"), "{}", f.explanation);
@@ -172,7 +172,7 @@ async fn huge_h2_header_list() {
     })
     .await;
     let fx = Fixture::new(&format!("http://{addr}"), Protocol::Grpc);
-    let r = bounded(export::run(&fx.probe(), addr)).await;
+    let r = bounded(runner::doctor::export_stage(&fx.probe(), addr)).await;
     assert_eq!(r.check.status, Status::Fail, "{r:#?}");
 }
 
@@ -186,7 +186,7 @@ async fn close_mid_frame() {
     })
     .await;
     let fx = Fixture::new(&format!("http://{http}/v1/traces"), Protocol::HttpProtobuf);
-    let r = bounded(export::run(&fx.probe(), http)).await;
+    let r = bounded(runner::doctor::export_stage(&fx.probe(), http)).await;
     let f = finding(&r, Cause::NotOtlpEndpoint);
     assert!(
         f.explanation
@@ -203,7 +203,7 @@ async fn close_mid_frame() {
     })
     .await;
     let fx = Fixture::new(&format!("http://{h2}"), Protocol::Grpc);
-    let r = bounded(export::run(&fx.probe(), h2)).await;
+    let r = bounded(runner::doctor::export_stage(&fx.probe(), h2)).await;
     finding(&r, Cause::GrpcNonGrpcResponse);
 }
 

@@ -5,12 +5,11 @@ use bytes::Bytes;
 use hyper::Response;
 use runner::cause::{Cause, Severity, Stage};
 use runner::config::{Protocol, Signal};
-use runner::doctor::export;
 use runner::report::Status;
 
 async fn export_against(addr: std::net::SocketAddr) -> runner::doctor::StageResult {
     let fx = Fixture::new(&format!("http://{addr}"), Protocol::Grpc);
-    bounded(export::run(&fx.probe(), addr)).await
+    bounded(runner::doctor::export_stage(&fx.probe(), addr)).await
 }
 
 #[tokio::test]
@@ -78,7 +77,7 @@ async fn metrics_signal_calls_the_metrics_service() {
     })
     .await;
     let fx = Fixture::new(&format!("http://{addr}"), Protocol::Grpc).signal(Signal::Metrics);
-    let r = bounded(export::run(&fx.probe(), addr)).await;
+    let r = bounded(runner::doctor::export_stage(&fx.probe(), addr)).await;
     assert_eq!(r.check.status, Status::Pass, "{r:#?}");
 }
 
@@ -104,7 +103,7 @@ async fn gzip_refused_is_compression_unsupported_verified() {
     })
     .await;
     let fx = Fixture::new(&format!("http://{addr}"), Protocol::Grpc).gzip();
-    let r = bounded(export::run(&fx.probe(), addr)).await;
+    let r = bounded(runner::doctor::export_stage(&fx.probe(), addr)).await;
     let f = finding(&r, Cause::CompressionUnsupported);
     assert!(f.fix_verified, "{f:#?}");
 }
@@ -122,7 +121,7 @@ async fn gzip_accepted_passes() {
     })
     .await;
     let fx = Fixture::new(&format!("http://{addr}"), Protocol::Grpc).gzip();
-    let r = bounded(export::run(&fx.probe(), addr)).await;
+    let r = bounded(runner::doctor::export_stage(&fx.probe(), addr)).await;
     assert_eq!(r.check.status, Status::Pass, "{r:#?}");
 }
 
@@ -139,16 +138,16 @@ fn html_server_answer(
 }
 
 #[tokio::test]
-async fn proxy_html_gateway_errors_are_unavailable() {
+async fn proxy_html_gateway_errors_are_the_proxy_s_cause() {
     // nginx `grpc_pass` to a dead upstream: HTTP/2 502, text/html, no grpc-status. gRPC maps
-    // 502, 503 and 504 to UNAVAILABLE: the proxy is reached, its upstream is down.
+    // 502, 503 and 504 to UNAVAILABLE; what the proxy said is the cause: its upstream is down.
     for status in [502u16, 503, 504] {
         let addr = h2_server(move |_| {
             html_server_answer(status, b"<html><h1>Bad Gateway</h1><hr>nginx</html>")
         })
         .await;
         let r = export_against(addr).await;
-        let f = finding(&r, Cause::GrpcUnavailable);
+        let f = finding(&r, Cause::HttpUpstreamUnavailable);
         assert_eq!(
             (f.stage, f.severity, f.fix_verified),
             (Stage::Export, Severity::Error, false)

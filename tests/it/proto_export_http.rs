@@ -6,7 +6,6 @@ use http_body_util::Full;
 use hyper::Response;
 use runner::cause::{Cause, Severity, Stage};
 use runner::config::Protocol;
-use runner::doctor::export;
 use runner::report::Status;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -33,7 +32,7 @@ async fn collector() -> std::net::SocketAddr {
 
 async fn export_at(url: &str, protocol: Protocol) -> runner::doctor::StageResult {
     let fx = Fixture::new(url, protocol);
-    bounded(export::run(&fx.probe(), fx.addr())).await
+    bounded(runner::doctor::export_stage(&fx.probe(), fx.addr())).await
 }
 
 #[tokio::test]
@@ -160,7 +159,7 @@ async fn auth_rejected_names_the_header_never_its_value() {
     .await;
     let fx = Fixture::new(&format!("http://{addr}/v1/traces"), Protocol::HttpProtobuf)
         .header("authorization", "Bearer s3cr3t-value");
-    let r = bounded(export::run(&fx.probe(), fx.addr())).await;
+    let r = bounded(runner::doctor::export_stage(&fx.probe(), fx.addr())).await;
     let f = finding(&r, Cause::HttpAuthRejected);
     assert!(
         f.explanation.contains("`authorization`"),
@@ -173,7 +172,7 @@ async fn auth_rejected_names_the_header_never_its_value() {
     // The right token passes: the header really was sent.
     let fx = Fixture::new(&format!("http://{addr}/v1/traces"), Protocol::HttpProtobuf)
         .header("authorization", "Bearer good");
-    let r = bounded(export::run(&fx.probe(), fx.addr())).await;
+    let r = bounded(runner::doctor::export_stage(&fx.probe(), fx.addr())).await;
     assert_eq!(r.check.status, Status::Pass, "{r:#?}");
 }
 
@@ -197,7 +196,7 @@ async fn redirect_is_reported_and_never_followed() {
     .await;
     let fx = Fixture::new(&format!("http://{addr}/v1/traces"), Protocol::HttpProtobuf)
         .header("authorization", "Bearer token");
-    let r = bounded(export::run(&fx.probe(), fx.addr())).await;
+    let r = bounded(runner::doctor::export_stage(&fx.probe(), fx.addr())).await;
     let f = finding(&r, Cause::HttpRedirect);
     assert!(f.summary.contains(location), "{}", f.summary);
     assert_eq!(hits.load(Ordering::SeqCst), 0);
@@ -237,7 +236,7 @@ async fn gzip_refused_is_compression_unsupported_verified() {
     })
     .await;
     let fx = Fixture::new(&format!("http://{addr}/v1/traces"), Protocol::HttpProtobuf).gzip();
-    let r = bounded(export::run(&fx.probe(), fx.addr())).await;
+    let r = bounded(runner::doctor::export_stage(&fx.probe(), fx.addr())).await;
     let f = finding(&r, Cause::CompressionUnsupported);
     assert!(f.fix_verified);
     assert_eq!(f.stage, Stage::Export);
@@ -262,7 +261,7 @@ async fn gzip_accepted_passes_and_json_passes() {
     })
     .await;
     let fx = Fixture::new(&format!("http://{addr}/v1/traces"), Protocol::HttpProtobuf).gzip();
-    let r = bounded(export::run(&fx.probe(), fx.addr())).await;
+    let r = bounded(runner::doctor::export_stage(&fx.probe(), fx.addr())).await;
     assert_eq!(r.check.status, Status::Pass, "{r:#?}");
     let r = export_at(&format!("http://{addr}/v1/traces"), Protocol::HttpJson).await;
     assert_eq!(r.check.status, Status::Pass, "{r:#?}");

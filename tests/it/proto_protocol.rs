@@ -3,7 +3,6 @@
 use crate::support::probe::*;
 use runner::cause::{Cause, Severity, Stage};
 use runner::config::{Protocol, Source, Sourced};
-use runner::doctor::protocol;
 use runner::report::Status;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
@@ -27,7 +26,7 @@ async fn grpc_collector() -> std::net::SocketAddr {
 async fn grpc_healthy_h2c_passes_and_notes_missing_health_service() {
     let addr = grpc_collector().await;
     let fx = Fixture::new(&format!("http://{addr}"), Protocol::Grpc);
-    let r = bounded(protocol::run(&fx.probe(), addr)).await;
+    let r = bounded(runner::doctor::protocol_stage(&fx.probe(), addr)).await;
     assert_eq!(r.check.status, Status::Pass, "{r:#?}");
     assert!(r.findings.is_empty());
     let note = r.check.evidence["health_check"]["note"].as_str().unwrap();
@@ -48,7 +47,7 @@ async fn grpc_to_http1_port_is_verified_with_http_protobuf() {
     })
     .await;
     let fx = Fixture::new(&format!("http://{addr}"), Protocol::Grpc);
-    let r = bounded(protocol::run(&fx.probe(), addr)).await;
+    let r = bounded(runner::doctor::protocol_stage(&fx.probe(), addr)).await;
     let f = finding(&r, Cause::GrpcToHttpPort);
     assert_eq!(f.stage, Stage::Protocol);
     assert_eq!(f.severity, Severity::Error);
@@ -65,7 +64,7 @@ async fn grpc_to_http1_port_is_verified_with_http_protobuf() {
 async fn http_to_grpc_port_is_verified_with_grpc() {
     let addr = grpc_collector().await;
     let fx = Fixture::new(&format!("http://{addr}/v1/traces"), Protocol::HttpProtobuf);
-    let r = bounded(protocol::run(&fx.probe(), addr)).await;
+    let r = bounded(runner::doctor::protocol_stage(&fx.probe(), addr)).await;
     let f = finding(&r, Cause::HttpToGrpcPort);
     assert_eq!(f.stage, Stage::Protocol);
     assert_eq!(f.severity, Severity::Error);
@@ -78,7 +77,7 @@ async fn http_to_grpc_port_unverified_when_grpc_fails_too() {
     // An h2 server that is not an OTLP receiver: the grpc attempt gets UNIMPLEMENTED.
     let addr = h2_server(|_| grpc_answer(12, "unknown service", b"")).await;
     let fx = Fixture::new(&format!("http://{addr}/v1/traces"), Protocol::HttpProtobuf);
-    let r = bounded(protocol::run(&fx.probe(), addr)).await;
+    let r = bounded(runner::doctor::protocol_stage(&fx.probe(), addr)).await;
     let f = finding(&r, Cause::HttpToGrpcPort);
     assert!(!f.fix_verified, "{f:#?}");
 }
@@ -88,7 +87,7 @@ async fn plaintext_to_tls_port_is_verified_by_server_hello() {
     let addr = tls_server(OK_PROTOBUF).await;
     for protocol in [Protocol::HttpProtobuf, Protocol::Grpc] {
         let fx = Fixture::new(&format!("http://{addr}/v1/traces"), protocol);
-        let r = bounded(protocol::run(&fx.probe(), addr)).await;
+        let r = bounded(runner::doctor::protocol_stage(&fx.probe(), addr)).await;
         let f = finding(&r, Cause::PlaintextToTls);
         assert_eq!(f.stage, Stage::Tls);
         assert_eq!(f.severity, Severity::Error);
@@ -112,7 +111,7 @@ async fn nginx_plain_http_to_https_port_is_recognised() {
     })
     .await;
     let fx = Fixture::new(&format!("http://{addr}/v1/traces"), Protocol::HttpProtobuf);
-    let r = bounded(protocol::run(&fx.probe(), addr)).await;
+    let r = bounded(runner::doctor::protocol_stage(&fx.probe(), addr)).await;
     let f = finding(&r, Cause::PlaintextToTls);
     assert!(!f.fix_verified);
     assert!(
@@ -132,7 +131,7 @@ async fn accept_then_close_without_a_byte() {
     .await;
     for protocol in [Protocol::HttpProtobuf, Protocol::Grpc] {
         let fx = Fixture::new(&format!("http://{addr}/v1/traces"), protocol);
-        let r = bounded(protocol::run(&fx.probe(), addr)).await;
+        let r = bounded(runner::doctor::protocol_stage(&fx.probe(), addr)).await;
         let f = finding(&r, Cause::AcceptThenClose);
         assert_eq!(f.stage, Stage::Protocol);
         assert_eq!(f.severity, Severity::Error);
@@ -151,7 +150,7 @@ async fn reset_after_first_request_without_a_byte_is_accept_then_close() {
     .await;
     for protocol in [Protocol::HttpProtobuf, Protocol::Grpc] {
         let fx = Fixture::new(&format!("http://{addr}/v1/traces"), protocol);
-        let r = bounded(protocol::run(&fx.probe(), addr)).await;
+        let r = bounded(runner::doctor::protocol_stage(&fx.probe(), addr)).await;
         // A plaintext peer that resets before sending a byte never spoke: accept_then_close.
         let f = finding(&r, Cause::AcceptThenClose);
         assert_eq!(f.stage, Stage::Protocol);
@@ -170,7 +169,7 @@ async fn silent_peer_is_a_response_timeout_within_bounds() {
         // The answer is awaited as long as the exporter would wait (its timeout), not longer.
         let fx = Fixture::new(&format!("http://{addr}/v1/traces"), protocol);
         let started = std::time::Instant::now();
-        let r = bounded(protocol::run(&fx.probe(), addr)).await;
+        let r = bounded(runner::doctor::protocol_stage(&fx.probe(), addr)).await;
         let f = finding(&r, Cause::ResponseTimeout);
         assert!(
             f.summary.contains("(the exporter's timeout)"),
@@ -195,7 +194,7 @@ async fn grpc_with_proxy_set_says_tonic_ignores_it() {
         "http://127.0.0.1:9".to_string(),
         Source::Env("HTTP_PROXY".into()),
     ));
-    let r = bounded(protocol::run(&fx.probe(), addr)).await;
+    let r = bounded(runner::doctor::protocol_stage(&fx.probe(), addr)).await;
     assert_eq!(r.check.status, Status::Pass);
     let f = finding(&r, Cause::ProxyFailure);
     assert_eq!(f.severity, Severity::Info);
@@ -253,7 +252,7 @@ async fn plaintext_grpc_to_a_tls_port_answering_http1_400_is_plaintext_to_tls() 
     // OTLP/HTTP port (http/protobuf gets 400 too), and a ClientHello gets a ServerHello.
     let addr = nginx_like_tls_port().await;
     let fx = Fixture::new(&format!("http://{addr}"), Protocol::Grpc);
-    let r = bounded(protocol::run(&fx.probe(), addr)).await;
+    let r = bounded(runner::doctor::protocol_stage(&fx.probe(), addr)).await;
     let f = finding(&r, Cause::PlaintextToTls);
     assert_eq!((f.stage, f.severity), (Stage::Tls, Severity::Error));
     assert!(f.fix_verified, "{f:#?}");

@@ -4,7 +4,6 @@ use crate::support::ports::free_port;
 use crate::support::probe::*;
 use runner::cause::{Cause, Severity};
 use runner::config::{Protocol, Source, Sourced};
-use runner::doctor::{export, protocol};
 use runner::report::Status;
 
 const OK_PROTOBUF: &[u8] =
@@ -26,7 +25,7 @@ async fn plain_http_goes_through_the_proxy_in_absolute_form() {
     let proxy = test_proxy(None).await;
     let mut fx = Fixture::new(&format!("http://{addr}/v1/traces"), Protocol::HttpProtobuf);
     fx.proxy.http = proxy_setting(format!("http://{}", proxy.addr), "HTTP_PROXY");
-    let r = bounded(export::run(&fx.probe(), addr)).await;
+    let r = bounded(runner::doctor::export_stage(&fx.probe(), addr)).await;
     assert_eq!(r.check.status, Status::Pass, "{r:#?}");
     let seen = proxy.seen.lock().unwrap().clone();
     assert_eq!(seen, vec![format!("POST http://{addr}/v1/traces")]);
@@ -43,7 +42,7 @@ async fn https_goes_through_a_connect_tunnel() {
     let mut fx = Fixture::new(&format!("https://{addr}/v1/traces"), Protocol::HttpProtobuf);
     fx.settings.certificate = Some(Sourced::default_value(ca));
     fx.proxy.https = proxy_setting(format!("http://{}", proxy.addr), "HTTPS_PROXY");
-    let r = bounded(export::run(&fx.probe(), addr)).await;
+    let r = bounded(runner::doctor::export_stage(&fx.probe(), addr)).await;
     assert_eq!(r.check.status, Status::Pass, "{r:#?}");
     let seen = proxy.seen.lock().unwrap().clone();
     assert_eq!(seen, vec![format!("CONNECT {addr}")]);
@@ -58,7 +57,7 @@ async fn proxy_refusing_connect_is_proxy_failure_naming_it_without_password() {
         format!("http://bob:<redacted len=6 sha256=abcd>@{}", proxy.addr),
         "HTTPS_PROXY",
     );
-    let r = bounded(protocol::run(&fx.probe(), addr)).await;
+    let r = bounded(runner::doctor::protocol_stage(&fx.probe(), addr)).await;
     let f = finding(&r, Cause::ProxyFailure);
     assert_eq!(f.severity, Severity::Error);
     assert!(
@@ -83,7 +82,7 @@ async fn dead_proxy_is_proxy_failure() {
     let port = free_port();
     let mut fx = Fixture::new(&format!("http://{addr}/v1/traces"), Protocol::HttpProtobuf);
     fx.proxy.http = proxy_setting(format!("127.0.0.1:{port}"), "HTTP_PROXY");
-    let r = bounded(export::run(&fx.probe(), addr)).await;
+    let r = bounded(runner::doctor::export_stage(&fx.probe(), addr)).await;
     let f = finding(&r, Cause::ProxyFailure);
     assert!(
         f.summary.contains(&format!("http://127.0.0.1:{port}")),
@@ -105,6 +104,6 @@ async fn no_proxy_bypasses_the_proxy() {
     let mut fx = Fixture::new(&format!("http://{addr}/v1/traces"), Protocol::HttpProtobuf);
     fx.proxy.http = proxy_setting(format!("127.0.0.1:{port}"), "HTTP_PROXY");
     fx.proxy.no_proxy = proxy_setting("localhost,127.0.0.0/8".into(), "NO_PROXY");
-    let r = bounded(export::run(&fx.probe(), addr)).await;
+    let r = bounded(runner::doctor::export_stage(&fx.probe(), addr)).await;
     assert_eq!(r.check.status, Status::Pass, "{r:#?}");
 }

@@ -5,7 +5,7 @@ use bytes::Bytes;
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use runner::config::Protocol;
-use runner::doctor::{export, protocol};
+use runner::doctor::protocol;
 use runner::report::Status;
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -63,8 +63,14 @@ async fn healthy_run(url_scheme: &str, protocol_: Protocol, answer: fn() -> Answ
     let fx = Fixture::new(&format!("{url_scheme}://{addr}/v1/traces"), protocol_);
     let probe = fx.probe();
     let (proto, ready) = protocol::run_keep(&probe, addr).await;
-    assert_eq!(proto.check.status, Status::Pass, "{proto:#?}");
-    let r = bounded(export::run_on(&probe, addr, ready)).await;
+    assert!(
+        matches!(
+            proto.diagnosis,
+            protocol::Diagnosis::SpeaksH2 { .. } | protocol::Diagnosis::SpeaksHttp { .. }
+        ),
+        "{proto:#?}"
+    );
+    let r = bounded(runner::doctor::export_stage_on(&probe, addr, ready)).await;
     assert_eq!(r.check.status, Status::Pass, "{r:#?}");
     accepted.load(Ordering::SeqCst)
 }
@@ -92,9 +98,9 @@ async fn a_closed_connection_makes_the_export_open_its_own() {
 async fn the_old_entry_points_open_a_connection_each() {
     let (addr, accepted) = counting_server(grpc_ok).await;
     let fx = Fixture::new(&format!("http://{addr}"), Protocol::Grpc);
-    let proto = bounded(protocol::run(&fx.probe(), addr)).await;
+    let proto = bounded(runner::doctor::protocol_stage(&fx.probe(), addr)).await;
     assert_eq!(proto.check.status, Status::Pass, "{proto:#?}");
-    let r = bounded(export::run(&fx.probe(), addr)).await;
+    let r = bounded(runner::doctor::export_stage(&fx.probe(), addr)).await;
     assert_eq!(r.check.status, Status::Pass, "{r:#?}");
     assert_eq!(accepted.load(Ordering::SeqCst), 2);
 }

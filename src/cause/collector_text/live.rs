@@ -174,7 +174,7 @@ pub fn finding(l: &Live) -> Option<Finding> {
                 "A full queue drops new data (`Dropping data because sending_queue is full`{}). It fills when the exporter cannot send as fast as data arrives: usually because it fails, see its finding.",
                 enqueue_failed.as_ref().map(|e| format!("; otelcol_exporter_enqueue_failed_* went {}", grew(e))).unwrap_or_default()
             ),
-            format!("Fix exporter `{exporter}`'s sending first; if its destination is only slow, raise `sending_queue: {{queue_size: …}}` or `num_consumers` under exporters → {exporter}."),
+            format!("Fix exporter `{exporter}`'s sending first; if its destination is only slow, raise `sending_queue.queue_size` (1000 by default) or `num_consumers` under exporters → {exporter}."),
             json!({"exporter": exporter, "queue_size": size, "queue_capacity": capacity, "enqueue_failed": enqueue_failed}),
         ),
         Live::Dropping { processor, items: i, dropped, metric } => (

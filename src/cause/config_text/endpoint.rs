@@ -15,11 +15,28 @@ pub fn endpoint_invalid(
         EndpointError::Whitespace => "it contains whitespace (a pasted line break or a space)".to_owned(),
         EndpointError::BadPort => "its port is not a number from 1 to 65535 (a doubled `:port` such as `host:4317:4317` is a common cause)".to_owned(),
         EndpointError::NoHost => "it has no host name after the scheme".to_owned(),
-        EndpointError::UnknownScheme(s) => format!("its scheme `{s}` is not one of http, https, grpc, grpcs"),
+        EndpointError::UnknownScheme(s) => format!("its scheme `{s}` is not one of http, https, grpc, grpcs (no SDK takes it)"),
+        EndpointError::UnixSocket => "it names a Unix domain socket (`unix://`), which the runner's exporter does not support: it connects over TCP only".to_owned(),
         EndpointError::MalformedScheme => "its scheme is not followed by `//` (write `http://host:port`)".to_owned(),
         EndpointError::Syntax(e) => format!("it is not a valid URL ({e})"),
     };
-    let example = format!("http://collector:{}", 4318);
+    let example = match error {
+        // `tcp://host:4317` is usually meant as gRPC: keep its host and port.
+        EndpointError::UnknownScheme(_) => {
+            let rest = display.split_once("://").map_or(display, |(_, r)| r);
+            format!("https://{}", rest.trim_end_matches('/'))
+        }
+        _ => format!("http://collector:{}", 4318),
+    };
+    let grpc_too = match error {
+        EndpointError::UnknownScheme(_) => {
+            " (`http://` if the collector listens in plaintext), with the protocol `grpc` for a \
+             collector's gRPC port (OTEL_EXPORTER_OTLP_PROTOCOL=grpc, `protocol` in the [otel] \
+             table)"
+        }
+        EndpointError::UnixSocket => " (the collector's TCP port)",
+        _ => "",
+    };
     Finding::new(Cause::EndpointInvalid, Severity::Error, Some(signal))
         .text(
             format!(
@@ -31,7 +48,7 @@ pub fn endpoint_invalid(
                  SDKs fail with messages like `too many colons in address` or `unknown port`."
             ),
             format!(
-                "Set {} to a URL of the form scheme://host:port, e.g. {}.",
+                "Set {} to a URL of the form scheme://host:port, e.g. {}{grpc_too}.",
                 where_(source),
                 set_to(source, &example, "OTEL_EXPORTER_OTLP_ENDPOINT")
             ),

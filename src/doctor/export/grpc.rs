@@ -1,17 +1,23 @@
 //! The gRPC export: an empty `Export` call on the signal's OTLP service, classified by
 //! HTTP status, content-type and grpc-status.
 
-use crate::cause::proto_text::{self as text};
-use crate::cause::Stage;
 use crate::config::{Compression, Protocol};
-use crate::doctor::protocol::{body_stalled, exchange_failed, from_findings, open_failed};
+use crate::doctor::protocol::{body_stalled, exchange_failed, open_failed};
 use crate::doctor::protocol::{verify, wire};
-use crate::doctor::{Probe, StageResult};
+use crate::doctor::Probe;
+use crate::facts::answer::{classify, Class, Sent};
+use crate::facts::diagnosis::export::{Answer as Seen, Diagnosis};
+use crate::facts::diagnosis::protocol::Diagnosis as Failed;
 use crate::facts::{Change, Waiting};
 use std::net::SocketAddr;
 
-/// The export call, on `ready` when it is still open, else on a fresh connection.
-pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>) -> StageResult {
+/// The export call, on `ready` when it is still open, else on a fresh connection: its
+/// diagnosis, or (`Err`) the protocol-level failure it met, as the protocol stage words it.
+pub async fn run(
+    probe: &Probe<'_>,
+    addr: SocketAddr,
+    ready: Option<wire::Ready>,
+) -> Result<Diagnosis, Failed> {
     let gzip = probe.settings.compression.value == Compression::Gzip;
     let path = wire::export_path(probe.settings.signal);
     let req = || wire::grpc_request(probe, addr.port(), path, &[], gzip);
@@ -24,7 +30,7 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
         None => {
             let opened = match wire::open(probe, addr, true).await {
                 Ok(o) => o,
-                Err(e) => return open_failed(probe, Stage::Export, e),
+                Err(e) => return Err(open_failed(probe, Waiting::Export, e)),
             };
             wire::exchange(opened.conn, true, req(), probe.bounds()).await
         }
@@ -32,9 +38,9 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
     let answer = match ex.result {
         Ok(a) => a,
         Err(failure) => {
-            let how = (Stage::Export, Waiting::Export);
+            let how = Waiting::Export;
             let framing = wire::Framing::GRPC;
-            return exchange_failed(probe, addr, failure, &ex.app, framing, None, how).await;
+            return Err(exchange_failed(probe, addr, failure, &ex.app, framing, None, how).await);
         }
     };
     // A body that trickled made this stage wait its whole timeout (see export::http).
@@ -48,10 +54,12 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
         let raw: Vec<u8> = percent_encoding::percent_decode_str(m).collect();
         crate::facts::peer_text::PeerText::from_bytes(&raw)
     });
-    let is_grpc = answer.status == 200
-        && media
-            .as_deref()
-            .is_some_and(|m| m.starts_with("application/grpc"));
+    let sent = Sent {
+        grpc: true,
+        tls: probe.endpoint.tls,
+    };
+    let class = classify(&answer.facts(), sent);
+    let is_grpc = answer.facts().is_grpc();
     let mut ev = serde_json::json!({
         "path": path,
         "http_status": answer.status.as_u16(),
@@ -65,90 +73,83 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
     });
     if trickled && is_grpc {
         // The status trailers never came: the stall is the finding.
-        return body_stalled(probe, Stage::Export, &answer, None);
+        return Err(body_stalled(probe, Waiting::Export, &answer, None));
     }
     if !is_grpc {
         ev["body"] = wire::quote(&answer.body, probe.opts.verbose)
             .as_str()
             .into();
-        let status = answer.status.as_u16();
-        if grpc_status.is_none() && matches!(status, 502..=504) {
-            // The proxy's own error page: another protocol or port would meet the same proxy.
-            let haproxy = contains(&answer.body, b"No server is available");
-            let f = text::grpc_gateway_unavailable(probe, status, media.as_deref(), haproxy, ev);
-            let f = if trickled { f.stalled() } else { f };
-            return from_findings(
-                Stage::Export,
-                vec![f],
-                String::new(),
-                serde_json::Value::Null,
-            );
-        }
-        // An HTTP/2-capable OTLP/HTTP port answers gRPC with a plain 404: try OTLP/HTTP there.
-        let tried = [verify::try_http(
-            probe,
-            addr,
-            Change::Http(Protocol::HttpProtobuf),
-            Protocol::HttpProtobuf,
-            probe.settings.signal.http_path(),
-            probe.settings.compression.value,
-        )
-        .await];
-        let f = if tried[0].worked {
-            text::grpc_to_http_port(probe, None, &tried, ev)
-        } else {
-            text::grpc_non_grpc_response(probe, status, media.as_deref(), ev)
-        };
-        let f = if trickled { f.stalled() } else { f };
-        return from_findings(
-            Stage::Export,
-            vec![f],
-            String::new(),
-            serde_json::Value::Null,
-        );
     }
-    let message = grpc_message.unwrap_or_default();
-    let f = match grpc_status {
-        None => text::grpc_missing_status(probe, ev),
-        Some(0) => {
+    let seen = |ev| Seen {
+        class,
+        status: answer.status.as_u16(),
+        media_type: media.clone(),
+        message: grpc_message.clone(),
+        body_empty: answer.body.is_empty(),
+        www_authenticate: None,
+        location: None,
+        allow: None,
+        retry_after: None,
+        stalled: trickled,
+        evidence: ev,
+    };
+    let tried = match class {
+        Class::Accepted => {
             let partial = wire::grpc_message(&answer.body)
                 .and_then(|m| super::decode_response_protobuf(&m).ok())
                 .flatten();
             if let Some(p) = &partial {
                 ev["partial_success"] = p.evidence(probe.settings.signal);
             }
-            let summary = text::export_ok_summary(probe, partial.as_ref());
-            return from_findings(Stage::Export, vec![], summary, ev);
+            return Ok(Diagnosis::Accepted {
+                partial,
+                took: ex.elapsed,
+                slow: false,
+                evidence: ev,
+            });
         }
-        Some(12) => {
+        Class::Grpc { code: 12 } if gzip => {
             let accepts_gzip = answer
                 .header("grpc-accept-encoding")
                 .map(|v| v.split(',').any(|e| e.trim() == "gzip"));
-            let lower = message.as_str().to_ascii_lowercase();
-            if gzip
-                && (accepts_gzip == Some(false)
-                    || lower.contains("compress")
-                    || lower.contains("encoding"))
-            {
-                let tried = [verify::try_grpc_as(probe, addr, Change::NoCompression).await];
-                text::compression_unsupported(probe, &tried, ev)
-            } else {
-                text::grpc_unimplemented(probe, path, &message, ev)
+            let lower = grpc_message
+                .as_ref()
+                .map(|m| m.as_str().to_ascii_lowercase())
+                .unwrap_or_default();
+            let refused = accepts_gzip == Some(false)
+                || lower.contains("compress")
+                || lower.contains("encoding");
+            if refused {
+                let tried = vec![verify::try_grpc_as(probe, addr, Change::NoCompression).await];
+                return Ok(Diagnosis::Grpc {
+                    answer: seen(ev),
+                    method: path,
+                    tried,
+                    compression_refused: true,
+                });
             }
+            vec![]
         }
-        Some(code @ (7 | 16)) => text::grpc_unauthenticated(probe, code, &message, ev),
-        Some(14) => text::grpc_unavailable(probe, &message, ev),
-        Some(8) => text::grpc_resource_exhausted(probe, &message, ev),
-        Some(code) => text::grpc_other_status(probe, code, &message, ev),
+        // An HTTP/2-capable OTLP/HTTP port answers gRPC with a plain 404: try OTLP/HTTP there.
+        Class::NotGrpc | Class::PlaintextToTls { .. } | Class::ClientCertRequired => {
+            vec![
+                verify::try_http(
+                    probe,
+                    addr,
+                    Change::Http(Protocol::HttpProtobuf),
+                    Protocol::HttpProtobuf,
+                    probe.settings.signal.http_path(),
+                    probe.settings.compression.value,
+                )
+                .await,
+            ]
+        }
+        _ => vec![],
     };
-    from_findings(
-        Stage::Export,
-        vec![f],
-        String::new(),
-        serde_json::Value::Null,
-    )
-}
-
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
+    Ok(Diagnosis::Grpc {
+        answer: seen(ev),
+        method: path,
+        tried,
+        compression_refused: false,
+    })
 }

@@ -1,21 +1,24 @@
 //! The OTLP/HTTP export: an empty POST to the effective URL, classified by status code,
 //! content-type and decoded body.
 
-use crate::cause::proto_text::{self as text};
-use crate::cause::Cause;
-use crate::cause::Stage;
 use crate::config::{Compression, Protocol, Signal};
 use crate::doctor::protocol::verify;
 use crate::doctor::protocol::wire::{self, Answer};
-use crate::doctor::protocol::{
-    body_stalled, exchange_failed, forward_proxy_refused, from_findings, open_failed,
-};
-use crate::doctor::{Probe, StageResult};
-use crate::facts::{Change, PathProblem, TlsSign, Tried, Waiting};
+use crate::doctor::protocol::{body_stalled, exchange_failed, forward_proxy_refused, open_failed};
+use crate::doctor::Probe;
+use crate::facts::answer::{classify, Class, HttpClass, Sent};
+use crate::facts::diagnosis::export::{Answer as Seen, Diagnosis};
+use crate::facts::diagnosis::protocol::Diagnosis as Failed;
+use crate::facts::{Change, PathProblem, Tried, Waiting};
 use std::net::SocketAddr;
 
-/// The export POST, on `ready` when it is still open, else on a fresh connection.
-pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>) -> StageResult {
+/// The export POST, on `ready` when it is still open, else on a fresh connection: its
+/// diagnosis, or (`Err`) the protocol-level failure it met, as the protocol stage words it.
+pub async fn run(
+    probe: &Probe<'_>,
+    addr: SocketAddr,
+    ready: Option<wire::Ready>,
+) -> Result<Diagnosis, Failed> {
     let path = wire::url_path(probe);
     let protocol = probe.settings.protocol.value;
     let compression = probe.settings.compression.value;
@@ -35,7 +38,7 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
         None => {
             let opened = match wire::open(probe, addr, false).await {
                 Ok(o) => o,
-                Err(e) => return open_failed(probe, Stage::Export, e),
+                Err(e) => return Err(open_failed(probe, Waiting::Export, e)),
             };
             let framing = opened.framing();
             let req = req(framing);
@@ -47,14 +50,15 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
     let answer = match ex.result {
         Ok(a) => a,
         Err(failure) => {
-            let how = (Stage::Export, Waiting::Export);
+            let how = Waiting::Export;
             let p = target.as_ref();
-            return exchange_failed(probe, addr, failure, &ex.app, framing, p, how).await;
+            return Err(exchange_failed(probe, addr, failure, &ex.app, framing, p, how).await);
         }
     };
-    if let Some(r) = forward_proxy_refused(probe, Stage::Export, framing, target.as_ref(), &answer)
+    if let Some(r) =
+        forward_proxy_refused(probe, Waiting::Export, framing, target.as_ref(), &answer)
     {
-        return r;
+        return Err(r);
     }
     // A body that trickled made this stage wait its whole timeout: whatever the answer is
     // judged to be, the path blocks (`stalled`), and later stages do not wait for it again.
@@ -79,97 +83,125 @@ pub async fn run(probe: &Probe<'_>, addr: SocketAddr, ready: Option<wire::Ready>
         ev["status_body"] = serde_json::json!({ "code": code, "message": message });
     }
     let message = decoded.map(|(_, m)| m);
-    let f = match status {
-        200..=299 if trickled && success(probe, &answer, media.as_deref()).is_ok() => {
-            return body_stalled(probe, Stage::Export, &answer, proxy.as_deref());
-        }
-        200..=299 => match success(probe, &answer, media.as_deref()) {
+    let sent = Sent {
+        grpc: false,
+        tls: probe.endpoint.tls,
+    };
+    let class = classify(&answer.facts(), sent);
+    if class == Class::Accepted {
+        match success(probe, &answer, media.as_deref()) {
+            Ok(_) if trickled => {
+                return Err(body_stalled(
+                    probe,
+                    Waiting::Export,
+                    &answer,
+                    proxy.as_deref(),
+                ))
+            }
             Ok(partial) => {
                 if let Some(p) = &partial {
                     ev["partial_success"] = p.evidence(probe.settings.signal);
                 }
-                let summary = text::export_ok_summary(probe, partial.as_ref());
-                return from_findings(Stage::Export, vec![], summary, ev);
+                return Ok(Diagnosis::Accepted {
+                    partial,
+                    took: ex.elapsed,
+                    slow: false,
+                    evidence: ev,
+                });
             }
-            Err(_) => {
-                text::not_otlp_endpoint(probe, status, media.as_deref(), answer.body.is_empty(), ev)
-            }
-        },
-        300..=399 => text::http_redirect(probe, status, answer.header("location"), ev),
-        400 if contains(&answer.body, b"plain HTTP request was sent to HTTPS port")
-            && !probe.endpoint.tls =>
-        {
-            let tried = [verify::try_tls(probe, addr).await];
-            text::plaintext_to_tls(probe, TlsSign::PlainHttpToHttpsPort, &tried, ev)
+            Err(_) => {}
         }
-        400 if contains(&answer.body, b"No required SSL certificate was sent") => {
-            text::client_cert_required_by_http(probe, ev)
+    }
+    let answer_facts = |ev| Seen {
+        class,
+        status,
+        media_type: media.clone(),
+        message: message.clone(),
+        body_empty: answer.body.is_empty(),
+        www_authenticate: answer.header("www-authenticate").map(str::to_owned),
+        location: answer.header("location").map(str::to_owned),
+        allow: answer.header("allow").map(str::to_owned),
+        retry_after: answer.header("retry-after").map(str::to_owned),
+        stalled: trickled,
+        evidence: ev,
+    };
+    let tried = match class {
+        Class::Accepted => return Ok(Diagnosis::NotOtlp(answer_facts(ev))),
+        Class::PlaintextToTls { .. } => vec![verify::try_tls(probe, addr).await],
+        Class::Http {
+            class: HttpClass::NotFound,
+        } => {
+            let problem = analyse_path(&path, probe.settings.signal);
+            let tried = try_corrected_path(probe, addr, &problem).await;
+            ev["path_analysis"] = serde_json::to_value(&problem).unwrap_or_default();
+            return Ok(Diagnosis::NotFound {
+                answer: answer_facts(ev),
+                path,
+                problem,
+                tried,
+            });
         }
-        // Some receivers and proxies refuse a codec with 400 rather than 415: the retry
-        // without compression is the evidence, not the status alone.
-        400 if compression == Compression::Gzip => {
-            let tried = [verify::try_http(
-                probe,
-                addr,
-                Change::NoCompression,
-                protocol,
-                &path,
-                Compression::None,
-            )
-            .await];
-            if tried[0].worked {
-                let f = text::compression_unsupported(probe, &tried, ev);
-                return from_findings(
-                    Stage::Export,
-                    vec![f],
-                    String::new(),
-                    serde_json::Value::Null,
-                );
-            }
-            text::http_unexpected_status(probe, status, message.as_ref(), ev)
-        }
-        401 | 403 => text::http_auth_rejected(probe, status, answer.header("www-authenticate"), ev),
-        404 => return not_found(probe, addr, &path, ev).await,
-        405 => text::http_method_not_allowed(probe, answer.header("allow"), ev),
-        413 => text::http_payload_too_large(probe, message.as_ref(), ev),
-        415 => {
+        Class::Http {
+            class: HttpClass::BadRequest,
+        } => bad_request_retry(probe, addr, &path)
+            .await
+            .into_iter()
+            .collect(),
+        Class::Http {
+            class: HttpClass::UnsupportedMediaType,
+        } => {
             let same = |change, protocol, compression| {
                 verify::try_http(probe, addr, change, protocol, &path, compression)
             };
+            let mut tried = vec![];
             if compression == Compression::Gzip {
-                let tried = [same(Change::NoCompression, protocol, Compression::None).await];
-                if tried[0].worked {
-                    let f = text::compression_unsupported(probe, &tried, ev);
-                    return from_findings(
-                        Stage::Export,
-                        vec![f],
-                        String::new(),
-                        serde_json::Value::Null,
-                    );
-                }
+                tried.push(same(Change::NoCompression, protocol, Compression::None).await);
             }
-            let other = match protocol {
-                Protocol::HttpJson => Protocol::HttpProtobuf,
-                _ => Protocol::HttpJson,
-            };
-            let tried = [same(Change::Http(other), other, compression).await];
-            text::http_unsupported_media_type(probe, message.as_ref(), &tried, ev)
+            if !tried.iter().any(|t| t.worked) {
+                let other = match protocol {
+                    Protocol::HttpJson => Protocol::HttpProtobuf,
+                    _ => Protocol::HttpJson,
+                };
+                tried = vec![same(Change::Http(other), other, compression).await];
+            }
+            tried
         }
-        429 => text::http_throttled(probe, answer.header("retry-after"), ev),
-        502..=504 => {
-            let haproxy = contains(&answer.body, b"No server is available");
-            text::http_upstream_unavailable(probe, status, haproxy, ev)
-        }
-        500..=599 => text::http_server_error(probe, status, message.as_ref(), ev),
-        _ => text::http_unexpected_status(probe, status, message.as_ref(), ev),
+        _ => vec![],
     };
-    let f = if trickled { f.stalled() } else { f };
-    from_findings(
-        Stage::Export,
-        vec![f],
-        String::new(),
-        serde_json::Value::Null,
-    )
+    Ok(Diagnosis::Http {
+        answer: answer_facts(ev),
+        tried,
+    })
+}
+
+/// A bare 400: some receivers and proxies refuse a codec with 400 rather than 415, so the
+/// retry is the evidence, not the status alone. Without compression when gzip was sent; as
+/// protobuf when JSON was sent (a receiver that takes only protobuf). The retry that worked.
+async fn bad_request_retry(probe: &Probe<'_>, addr: SocketAddr, path: &str) -> Option<Tried> {
+    let protocol = probe.settings.protocol.value;
+    let compression = probe.settings.compression.value;
+    if compression == Compression::Gzip {
+        let t = verify::try_http(
+            probe,
+            addr,
+            Change::NoCompression,
+            protocol,
+            path,
+            Compression::None,
+        )
+        .await;
+        if t.worked {
+            return Some(t);
+        }
+    }
+    if protocol == Protocol::HttpJson {
+        let proto = Protocol::HttpProtobuf;
+        let t = verify::try_http(probe, addr, Change::Http(proto), proto, path, compression).await;
+        if t.worked {
+            return Some(t);
+        }
+    }
+    None
 }
 
 /// A 2xx answer is an OTLP response when its content-type and body decode as one.
@@ -194,50 +226,26 @@ fn success(
 
 /// 404: is the path missing `/v1/<signal>`, duplicating it, or naming another signal? Try the
 /// corrected path once.
-async fn not_found(
+async fn try_corrected_path(
     probe: &Probe<'_>,
     addr: SocketAddr,
-    path: &str,
-    mut ev: serde_json::Value,
-) -> StageResult {
-    let problem = analyse_path(path, probe.settings.signal);
-    let tried = match &problem {
+    problem: &PathProblem,
+) -> Vec<Tried> {
+    match problem {
         PathProblem::LooksRight => vec![],
         PathProblem::Missing { corrected }
         | PathProblem::Duplicated { corrected }
-        | PathProblem::OtherSignal { corrected } => {
-            vec![
-                verify::try_http(
-                    probe,
-                    addr,
-                    Change::Path(corrected.clone()),
-                    probe.settings.protocol.value,
-                    corrected,
-                    probe.settings.compression.value,
-                )
-                .await,
-            ]
-        }
-    };
-    ev["path_analysis"] = serde_json::to_value(&problem).unwrap_or_default();
-    let cause = not_found_cause(&problem, &tried);
-    let f = text::http_not_found(probe, cause, path, &problem, &tried, ev);
-    from_findings(
-        Stage::Export,
-        vec![f],
-        String::new(),
-        serde_json::Value::Null,
-    )
-}
-
-/// The cause of a 404: a signal path problem only when the corrected path worked, else
-/// `http_not_found` (the path may be right and the route missing).
-fn not_found_cause(problem: &PathProblem, tried: &[Tried]) -> Cause {
-    let verified = tried.iter().any(|t| t.worked);
-    match problem {
-        PathProblem::Missing { .. } if verified => Cause::SignalPathMissing,
-        PathProblem::Duplicated { .. } if verified => Cause::SignalPathDuplicated,
-        _ => Cause::HttpNotFound,
+        | PathProblem::OtherSignal { corrected } => vec![
+            verify::try_http(
+                probe,
+                addr,
+                Change::Path(corrected.clone()),
+                probe.settings.protocol.value,
+                corrected,
+                probe.settings.compression.value,
+            )
+            .await,
+        ],
     }
 }
 
@@ -267,10 +275,6 @@ pub fn analyse_path(path_and_query: &str, signal: Signal) -> PathProblem {
     PathProblem::Missing {
         corrected: format!("{trimmed}{own}{query}"),
     }
-}
-
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
 }
 
 #[cfg(test)]

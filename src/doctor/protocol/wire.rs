@@ -54,6 +54,17 @@ impl Answer {
                 .to_ascii_lowercase()
         })
     }
+    /// The typed facts the one answer classifier (`facts::answer::classify`) reads.
+    pub fn facts(&self) -> crate::facts::answer::AnswerFacts {
+        crate::facts::answer::AnswerFacts {
+            http_status: self.status.as_u16(),
+            media_type: self.media_type(),
+            grpc_status: self
+                .grpc_field("grpc-status")
+                .and_then(|s| s.trim().parse().ok()),
+            sign: crate::facts::answer::BodySign::of(&self.body),
+        }
+    }
 }
 
 /// How reading the body ended.

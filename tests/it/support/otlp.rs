@@ -68,6 +68,7 @@ struct Behaviour {
     compression_status: u16,
     fail_spans_with: Option<u16>,
     slow_spans: Option<Duration>,
+    protobuf_only: bool,
 }
 
 impl Behaviour {
@@ -91,6 +92,7 @@ impl Behaviour {
             compression_status: spec.compression_status.unwrap_or(415),
             fail_spans_with: spec.fail_spans_with,
             slow_spans: spec.slow_spans_ms.map(Duration::from_millis),
+            protobuf_only: spec.protobuf_only,
         }
     }
 
@@ -146,9 +148,15 @@ impl TraceService for Recorder {
             tokio::time::sleep(d).await;
         }
         if let Some(status) = self.behaviour.spans_behaviour(request.get_ref()).await {
-            return Err(tonic::Status::unavailable(format!(
-                "exporter queue is full (would be HTTP {status})"
-            )));
+            // A body limit is gRPC's own message size limit (`max_recv_msg_size_mib`).
+            return Err(match status {
+                413 => tonic::Status::resource_exhausted(
+                    "grpc: received message larger than max (1204 vs. 64)",
+                ),
+                _ => tonic::Status::unavailable(format!(
+                    "exporter queue is full (would be HTTP {status})"
+                )),
+            });
         }
         {
             let mut r = self.received.lock().unwrap();
@@ -297,6 +305,13 @@ async fn http_export(
             ExportTraceServiceRequest::decode(&body[..]).map_err(|e| e.to_string()),
             false,
         ),
+        // A receiver that decodes only protobuf tries JSON bytes as protobuf: 400.
+        "application/json" if b.protobuf_only => (
+            ExportTraceServiceRequest::decode(&body[..])
+                .map_err(|e| e.to_string())
+                .and_then(|_| Err("proto: cannot parse invalid wire-format data".into())),
+            false,
+        ),
         "application/json" => (
             serde_json::from_slice::<ExportTraceServiceRequest>(&body).map_err(|e| e.to_string()),
             true,
@@ -319,11 +334,11 @@ async fn http_export(
         tokio::time::sleep(d).await;
     }
     if let Some(status) = b.spans_behaviour(&request).await {
-        return plain(
-            status,
-            "text/plain",
-            "exporter queue is full, try again later",
-        );
+        let body = match status {
+            413 => "request body too large",
+            _ => "exporter queue is full, try again later",
+        };
+        return plain(status, "text/plain", body);
     }
     {
         let mut r = received.lock().unwrap();

@@ -209,3 +209,29 @@ pub async fn serve_fixed(io: BoxIo, spec: &ServerSpec) -> std::io::Result<()> {
         .await;
     Ok(())
 }
+
+/// Go's `crypto/tls` under `net/http` meeting a first record that is no TLS handshake: when
+/// it starts like an HTTP request, `net/http` answers in plaintext before closing (its
+/// `server.go`); anything else is closed. True when the connection was refused so.
+pub async fn go_tls_refuses_plaintext(tcp: &mut tokio::net::TcpStream) -> std::io::Result<bool> {
+    const LOOKS_LIKE_HTTP: [&[u8; 5]; 5] = [b"GET /", b"HEAD ", b"POST ", b"PUT /", b"OPTIO"];
+    let mut hdr = [0u8; 5];
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    let n = loop {
+        let n = tcp.peek(&mut hdr).await?;
+        if n == 0 || n == hdr.len() || hdr[0] == 0x16 || tokio::time::Instant::now() > deadline {
+            break n;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    };
+    if n > 0 && hdr[0] == 0x16 {
+        return Ok(false);
+    }
+    if LOOKS_LIKE_HTTP.contains(&&hdr) {
+        tcp.write_all(
+            b"HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n",
+        )
+        .await?;
+    }
+    Ok(true)
+}

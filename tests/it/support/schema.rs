@@ -151,6 +151,46 @@ fn regex_lite(p: &str, text: &str) -> Option<bool> {
     Some(chars.next().is_some_and(|ch| is(&ranges1, ch)) && chars.all(|ch| is(&ranges2, ch)))
 }
 
+/// Every error of `value` against a published schema in `tests/data/schemas/` (any draft), as
+/// PyPI's `jsonschema` reports them (installed by `scripts/test-deps.sh`).
+pub fn published(schema_file: &str, value: &Value) -> Vec<String> {
+    use std::io::Write;
+    let schema = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/schemas")
+        .join(schema_file);
+    let script = "import json,sys,jsonschema\n\
+        s=json.load(open(sys.argv[1]))\n\
+        v=json.load(sys.stdin)\n\
+        c=jsonschema.validators.validator_for(s)\n\
+        c.check_schema(s)\n\
+        for e in c(s).iter_errors(v): print('/'.join(map(str,e.absolute_path))+': '+e.message)\n";
+    let python = crate::support::proc::test_dep("JSONSCHEMA_PYTHON");
+    let mut child = std::process::Command::new(python)
+        .args(["-c", script])
+        .arg(&schema)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(value.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "jsonschema failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -102,8 +102,8 @@ pub struct ServerSpec {
     pub require_header: Option<String>,
     /// The OTLP/HTTP path (default `/v1/traces`).
     pub http_path: Option<String>,
-    /// Answer exports that carry spans with this HTTP status (gRPC: UNAVAILABLE), while empty
-    /// probes succeed.
+    /// Answer exports that carry spans with this HTTP status (gRPC: RESOURCE_EXHAUSTED for 413,
+    /// as from a message size limit, else UNAVAILABLE), while empty probes succeed.
     pub fail_spans_with: Option<u16>,
     /// Wait this long before answering exports that carry spans (empty probes are fast).
     pub slow_spans_ms: Option<u64>,
@@ -112,6 +112,13 @@ pub struct ServerSpec {
     pub reject_compression: bool,
     /// The HTTP status of that refusal (default 415).
     pub compression_status: Option<u16>,
+    /// TLS as Go's `crypto/tls` under `net/http` (the collector's receivers, Caddy): plaintext
+    /// HTTP gets Go's `400` text, any other first bytes that are no TLS record a close.
+    #[serde(default)]
+    pub go_tls: bool,
+    /// OTLP/HTTP: decode only protobuf; a JSON body gets `400` (it does not parse as protobuf).
+    #[serde(default)]
+    pub protobuf_only: bool,
 }
 
 impl ServerSpec {
@@ -274,6 +281,10 @@ async fn handle(
     received: Option<Arc<Mutex<Received>>>,
 ) -> std::io::Result<()> {
     let _ = peer;
+    let mut tcp = tcp;
+    if spec.go_tls && acceptor.is_some() && raw::go_tls_refuses_plaintext(&mut tcp).await? {
+        return Ok(());
+    }
     if spec.kind == Kind::Reset {
         tcp.set_zero_linger()?;
     }

@@ -6,6 +6,7 @@ pub mod blocks;
 pub mod certs;
 pub mod dnsmasq;
 pub mod doctor;
+pub mod gocol;
 pub mod haproxy;
 pub mod nginx;
 pub mod otelcol;

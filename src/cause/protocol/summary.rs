@@ -1,8 +1,9 @@
 //! Wording of passing checks, the health-check note, and reconnect failures.
 
-use super::grpc_code_name;
+use super::wording::grpc_code_name;
 use crate::cause::{Cause, Finding, Severity, Stage};
-use crate::facts::Target;
+use crate::facts::diagnosis::protocol::ReconnectFailure;
+use crate::facts::{ConnectFailure, Target};
 
 /// The protocol check's summary for a gRPC endpoint that speaks HTTP/2.
 pub fn speaks_h2_summary(probe: &Target<'_>) -> String {
@@ -47,7 +48,20 @@ pub fn health_note(grpc_status: Option<u32>, http_status: u16) -> String {
 }
 
 /// Opening a connection again failed although the earlier stages passed.
-pub fn reconnect_failed(probe: &Target<'_>, stage: Stage, cause: Cause, detail: &str) -> Finding {
+pub fn reconnect_failed(probe: &Target<'_>, stage: Stage, failure: &ReconnectFailure) -> Finding {
+    let (cause, detail) = match failure {
+        ReconnectFailure::Connect(c) => (
+            match c {
+                ConnectFailure::Refused => Cause::TcpRefused,
+                ConnectFailure::Timeout => Cause::TcpTimeout,
+                ConnectFailure::Reset => Cause::AcceptThenClose,
+                ConnectFailure::Unreachable | ConnectFailure::Other(_) => Cause::TcpUnreachable,
+            },
+            c.to_string(),
+        ),
+        ReconnectFailure::Tls(detail) => (Cause::TlsHandshakeFailed, detail.clone()),
+    };
+    let detail = detail.as_str();
     Finding::new(cause, Severity::Error, Some(probe.settings.signal))
         .at_stage(stage)
         .text(

@@ -1,24 +1,11 @@
-//! Wording of protocol and export findings (HTTP and gRPC answers, proxies).
-//!
-//! Builders take typed facts (what the peer did, status codes, what a verified fix attempt saw)
-//! and return findings; stages never write sentences themselves.
+//! Sentences of the protocol stage's match (`cause::protocol`), shared with the export's: what
+//! the peer did, timeouts, and the verified fixes tried.
 
-mod grpc_export;
-mod http_export;
-mod proxy_text;
-mod setting_fix;
-mod summary;
-
-pub use grpc_export::*;
-pub use http_export::*;
-pub use proxy_text::*;
-pub use summary::*;
-
-use super::{Cause, Finding, Severity, Stage};
+use super::setting_fix::{endpoint_value, scheme, set_endpoint, set_setting, unset_setting};
+use crate::cause::{Cause, Finding, Severity, Stage};
 use crate::config::Protocol;
 use crate::facts::PeerDid;
 use crate::facts::{Change, Observed, Target, TlsSign, Tried, Waiting};
-use setting_fix::{endpoint_value, scheme, set_endpoint, set_setting, unset_setting};
 use std::time::Duration;
 
 impl Tried {
@@ -87,56 +74,52 @@ pub fn describe_peer(did: PeerDid) -> &'static str {
     }
 }
 
-/// The cause of the exporter's protocol: the same failure has a gRPC name and an HTTP one.
-fn protocol_cause(grpc: bool, grpc_cause: Cause, http_cause: Cause) -> Cause {
-    if grpc {
-        grpc_cause
-    } else {
-        http_cause
-    }
+/// An error finding at `stage` whose cause is the exporter's protocol's name for one failure
+/// (it has a gRPC name and an HTTP one).
+fn per_protocol(probe: &Target<'_>, stage: Stage, grpc_cause: Cause, http_cause: Cause) -> Finding {
+    let cause = match probe.settings.protocol.value {
+        Protocol::Grpc => grpc_cause,
+        _ => http_cause,
+    };
+    Finding::new(cause, Severity::Error, Some(probe.settings.signal)).at_stage(stage)
 }
 
 /// The peer reset the request's HTTP/2 stream with `REFUSED_STREAM`: it did not process the
 /// request (overloaded, shutting down, or at its limit of concurrent streams).
 pub fn stream_refused(probe: &Target<'_>, stage: Stage, ev: serde_json::Value) -> Finding {
     let grpc = probe.settings.protocol.value == Protocol::Grpc;
-    Finding::new(
-        protocol_cause(grpc, Cause::GrpcUnavailable, Cause::HttpThrottled),
-        Severity::Error,
-        Some(probe.settings.signal),
-    )
-    .at_stage(stage)
-    .text(
-        format!(
-            "{} refused the request's HTTP/2 stream (REFUSED_STREAM): it did not process it.",
-            probe.endpoint.display
-        ),
-        format!(
-            "The server reset the stream with RST_STREAM(REFUSED_STREAM) before doing any \
+    per_protocol(probe, stage, Cause::GrpcUnavailable, Cause::HttpThrottled)
+        .text(
+            format!(
+                "{} refused the request's HTTP/2 stream (REFUSED_STREAM): it did not process it.",
+                probe.endpoint.display
+            ),
+            format!(
+                "The server reset the stream with RST_STREAM(REFUSED_STREAM) before doing any \
                  work on it. HTTP/2 servers do this when they are overloaded, shutting down \
                  (draining), or at their limit of concurrent streams \
                  (SETTINGS_MAX_CONCURRENT_STREAMS, 0 on a server that takes no new work). The \
                  request is safe to retry, and exporters retry it{}; while it lasts nothing is \
                  exported.",
-            if grpc {
-                " (gRPC reports it as UNAVAILABLE)"
-            } else {
-                ""
-            }
-        ),
-        format!(
-            "Check the load and state of whatever answers at {} (the collector, or a proxy or \
+                if grpc {
+                    " (gRPC reports it as UNAVAILABLE)"
+                } else {
+                    ""
+                }
+            ),
+            format!(
+                "Check the load and state of whatever answers at {} (the collector, or a proxy or \
                  load balancer in front of it): its concurrent-stream limit, whether it is \
                  restarting or draining, and its memory limiter. Run the doctor again once it \
                  takes requests.",
-            probe.endpoint.display
-        ),
-    )
-    .evidence(ev)
+                probe.endpoint.display
+            ),
+        )
+        .evidence(ev)
 }
 
 /// How to set the protocol to `p`, where it is set now.
-fn set_protocol(probe: &Target<'_>, p: Protocol) -> String {
+pub(crate) fn set_protocol(probe: &Target<'_>, p: Protocol) -> String {
     set_setting(
         &probe.settings.protocol.source,
         "OTEL_EXPORTER_OTLP_PROTOCOL",
@@ -146,7 +129,7 @@ fn set_protocol(probe: &Target<'_>, p: Protocol) -> String {
 }
 
 /// "The doctor tried ...: it worked/did not" sentences, and whether any attempt worked.
-fn tried_text(tried: &[Tried]) -> (String, bool) {
+pub(crate) fn tried_text(tried: &[Tried]) -> (String, bool) {
     let mut text = String::new();
     for t in tried {
         text.push_str(&format!(
@@ -164,7 +147,7 @@ fn tried_text(tried: &[Tried]) -> (String, bool) {
     (text, tried.iter().any(|t| t.worked))
 }
 
-fn finish(mut f: Finding, tried: &[Tried], evidence: serde_json::Value) -> Finding {
+pub(crate) fn finish(mut f: Finding, tried: &[Tried], evidence: serde_json::Value) -> Finding {
     let (text, verified) = tried_text(tried);
     f.fix.push_str(&text);
     f.fix_verified = verified;
@@ -181,7 +164,7 @@ fn finish(mut f: Finding, tried: &[Tried], evidence: serde_json::Value) -> Findi
 }
 
 /// The fix sentence for switching protocol/port, preferring what worked.
-fn switch_fix(probe: &Target<'_>, tried: &[Tried], fallback: String) -> String {
+pub(crate) fn switch_fix(probe: &Target<'_>, tried: &[Tried], fallback: String) -> String {
     let first = tried.iter().find(|t| t.worked).or(tried.first());
     match first.map(|t| &t.change) {
         Some(Change::Grpc) => format!(
@@ -293,6 +276,10 @@ pub fn plaintext_to_tls(
         TlsSign::PlainHttpToHttpsPort => {
             "answered `400 The plain HTTP request was sent to HTTPS port`"
         }
+        TlsSign::GoPlainHttpToHttpsPort => {
+            "answered `400 Bad Request` with `Client sent an HTTP request to an HTTPS server` \
+             (Go's net/http, as in the collector's own receivers)"
+        }
         TlsSign::Closed => "closed the plaintext connection without answering",
         TlsSign::Http1Answer => {
             "answered the plaintext HTTP/2 preface with an HTTP/1 error page, OTLP/HTTP on \
@@ -338,6 +325,8 @@ pub fn plaintext_to_tls(
             match sign {
                 TlsSign::Http1Answer =>
                     "`frame with invalid size`, `FRAME_SIZE_ERROR` or `frame too large`",
+                TlsSign::PlainHttpToHttpsPort | TlsSign::GoPlainHttpToHttpsPort =>
+                    "a failed export with status `400 Bad Request`",
                 _ => "`error reading server preface: EOF` or a reset",
             }
         ),
@@ -436,7 +425,7 @@ pub fn response_timeout(
 }
 
 /// Setting the exporter's timeout to twice its value, in the milliseconds the variables take.
-fn exporter_timeout_fix(probe: &Target<'_>) -> String {
+pub(crate) fn exporter_timeout_fix(probe: &Target<'_>) -> String {
     let doubled = (probe.settings.timeout.value.as_millis() as u64).saturating_mul(2);
     set_setting(
         &probe.settings.timeout.source,
@@ -459,8 +448,8 @@ pub fn response_slow(probe: &Target<'_>, stage: Stage, took: Duration) -> Findin
         format!(
             "{} answered in {} of the exporter's {}.",
             probe.endpoint.display,
-            super::latency(took),
-            super::latency(bound),
+            crate::cause::latency(took),
+            crate::cause::latency(bound),
         ),
         "The answer arrived within the exporter's timeout, so spans get through, but a little \
          more load or a longer batch would push it past the timeout and the exporter would drop \
@@ -488,12 +477,12 @@ pub fn unparseable(
     ev: serde_json::Value,
 ) -> Finding {
     let grpc = probe.settings.protocol.value == Protocol::Grpc;
-    Finding::new(
-        protocol_cause(grpc, Cause::GrpcNonGrpcResponse, Cause::NotOtlpEndpoint),
-        Severity::Error,
-        Some(probe.settings.signal),
+    per_protocol(
+        probe,
+        stage,
+        Cause::GrpcNonGrpcResponse,
+        Cause::NotOtlpEndpoint,
     )
-    .at_stage(stage)
     .text(
         format!(
             "{} does not answer like an OTLP receiver.",
@@ -511,7 +500,7 @@ pub fn unparseable(
     .evidence(ev)
 }
 
-fn capitalize(s: &str) -> String {
+pub(crate) fn capitalize(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),

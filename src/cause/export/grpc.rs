@@ -1,8 +1,9 @@
 //! Wording of gRPC export answers (grpc-status, non-gRPC responses).
 
-use super::grpc_code_name;
-use super::setting_fix::{endpoint_value, endpoint_where, scheme, set_endpoint};
+use crate::cause::protocol::setting_fix::{endpoint_value, endpoint_where, scheme, set_endpoint};
+use crate::cause::protocol::wording::grpc_code_name;
 use crate::cause::{Cause, Finding, Severity, Stage};
+use crate::facts::answer::HttpClass;
 use crate::facts::peer_text::PeerText;
 use crate::facts::Target;
 
@@ -49,46 +50,92 @@ pub fn grpc_non_grpc_response(
         .evidence(ev)
 }
 
-/// HTTP 502, 503 or 504 without a grpc-status: a proxy whose upstream is down. The gRPC spec
-/// maps these statuses to UNAVAILABLE, and SDKs report them so.
-pub fn grpc_gateway_unavailable(
+/// An HTTP answer to the gRPC export that names its own cause (`facts::answer::classify`): an
+/// auth proxy's 401/403, a body limit's 413, a rate limit's 429, a gateway's 502-504. gRPC
+/// clients map these from the HTTP status (401 UNAUTHENTICATED, 403 PERMISSION_DENIED, 429 and
+/// 502-504 UNAVAILABLE), and the cause is what the front said, not the protocol.
+pub fn grpc_http_refusal(
     probe: &Target<'_>,
+    class: HttpClass,
     status: u16,
     media: Option<&str>,
-    haproxy: bool,
     ev: Ev,
 ) -> Finding {
-    let name = match status {
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        _ => "Gateway Timeout",
-    };
-    new(probe, Cause::GrpcUnavailable, Severity::Error)
-        .text(
+    let ep = &probe.endpoint.display;
+    let media = media.unwrap_or("no content-type");
+    match class {
+        HttpClass::AuthRejected => {
+            let (name, code) = match status {
+                401 => ("Unauthorized", "UNAUTHENTICATED"),
+                _ => ("Forbidden", "PERMISSION_DENIED"),
+            };
+            new(probe, Cause::HttpAuthRejected, Severity::Error).text(
+                format!(
+                    "{ep} refused the gRPC export's credentials with HTTP {status} {name} \
+                     ({media}): an HTTP front rejected them before any collector saw the call."
+                ),
+                format!(
+                    "The answer is no gRPC response (no grpc-status): an authenticating proxy or \
+                     gateway answered it. gRPC clients report HTTP {status} as `{code}`. {}.",
+                    super::http::headers_named(probe)
+                ),
+                "Set the header the front expects (usually `authorization=Bearer <token>` or a \
+                 vendor API key header) in OTEL_EXPORTER_OTLP_HEADERS or `otel.headers`, with \
+                 values URL-encoded (`Bearer%20<token>` in the variable): gRPC sends them as \
+                 metadata. Check the token is valid.",
+            )
+        }
+        HttpClass::PayloadTooLarge => new(probe, Cause::HttpPayloadTooLarge, Severity::Error).text(
             format!(
-                "{} answered the gRPC export with HTTP {status} {name} ({}): UNAVAILABLE, the \
-                 collector behind the proxy is unreachable.",
-                probe.endpoint.display,
-                media.unwrap_or("no content-type")
+                "{ep} refused the gRPC export as too large with HTTP 413 ({media}): an HTTP \
+                     front's body limit."
             ),
-            format!(
-                "The endpoint is reached, but what answers there is a proxy or load balancer{}: \
-                 it sent its own HTTP {status} page (quoted in the evidence) instead of \
-                 forwarding the call, because it cannot reach its upstream. gRPC maps HTTP \
-                 502, 503 and 504 to UNAVAILABLE (14); SDKs report `UNAVAILABLE`, `unexpected \
-                 HTTP status code received from server: {status}` or `received message with \
-                 invalid compression flag`.",
-                if haproxy {
-                    " (haproxy: `No server is available`)"
-                } else {
-                    ""
-                }
-            ),
-            "Check the collector behind the proxy: that it runs, and that the proxy's upstream \
-             points at its OTLP/gRPC port (4317 by default) over HTTP/2 (nginx `grpc_pass`). \
-             The runner's endpoint needs no change.",
-        )
-        .evidence(ev)
+            "A proxy in front of the collector has a request body limit that even an empty \
+                 export exceeds; real batches are dropped as permanent failures. gRPC clients \
+                 report `unexpected HTTP status code received from server: 413` or \
+                 `RESOURCE_EXHAUSTED`.",
+            "Raise the proxy's body limit (nginx `client_max_body_size`, which applies to \
+                 `grpc_pass` too), or lower the exporter's batch size.",
+        ),
+        HttpClass::Throttled => new(probe, Cause::HttpThrottled, Severity::Error).text(
+            format!("{ep} answered the gRPC export with HTTP 429 Too Many Requests ({media})."),
+            "A proxy in front of the collector rate-limits exports and answered for it; gRPC \
+             clients report HTTP 429 as `UNAVAILABLE` and retry.",
+            "Raise the proxy's rate limit for the runner, or export less often (a larger \
+             batch delay).",
+        ),
+        HttpClass::UpstreamUnavailable { haproxy } => {
+            let name = match status {
+                502 => "Bad Gateway",
+                503 => "Service Unavailable",
+                _ => "Gateway Timeout",
+            };
+            new(probe, Cause::HttpUpstreamUnavailable, Severity::Error).text(
+                format!(
+                    "{ep} answered the gRPC export with HTTP {status} {name} ({media}): \
+                     UNAVAILABLE, the collector behind the proxy is unreachable."
+                ),
+                format!(
+                    "The endpoint is reached, but what answers there is a proxy or load \
+                     balancer{}: it sent its own HTTP {status} page (quoted in the evidence) \
+                     instead of forwarding the call, because it cannot reach its upstream. gRPC \
+                     maps HTTP 502, 503 and 504 to UNAVAILABLE (14); SDKs report `UNAVAILABLE`, \
+                     `unexpected HTTP status code received from server: {status}` or `received \
+                     message with invalid compression flag`.",
+                    if haproxy {
+                        " (haproxy: `No server is available`)"
+                    } else {
+                        ""
+                    }
+                ),
+                "Check the collector behind the proxy: that it runs, and that the proxy's \
+                 upstream points at its OTLP/gRPC port (4317 by default) over HTTP/2 (nginx \
+                 `grpc_pass`). The runner's endpoint needs no change.",
+            )
+        }
+        _ => return grpc_non_grpc_response(probe, status, Some(media), ev),
+    }
+    .evidence(ev)
 }
 
 /// A gRPC answer without grpc-status.
@@ -134,22 +181,7 @@ pub fn grpc_unimplemented(probe: &Target<'_>, path: &str, message: &PeerText, ev
 
 /// grpc-status 16 (UNAUTHENTICATED) or 7 (PERMISSION_DENIED).
 pub fn grpc_unauthenticated(probe: &Target<'_>, code: u32, message: &PeerText, ev: Ev) -> Finding {
-    let names: Vec<String> = probe
-        .settings
-        .headers
-        .value
-        .iter()
-        .map(|h| format!("`{}`", h.name))
-        .collect();
-    let sent = if names.is_empty() {
-        "No headers are configured".to_string()
-    } else {
-        format!(
-            "The configured headers {} (from {}) were sent; their values are not shown",
-            names.join(", "),
-            probe.settings.headers.source
-        )
-    };
+    let sent = super::http::headers_sent(probe, "No headers are configured");
     new(probe, Cause::GrpcUnauthenticated, Severity::Error)
         .text(
             format!(

@@ -1,9 +1,12 @@
 //! Wording of HTTP export answers (status codes, bodies).
 
-use super::setting_fix::{endpoint_value, endpoint_where, scheme, set_endpoint, set_setting};
-use super::{finish, set_protocol, Change, Tried};
+use crate::cause::protocol::setting_fix::{
+    endpoint_value, endpoint_where, scheme, set_endpoint, set_setting,
+};
+use crate::cause::protocol::wording::{finish, set_protocol};
 use crate::cause::{Cause, Finding, Severity, Stage};
 use crate::facts::peer_text::PeerText;
+use crate::facts::{Change, Tried};
 use crate::facts::{PartialSuccess, PathProblem, Target};
 
 type Ev = serde_json::Value;
@@ -25,7 +28,15 @@ pub fn export_ok_summary(probe: &Target<'_>, partial: Option<&PartialSuccess>) -
     }
 }
 
-fn headers_named(probe: &Target<'_>) -> String {
+pub(super) fn headers_named(probe: &Target<'_>) -> String {
+    headers_sent(
+        probe,
+        "No headers are configured (OTEL_EXPORTER_OTLP_HEADERS, `otel.headers`, --header)",
+    )
+}
+
+/// Which headers were sent (names only, never values), or `none` when there are none.
+pub(super) fn headers_sent(probe: &Target<'_>, none: &str) -> String {
     let names: Vec<String> = probe
         .settings
         .headers
@@ -34,7 +45,7 @@ fn headers_named(probe: &Target<'_>) -> String {
         .map(|h| format!("`{}`", h.name))
         .collect();
     if names.is_empty() {
-        "No headers are configured (OTEL_EXPORTER_OTLP_HEADERS, `otel.headers`, --header)".into()
+        none.to_owned()
     } else {
         format!(
             "The configured headers {} (from {}) were sent; their values are not shown",
@@ -167,16 +178,22 @@ pub fn http_auth_rejected(
         .evidence(ev)
 }
 
-/// 404, with the path analysed and the corrected path tried; `cause` is what the doctor
-/// concluded (a signal path problem only when the corrected path worked).
+/// 404, with the path analysed and the corrected path tried.
 pub fn http_not_found(
     probe: &Target<'_>,
-    cause: Cause,
     path: &str,
     problem: &PathProblem,
     tried: &[Tried],
     ev: Ev,
 ) -> Finding {
+    // A signal path problem only when the corrected path worked, else `http_not_found` (the
+    // path may be right and the route missing).
+    let verified = tried.iter().any(|t| t.worked);
+    let cause = match problem {
+        PathProblem::Missing { .. } if verified => Cause::SignalPathMissing,
+        PathProblem::Duplicated { .. } if verified => Cause::SignalPathDuplicated,
+        _ => Cause::HttpNotFound,
+    };
     let source = endpoint_where(probe);
     // The endpoint value that sends exports to `corrected`.
     let set_path = |corrected: &str| {
@@ -311,6 +328,7 @@ pub fn compression_unsupported(probe: &Target<'_>, tried: &[Tried], ev: Ev) -> F
 /// 415.
 pub fn http_unsupported_media_type(
     probe: &Target<'_>,
+    status: u16,
     message: Option<&PeerText>,
     tried: &[Tried],
     ev: Ev,
@@ -321,7 +339,7 @@ pub fn http_unsupported_media_type(
     });
     let f = new(probe, Cause::HttpUnsupportedMediaType, Severity::Error).text(
         format!(
-            "{} does not accept {} exports (415).",
+            "{} does not accept {} exports ({status}).",
             probe.endpoint.display, probe.settings.protocol.value
         ),
         format!(
