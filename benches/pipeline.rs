@@ -306,7 +306,7 @@ fn main() {
     let num = |i: usize, d: u64| args.get(i).and_then(|s| s.parse().ok()).unwrap_or(d);
     match args.first().map(String::as_str) {
         Some("throughput") if args.len() >= 3 => {
-            throughput(&rt, &args[1], &args[2], num(3, 50_000), num(4, 2_000))
+            throughput(&rt, &args[1], &args[2], num(3, 50_000), num(4, 2_000));
         }
         Some("job") if args.len() >= 2 => job(&rt, &args[1], num(2, 2_000)),
         _ => eprintln!(

@@ -223,7 +223,7 @@ pub struct OtelArgs {
     /// Short for --output json
     #[arg(long)]
     pub json: bool,
-    /// Show raw evidence: bytes seen, error chains, timings per step
+    /// Show every setting and what each step sent and received, in order (like curl -v)
     #[arg(short, long)]
     pub verbose: bool,
     /// Backend to poll for proof that the canary arrived

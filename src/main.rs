@@ -1,8 +1,10 @@
 //! Entry point: parse the command line and hand it to the application.
 
-use clap::Parser;
+use clap::Parser as _;
 
 fn main() -> std::process::ExitCode {
-    let cli = runner::cli::Cli::parse();
-    runner::app::main(cli)
+    match runner::cli::Cli::try_parse() {
+        Ok(cli) => runner::app::main(cli),
+        Err(e) => runner::app::flag_error(&e),
+    }
 }

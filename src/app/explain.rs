@@ -41,12 +41,10 @@ pub fn command(args: ExplainArgs) -> Exit {
             Err(e) => return usage_error(format!("cannot read standard input: {e}")),
         },
     };
-    if input.trim().is_empty() {
-        return usage_error(
-            "nothing to explain: give the error text as an argument or on standard input, e.g. \
-             runner doctor explain 'tls: first record does not look like a TLS handshake'",
-        );
-    }
+    let input = match explain::input::prepare(&input) {
+        Ok(text) => text,
+        Err(e) => return usage_error(e),
+    };
     let matches = explain::explain(&input);
     let ctx = explain::extract::context(&input);
     let checked = (args.check && !matches.is_empty()).then(|| check(&ctx, &matches));
@@ -82,7 +80,7 @@ fn log_command(path: &std::path::Path, json: bool) -> Exit {
         explain::render::log_text(&summary)
     };
     crate::redact::egress::print(&out);
-    Exit::problem_if(summary.groups.is_empty())
+    Exit::problem_if(!summary.found())
 }
 
 /// `--check`: runs the doctor the line calls for (no canary, each step within

@@ -66,9 +66,28 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .expect("tokio runtime starts")
 }
 
-/// Prints a usage error (exit 2) to standard error.
+/// Prints a usage error (exit 2) to standard error; the words it quotes from a file or a flag
+/// are escaped as peer text is (no control character reaches the terminal raw).
 pub fn usage_error(message: impl std::fmt::Display) -> Exit {
-    let text = crate::redact::egress::scrub(&format!("runner: {message}\n"));
+    let message = message.to_string();
+    let shown = crate::facts::peer_text::visible(&message);
+    let text = crate::redact::egress::scrub(&format!(
+        "runner: {shown}
+"
+    ));
     let _ = std::io::stderr().write_all(text.as_bytes());
     Exit::Usage
+}
+
+/// A command line clap refused (exit 2), or `--help`/`--version` (exit 0): clap's own text,
+/// with the values it quotes escaped as peer text is.
+pub fn flag_error(e: &clap::Error) -> ExitCode {
+    let text = e.render().to_string();
+    let shown = crate::facts::peer_text::visible(&text);
+    if e.use_stderr() {
+        let _ = std::io::stderr().write_all(shown.as_bytes());
+    } else {
+        let _ = std::io::stdout().write_all(shown.as_bytes());
+    }
+    ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
 }

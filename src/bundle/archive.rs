@@ -153,7 +153,7 @@ impl Pending {
                     std::fs::rename(&self.tmp, out).map_err(|source| ArchiveError::Move {
                         path: out.to_owned(),
                         source,
-                    })?
+                    })?;
                 }
                 Err(source) => {
                     return Err(ArchiveError::Create {

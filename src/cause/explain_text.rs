@@ -110,3 +110,62 @@ pub const CHECK_NO_ENDPOINT: &str =
 pub fn check_failed(reason: &str) -> String {
     format!("--check could not run the doctor: {reason}")
 }
+
+/// The note of a line the runner wrote itself, which names its cause code.
+pub fn own_finding_note(by: &str) -> String {
+    format!(
+        "The runner's own {by} line names this cause: its doctor saw it on the wire, so it is \
+         the answer, not a guess."
+    )
+}
+
+/// A coordinator failure in the runner's log: the group's header (`what`), what it means, the
+/// fix, and the check that settles it, run against the coordinator (`base` ends with `/`).
+#[derive(Debug)]
+pub struct CoordinatorText {
+    pub what: String,
+    pub meaning: String,
+    pub fix: &'static str,
+}
+
+pub fn coordinator_refused(status: Option<&str>) -> CoordinatorText {
+    let status = status.map_or(String::new(), |s| format!(" ({s})"));
+    CoordinatorText {
+        what: format!("coordinator refused the job request{status}"),
+        meaning: "Not telemetry: the coordinator turned down the runner's token, so no job is \
+                  taken."
+            .to_string(),
+        fix: "Set `token` in the runner's `[[runners]]` entry of config.toml to a token the \
+              coordinator knows (registering the runner again gives one).",
+    }
+}
+
+pub fn coordinator_unreachable(error: Option<&str>) -> CoordinatorText {
+    let error = error.map_or(String::new(), |e| format!(": {e}"));
+    CoordinatorText {
+        what: "coordinator unreachable".to_string(),
+        meaning: format!(
+            "Not telemetry: the runner cannot reach its coordinator{error}; no job is taken."
+        ),
+        fix: "Set `url` in the runner's `[[runners]]` entry of config.toml to the coordinator's \
+              address, and check that the coordinator runs and is reachable from this host.",
+    }
+}
+
+/// The coordinator's own check of a runner token (what `gitlab-runner verify` asks).
+pub fn coordinator_settle(base: Option<&str>) -> String {
+    format!(
+        "curl -sS -o /dev/null -w '%{{http_code}}\\n' -X POST {}api/v4/runners/verify \
+         --data-urlencode \"token=$RUNNER_TOKEN\" (200: the coordinator knows the token; 403: it \
+         does not; no answer: it is not reachable)",
+        base.unwrap_or("COORDINATOR_URL/")
+    )
+}
+
+/// The heading's line for coordinator failures, when there are any.
+pub fn log_coordinator_heading(failures: u64) -> String {
+    format!(
+        "{failures} failed request{} to the runner's coordinator (not telemetry).\n",
+        if failures == 1 { "" } else { "s" }
+    )
+}

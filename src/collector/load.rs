@@ -205,7 +205,7 @@ pub fn load(sources: &[String]) -> Loaded {
                     }
                 }
                 Some("Deployment" | "DaemonSet" | "StatefulSet" | "Pod") => {
-                    workloads.push(workload(&doc))
+                    workloads.push(workload(&doc));
                 }
                 Some(_) => {}
             }

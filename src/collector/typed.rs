@@ -278,7 +278,7 @@ impl Walk<'_> {
             match self.s.field(o, key) {
                 Field::Known(Ty::Deprecated(since, inner)) => {
                     self.deprecated(*since, k.pos, &p);
-                    self.value(v, inner, &p)
+                    self.value(v, inner, &p);
                 }
                 Field::Known(t) | Field::Extra(t) => self.value(v, t, &p),
                 Field::Unknown => self.unknown(k, v, key, path, o, server),

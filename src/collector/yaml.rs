@@ -265,7 +265,7 @@ pub fn parse_checked(text: &str, file: u16) -> Result<(Vec<Node>, Vec<Duplicate>
                             });
                         }
                     }
-                    entries.push((k, node))
+                    entries.push((k, node));
                 }
                 None => *key = Some(node),
             },

@@ -1,5 +1,6 @@
 //! The runner's `config.toml` (GitLab Runner style) and its `[otel]` table.
 
+use super::keys::{table_keys, Table};
 use crate::redact::Secret;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -134,46 +135,6 @@ pub struct OtelTable {
     /// How often a still-broken export is diagnosed again at run time, e.g. `15m`.
     pub doctor_interval: Option<String>,
 }
-
-/// Valid keys at the top level of `config.toml`.
-pub const TOP_KEYS: &[&str] = &[
-    "concurrent",
-    "check_interval",
-    "shutdown_timeout",
-    "log_file",
-    "listen_address",
-    "runners",
-    "otel",
-];
-
-/// Valid keys of a `[[runners]]` entry.
-pub const RUNNER_KEYS: &[&str] = &["name", "url", "token", "executor", "builds_dir"];
-
-/// Valid keys of the `[otel]` table.
-pub const OTEL_KEYS: &[&str] = &[
-    "endpoint",
-    "traces_endpoint",
-    "metrics_endpoint",
-    "logs_endpoint",
-    "protocol",
-    "headers",
-    "insecure",
-    "certificate",
-    "client_certificate",
-    "client_key",
-    "compression",
-    "timeout",
-    "service_name",
-    "resource_attributes",
-    "exporter",
-    "exporter_path",
-    "sampler",
-    "sampler_arg",
-    "signals",
-    "preflight",
-    "preflight_budget",
-    "doctor_interval",
-];
 
 /// Reads and parses a config file. Syntax errors, wrong types and unknown keys are errors
 /// naming the file, line and column (the exit-2 cases of `docs/exit-codes.md`).
@@ -385,14 +346,14 @@ fn check_headers(path: &Path, text: &str, doc: &DeTable<'_>) -> Result<(), Confi
 
 /// Rejects unknown keys before serde does, so the message can name the nearest valid key.
 fn check_keys(path: &Path, text: &str, doc: &DeTable<'_>) -> Result<(), ConfigError> {
-    check_table(path, text, doc, TOP_KEYS, "the top level")?;
+    check_table(path, text, doc, Table::Top)?;
     if let Some(otel) = doc.get("otel").and_then(|v| v.get_ref().as_table()) {
-        check_table(path, text, otel, OTEL_KEYS, "[otel]")?;
+        check_table(path, text, otel, Table::Otel)?;
     }
     if let Some(runners) = doc.get("runners").and_then(|v| v.get_ref().as_array()) {
         for entry in runners {
             if let Some(t) = entry.get_ref().as_table() {
-                check_table(path, text, t, RUNNER_KEYS, "[[runners]]")?;
+                check_table(path, text, t, Table::Runners)?;
             }
         }
     }
@@ -402,9 +363,17 @@ fn check_keys(path: &Path, text: &str, doc: &DeTable<'_>) -> Result<(), ConfigEr
 /// Values the runner cannot work with, named with their line (string values only: a wrong type
 /// is serde's error below).
 fn check_values(path: &Path, text: &str, doc: &DeTable<'_>) -> Result<(), ConfigError> {
-    type Check = fn(&str) -> Result<(), String>;
-    let listen: Check = |s| super::listen::parse_listen_address(s).map(drop);
-    let interval: Check = |s| super::listen::parse_doctor_interval(s).map(drop);
+    type Check = fn(&str) -> Option<String>;
+    let listen: Check = |s| {
+        super::listen::parse_listen_address(s)
+            .err()
+            .map(|e| e.to_string())
+    };
+    let interval: Check = |s| {
+        super::listen::parse_doctor_interval(s)
+            .err()
+            .map(|e| e.to_string())
+    };
     let otel = doc.get("otel").and_then(|v| v.get_ref().as_table());
     let checks = [
         (doc.get("listen_address"), "listen_address", listen),
@@ -419,7 +388,7 @@ fn check_values(path: &Path, text: &str, doc: &DeTable<'_>) -> Result<(), Config
         let Some(s) = value.get_ref().as_str() else {
             continue;
         };
-        if let Err(message) = check(s) {
+        if let Some(message) = check(s) {
             let (line, column) = line_col(text, value.span().start);
             return Err(ConfigError::Value {
                 path: path.to_owned(),
@@ -437,9 +406,10 @@ fn check_table(
     path: &Path,
     text: &str,
     table: &DeTable<'_>,
-    valid: &[&str],
-    name: &str,
+    which: Table,
 ) -> Result<(), ConfigError> {
+    let valid = table_keys(which);
+    let (valid, name) = (valid.as_slice(), which.name());
     for key in table.keys() {
         if !valid.contains(&key.get_ref().as_ref()) {
             let (line, column) = line_col(text, key.span().start);
@@ -498,7 +468,7 @@ mod tests {
 
     #[test]
     fn every_otel_key_is_accepted() {
-        let body: String = OTEL_KEYS
+        let body: String = table_keys(Table::Otel)
             .iter()
             .map(|k| match *k {
                 "headers" | "resource_attributes" => format!("{k} = {{}}\n"),

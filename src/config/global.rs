@@ -29,7 +29,7 @@ pub fn resource_attributes(cx: &mut Ctx<'_>) -> Offer<Vec<(String, String)>> {
             match v {
                 toml::Value::String(s) => list.push((k.clone(), s.clone())),
                 toml::Value::Integer(_) | toml::Value::Float(_) | toml::Value::Boolean(_) => {
-                    list.push((k.clone(), v.to_string()))
+                    list.push((k.clone(), v.to_string()));
                 }
                 _ => cx.problems.push(Problem::resource_attributes(
                     &source,

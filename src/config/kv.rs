@@ -74,7 +74,7 @@ pub fn parse_list(text: &str) -> (Vec<(String, Secret)>, Vec<KvProblem>) {
         }
         match percent_encoding::percent_decode_str(raw_value).decode_utf8() {
             Ok(value) if !bad_percent(raw_value) => {
-                pairs.push((key.to_owned(), Secret::new(value.into_owned())))
+                pairs.push((key.to_owned(), Secret::new(value.into_owned())));
             }
             _ => problems.push(KvProblem::BadEncoding {
                 key: key.to_owned(),

@@ -30,45 +30,68 @@ impl ListenAddress {
 pub const LISTEN_EXPECTED: &str =
     "expected HOST:PORT, e.g. \"127.0.0.1:9252\", \"0.0.0.0:9252\" or \"[::1]:9252\"";
 
+/// Why a `listen_address` cannot be listened on; each says what would be valid.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ListenError {
+    #[error("the `[` of an IPv6 address is not closed; {LISTEN_EXPECTED}")]
+    UnclosedBracket,
+    #[error("no port after the IPv6 address; {LISTEN_EXPECTED}")]
+    NoPortAfterIpv6,
+    #[error("not an IPv6 address inside `[...]`; {LISTEN_EXPECTED}")]
+    NotIpv6,
+    #[error("no port; {LISTEN_EXPECTED}")]
+    NoPort,
+    #[error("an IPv6 address needs brackets; {LISTEN_EXPECTED}")]
+    Ipv6NeedsBrackets,
+    #[error("no host; {LISTEN_EXPECTED}")]
+    NoHost,
+    #[error("the host is not an address or a name; {LISTEN_EXPECTED}")]
+    BadHost,
+    #[error("the port is not a number from 0 to 65535; {LISTEN_EXPECTED}")]
+    BadPort,
+}
+
+/// Why an `otel.doctor_interval` cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum IntervalError {
+    #[error("{INTERVAL_EXPECTED}")]
+    NotADuration,
+    #[error("too short; {INTERVAL_EXPECTED}")]
+    TooShort,
+}
+
+const INTERVAL_EXPECTED: &str =
+    "expected a duration of at least 1s, e.g. \"15m\", \"90s\" or \"1h\"";
+
 /// Parses `HOST:PORT` (`[V6]:PORT` for IPv6). Port 0 asks the system for a free port.
-pub fn parse_listen_address(s: &str) -> Result<ListenAddress, String> {
+pub fn parse_listen_address(s: &str) -> Result<ListenAddress, ListenError> {
     let s = s.trim();
     let (host, port) = if let Some(rest) = s.strip_prefix('[') {
-        let (host, after) = rest.split_once(']').ok_or_else(|| {
-            format!("the `[` of an IPv6 address is not closed; {LISTEN_EXPECTED}")
-        })?;
+        let (host, after) = rest.split_once(']').ok_or(ListenError::UnclosedBracket)?;
         let port = after
             .strip_prefix(':')
-            .ok_or_else(|| format!("no port after the IPv6 address; {LISTEN_EXPECTED}"))?;
+            .ok_or(ListenError::NoPortAfterIpv6)?;
         if host.parse::<std::net::Ipv6Addr>().is_err() {
-            return Err(format!(
-                "not an IPv6 address inside `[...]`; {LISTEN_EXPECTED}"
-            ));
+            return Err(ListenError::NotIpv6);
         }
         (host, port)
     } else {
-        let (host, port) = s
-            .rsplit_once(':')
-            .ok_or_else(|| format!("no port; {LISTEN_EXPECTED}"))?;
+        let (host, port) = s.rsplit_once(':').ok_or(ListenError::NoPort)?;
         if host.contains(':') {
-            return Err(format!("an IPv6 address needs brackets; {LISTEN_EXPECTED}"));
+            return Err(ListenError::Ipv6NeedsBrackets);
         }
         (host, port)
     };
     if host.is_empty() {
-        return Err(format!("no host; {LISTEN_EXPECTED}"));
+        return Err(ListenError::NoHost);
     }
     if !host
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':'))
     {
-        return Err(format!(
-            "the host is not an address or a name; {LISTEN_EXPECTED}"
-        ));
+        return Err(ListenError::BadHost);
     }
-    let port = port
-        .parse::<u16>()
-        .map_err(|_| format!("the port is not a number from 0 to 65535; {LISTEN_EXPECTED}"))?;
+    let port = port.parse::<u16>().map_err(|_| ListenError::BadPort)?;
     Ok(ListenAddress {
         host: host.to_owned(),
         port,
@@ -76,11 +99,10 @@ pub fn parse_listen_address(s: &str) -> Result<ListenAddress, String> {
 }
 
 /// Parses `otel.doctor_interval`: a duration such as `15m`, `90s`, `1h`, at least one second.
-pub fn parse_doctor_interval(s: &str) -> Result<Duration, String> {
-    let expected = "expected a duration of at least 1s, e.g. \"15m\", \"90s\" or \"1h\"";
-    let d = humantime::parse_duration(s.trim()).map_err(|_| expected.to_owned())?;
+pub fn parse_doctor_interval(s: &str) -> Result<Duration, IntervalError> {
+    let d = humantime::parse_duration(s.trim()).map_err(|_| IntervalError::NotADuration)?;
     if d < MIN_DOCTOR_INTERVAL {
-        return Err(format!("too short; {expected}"));
+        return Err(IntervalError::TooShort);
     }
     Ok(d)
 }
@@ -108,7 +130,7 @@ mod tests {
             "a b:1",
             "[::1:1",
         ] {
-            let e = parse_listen_address(bad).unwrap_err();
+            let e = parse_listen_address(bad).unwrap_err().to_string();
             assert!(e.contains("HOST:PORT"), "{bad}: {e}");
         }
     }

@@ -7,6 +7,7 @@ pub mod file;
 pub mod global;
 pub mod headers;
 mod json;
+pub mod keys;
 pub mod kv;
 pub mod listen;
 pub mod problem;

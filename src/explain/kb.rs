@@ -40,6 +40,12 @@ const fn n(
     }
 }
 
+/// The note of grpc-core's handshake lines.
+const GRPC_CORE: &str = "grpc-core's TLS layer (BoringSSL) logged the handshake failure: the first bytes back were not a TLS record.";
+/// grpc-core checks the host name after the chain, in its own words, so a failed verification
+/// here is the chain: a CA the client does not trust, or a certificate out of its dates.
+const GRPC_CORE_VERIFY: &str = "grpc-core verifies the host name separately (`Hostname Verification Check failed`), so this is the certificate chain: an unknown CA, or a certificate out of its dates when the reason says `expired`.";
+
 pub const RULES: &[Rule] = &[
     // Configuration.
     r("too many colons in address", EndpointInvalid, High),
@@ -144,6 +150,13 @@ pub const RULES: &[Rule] = &[
     r("unable to get local issuer certificate", TlsUnknownCa, High),
     r("unable_to_get_issuer_cert_locally", TlsUnknownCa, High),
     r("pkix path building failed", TlsUnknownCa, High),
+    // grpc-core's own TLS lines (Python, Ruby, PHP, C++ clients; `ssl_transport_security.cc`,
+    // `ssl_transport_security_utils.cc`): BoringSSL's reason after the handshake failure.
+    n("ssl_transport_security*handshake failed*wrong_version_number", TlsToPlaintext, High, GRPC_CORE),
+    n("ssl_transport_security*handshake failed*certificate_verify_failed", TlsUnknownCa, Medium, GRPC_CORE_VERIFY),
+    n("ssl_transport_security*handshake failed*certificate_verify_failed", TlsCertExpired, Low, GRPC_CORE_VERIFY),
+    n("tls handshake failed (tsi_protocol_failure)*wrong_version_number", TlsToPlaintext, High, GRPC_CORE),
+    n("tls handshake failed (tsi_protocol_failure)*certificate_verify_failed", TlsUnknownCa, Medium, GRPC_CORE_VERIFY),
     r("certificate_verify_failed", TlsUnknownCa, Medium),
     r("certificate verify failed", TlsUnknownCa, Medium),
     r("certificate is not valid for any names", TlsHostnameMismatch, High),

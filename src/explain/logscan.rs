@@ -4,6 +4,7 @@
 //! memory stays constant whatever the input; bytes need not be UTF-8.
 
 use super::extract::{self, Context};
+use super::own::Coordinator;
 use super::{explain, Match};
 use crate::cause::Cause;
 use aho_corasick::AhoCorasick;
@@ -93,6 +94,19 @@ pub struct Group {
     pub settle_with: String,
 }
 
+/// Failed requests of the runner to its coordinator, of one kind.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct CoordinatorGroup {
+    pub failure: Coordinator,
+    /// The coordinator's base URL, when a line names it.
+    pub url: Option<String>,
+    pub count: u64,
+    pub first: Option<String>,
+    pub last: Option<String>,
+    pub sample: String,
+    pub settle_with: String,
+}
+
 /// What a log contained.
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct Summary {
@@ -100,6 +114,15 @@ pub struct Summary {
     pub errors: u64,
     pub long_lines: u64,
     pub groups: Vec<Group>,
+    /// The runner's own failed requests to its coordinator (not telemetry).
+    pub coordinator: Vec<CoordinatorGroup>,
+}
+
+impl Summary {
+    /// Whether any failure was found (an export error or a coordinator failure).
+    pub fn found(&self) -> bool {
+        !self.groups.is_empty() || !self.coordinator.is_empty()
+    }
 }
 
 /// Reads one line into `buf` (without its newline), at most `max` bytes; `None` at the end.
@@ -172,9 +195,9 @@ pub fn scan<R: BufRead>(mut r: R) -> io::Result<Summary> {
     while let Some(long) = read_capped(&mut r, &mut buf, MAX_LINE)? {
         s.summary.lines += 1;
         s.summary.long_lines += u64::from(long);
-        strip_ansi(&mut buf);
-        let line = String::from_utf8_lossy(&buf);
-        let line = line.trim_end_matches('\r');
+        let raw = String::from_utf8_lossy(&buf);
+        let line = super::input::clean_line(raw.trim_end_matches('\r'));
+        let line: &str = &line;
         if line.trim().is_empty() {
             continue;
         }
@@ -210,29 +233,6 @@ pub fn scan<R: BufRead>(mut r: R) -> io::Result<Summary> {
     Ok(s.summary)
 }
 
-/// Removes terminal colour sequences (`ESC [ … letter`) in place: collectors colour their logs.
-fn strip_ansi(buf: &mut Vec<u8>) {
-    if memchr::memchr(0x1b, buf).is_none() {
-        return;
-    }
-    let mut out = 0;
-    let mut i = 0;
-    while i < buf.len() {
-        if buf[i] == 0x1b && buf.get(i + 1) == Some(&b'[') {
-            i += 2;
-            while i < buf.len() && !buf[i].is_ascii_alphabetic() {
-                i += 1;
-            }
-            i += 1;
-            continue;
-        }
-        buf[out] = buf[i];
-        out += 1;
-        i += 1;
-    }
-    buf.truncate(out);
-}
-
 /// Whether `line` continues the event: indented (stack frames), `Caused by:`, Java's
 /// `... 12 more`, or the lines of a Python traceback up to its closing exception line.
 fn continues(ev: &Event, line: &str) -> bool {
@@ -262,6 +262,10 @@ impl Scanner {
             return;
         }
         ev.open = false;
+        if let Some((failure, url)) = super::own::coordinator(&ev.text) {
+            self.coordinator(ev, failure, url);
+            return;
+        }
         let shape = shape(&ev.text);
         let matches = match self.cache.get(&shape) {
             Some(m) => m.clone(),
@@ -322,6 +326,35 @@ impl Scanner {
     }
 }
 
+impl Scanner {
+    fn coordinator(&mut self, ev: &Event, failure: Coordinator, url: Option<String>) {
+        let same = |g: &&mut CoordinatorGroup| {
+            std::mem::discriminant(&g.failure) == std::mem::discriminant(&failure)
+        };
+        let groups = &mut self.summary.coordinator;
+        let g = match groups.iter_mut().find(same) {
+            Some(g) => g,
+            None => {
+                groups.push(CoordinatorGroup {
+                    settle_with: crate::cause::explain_text::coordinator_settle(url.as_deref()),
+                    failure,
+                    url,
+                    count: 0,
+                    first: ev.ts.clone(),
+                    last: None,
+                    sample: crate::redact::redact_text(super::cut(ev.head.trim(), MAX_SAMPLE).0),
+                });
+                groups.last_mut().expect("just pushed")
+            }
+        };
+        g.count += 1;
+        if ev.ts.is_some() {
+            g.first = g.first.take().or_else(|| ev.ts.clone());
+            g.last = ev.ts.clone();
+        }
+    }
+}
+
 /// The text with digits collapsed: lines differing only in times, ports or counts share it.
 fn shape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -346,6 +379,9 @@ fn message_and_time(line: &str) -> (String, Option<String>) {
     let t = line.trim();
     if t.starts_with('{') && t.ends_with('}') {
         if let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(t) {
+            if let Some(line) = tracing_json(&map) {
+                return line;
+            }
             let mut msg = String::new();
             for key in MESSAGE_KEYS {
                 let v = match map.get(*key) {
@@ -381,6 +417,26 @@ fn message_and_time(line: &str) -> (String, Option<String>) {
         }
     }
     (line.to_string(), time_of(t))
+}
+
+/// A line of `tracing`'s JSON format (the runner's `--log-format json`): its message and fields
+/// as the text format prints them (`message key=value …`), and its time stamp.
+fn tracing_json(
+    map: &serde_json::Map<String, serde_json::Value>,
+) -> Option<(String, Option<String>)> {
+    let serde_json::Value::Object(fields) = map.get("fields")? else {
+        return None;
+    };
+    let mut msg = fields.get("message")?.as_str()?.to_string();
+    for (k, v) in fields.iter().filter(|(k, _)| *k != "message") {
+        let v = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+        msg.push_str(&format!(" {k}={v}"));
+    }
+    let ts = map.get("timestamp").and_then(|t| t.as_str());
+    Some((
+        super::cut(&msg, MAX_EVENT).0.to_string(),
+        ts.map(|t| super::cut(t, 64).0.to_string()),
+    ))
 }
 
 fn time_of(line: &str) -> Option<String> {
@@ -459,8 +515,9 @@ mod tests {
             time_of("I1201 21:06:43.037871    2701 x.cc:1] y").as_deref(),
             Some("I1201 21:06:43.037871")
         );
-        let mut b = b"\x1b[2m2026-12-01T21:06:56Z\x1b[0m \x1b[31mERROR\x1b[0m x".to_vec();
-        strip_ansi(&mut b);
-        assert_eq!(b, b"2026-12-01T21:06:56Z ERROR x");
+        let line = crate::explain::input::clean_line(
+            "\x1b[2m2026-12-01T21:06:56Z\x1b[0m \x1b[31mERROR\x1b[0m x",
+        );
+        assert_eq!(line, "2026-12-01T21:06:56Z ERROR x");
     }
 }

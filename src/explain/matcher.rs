@@ -45,6 +45,17 @@ pub fn glob_match(hay: &str, pattern: &str) -> bool {
 /// Every cause the text points at, one hit per cause, best first.
 pub fn hits(text: &str) -> Vec<Hit> {
     let hay = normalize(text);
+    if let Some((cause, by)) = super::own::finding(&hay) {
+        return vec![Hit {
+            cause,
+            confidence: Confidence::High,
+            specificity: REFINED + 1,
+            order: 0,
+            matched: format!("{by} {}", cause.code()),
+            note: Some(crate::cause::explain_text::own_finding_note(by)),
+            vague: false,
+        }];
+    }
     let mut all: Vec<Hit> = RULES
         .iter()
         .chain(FAMILIES)
@@ -188,8 +199,10 @@ fn refinements(hay: &str) -> Vec<Hit> {
             )),
         }
     }
-    // `lookup NAME on ...: no such host` with a single-label or in-cluster name.
-    if let Some(host) = looked_up_host(hay) {
+    // `lookup NAME on ...: no such host` with a single-label or in-cluster name; any resolver's
+    // not-found for a `.svc.cluster.local` name (its fix is to run inside the cluster or use an
+    // address reachable from here, which `dns_nxdomain` does not say).
+    if let Some(host) = looked_up_host(hay).or_else(|| in_cluster_not_found(hay)) {
         let in_cluster =
             host.ends_with(".svc") || host.contains(".svc.") || host.ends_with(".cluster.local");
         if in_cluster || !host.contains('.') {
@@ -256,6 +269,32 @@ fn looked_up_host(hay: &str) -> Option<&str> {
         .then_some(name)
 }
 
+/// Words of a resolver that found no such name, in each client's wording.
+const NOT_FOUND: &[&str] = &[
+    "no such host",
+    "domain name not found",
+    "name or service not known",
+    "could not resolve host",
+    "enotfound",
+    "name resolution failed",
+    "nodename nor servname",
+    "unknownhostexception",
+    "no such host is known",
+    "failed to lookup address",
+    "dns resolution failed",
+    "temporary failure in name resolution",
+];
+
+/// An in-cluster name (`….svc.cluster.local`, `….svc`) in a line saying a name did not resolve.
+fn in_cluster_not_found(hay: &str) -> Option<&str> {
+    if !NOT_FOUND.iter().any(|s| hay.contains(s)) {
+        return None;
+    }
+    hay.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+        .map(|w| w.trim_end_matches('.'))
+        .find(|w| w.ends_with(".svc.cluster.local") || w.ends_with(".svc"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,5 +342,12 @@ mod tests {
         assert_eq!(h[0].cause, Cause::SignalPathDuplicated);
         let h = hits("lookup otel-collector.observability.svc on 10.0.0.10:53: no such host");
         assert_eq!(h[0].cause, Cause::ClusterLocalName);
+        for line in [
+            "curl: (6) Could not resolve host: otel-collector.observability.svc.cluster.local",
+            "getaddrinfo ENOTFOUND otel-collector.observability.svc.cluster.local",
+            "Error: 14 UNAVAILABLE: Name resolution failed for target dns:otel.obs.svc.cluster.local:4317",
+        ] {
+            assert_eq!(hits(line)[0].cause, Cause::ClusterLocalName, "{line}");
+        }
     }
 }

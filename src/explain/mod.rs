@@ -3,8 +3,10 @@
 pub mod check;
 pub mod extract;
 pub mod families;
+pub mod input;
 pub mod kb;
 pub mod logscan;
+pub mod own;
 pub mod render;
 
 pub use render::{render_json, render_text};

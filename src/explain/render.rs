@@ -3,6 +3,7 @@
 use super::check::Outcome;
 use super::extract::{self, Context};
 use super::logscan::Summary;
+use super::own::Coordinator;
 use super::{cut, Match, SCHEMA};
 use crate::cause::explain_text;
 use crate::redact::redact_text;
@@ -122,7 +123,11 @@ pub fn log_text(summary: &Summary) -> String {
         summary.groups.len(),
         summary.long_lines,
     );
-    if summary.groups.is_empty() {
+    let failures: u64 = summary.coordinator.iter().map(|g| g.count).sum();
+    if failures > 0 {
+        s.push_str(&explain_text::log_coordinator_heading(failures));
+    }
+    if !summary.found() {
         s.push_str(explain_text::LOG_NOTHING);
         return s;
     }
@@ -153,6 +158,29 @@ pub fn log_text(summary: &Summary) -> String {
         }
         s.push_str(&format!(
             "   {}: {}\n",
+            explain_text::SETTLE_IT,
+            g.settle_with
+        ));
+    }
+    for (i, g) in summary.coordinator.iter().enumerate() {
+        let t = match &g.failure {
+            Coordinator::Refused { status } => explain_text::coordinator_refused(status.as_deref()),
+            Coordinator::Unreachable { error } => {
+                explain_text::coordinator_unreachable(error.as_deref())
+            }
+        };
+        s.push_str(&explain_text::log_group(
+            groups.len() + i + 1,
+            &t.what,
+            g.count,
+            g.first.as_deref(),
+            g.last.as_deref(),
+        ));
+        s.push_str(&format!(
+            "   e.g. {}\n   {}\n   Fix: {}\n   {}: {}\n",
+            g.sample,
+            t.meaning,
+            t.fix,
             explain_text::SETTLE_IT,
             g.settle_with
         ));

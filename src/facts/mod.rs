@@ -8,6 +8,7 @@ pub mod collector;
 pub mod collector_cross;
 pub mod collector_live;
 pub mod diagnosis;
+pub mod grpc_code;
 pub mod net;
 pub mod peer_text;
 pub mod pipeline;

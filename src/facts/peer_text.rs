@@ -64,21 +64,47 @@ impl PeerText {
     }
 }
 
-/// Writes `c`, or its escape when it could move the cursor, ring, recolour, break a line or
-/// reorder what follows.
+/// Writes `c` as quoted text: a backslash or quote escaped, and `push_visible`'s escapes.
 fn escape_into(out: &mut String, c: char) {
+    match c {
+        '\\' => out.push_str("\\\\"),
+        '"' => out.push_str("\\\""),
+        c => push_visible(out, c),
+    }
+}
+
+/// Writes `c`, or its escape when it could move the cursor, ring, recolour, break a line or
+/// reorder what follows: every C0 and C1 control, DEL, line separators and direction overrides.
+fn push_visible(out: &mut String, c: char) {
     match c {
         '\n' => out.push_str("\\n"),
         '\r' => out.push_str("\\r"),
         '\t' => out.push_str("\\t"),
-        '\\' => out.push_str("\\\\"),
-        '"' => out.push_str("\\\""),
         c if (c as u32) < 0x80 && c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
-        c if c.is_control() || is_invisible_mover(c) => {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32))
-        }
+        c if needs_escape(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
         c => out.push(c),
     }
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control() || is_invisible_mover(c)
+}
+
+/// Text a user gave (an error line, a flag value, a config file's words) made safe to echo by
+/// the same rule as `PeerText`, without quoting: every control character but a line feed, and
+/// every invisible mover, is written as its escape. Nothing is cut; the caller caps.
+pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c != '\n' && needs_escape(c)) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push('\n'),
+            c => push_visible(&mut out, c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Line and paragraph separators and bidirectional controls: not `is_control`, yet they

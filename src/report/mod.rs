@@ -6,7 +6,9 @@ pub mod collector;
 mod exit;
 pub mod json;
 pub mod sarif;
+mod settings_text;
 pub mod text;
+mod verbose;
 
 pub use exit::Exit;
 

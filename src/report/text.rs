@@ -1,10 +1,12 @@
-//! The text renderer for people: settings with sources, one line per stage, then findings with
-//! explanation and fix, then a one-line verdict. Secrets never reach it: settings arrive
+//! The text renderer for people, the answer on one screen: one line per stage, the settings
+//! behind the findings, the findings with explanation and fix, a one-line verdict. `-v` adds
+//! every setting and each stage's exchange (`verbose`). Secrets never reach it: settings arrive
 //! already redacted in the report's JSON `settings`.
 
+use super::settings_text::{settings, Only};
 use super::{Report, Status, Verdict};
 use crate::cause::{Finding, Severity};
-use serde_json::Value;
+use crate::facts::peer_text::visible;
 use std::fmt::Write;
 
 pub(super) struct Paint {
@@ -42,126 +44,6 @@ impl Paint {
     }
 }
 
-/// Order of the per-signal settings, as a person reads them.
-const SIGNAL_KEYS: &[&str] = &[
-    "endpoint",
-    "url",
-    "protocol",
-    "headers",
-    "insecure",
-    "certificate",
-    "client_certificate",
-    "client_key",
-    "compression",
-    "timeout",
-];
-
-const GLOBAL_KEYS: &[&str] = &[
-    "service_name",
-    "resource_attributes",
-    "sdk_disabled",
-    "traces_exporter",
-    "sampler",
-    "https_proxy",
-    "http_proxy",
-    "no_proxy",
-    "preflight",
-];
-
-fn show_value(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Object(m) if m.is_empty() => "(none)".to_owned(),
-        Value::Object(m) => m
-            .iter()
-            .map(|(k, v)| format!("{k}={}", show_value(v)))
-            .collect::<Vec<_>>()
-            .join(", "),
-        Value::Null => "(none)".to_owned(),
-        other => other.to_string(),
-    }
-}
-
-fn setting_line(out: &mut String, p: &Paint, key: &str, entry: &Value) {
-    let value = show_value(&entry["value"]);
-    let source = entry["source"].as_str().unwrap_or("");
-    let _ = writeln!(
-        out,
-        "  {key:<20} {value}  {}",
-        p.dim(&format!("({source})"))
-    );
-}
-
-fn settings(out: &mut String, p: &Paint, s: &Value) {
-    let _ = writeln!(out, "{}", p.bold("Settings"));
-    if let Some(f) = s["config_file"].as_str() {
-        let _ = writeln!(out, "  {:<20} {f}", "config file");
-    }
-    for signal in ["traces", "metrics", "logs"] {
-        let Some(sig) = s.get(signal).filter(|v| v.is_object()) else {
-            continue;
-        };
-        let _ = writeln!(out, " {}", p.bold(signal));
-        for key in SIGNAL_KEYS {
-            // The URL is worth a line only when the /v1/<signal> rule changed the endpoint.
-            if *key == "url"
-                && sig.get("url").map(|u| &u["value"]) == sig.get("endpoint").map(|e| &e["value"])
-            {
-                continue;
-            }
-            if let Some(e) = sig.get(*key) {
-                setting_line(out, p, key, e);
-            }
-        }
-    }
-    let _ = writeln!(out, " {}", p.bold("global"));
-    for key in GLOBAL_KEYS {
-        if let Some(e) = s.get(*key) {
-            setting_line(out, p, key, e);
-        }
-    }
-    if let Some(sh) = s["shadowed"].as_array().filter(|a| !a.is_empty()) {
-        let _ = writeln!(
-            out,
-            " {}",
-            p.bold("shadowed (ignored because a higher source wins)")
-        );
-        // The same generic value shadowed for several signals is one line naming them all.
-        let mut lines: Vec<(Vec<String>, &Value)> = Vec::new();
-        for e in sh {
-            let same = |o: &Value| {
-                ["setting", "value", "source", "winner", "winner_value"]
-                    .iter()
-                    .all(|k| o[*k] == e[*k])
-            };
-            let signal = e["signal"].as_str().unwrap_or("").to_owned();
-            match lines.iter_mut().find(|(_, o)| same(o)) {
-                Some((signals, _)) => signals.push(signal),
-                None => lines.push((vec![signal], e)),
-            }
-        }
-        for (signals, e) in lines {
-            let signals: Vec<String> = signals.into_iter().filter(|s| !s.is_empty()).collect();
-            let signal = if signals.is_empty() {
-                String::new()
-            } else {
-                format!(" [{}]", signals.join(", "))
-            };
-            let _ = writeln!(
-                out,
-                "  {}{signal} = {}  {}",
-                e["setting"].as_str().unwrap_or(""),
-                show_value(&e["value"]),
-                p.dim(&format!(
-                    "({}, lost to {})",
-                    e["source"].as_str().unwrap_or(""),
-                    e["winner"].as_str().unwrap_or("")
-                ))
-            );
-        }
-    }
-}
-
 pub(super) fn finding(out: &mut String, p: &Paint, f: &Finding, verbose: bool) {
     let signal = f.signal.map(|s| format!(" {s}")).unwrap_or_default();
     let _ = writeln!(
@@ -169,17 +51,19 @@ pub(super) fn finding(out: &mut String, p: &Paint, f: &Finding, verbose: bool) {
         "{} [{}{signal}] {}",
         p.severity(f.severity),
         f.cause.code(),
-        p.bold(&f.summary)
+        p.bold(&visible(&f.summary))
     );
-    let _ = writeln!(out, "    {}", f.explanation);
+    let _ = writeln!(out, "    {}", visible(&f.explanation));
     let verified = if f.fix_verified {
         " (fix verified)"
     } else {
         ""
     };
-    let _ = writeln!(out, "    Fix: {}{verified}", f.fix);
-    if verbose && f.evidence.as_object().is_some_and(|m| !m.is_empty()) {
-        let _ = writeln!(out, "    {}", p.dim(&format!("evidence: {}", f.evidence)));
+    let _ = writeln!(out, "    Fix: {}{verified}", visible(&f.fix));
+    if verbose {
+        for line in super::verbose::exchange(&f.evidence) {
+            let _ = writeln!(out, "    {}", p.dim(&line));
+        }
     }
 }
 
@@ -193,28 +77,56 @@ pub fn render(report: &Report, color: bool, verbose: bool) -> String {
             let _ = writeln!(out, "{}\n", p.bold(&c.summary));
         }
     }
-    settings(&mut out, &p, &report.settings);
-    for t in &report.targets {
+    if verbose {
+        settings(&mut out, &p, &report.settings, &Only::All);
         let _ = writeln!(out);
+    }
+    for (i, t) in report.targets.iter().enumerate() {
+        if i > 0 {
+            let _ = writeln!(out);
+        }
         let _ = writeln!(
             out,
             "{}",
-            p.bold(&format!("{} → {} ({})", t.signal, t.url, t.protocol))
+            p.bold(&format!(
+                "{} → {} ({})",
+                t.signal,
+                visible(&t.url),
+                t.protocol
+            ))
         );
         for c in &t.checks {
             let stage = c.stage.as_str();
-            let _ = writeln!(out, "{} {stage:<9} {}", p.status(c.status), c.summary);
+            let _ = writeln!(
+                out,
+                "{} {stage:<9} {}",
+                p.status(c.status),
+                visible(&c.summary)
+            );
             if verbose {
-                if c.evidence.as_object().is_some_and(|m| !m.is_empty()) {
-                    let _ = writeln!(out, "      {}", p.dim(&format!("evidence: {}", c.evidence)));
+                for line in super::verbose::exchange(&c.evidence) {
+                    let _ = writeln!(out, "      {}", p.dim(&line));
                 }
                 if c.duration_ms > 0 {
-                    let _ = writeln!(out, "      {}", p.dim(&format!("{} ms", c.duration_ms)));
+                    let _ = writeln!(
+                        out,
+                        "      {}",
+                        p.dim(&format!("* took {} ms", c.duration_ms))
+                    );
                 }
             }
         }
     }
     if !report.findings.is_empty() {
+        if !verbose {
+            let _ = writeln!(out);
+            settings(
+                &mut out,
+                &p,
+                &report.settings,
+                &Only::Behind(&report.findings),
+            );
+        }
         let _ = writeln!(out);
         let _ = writeln!(out, "{}", p.bold("Findings"));
         for f in &report.findings {

@@ -20,7 +20,7 @@ pub const SMALL_BODY_LIMIT: usize = 64 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
-    #[error("{url}: no answer within {timeout:?}")]
+    #[error("{url}: no answer within {} ms", timeout.as_millis())]
     Timeout { url: String, timeout: Duration },
     #[error("{url}: connect: {source}")]
     Connect { url: String, source: std::io::Error },
@@ -98,7 +98,7 @@ impl Coordinator {
                 config.alpn_protocols = vec![b"http/1.1".to_vec()];
                 Some(Arc::new(config))
             }
-            other => return Err(bad(format!("scheme {other:?} (valid: http, https)"))),
+            other => return Err(bad(format!("scheme `{other}` (valid: http, https)"))),
         };
         Ok(Coordinator {
             base: url,

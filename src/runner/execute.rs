@@ -245,7 +245,7 @@ async fn execute(
         .start_with_context(tracer, cx);
     if let Err(e) = shell::fetch_sources(&job.git_info, ws, log, timeout, &ctx).await {
         log.line(&format!("ERROR: preparing the sources failed: {e}"));
-        spans::fail(&mut prepare, "prepare", &e);
+        spans::fail(&mut prepare, "prepare", &e.to_string());
         prepare.end();
         return ("failed", Some("runner_system_failure"), None);
     }

@@ -96,7 +96,7 @@ pub async fn run_with(
     }
     let Ok(report) = tokio::time::timeout(budget, diagnosis).await else {
         tracing::warn!(
-            budget = ?budget,
+            budget_ms = budget.as_millis(),
             "pre-flight cut short: the doctor did not finish within its budget; \
              starting anyway (run `runner doctor otel` for the full diagnosis, \
              or raise --preflight-budget)"

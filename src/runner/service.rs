@@ -103,12 +103,12 @@ pub async fn run_observed(
     tracing::info!(
         runners = pollers.len(),
         concurrent = svc.concurrent,
-        check_interval = ?svc.check_interval,
+        check_interval_s = svc.check_interval.as_secs_f64(),
         "taking jobs"
     );
 
     'poll: loop {
-        for p in pollers.iter_mut() {
+        for p in &mut pollers {
             loop {
                 if *phase.borrow() != Phase::Running {
                     break 'poll;
@@ -158,7 +158,7 @@ pub async fn run_observed(
     if !jobs.is_empty() {
         tracing::info!(
             running = jobs.len(),
-            grace = ?svc.shutdown_timeout,
+            grace_s = svc.shutdown_timeout.as_secs_f64(),
             "stopping: no new jobs; waiting for running jobs to finish"
         );
     } else {
@@ -209,7 +209,7 @@ async fn request(p: &mut Poller) -> Option<(JobSpec, Requested)> {
         Ok(JobRequest::NoJob) => (204, None),
         Ok(JobRequest::Refused(status)) => {
             if !p.failing {
-                tracing::warn!(runner = %p.entry.name, %status, "coordinator refused the job request (is the runner token right?)");
+                tracing::warn!(runner = %p.entry.name, %status, %url, "coordinator refused the job request (is the runner token right?)");
             }
             p.failing = true;
             return None;

@@ -184,6 +184,18 @@ where
     })
 }
 
+/// Why the job's sources could not be fetched.
+#[derive(Debug, thiserror::Error)]
+pub enum SourcesError {
+    #[error("cannot create {}: {source}", dir.display())]
+    Workspace {
+        dir: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("git {step}: {}", ended.describe())]
+    Git { step: String, ended: Ended },
+}
+
 /// Fetches the job's commit into the project directory, as GitLab Runner's shell executor does:
 /// `git init`, `origin` set to the repository, a (shallow) fetch of the refspecs, a forced
 /// checkout of the sha, and a clean.
@@ -193,10 +205,13 @@ pub async fn fetch_sources(
     log: &JobLog,
     timeout: Duration,
     ctx: &Ctx,
-) -> Result<(), String> {
+) -> Result<(), SourcesError> {
     std::fs::create_dir_all(&ws.project_dir)
         .and_then(|()| std::fs::create_dir_all(&ws.tmp_dir))
-        .map_err(|e| format!("cannot create {}: {e}", ws.project_dir.display()))?;
+        .map_err(|source| SourcesError::Workspace {
+            dir: ws.project_dir.clone(),
+            source,
+        })?;
     let deadline = tokio::time::Instant::now() + timeout;
     let depth = if git.depth > 0 {
         format!("with git depth set to {}", git.depth)
@@ -242,12 +257,12 @@ pub async fn fetch_sources(
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         let ended = run(cmd, log, left, ctx).await;
         if !ended.success() {
-            let what = args
+            let step = args
                 .iter()
                 .find(|a| !a.starts_with('-') && !a.contains('='))
                 .cloned()
                 .unwrap_or_default();
-            return Err(format!("git {what}: {}", ended.describe()));
+            return Err(SourcesError::Git { step, ended });
         }
     }
     Ok(())

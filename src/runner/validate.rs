@@ -31,7 +31,7 @@ pub fn validate(cfg: &RunnerConfig, path: &Path) -> Result<(), ConfigError> {
         if super::preflight::Mode::parse(p).is_none() {
             return Err(err(
                 "otel.preflight".into(),
-                format!("{p:?} is not a pre-flight mode (valid: off, warn, strict)"),
+                format!("`{p}` is not a pre-flight mode (valid: off, warn, strict)"),
             ));
         }
     }
@@ -40,7 +40,7 @@ pub fn validate(cfg: &RunnerConfig, path: &Path) -> Result<(), ConfigError> {
         if r.name.trim().is_empty() {
             return Err(err(field("name"), "must not be empty".into()));
         }
-        check_url(&r.url).map_err(|m| err(field("url"), m))?;
+        check_url(&r.url).map_err(|m| err(field("url"), m.to_string()))?;
         if r.token.is_empty() {
             return Err(err(
                 field("token"),
@@ -51,7 +51,7 @@ pub fn validate(cfg: &RunnerConfig, path: &Path) -> Result<(), ConfigError> {
             return Err(err(
                 field("executor"),
                 format!(
-                    "unknown executor {:?} (valid: {})",
+                    "unknown executor `{}` (valid: {})",
                     r.executor,
                     EXECUTORS.join(", ")
                 ),
@@ -61,17 +61,37 @@ pub fn validate(cfg: &RunnerConfig, path: &Path) -> Result<(), ConfigError> {
     Ok(())
 }
 
-fn check_url(raw: &str) -> Result<(), String> {
-    let example = "expected e.g. \"https://gitlab.example.com/\"";
-    let url = url::Url::parse(raw).map_err(|e| format!("{raw:?} is not a URL ({e}); {example}"))?;
+/// Why a runner's `url` cannot be its coordinator's address.
+#[derive(Debug, thiserror::Error)]
+enum UrlError {
+    #[error("`{raw}` is not a URL ({source}); {EXAMPLE}")]
+    Parse {
+        raw: String,
+        source: url::ParseError,
+    },
+    #[error("`{raw}` has scheme `{scheme}` (valid: http, https); {EXAMPLE}")]
+    Scheme { raw: String, scheme: String },
+    #[error("`{raw}` has no host; {EXAMPLE}")]
+    NoHost { raw: String },
+}
+
+const EXAMPLE: &str = "expected e.g. \"https://gitlab.example.com/\"";
+
+fn check_url(raw: &str) -> Result<(), UrlError> {
+    let url = url::Url::parse(raw).map_err(|source| UrlError::Parse {
+        raw: raw.to_owned(),
+        source,
+    })?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!(
-            "{raw:?} has scheme {:?} (valid: http, https); {example}",
-            url.scheme()
-        ));
+        return Err(UrlError::Scheme {
+            raw: raw.to_owned(),
+            scheme: url.scheme().to_owned(),
+        });
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(format!("{raw:?} has no host; {example}"));
+        return Err(UrlError::NoHost {
+            raw: raw.to_owned(),
+        });
     }
     Ok(())
 }

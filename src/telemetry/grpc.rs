@@ -7,6 +7,7 @@
 use super::connect::{self, Stream};
 use super::grpc_seen::{Seen, ServerSaid, Watched};
 use super::record::{chain_of, ExportFailure, FailureKind, Recorder, SpanPartialSuccess};
+use super::ExporterError;
 use crate::config::{Compression, SignalSettings};
 use crate::facts::answer::{AnswerFacts, Sent};
 use crate::facts::peer_text::PeerText;
@@ -58,11 +59,11 @@ pub fn exporter(
     tls: Option<Arc<ClientConfig>>,
     recorder: Arc<Recorder>,
     pins: connect::Pins,
-) -> Result<GrpcExporter, String> {
+) -> Result<GrpcExporter, ExporterError> {
     let ep = s
         .endpoint
         .as_ref()
-        .ok_or_else(|| format!("endpoint {:?} does not parse", s.endpoint_raw.value))?;
+        .ok_or_else(|| ExporterError::Endpoint(s.endpoint_raw.value.clone()))?;
     let host = ep.host.clone();
     let authority = if host.contains(':') && !host.starts_with('[') {
         format!("[{host}]:{}", ep.port)
@@ -73,14 +74,18 @@ pub fn exporter(
     // connect URI is `http` while the origin (`:scheme`, `:authority`) says what the user wrote.
     let is_tls = tls.is_some();
     let scheme = if is_tls { "https" } else { "http" };
+    let bad = |e: &dyn std::fmt::Display| ExporterError::Url {
+        url: authority.clone(),
+        message: e.to_string(),
+    };
     let origin: http::Uri = format!("{scheme}://{authority}")
         .parse()
-        .map_err(|e| format!("endpoint {authority}: {e}"))?;
+        .map_err(|e| bad(&e))?;
     let endpoint = Endpoint::from_shared(format!("http://{authority}"))
-        .map_err(|e| format!("endpoint {authority}: {e}"))?
+        .map_err(|e| bad(&e))?
         .origin(origin)
         .user_agent(format!("runner/{}", crate::VERSION))
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| bad(&e))?;
     let connector = Connector {
         host,
         port: ep.port,
@@ -162,8 +167,8 @@ impl SpanExporter for GrpcExporter {
 fn classify(status: &tonic::Status, said: ServerSaid, tls: bool) -> ExportFailure {
     // The message is the server's: quoted, never raw.
     let mut chain = vec![format!(
-        "gRPC status {:?}: {}",
-        status.code(),
+        "gRPC status {}: {}",
+        crate::facts::grpc_code::name(status.code() as u64).unwrap_or("(unknown code)"),
         PeerText::from_text(status.message())
     )];
     let mut transport = false;

@@ -4,6 +4,7 @@
 
 use super::connect::{self, Stream};
 use super::record::{chain_of, ExportFailure, FailureKind, Recorder, SpanPartialSuccess};
+use super::ExporterError;
 use crate::config::proxy::{proxy_for, ProxyTarget};
 use crate::config::{Compression, ProxySettings, SignalSettings};
 use crate::facts::answer::{AnswerFacts, BodySign, Sent};
@@ -57,28 +58,34 @@ impl OtlpHttpClient {
         tls: Option<Arc<ClientConfig>>,
         recorder: Arc<Recorder>,
         pins: connect::Pins,
-    ) -> Result<OtlpHttpClient, String> {
-        let display = s.url.clone().ok_or("no effective URL for traces")?;
-        let raw = crate::config::endpoint::real_url(s).ok_or("no effective URL for traces")?;
-        let mut url = url::Url::parse(&raw).map_err(|e| format!("URL {display:?}: {e}"))?;
+    ) -> Result<OtlpHttpClient, ExporterError> {
+        let display = s.url.clone().ok_or(ExporterError::NoUrl)?;
+        let raw = crate::config::endpoint::real_url(s).ok_or(ExporterError::NoUrl)?;
+        let mut url = url::Url::parse(&raw).map_err(|e| ExporterError::Url {
+            url: display.clone(),
+            message: e.to_string(),
+        })?;
         // Credentials never travel in the request line or appear in a recorded error.
         let _ = url.set_username("");
         let _ = url.set_password(None);
-        let host = url
-            .host_str()
-            .ok_or(format!("URL {display:?} has no host"))?;
+        let host = url.host_str().ok_or_else(|| ExporterError::Url {
+            url: display.clone(),
+            message: "no host".to_owned(),
+        })?;
         let port = url.port_or_known_default().unwrap_or(80);
         let proxy = proxy_for(host, port, url.scheme() == "https", proxy).map_err(|e| {
-            format!(
-                "proxy URL {:?} (from {}): not a usable URL",
-                e.value, e.source
-            )
+            ExporterError::Proxy {
+                url: e.value.clone(),
+                source_name: e.source.to_string(),
+                why: "not a usable URL",
+            }
         })?;
         if let Some(p) = proxy.as_ref().filter(|p| p.scheme != "http") {
-            return Err(format!(
-                "proxy URL {:?} (from {}): only http:// proxies are supported",
-                p.display, p.source
-            ));
+            return Err(ExporterError::Proxy {
+                url: p.display.clone(),
+                source_name: p.source.to_string(),
+                why: "only http:// proxies are supported",
+            });
         }
         // Invalid headers are a config finding; the exporter skips them, as the doctor does.
         let headers = crate::config::headers::wire_headers(s);

@@ -3,6 +3,7 @@
 //! appends one `ExportTraceServiceRequest` per export, as the Collector's file exporter does.
 
 use super::record::{ExportFailure, FailureKind, Recorder};
+use super::WriteError;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::transform::common::tonic::ResourceAttributesWithSchema;
 use opentelemetry_proto::transform::trace::tonic::group_spans_by_resource_and_scope;
@@ -53,7 +54,7 @@ impl JsonLinesExporter {
         })
     }
 
-    fn write(&self, batch: Vec<SpanData>) -> Result<(), String> {
+    fn write(&self, batch: Vec<SpanData>) -> Result<(), WriteError> {
         let request = ExportTraceServiceRequest {
             resource_spans: group_spans_by_resource_and_scope(batch, &self.resource),
         };
@@ -64,25 +65,29 @@ impl JsonLinesExporter {
                 for rs in &request.resource_spans {
                     for ss in &rs.scope_spans {
                         for span in &ss.spans {
-                            serde_json::to_writer(&mut out, span).map_err(|e| e.to_string())?;
+                            serde_json::to_writer(&mut out, span)?;
                             out.push(b'\n');
                         }
                     }
                 }
             }
             Sink::File(..) => {
-                serde_json::to_writer(&mut out, &request).map_err(|e| e.to_string())?;
+                serde_json::to_writer(&mut out, &request)?;
                 out.push(b'\n');
             }
         }
         match &mut *sink {
             Sink::Stderr => std::io::stderr()
                 .write_all(&out)
-                .map_err(|e| format!("standard error: {e}")),
-            Sink::File(path, f) => f
-                .write_all(&out)
-                .and_then(|_| f.flush())
-                .map_err(|e| format!("{}: {e}", path.display())),
+                .map_err(WriteError::Stderr),
+            Sink::File(path, f) => {
+                f.write_all(&out)
+                    .and_then(|_| f.flush())
+                    .map_err(|source| WriteError::File {
+                        path: path.clone(),
+                        source,
+                    })
+            }
         }
     }
 }
@@ -90,6 +95,7 @@ impl JsonLinesExporter {
 impl SpanExporter for JsonLinesExporter {
     async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
         self.write(batch).map_err(|e| {
+            let e = e.to_string();
             self.recorder
                 .note_failure(ExportFailure::new(FailureKind::Exporter, vec![e.clone()]));
             OTelSdkError::InternalFailure(e)

@@ -7,12 +7,15 @@
 //! `OwnRuntime`), so building, failing to build and dropping a pipeline are safe in async code.
 
 pub mod connect;
+mod error;
 pub mod grpc;
 mod grpc_seen;
 pub mod http;
 pub mod jsonl;
 pub mod record;
 pub mod resource;
+
+pub use error::{ExporterError, WriteError};
 
 pub use record::{
     ExportFailure, ExportObserver, ExportRecord, FailureKind, Outcome, SpanPartialSuccess,
@@ -57,8 +60,10 @@ pub struct Stats {
 
 #[derive(Debug, thiserror::Error)]
 pub enum TelemetryError {
+    #[error("telemetry pipeline: cannot start its runtime: {0}")]
+    Runtime(std::io::Error),
     #[error("telemetry pipeline: {0}")]
-    Build(String),
+    Exporter(#[from] ExporterError),
     /// Flush or shutdown did not finish within its bound.
     #[error("telemetry pipeline: {what} did not finish within {} ms", bound.as_millis())]
     Timeout { what: &'static str, bound: Duration },
@@ -139,14 +144,14 @@ fn exporter(
     settings: &Settings,
     recorder: &Arc<Recorder>,
     pins: &connect::Pins,
-) -> Result<Option<AnyExporter>, String> {
+) -> Result<Option<AnyExporter>, ExporterError> {
     if settings.sdk_disabled.value {
         return Ok(None);
     }
     let traces = || {
         settings
             .signal(Signal::Traces)
-            .ok_or_else(|| "no traces settings".to_owned())
+            .ok_or(ExporterError::NoTraces)
     };
     Ok(Some(match &settings.traces_exporter.value {
         ExporterKind::None => return Ok(None),
@@ -154,8 +159,12 @@ fn exporter(
             AnyExporter::Lines(jsonl::JsonLinesExporter::console(recorder.clone()))
         }
         ExporterKind::File(path) => AnyExporter::Lines(
-            jsonl::JsonLinesExporter::file(path, recorder.clone())
-                .map_err(|e| format!("{}: {e}", path.display()))?,
+            jsonl::JsonLinesExporter::file(path, recorder.clone()).map_err(|source| {
+                ExporterError::File {
+                    path: path.clone(),
+                    source,
+                }
+            })?,
         ),
         ExporterKind::Otlp => {
             let s = traces()?;
@@ -169,9 +178,7 @@ fn exporter(
                 &[b"http/1.1"]
             };
             let tls = if tls_on {
-                Some(Arc::new(
-                    crate::tlsconf::client_config(s, alpn).map_err(|e| e.to_string())?,
-                ))
+                Some(Arc::new(crate::tlsconf::client_config(s, alpn)?))
             } else {
                 None
             };
@@ -202,8 +209,7 @@ fn exporter(
                         .with_protocol(protocol)
                         .with_timeout(s.timeout.value)
                         .with_retry_policy(opentelemetry_otlp::RetryPolicy::disabled())
-                        .build()
-                        .map_err(|e| e.to_string())?;
+                        .build()?;
                     AnyExporter::Http(e)
                 }
             }
@@ -229,7 +235,7 @@ pub fn build_pinned(
             .thread_name("runner-telemetry")
             .enable_all()
             .build()
-            .map_err(|e| TelemetryError::Build(format!("cannot start its runtime: {e}")))?,
+            .map_err(TelemetryError::Runtime)?,
     ));
     let _inside = runtime.enter();
     let recorder = Recorder::new();
@@ -241,7 +247,7 @@ pub fn build_pinned(
         .with_resource(resource::resource(settings, identity))
         .with_sampler(resource::sampler(&settings.sampler.value))
         .with_span_limits(SpanLimits::default());
-    if let Some(exp) = exporter(settings, &recorder, pins).map_err(TelemetryError::Build)? {
+    if let Some(exp) = exporter(settings, &recorder, pins)? {
         // Our wrapper bounds each export just after the transport's own timeout, and the SDK's
         // bound comes last, so the recorded outcome is the transport's, typed.
         let recording = RecordingExporter::new(

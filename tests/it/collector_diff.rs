@@ -391,7 +391,7 @@ fn the_doctor_rejects_what_the_real_collector_rejects_and_names_the_line() {
         ("line not named", &single.unnamed),
         ("not all found", &multi.unnamed),
     ] {
-        for l in list.iter() {
+        for l in list.as_slice() {
             println!("{title}: {l}");
         }
     }

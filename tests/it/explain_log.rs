@@ -4,6 +4,7 @@
 
 use runner::cause::Cause;
 use runner::explain::logscan::{scan, Summary};
+use runner::explain::own::Coordinator;
 use std::process::{Command, Stdio};
 
 fn scan_file(name: &str) -> Summary {
@@ -216,4 +217,53 @@ fn check_runs_the_doctor_on_the_lines_endpoint_and_names_the_confirmed_candidate
         out.contains("Checked: The wire confirms tcp_refused"),
         "{out}"
     );
+}
+
+/// runner.log and runner.jsonl: `runner run` itself (text and `--log-format json`), its
+/// pre-flight against a plaintext endpoint given as `https://`, its coordinator answering 403,
+/// then (text log) a coordinator on a dead port.
+#[test]
+fn the_runners_own_log_is_read_exactly() {
+    for name in ["runner.log", "runner.jsonl"] {
+        let s = scan_file(name);
+        let g = &s.groups[0];
+        assert_eq!(g.cause, Cause::TlsToPlaintext, "{name}: {s:#?}");
+        assert!(
+            !g.vague && g.matches.len() == 1,
+            "{name}: top-1, the named cause"
+        );
+        assert_eq!(
+            s.groups.len(),
+            1,
+            "{name}: coordinator lines are not telemetry"
+        );
+        let refused = s
+            .coordinator
+            .iter()
+            .find(|c| matches!(c.failure, Coordinator::Refused { .. }))
+            .unwrap_or_else(|| panic!("{name}: {s:#?}"));
+        assert!(
+            refused.settle_with.contains("/api/v4/runners/verify")
+                && !refused.settle_with.contains("doctor otel"),
+            "{}",
+            refused.settle_with
+        );
+        assert!(
+            matches!(&refused.failure, Coordinator::Refused { status: Some(st) } if st == "403 Forbidden"),
+            "{refused:?}"
+        );
+    }
+    let text = scan_file("runner.log");
+    assert!(
+        text.coordinator
+            .iter()
+            .any(|c| matches!(c.failure, Coordinator::Unreachable { .. })),
+        "{text:#?}"
+    );
+    let out = runner::explain::render::log_text(&text);
+    assert!(
+        out.contains("coordinator refused the job request (403 Forbidden)"),
+        "{out}"
+    );
+    assert!(!out.contains("http_auth_rejected"), "{out}");
 }

@@ -48,3 +48,37 @@ proptest! {
         }
     }
 }
+
+/// No control character of the input reaches what `explain` prints (C0 but the line feeds it
+/// writes itself, C1, DEL): `explain`'s text and JSON, and `--file`'s text and JSON.
+fn no_raw_control(out: &str) -> bool {
+    !out.chars().any(|c| c != '\n' && c.is_control())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn explain_output_has_no_raw_control_character(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+        let raw = String::from_utf8_lossy(&bytes);
+        if let Ok(text) = runner::explain::input::prepare(&raw) {
+            let m = explain(&text);
+            prop_assert!(no_raw_control(&runner::explain::render_text(&text, &m)));
+            prop_assert!(no_raw_control(&runner::explain::render_json(&text, &m)));
+        }
+        let s = logscan::scan(&bytes[..]).unwrap();
+        prop_assert!(no_raw_control(&runner::explain::render::log_text(&s)));
+        prop_assert!(no_raw_control(&runner::explain::render::log_json(&s)));
+    }
+
+    #[test]
+    fn error_lines_with_controls_are_explained_and_escaped(
+        junk in proptest::collection::vec(prop_oneof![Just('\u{18}'), Just('\u{7f}'), Just('\u{9b}'), Just('\u{1b}'), Just('\u{7}')], 1..4),
+    ) {
+        let line = format!("dial tcp 127.0.0.1:4317: connect: connection refused{}", junk.iter().collect::<String>());
+        let text = runner::explain::input::prepare(&line).unwrap();
+        let m = explain(&text);
+        prop_assert_eq!(m[0].cause, runner::cause::Cause::TcpRefused);
+        prop_assert!(no_raw_control(&runner::explain::render_text(&text, &m)));
+    }
+}

@@ -54,28 +54,12 @@ fn non_ascii_before_a_key_never_panics_in_explain_or_bundle() {
     );
 
     // Random bytes on standard input.
-    let mut seed = 0x2545_f491_4f6c_dd1du64;
-    let bytes: Vec<u8> = (0..4096)
-        .map(|_| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed >> 24) as u8
-        })
-        .chain("失敗:token=zzzzzz9 エ://x".bytes())
-        .collect();
-    let mut child = cli()
-        .args(["doctor", "explain"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(&bytes).unwrap();
-    let o = child.wait_with_output().unwrap();
-    // 0 (a cause matched) or 1 (none did): never a panic.
+    let mut bytes = noise(4096);
+    bytes.extend_from_slice("失敗:token=zzzzzz9 エ://x".as_bytes());
+    let o = explain_stdin(bytes);
+    // 0 (a cause matched), 1 (none did) or 2 (not text): never a panic.
     assert!(
-        matches!(o.status.code(), Some(0 | 1)),
+        matches!(o.status.code(), Some(0..=2)),
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
@@ -285,4 +269,110 @@ fn sigterm_cancels_a_job_request_that_never_returns() {
         "exited {took:?} after SIGTERM: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// What the program wrote has no control character but line feeds (C0, C1, DEL, ESC): user
+/// input is echoed escaped, as peer text is.
+fn assert_no_raw_control(what: &str, out: &str) {
+    let bad: Vec<char> = out
+        .chars()
+        .filter(|&c| c != '\n' && c.is_control())
+        .collect();
+    assert!(bad.is_empty(), "{what}: raw {bad:?} in {out:?}");
+}
+
+/// Control characters of every kind, in a value a user could give.
+const EVIL: &str = "a\u{18}b\u{1b}[2Jc\u{7}d\u{7f}e\u{9b}31mf\u{1}\r\nrunner: fake line";
+
+#[test]
+fn binary_input_to_explain_is_a_usage_error_with_nothing_raw_echoed() {
+    let o = explain_stdin(noise(1 << 20));
+    let (out, err) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    assert_eq!(o.status.code(), Some(2), "{out}{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("the input is not text"), "{err}");
+    assert_no_raw_control("stderr", &err);
+}
+
+#[test]
+fn control_characters_of_user_input_are_escaped_everywhere_it_is_echoed() {
+    let dir = tempfile::tempdir().unwrap();
+    // explain: the error line as an argument, and in a log.
+    let (code, out, err) = run(cli().args([
+        "doctor",
+        "explain",
+        &format!("dial tcp 127.0.0.1:4317: connect: connection refused {EVIL}"),
+    ]));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("\\x18") && out.contains("tcp_refused"),
+        "{out}"
+    );
+    assert_no_raw_control("explain", &format!("{out}{err}"));
+    let log = dir.path().join("app.log");
+    std::fs::write(&log, format!("error: connection refused {EVIL}\n")).unwrap();
+    let (_, out, err) = run(cli().args(["doctor", "explain", "--file"]).arg(&log));
+    assert_no_raw_control("explain --file", &format!("{out}{err}"));
+    // A config file's words, quoted back in its error.
+    for body in [
+        format!("[otel]\nendpoint = 42\n{EVIL} = 1\n"),
+        format!("[otel]\n\"{EVIL}\" = 1\n"),
+        format!(
+            "[otel]\nprotocol = \"{}\"\n",
+            EVIL.replace('\u{1b}', "").replace(['\r', '\n'], "")
+        ),
+    ] {
+        let config = write_config(dir.path(), &body);
+        let (code, out, err) = run(cli().args(["doctor", "otel", "-c"]).arg(&config));
+        assert_eq!(code, 2, "{out}{err}");
+        assert_no_raw_control("config error", &format!("{out}{err}"));
+    }
+    // A flag value the report quotes back (the endpoint of its findings and stages).
+    let (_, out, err) = run(cli().args(["doctor", "otel", "--no-canary", "--endpoint", EVIL]));
+    assert!(out.contains("\\x18"), "{out}");
+    assert_no_raw_control("report", &format!("{out}{err}"));
+    // Flag values clap or the doctor refuse.
+    for args in [
+        vec!["doctor", "otel", "--timeout", EVIL],
+        vec!["doctor", "otel", "--protocol", EVIL],
+        vec!["doctor", "explain", "--output", EVIL],
+    ] {
+        let (code, out, err) = run(cli().args(&args));
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert_no_raw_control(&format!("{args:?}"), &format!("{out}{err}"));
+    }
+}
+
+/// `n` pseudo-random bytes (xorshift), the same every run.
+fn noise(n: usize) -> Vec<u8> {
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    (0..n)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 24) as u8
+        })
+        .collect()
+}
+
+/// `runner doctor explain` with `bytes` on standard input (written while its output is read).
+fn explain_stdin(bytes: Vec<u8>) -> Output {
+    let mut child = cli()
+        .args(["doctor", "explain"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&bytes);
+    });
+    let o = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    o
 }

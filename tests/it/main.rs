@@ -45,5 +45,6 @@ mod runner_preflight;
 mod runner_rotel;
 mod scenarios;
 mod secrets;
+mod settings_reference;
 mod setup;
 mod telemetry_pipeline;

@@ -15,7 +15,7 @@ pub fn resolve_headers(cx: &mut Ctx<'_>, signal: Signal) -> Offer<Vec<Header>> {
         for (i, h) in cx.o.headers.iter().enumerate() {
             match h.expose().split_once('=') {
                 Some((k, v)) if !k.trim().is_empty() => {
-                    list.push((k.trim().to_owned(), Secret::new(v)))
+                    list.push((k.trim().to_owned(), Secret::new(v)));
                 }
                 _ => cx.problems.push(Problem::headers(
                     sig,
