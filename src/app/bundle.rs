@@ -1,14 +1,16 @@
-//! `runner doctor bundle`: exit 0 when the bundle was written, 2 when it could not be.
+//! `runner doctor bundle`: `Exit::Ok` when the bundle was written, `Exit::Usage` when it
+//! could not be.
 
 use super::{runtime, usage_error};
 use crate::bundle::{self, BundleOptions};
 use crate::cli::BundleArgs;
 use crate::config::Environment;
+use crate::report::Exit;
 
-pub fn command(args: &BundleArgs, env: &Environment) -> u8 {
+pub fn command(args: &BundleArgs, env: &Environment) -> Exit {
     let opts = BundleOptions {
         config_path: args.config.config.clone(),
-        output: args.output.clone(),
+        output: args.output.clone().unwrap_or_else(bundle::default_name),
         force: args.force,
         timeout: args.timeout,
     };
@@ -33,5 +35,5 @@ pub fn command(args: &BundleArgs, env: &Environment) -> u8 {
         bundle::human_size(written.size),
         written.summary
     ));
-    0
+    Exit::Ok
 }

@@ -6,9 +6,10 @@ use crate::cli::{self, CollectorOutput};
 use crate::collector::{self, live::LiveOptions, Options};
 use crate::config::Environment;
 use crate::report;
+use crate::report::Exit;
 use std::io::IsTerminal;
 
-pub fn command(args: cli::CollectorArgs, env: &Environment) -> u8 {
+pub fn command(args: cli::CollectorArgs, env: &Environment) -> Exit {
     let opts = Options {
         files: args.files,
         version: args.collector_version,

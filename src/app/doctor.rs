@@ -5,9 +5,10 @@ use crate::cli::{self, OutputFormat};
 use crate::config::{self, Environment};
 use crate::doctor::{self, BackendKind, BackendOptions, DoctorOptions};
 use crate::report;
+use crate::report::Exit;
 use std::io::IsTerminal;
 
-pub fn command(args: cli::OtelArgs, env: &Environment) -> u8 {
+pub fn command(args: cli::OtelArgs, env: &Environment) -> Exit {
     let loaded = match config::load(&overrides(&args.config, &args.exporter), env) {
         Ok(l) => l,
         Err(e) => return usage_error(e),

@@ -1,11 +1,13 @@
 //! `runner doctor explain`: reads the error text, matches it, prints the result.
 //!
-//! Exit codes: 0 when at least one known failure matched, 1 when none did, 2 when there was
-//! nothing to read.
+//! Exits (`docs/exit-codes.md`): `Ok` when at least one known failure matched, `Problem` when
+//! none did, `Usage` when there was nothing to read. The text `-`, like `--file -`, means
+//! standard input, as Unix tools read it.
 
 use super::{runtime, usage_error};
 use crate::cli::{ExplainArgs, OutputFormat};
 use crate::explain;
+use crate::report::Exit;
 use std::io::{IsTerminal, Read};
 
 /// Reads standard input up to `explain::MAX_INPUT` bytes; the rest is ignored (and said so).
@@ -27,12 +29,12 @@ fn read_stdin() -> std::io::Result<String> {
 }
 
 /// `runner doctor explain`.
-pub fn command(args: ExplainArgs) -> u8 {
+pub fn command(args: ExplainArgs) -> Exit {
     let json = args.json || args.output == OutputFormat::Json;
     if let Some(path) = &args.file {
         return log_command(path, json);
     }
-    let input = match args.text {
+    let input = match args.text.filter(|t| t != "-") {
         Some(t) => t,
         None => match read_stdin() {
             Ok(t) => t,
@@ -54,12 +56,12 @@ pub fn command(args: ExplainArgs) -> u8 {
         explain::render::text_with(&input, &matches, &ctx, checked.as_ref())
     };
     crate::redact::egress::print(&out);
-    u8::from(matches.is_empty())
+    Exit::problem_if(matches.is_empty())
 }
 
-/// `runner doctor explain --file LOG` (`-` for standard input): exit 0 when an export error was
-/// found, 1 when none, 2 when the file cannot be read.
-fn log_command(path: &std::path::Path, json: bool) -> u8 {
+/// `runner doctor explain --file LOG` (`-` for standard input): `Ok` when an export error was
+/// found, `Problem` when none, `Usage` when the file cannot be read.
+fn log_command(path: &std::path::Path, json: bool) -> Exit {
     let summary = if path.as_os_str() == "-" {
         explain::logscan::scan(std::io::stdin().lock())
     } else {
@@ -80,7 +82,7 @@ fn log_command(path: &std::path::Path, json: bool) -> u8 {
         explain::render::log_text(&summary)
     };
     crate::redact::egress::print(&out);
-    u8::from(summary.groups.is_empty())
+    Exit::problem_if(summary.groups.is_empty())
 }
 
 /// `--check`: runs the doctor the line calls for (no canary, each step within

@@ -1,7 +1,7 @@
 //! The application layer: turns parsed command-line values into calls on the core.
 //!
 //! The only user of `cli` (clap). It owns the process concerns: the tokio runtime, usage errors
-//! and exit codes (contract §3). One file per command; the core takes plain option structs and
+//! and exit codes (`docs/exit-codes.md`, named by `report::Exit`). One file per command; the core takes plain option structs and
 //! returns typed errors, which are worded and mapped to exit codes here.
 
 mod bundle;
@@ -13,10 +13,11 @@ mod run;
 use crate::cli::{self, Cli, Command, DoctorCommand};
 use crate::config::{Environment, Overrides, Protocol, Signal};
 use crate::redact::Secret;
+use crate::report::Exit;
 use std::io::Write;
 use std::process::ExitCode;
 
-/// Runs the parsed command and returns the process exit code (contract §3).
+/// Runs the parsed command and returns the process exit code (`docs/exit-codes.md`).
 pub fn main(cli: Cli) -> ExitCode {
     let env = Environment::from_process();
     // Secrets of the environment are known before anything is printed.
@@ -28,7 +29,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Doctor(DoctorCommand::Collector(args)) => collector::command(args, &env),
         Command::Run(args) => run::command(&args, &env),
     };
-    ExitCode::from(code)
+    code.into()
 }
 
 /// Converts the exporter flags into the core's overrides.
@@ -66,8 +67,8 @@ pub fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// Prints a usage error (exit 2) to standard error.
-pub fn usage_error(message: impl std::fmt::Display) -> u8 {
+pub fn usage_error(message: impl std::fmt::Display) -> Exit {
     let text = crate::redact::egress::scrub(&format!("runner: {message}\n"));
     let _ = std::io::stderr().write_all(text.as_bytes());
-    2
+    Exit::Usage
 }

@@ -3,6 +3,7 @@
 use super::{runtime, usage_error};
 use crate::cli::{LogFormat, PreflightArg, RunArgs};
 use crate::config::Environment;
+use crate::report::Exit;
 use crate::runner::{self, Mode, RunOptions};
 use std::time::Duration;
 
@@ -28,7 +29,7 @@ pub fn options(args: &RunArgs) -> RunOptions {
     }
 }
 
-pub fn command(args: &RunArgs, env: &Environment) -> u8 {
+pub fn command(args: &RunArgs, env: &Environment) -> Exit {
     match runner::prepare(&options(args), env) {
         Ok(prepared) => runtime().block_on(runner::run(prepared)),
         Err(e) => usage_error(e),

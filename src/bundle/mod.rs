@@ -1,4 +1,4 @@
-//! The support bundle: one redacted `.tar.gz` for a ticket (contract §6).
+//! The support bundle: one redacted `.tar.gz` for a ticket (`docs/bundle.md`).
 //!
 //! `manifest.json` lists every file with its size and SHA-256, what could not be gathered and
 //! why. Everything passes through `redact` (context-free rules and the known secret values).
@@ -28,6 +28,28 @@ pub struct BundleOptions {
     pub force: bool,
     /// Bound of every network step of the doctor run.
     pub timeout: Duration,
+}
+
+/// The bundle's name when `-o` is not given: `runner-support-<host>-<UTC time>.tar.gz` in the
+/// current directory (`runner-support-ci-7-20261207T064512Z.tar.gz`), so bundles of several
+/// machines and runs sit side by side.
+pub fn default_name() -> PathBuf {
+    let host = system::hostname().unwrap_or_default();
+    let host: String = host
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(64)
+        .collect();
+    let host = if host.is_empty() { "host".into() } else { host };
+    let time = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let time: String = time.chars().filter(|c| !matches!(c, '-' | ':')).collect();
+    PathBuf::from(format!("runner-support-{host}-{time}.tar.gz"))
 }
 
 /// Why no bundle was written (the command's exit-2 cases).

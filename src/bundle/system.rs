@@ -21,6 +21,11 @@ fn read_trim(path: &str) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
+/// This machine's host name (`/proc/sys/kernel/hostname`).
+pub fn hostname() -> Option<String> {
+    read_trim("/proc/sys/kernel/hostname")
+}
+
 /// The file's content, or the error that prevented reading it.
 fn file_json(path: &str) -> Value {
     match read_bounded(Path::new(path), MAX_FILE) {
@@ -93,7 +98,7 @@ pub fn system_json(env: &Environment) -> Value {
         "arch": std::env::consts::ARCH,
         "os_release": os_release(),
         "kernel": kernel(),
-        "hostname": read_trim("/proc/sys/kernel/hostname"),
+        "hostname": hostname(),
         "cpu_count": std::thread::available_parallelism().map_or(1, |n| n.get()),
         "in_container": Path::new("/.dockerenv").exists() || Path::new("/run/.containerenv").exists(),
         "uptime_seconds": read_trim("/proc/uptime")

@@ -1,4 +1,4 @@
-//! Cause codes of the contract (§7), severities, stages, and the `Finding` that names a cause.
+//! Cause codes (`docs/causes.md`), severities, stages, and the `Finding` that names a cause.
 //!
 //! Every user-facing sentence about a cause is written under this module: `config_text`,
 //! `net_text`, `proto_text`, `pipeline_text` build findings from typed evidence; `generic` holds the
@@ -78,14 +78,14 @@ pub enum Severity {
 
 macro_rules! causes {
     ($($variant:ident => $code:literal, $stage:ident;)*) => {
-        /// A cause code of the contract. The code string is fixed forever.
+        /// A cause code (`docs/causes.md`). The code string is fixed forever.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Cause { $($variant,)* }
 
         impl Cause {
             pub const ALL: &'static [Cause] = &[$(Cause::$variant,)*];
 
-            /// The contract's code, e.g. `tls_to_plaintext`.
+            /// The cause code, e.g. `tls_to_plaintext`.
             pub fn code(self) -> &'static str {
                 match self { $(Cause::$variant => $code,)* }
             }
@@ -201,7 +201,7 @@ pub fn latency(d: std::time::Duration) -> String {
         "<1 ms".to_string()
     } else if ms < 1000 {
         format!("{ms} ms")
-    } else if ms % 1000 == 0 {
+    } else if ms.is_multiple_of(1000) {
         format!("{} s", ms / 1000)
     } else {
         format!("{:.1} s", d.as_secs_f64())
@@ -220,7 +220,7 @@ impl Serialize for Cause {
     }
 }
 
-/// One diagnosed problem, as the contract's `findings[]` entry.
+/// One diagnosed problem, as a `findings[]` entry of `docs/report-schema.json`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Finding {
     pub cause: Cause,

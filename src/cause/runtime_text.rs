@@ -1,5 +1,5 @@
-//! Wording of the run-time self-check and the metrics server (contract §9): log lines only,
-//! built from typed values (verdict names, cause codes, triggers) the caller passes in.
+//! Wording of the run-time self-check and the metrics server (README.md, "For operators"): log
+//! lines only, built from typed values (verdict names, cause codes, triggers) the caller passes in.
 
 use std::time::Duration;
 

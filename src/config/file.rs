@@ -5,7 +5,7 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use toml::de::DeTable;
 
-/// Why the configuration could not be loaded: the contract's exit-2 cases.
+/// Why the configuration could not be loaded: the exit-2 cases of `docs/exit-codes.md`.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("config file {path}: {message}")]
@@ -99,7 +99,7 @@ pub struct RunnerEntry {
     pub builds_dir: Option<PathBuf>,
 }
 
-/// The `[otel]` table: every exporter setting of the contract. Unknown keys are reported with
+/// The `[otel]` table: every exporter setting of `docs/settings.md`. Unknown keys are reported with
 /// the nearest valid key by the loader (not by serde, whose message cannot suggest).
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -176,7 +176,7 @@ pub const OTEL_KEYS: &[&str] = &[
 ];
 
 /// Reads and parses a config file. Syntax errors, wrong types and unknown keys are errors
-/// naming the file, line and column (the contract's exit-2 cases).
+/// naming the file, line and column (the exit-2 cases of `docs/exit-codes.md`).
 pub fn read(path: &Path) -> Result<RunnerConfig, ConfigError> {
     let text = read_text(path)?;
     parse(path, &text)

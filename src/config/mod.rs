@@ -54,10 +54,10 @@ pub struct Loaded {
 }
 
 /// Loads the config file (when given or `./config.toml` exists) and resolves the settings.
-/// Errors are the contract's exit-2 cases: the file is missing or not valid TOML, a key is
-/// unknown, or a value has the wrong TOML type. Values of the right type that make no sense
-/// (`protocol = "grpcc"`) are not errors here: they become `config_invalid` problems, so the
-/// doctor can still report everything else.
+/// Errors are the exit-2 cases of `docs/exit-codes.md`: the file is missing or not valid TOML, a
+/// key is unknown, or a value has the wrong TOML type. Values of the right type that make no sense
+/// (`protocol = "grpcc"`) are not errors here: they become `config_invalid` problems, so the doctor
+/// can still report everything else.
 pub fn load(overrides: &Overrides, env: &Environment) -> Result<Loaded, ConfigError> {
     let path = match &overrides.config_path {
         Some(p) => Some(p.clone()),

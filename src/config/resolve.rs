@@ -1,7 +1,8 @@
 //! Precedence: one small pure function (`decide`) decides which source wins; the rest of this
 //! module gathers the offers of every source for each setting of one signal.
 //!
-//! Order (contract §2): flag > `[otel]` config > signal-specific env > generic env > default.
+//! Order (`docs/settings.md`): flag > `[otel]` config > signal-specific env > generic env >
+//! default.
 //! Within one source kind the signal-specific setting beats the generic one
 //! (`otel.traces_endpoint` over `otel.endpoint`). Values that do not parse are reported as
 //! findings and do not take part, so the next source wins (what an SDK that ignores a bad

@@ -1,4 +1,4 @@
-//! Table tests of the precedence rule and of endpoint resolution (contract §2).
+//! Table tests of the precedence rule and of endpoint resolution (`docs/settings.md`).
 
 use super::*;
 use crate::config::{resolve_all, OtelTable, Overrides};

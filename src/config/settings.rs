@@ -125,7 +125,8 @@ impl Source {
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            // The flag's name is kept for messages; the contract's source label is plain `flag`.
+            // The flag's name is kept for messages; the report's source label is plain `flag`
+            // (`docs/settings.md`).
             Source::Flag(_) => f.write_str("flag"),
             Source::Config(key) => write!(f, "config:{key}"),
             Source::Env(var) => write!(f, "env:{var}"),

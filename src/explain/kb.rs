@@ -1,5 +1,5 @@
 //! The knowledge base: error texts seen in the wild (research/failure-modes.md and the SDKs'
-//! and collector's own messages), each pointing at a contract cause.
+//! and collector's own messages), each pointing at a cause code (`docs/causes.md`).
 //!
 //! Patterns are lower case; `*` stands for a variable part (an address, a port, a number, a
 //! name). Fragments must appear in order. Rows of equal confidence and length keep table order.

@@ -8,7 +8,7 @@ use std::io::ErrorKind;
 /// What made a doctor run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Trigger {
-    /// The pre-flight at start-up (contract §5).
+    /// The pre-flight at start-up (README.md, "Running the runner").
     Preflight,
     /// Run time: exports went from working to failing.
     ExportFailing,
@@ -58,7 +58,7 @@ pub fn job_state(state: &str) -> &'static str {
 
 /// The `cause` of spans a collector accepted but rejected in part (OTLP `partial_success`).
 pub const PARTIAL_SUCCESS: &str = "canary_partial_success";
-/// The `cause` of a failure whose typed evidence names none of the contract's causes.
+/// The `cause` of a failure whose typed evidence names none of the cause codes (`docs/causes.md`).
 pub const UNKNOWN: &str = "unknown";
 
 /// The cause code a failed export's typed evidence points to (never its text).

@@ -1,4 +1,5 @@
-//! Fleet metrics (contract §9): the runner's telemetry health in the Prometheus text format.
+//! Fleet metrics (README.md, "For operators"): the runner's telemetry health in the Prometheus
+//! text format.
 //!
 //! `Metrics` is fed by the recording exporter (as an `ExportObserver`), by the job loop and by
 //! every doctor run (pre-flight and run-time self-check); `server` serves it. Every label value
@@ -23,7 +24,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// reads.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
-/// The registry and every metric of the contract.
+/// The registry and every metric README.md, "For operators" lists.
 #[derive(Debug)]
 pub struct Metrics {
     registry: Registry,

@@ -1,7 +1,7 @@
 //! The report of `runner doctor collector` (schema `runner.doctor.collector/v1`): the same keys as
 //! `doctor otel`'s, with the collector's pipelines as targets and one check per component.
 
-use super::{Check, Report, Status, Verdict};
+use super::{Check, Exit, Status, Verdict};
 use crate::cause::{Finding, Severity};
 use serde::Serialize;
 use std::fmt::Write;
@@ -32,12 +32,14 @@ pub struct CollectorReport {
 }
 
 impl CollectorReport {
-    pub fn exit_code(&self) -> u8 {
-        u8::from(self.findings.iter().any(|f| f.severity == Severity::Error))
+    /// The same exit as `doctor otel`'s report ([`Exit::of`]).
+    pub fn exit_code(&self) -> Exit {
+        Exit::of(&self.findings)
     }
 
+    /// The same verdict as `doctor otel`'s report ([`Verdict::of`]).
     pub fn verdict_of(findings: &[Finding]) -> Verdict {
-        Report::verdict_of(findings)
+        Verdict::of(findings)
     }
 }
 

@@ -1,13 +1,16 @@
-//! The doctor's report: the model of contract §4 and one renderer per output format.
+//! The doctor's report: the model of `docs/report-schema.json` and one renderer per output format.
 
 pub mod bound;
 pub mod codequality;
 pub mod collector;
+mod exit;
 pub mod json;
 pub mod sarif;
 pub mod text;
 
-use crate::cause::{Finding, Severity, Stage};
+pub use exit::Exit;
+
+use crate::cause::{Finding, Stage};
 use crate::config::{Protocol, Signal};
 use serde::Serialize;
 
@@ -71,7 +74,7 @@ pub struct Target {
     pub checks: Vec<Check>,
 }
 
-/// The canary span's fate (contract §4 `canary`).
+/// The canary span's fate (`canary` of `docs/report-schema.json`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Canary {
     pub sent: bool,
@@ -97,17 +100,13 @@ pub struct Report {
 }
 
 impl Report {
-    /// `broken` on any error, `degraded` on any warning, else `healthy`.
+    /// The verdict of these findings ([`Verdict::of`], shared with `doctor collector`).
     pub fn verdict_of(findings: &[Finding]) -> Verdict {
-        match findings.iter().map(|f| f.severity).max() {
-            Some(Severity::Error) => Verdict::Broken,
-            Some(Severity::Warning) => Verdict::Degraded,
-            _ => Verdict::Healthy,
-        }
+        Verdict::of(findings)
     }
 
-    /// Contract §3: 1 when any finding is an error, else 0.
-    pub fn exit_code(&self) -> u8 {
-        u8::from(self.findings.iter().any(|f| f.severity == Severity::Error))
+    /// `docs/exit-codes.md`: [`Exit::Problem`] when any finding is an error, else [`Exit::Ok`].
+    pub fn exit_code(&self) -> Exit {
+        Exit::of(&self.findings)
     }
 }

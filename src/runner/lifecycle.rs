@@ -13,9 +13,6 @@ pub enum Phase {
     Draining,
 }
 
-/// The exit code after an abort (128 + SIGINT, as shells report it).
-pub const ABORT_EXIT: i32 = 130;
-
 /// Installs the handlers; the returned receiver turns `Draining` on the first signal.
 pub fn install(procs: Procs) -> std::io::Result<watch::Receiver<Phase>> {
     let mut term = signal(SignalKind::terminate())?;
@@ -41,7 +38,7 @@ pub fn install(procs: Procs) -> std::io::Result<watch::Receiver<Phase>> {
             "second signal: aborting now, killing running jobs"
         );
         procs.kill_all();
-        std::process::exit(ABORT_EXIT);
+        std::process::exit(i32::from(crate::report::Exit::Aborted.code()));
     });
     Ok(rx)
 }

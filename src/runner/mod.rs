@@ -24,6 +24,7 @@ use crate::config::duration::DurationError;
 use crate::config::{self, ConfigError, Environment, Loaded, Overrides, Signal};
 use crate::metrics::labels::Trigger;
 use crate::metrics::Metrics;
+use crate::report::Exit;
 use crate::telemetry::{self, Identity, Pipeline};
 pub use logging::LogFormat;
 use preflight::Decision;
@@ -137,7 +138,7 @@ pub fn prepare(opts: &RunOptions, env: &Environment) -> Result<Prepared, RunErro
     })
 }
 
-/// The run-time settings of contract §9: the metrics server and the self-check.
+/// The run-time settings of README.md, "For operators": the metrics server and the self-check.
 #[derive(Clone, Debug)]
 struct Fleet {
     listen: Option<config::listen::ListenAddress>,
@@ -154,8 +155,8 @@ fn budget(opts: &RunOptions, from_file: Option<&str>) -> Result<Duration, Durati
     }
 }
 
-/// Runs the job loop until a stop signal; returns the exit code (1 when pre-flight stopped it).
-pub async fn run(p: Prepared) -> u8 {
+/// Runs the job loop until a stop signal; returns the exit (`Problem` when pre-flight stopped it).
+pub async fn run(p: Prepared) -> Exit {
     let Prepared {
         loaded,
         env,
@@ -174,7 +175,7 @@ async fn serve(
     mode: Mode,
     budget: Duration,
     fleet: Fleet,
-) -> u8 {
+) -> Exit {
     tracing::info!(version = crate::VERSION, "runner starting");
     let metrics = Arc::new(Metrics::new(crate::VERSION));
     // Up before the pre-flight, so /healthz answers while it runs.
@@ -188,7 +189,7 @@ async fn serve(
         metrics.doctor_ran(Trigger::Preflight, pre.report.as_ref());
     }
     if pre.decision == Decision::Stop {
-        return 1;
+        return Exit::Problem;
     }
 
     let identity = Identity {
@@ -227,7 +228,7 @@ async fn serve(
         Ok(rx) => rx,
         Err(e) => {
             tracing::error!(error = %e, "cannot install signal handlers");
-            return 1;
+            return Exit::Problem;
         }
     };
     let count = |o: &execute::Outcome| metrics.job_finished(o.state);
@@ -267,7 +268,7 @@ async fn serve(
         finish_telemetry(p, bound).await;
     }
     tracing::info!("runner stopped");
-    0
+    Exit::Ok
 }
 
 /// Binds the metrics server and serves it in a task of its own; a bind failure is logged and

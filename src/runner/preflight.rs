@@ -1,6 +1,6 @@
-//! The pre-flight doctor at start-up (contract §5): runs within a budget, logs a one-line
-//! verdict and one line per finding, keeps the report for the support bundle, and in `strict`
-//! mode stops the runner on an error finding.
+//! The pre-flight doctor at start-up (README.md, "Running the runner"): runs within a budget,
+//! logs a one-line verdict and one line per finding, keeps the report for the support bundle,
+//! and in `strict` mode stops the runner on an error finding.
 
 use crate::cause::{Finding, Severity};
 use crate::config::{Environment, Loaded};

@@ -1,7 +1,8 @@
-//! Run-time self-diagnosis (contract §9): when the runner's own exports go from working to
-//! failing, the doctor runs once with the runner's settings, bounded, in a task of its own (never
-//! on a job's path); again on the next change of state, or every `otel.doctor_interval` while
-//! still broken; never two at once. Its verdict and causes are logged and go into the metrics.
+//! Run-time self-diagnosis (README.md, "For operators"): when the runner's own exports go from
+//! working to failing, the doctor runs once with the runner's settings, bounded, in a task of its
+//! own (never on a job's path); again on the next change of state, or every `otel.doctor_interval`
+//! while still broken; never two at once. Its verdict and causes are logged and go into the
+//! metrics.
 
 use super::health::{self, Change, Health};
 use crate::cause::{runtime_text as text, Severity};

@@ -353,3 +353,35 @@ fn the_bundle_takes_the_preflight_of_its_own_config_only() {
         a_abs.display().to_string()
     );
 }
+
+#[test]
+fn without_o_the_bundle_is_named_for_host_and_time_here_and_says_where() {
+    let d = Dir::new();
+    let o = d.runner(&["doctor", "bundle", "--timeout", "300ms"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let prefix = format!("runner-support-{}-", host.trim());
+    let written = d.listing();
+    let [name] = written.as_slice() else {
+        panic!("one bundle wanted in the current directory, found {written:?}");
+    };
+    let time = name
+        .strip_prefix(&prefix)
+        .and_then(|n| n.strip_suffix(".tar.gz"))
+        .unwrap_or_else(|| panic!("{name} is not {prefix}<UTC time>.tar.gz"));
+    // 20261207T064512Z: the UTC time, without characters a file name should not hold.
+    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    assert!(
+        time.len() == 16 && digits(&time[..8]) && &time[8..9] == "T" && digits(&time[9..15]),
+        "{time}"
+    );
+    assert!(time.ends_with('Z'), "{time}");
+    let full = std::fs::canonicalize(d.path().join(name)).unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains(&format!("written to {}", full.display())),
+        "{stdout}"
+    );
+    assert_eq!(mode(&full), 0o600);
+    untar(&full, &d.path().join("x"));
+}

@@ -1,245 +1,230 @@
-//! `docs/causes.md`, the cause catalogue, kept true: for every cause code, its stage, the
-//! severities its scenarios assert, where it is detected, its wording, its explain patterns,
-//! its scenarios and the tests naming it, computed from the source tree's text.
+//! `docs/causes.md`, the cause catalogue, kept true. For users, per cause: what it means, what
+//! the doctor prints (from a text snapshot), the fix, and the lines real clients and the
+//! collector log for it. For developers, per cause: its wording in `src/cause/` (file:line),
+//! its scenarios in both formats (read by `support::scenario`), and the tests that name it.
 //! `UPDATE_CAUSES=1 cargo test --test it causes_catalogue` rewrites the file; without it the
 //! test fails when the file disagrees with the tree.
 
-use runner::cause::Cause;
-use std::collections::{BTreeMap, BTreeSet};
+use crate::support::catalogue::{
+    code_span, collector_lines, corpus, examples, explain_rows, files, first, line_of, occurrences,
+    root, Example, Said,
+};
+use crate::support::scenario::{self, Format};
+use runner::cause::{generic, Cause, Stage};
+use std::collections::BTreeSet;
 use std::fmt::Write;
-use std::path::{Path, PathBuf};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Every file under `dir` ending in `ext`, as (path relative to the crate root, text), sorted.
-fn files(dir: &str, ext: &str) -> Vec<(String, String)> {
-    fn walk(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
-        let Ok(rd) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p, ext, out);
-            } else if p.to_string_lossy().ends_with(ext) {
-                out.push(p);
-            }
-        }
-    }
-    let mut paths = Vec::new();
-    walk(&root().join(dir), ext, &mut paths);
-    paths.sort();
-    paths
-        .into_iter()
-        .map(|p| {
-            let text = std::fs::read_to_string(&p).unwrap();
-            let rel = p
-                .strip_prefix(root())
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            (rel, text)
-        })
-        .collect()
-}
-
-/// Byte offsets where `word` occurs as a whole identifier-ish word.
-fn occurrences(text: &str, word: &str) -> Vec<usize> {
-    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    text.match_indices(word)
-        .filter(|(i, _)| {
-            let before = text[..*i].chars().next_back();
-            let after = text[i + word.len()..].chars().next();
-            !before.is_some_and(ident) && !after.is_some_and(ident)
-        })
-        .map(|(i, _)| i)
-        .collect()
-}
-
-/// The name of the function whose body contains byte `at` (the nearest `fn NAME` before it).
-fn enclosing_fn(text: &str, at: usize) -> Option<String> {
-    let head = &text[..at];
-    let i = occurrences(head, "fn").into_iter().next_back()?;
-    let name: String = head[i + 2..]
-        .trim_start()
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect();
-    (!name.is_empty()).then_some(name)
-}
-
-/// Rows of the explain knowledge base per variant: `r("pattern", Variant, ...)` / `n(...)`.
-fn explain_rows(kb: &[(String, String)]) -> BTreeMap<String, usize> {
-    let mut rows = BTreeMap::new();
-    for (_, text) in kb {
-        for start in ["r(\"", "n(\""] {
-            for (i, _) in text.match_indices(start) {
-                // Skip the pattern string (escapes included), then read the variant after `,`.
-                let rest = &text[i + start.len()..];
-                let mut escaped = false;
-                let Some(end) = rest.find(|c: char| {
-                    let close = c == '"' && !escaped;
-                    escaped = c == '\\' && !escaped;
-                    close
-                }) else {
-                    continue;
-                };
-                let after = rest[end + 1..].trim_start();
-                let Some(after) = after.strip_prefix(',') else {
-                    continue;
-                };
-                let variant: String = after
-                    .trim_start()
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric())
-                    .collect();
-                *rows.entry(variant).or_default() += 1;
-            }
-        }
-    }
-    rows
-}
-
-/// Cause codes `scenarios/README.md` excuses as not producible on one machine.
-fn unproducible() -> BTreeSet<String> {
-    let readme = std::fs::read_to_string(root().join("scenarios/README.md")).unwrap();
-    let section = readme
-        .split("## Not producible on one machine")
-        .nth(1)
-        .unwrap_or("");
-    let section = section.split("\n## ").next().unwrap_or("");
-    section
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("- `"))
-        .filter_map(|l| l.split('`').next())
-        .map(str::to_string)
-        .collect()
-}
 
 fn list(items: &BTreeSet<String>) -> String {
     if items.is_empty() {
         "none".to_string()
     } else {
-        items
-            .iter()
-            .map(|i| format!("`{i}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
+        items.iter().cloned().collect::<Vec<_>>().join(", ")
     }
+}
+
+const INTRO: &str = "\
+# Causes
+
+What each finding of `runner doctor otel` and `runner doctor collector` means, what the report
+prints, how to fix it, and how the SDKs and the collector say it in their own logs (paste such a
+line into `runner doctor explain` to be pointed here). The report's own `Fix:` line says the fix
+for your settings; the fix below is the general one. For developers, [the second
+part](#for-developers) gives each cause's wording, scenarios and tests.
+
+Generated by `tests/it/causes_catalogue.rs` from the source tree, the scenarios, the text
+snapshots and the explain corpus; do not edit by hand. `UPDATE_CAUSES=1 cargo test --test it
+causes_catalogue` rewrites it, and the test fails while it disagrees with the tree.
+";
+
+/// What each stage checks, for the headings.
+fn stage_heading(stage: &str) -> &'static str {
+    match stage {
+        "config" => "the settings, before anything is sent",
+        "dns" => "the endpoint's host name",
+        "tcp" => "the connection to the port",
+        "tls" => "the TLS handshake",
+        "protocol" => "whether the port speaks the configured protocol",
+        "export" => "a real export's answer",
+        "canary" => "a test span sent through the runner's own pipeline",
+        "backend" => "whether the test span reached the trace backend",
+        "collector" => "the collector's configuration and live state (`runner doctor collector`)",
+        _ => "",
+    }
+}
+
+fn user_entry(out: &mut String, c: Cause, ex: Option<&Example>, said: &[Said], col: &[String]) {
+    let code = c.code();
+    let g = generic::text(c);
+    let _ = write!(out, "\n### `{code}`\n\n{} {}\n", g.summary, g.explanation);
+    if let Some(ex) = ex {
+        let _ = writeln!(out, "\nWhat the report prints ({}):\n", ex.from);
+        for l in &ex.lines {
+            let _ = writeln!(out, "    {l}");
+        }
+    }
+    let _ = writeln!(out, "\n**Fix:** {}", g.fix);
+    if !said.is_empty() || !col.is_empty() {
+        let _ = writeln!(out, "\nHow it shows in logs:\n");
+        for (client, version, line, vague) in said {
+            let also = if *vague {
+                " (also printed for other causes)"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                out,
+                "- {client} ({version}): {}{also}",
+                code_span(&first(line))
+            );
+        }
+        for p in col {
+            let _ = writeln!(
+                out,
+                "- the collector (otelcol-contrib), a line with {}",
+                code_span(p)
+            );
+        }
+    }
+    let _ = writeln!(out, "\n[Developer view](#dev-{code})");
 }
 
 /// The catalogue's text, computed from the tree.
 fn catalogue() -> String {
-    let src = files("src", ".rs");
-    let tests: Vec<(String, String)> = files("tests", ".rs")
+    let cause_src: Vec<(String, String)> = files("src/cause", ".rs")
+        .into_iter()
+        .filter(|(p, _)| p != "src/cause/mod.rs")
+        .collect();
+    // Integration tests, and the unit tests of `src/` (a `tests.rs` file, or what follows
+    // `#[cfg(test)]`).
+    let mut tests: Vec<(String, String)> = files("tests/it", ".rs")
         .into_iter()
         .filter(|(p, _)| !p.ends_with("causes_catalogue.rs"))
         .collect();
-    let scenarios = files("scenarios", ".toml");
-    let kb: Vec<(String, String)> = src
-        .iter()
-        .filter(|(p, _)| p.starts_with("src/explain/kb"))
-        .cloned()
+    tests.extend(files("src", ".rs").into_iter().filter_map(|(p, t)| {
+        if p.ends_with("tests.rs") {
+            return Some((p, t));
+        }
+        let at = t.find("#[cfg(test)]")?;
+        Some((p, t[at..].to_string()))
+    }));
+    let kb: String = files("src/explain", ".rs")
+        .into_iter()
+        .filter(|(p, _)| p.starts_with("src/explain/kb") || p.contains("families"))
+        .map(|(_, t)| t)
         .collect();
     let rows = explain_rows(&kb);
-    let excused = unproducible();
+    let collector = collector_lines(&kb);
+    let scenarios = scenario::load_all(&root().join("scenarios"));
+    let excused = scenario::unproducible(&root().join("scenarios"));
+    let examples = examples();
+    let corpus = corpus();
 
-    let mut out = String::from(
-        "# Cause catalogue\n\n\
-         Generated by `tests/it/causes_catalogue.rs` from the source tree; do not edit by hand.\n\
-         `UPDATE_CAUSES=1 cargo test --test it causes_catalogue` rewrites it, and the test fails\n\
-         while it disagrees with the code or the scenarios.\n\n\
-         For every cause code of the contract (§7): the stage it belongs to (`src/cause`'s\n\
-         registry); the severities its scenarios assert; where it is **detected** (files outside\n\
-         `src/cause/` and `src/explain/` naming its variant); its **wording** (functions under\n\
-         `src/cause/` naming it); its rows in `runner doctor explain`'s knowledge base; the\n\
-         scenarios reporting it (`cause = \"...\"`, with the stage they see it at); and the\n\
-         integration tests naming it.\n",
+    let mut user = String::from(INTRO);
+    // Causes grouped by stage, in the stages' order; contents first, each linked to its entry.
+    let stages: Vec<Stage> = Stage::ALL.into_iter().chain([Stage::Collector]).collect();
+    let ordered: Vec<Cause> = stages
+        .iter()
+        .flat_map(|st| Cause::ALL.iter().copied().filter(move |c| c.stage() == *st))
+        .collect();
+    assert_eq!(ordered.len(), Cause::ALL.len(), "a cause of no known stage");
+    user.push_str("\nBy stage:\n\n");
+    for st in &stages {
+        let links: Vec<String> = ordered
+            .iter()
+            .filter(|c| c.stage() == *st)
+            .map(|c| format!("[`{0}`](#{0})", c.code()))
+            .collect();
+        let _ = writeln!(user, "- `{st}`: {}", links.join(", "));
+    }
+    let mut dev = String::from(
+        "\n## For developers\n\n\
+         Per cause: its **wording** (every line of `src/cause/` naming its variant: the arm that\n\
+         words it, and `generic.rs`, which words it for `runner doctor explain`); the severities its\n\
+         scenarios assert; its **scenarios** in both formats (`scenarios/<stage>/*.toml` run by\n\
+         `tests/it/scenarios.rs`, `scenarios/collector/*.yaml` with `# expect:` lines run by\n\
+         `tests/it/collector.rs`; both read by `tests/it/support/scenario.rs`), with the stage they\n\
+         see it at; the integration **tests** naming it; and its rows in `runner doctor explain`'s\n\
+         knowledge base.\n",
     );
     let mut stage = String::new();
-    for &c in Cause::ALL {
+    for &c in &ordered {
         let code = c.code();
         let variant = format!("{c:?}");
-        let path_ref = format!("Cause::{variant}");
         if c.stage().to_string() != stage {
             stage = c.stage().to_string();
-            let _ = write!(out, "\n## Stage `{stage}`\n");
+            let _ = write!(user, "\n## Stage `{stage}`: {}\n", stage_heading(&stage));
+        }
+        user_entry(
+            &mut user,
+            c,
+            examples.get(code),
+            corpus.get(code).map_or(&[], Vec::as_slice),
+            collector.get(&variant).map_or(&[], Vec::as_slice),
+        );
+
+        let mut wording = Vec::new();
+        for (path, text) in &cause_src {
+            let lines: BTreeSet<usize> = occurrences(text, &variant)
+                .into_iter()
+                .map(|at| line_of(text, at))
+                .collect();
+            if !lines.is_empty() {
+                let lines: Vec<String> = lines.iter().map(usize::to_string).collect();
+                wording.push(format!("`{path}:{}`", lines.join(",")));
+            }
         }
 
-        let mut detected = BTreeSet::new();
-        let mut wording = BTreeSet::new();
-        for (path, text) in &src {
-            let hits = occurrences(text, &path_ref);
-            if hits.is_empty() || path.starts_with("src/explain/") {
-                continue;
-            }
-            if path.starts_with("src/cause/") {
-                for at in hits {
-                    let f = enclosing_fn(text, at).unwrap_or_default();
-                    wording.insert(format!("{}::{f}", path.trim_start_matches("src/")));
-                }
-            } else {
-                detected.insert(path.clone());
-            }
-        }
-
-        let needle = format!("\"{code}\"");
         let mut severities = BTreeSet::new();
         let mut seen = BTreeSet::new();
-        for (path, text) in &scenarios {
-            let Ok(doc) = toml::from_str::<toml::Value>(text) else {
-                continue;
-            };
-            let findings = doc
-                .get("expect")
-                .and_then(|e| e.get("findings"))
-                .and_then(|f| f.as_array())
-                .cloned()
-                .unwrap_or_default();
-            for f in findings
-                .iter()
-                .filter(|f| f["cause"].as_str() == Some(code))
-            {
-                let at = f.get("stage").and_then(|s| s.as_str()).unwrap_or("?");
-                let name = path
-                    .trim_start_matches("scenarios/")
-                    .trim_end_matches(".toml");
-                seen.insert(format!("{name} ({at})"));
-                if let Some(s) = f.get("severity").and_then(|s| s.as_str()) {
-                    severities.insert(s.to_string());
-                }
+        let mut harnesses = BTreeSet::new();
+        for f in &scenarios {
+            let Ok(sc) = &f.parsed else { continue };
+            for ef in sc.expect.findings.iter().filter(|ef| ef.cause == code) {
+                let rel = f.path.strip_prefix(root()).unwrap().display().to_string();
+                seen.insert(format!("[`{}`](../{rel}) ({})", f.name, ef.stage));
+                severities.insert(format!("`{}`", ef.severity));
+                harnesses.insert(match f.format {
+                    Format::Otel => "`tests/it/scenarios.rs` (its scenarios)".to_string(),
+                    Format::Collector => "`tests/it/collector.rs` (its scenarios)".to_string(),
+                });
             }
         }
-        if excused.contains(code) {
-            seen.insert("not producible on one machine (scenarios/README.md)".to_string());
+        if excused.iter().any(|e| e == code) {
+            seen.insert("not producible on one machine (`scenarios/README.md`)".to_string());
         }
-
-        let named_by: BTreeSet<String> = tests
+        let needle = format!("\"{code}\"");
+        let path_ref = format!("Cause::{variant}");
+        let mut named_by: BTreeSet<String> = tests
             .iter()
             .filter(|(_, t)| !occurrences(t, &path_ref).is_empty() || t.contains(&needle))
-            .map(|(p, _)| p.clone())
+            .map(|(p, _)| format!("`{p}`"))
             .collect();
+        named_by.extend(harnesses);
 
         let _ = write!(
-            out,
-            "\n### `{code}`\n\n\
+            dev,
+            "\n<a id=\"dev-{code}\"></a>\n### `{code}` (developer view)\n\n\
              - stage: `{stage}`; severity in scenarios: {}\n\
-             - detected in: {}\n\
              - wording: {}\n\
-             - explain patterns: {}\n\
              - scenarios: {}\n\
-             - tests: {}\n",
-            list(&severities),
-            list(&detected),
-            list(&wording),
-            rows.get(&variant).copied().unwrap_or(0),
+             - tests: {}\n\
+             - explain patterns: {}\n",
+            if severities.is_empty() {
+                "no scenario".to_string()
+            } else {
+                list(&severities)
+            },
+            if wording.is_empty() {
+                "none".to_string()
+            } else {
+                wording.join(", ")
+            },
             list(&seen),
             list(&named_by),
+            rows.get(&variant).map_or(0, Vec::len),
         );
     }
-    out
+    user + &dev
 }
 
 #[test]
@@ -266,5 +251,23 @@ fn causes_catalogue() {
             have.lines().nth(first).unwrap_or(""),
             want.lines().nth(first).unwrap_or(""),
         );
+    }
+}
+
+/// Every cause with a scenario shows it, and every cause has a wording line: no "none" where
+/// the tree has something.
+#[test]
+fn the_catalogue_names_every_scenario_and_wording() {
+    let text = catalogue();
+    for &c in Cause::ALL {
+        let code = c.code();
+        let dev = text
+            .split(&format!("<a id=\"dev-{code}\"></a>"))
+            .nth(1)
+            .unwrap_or_else(|| panic!("no developer view of {code}"));
+        let entry = dev.split("<a id=").next().unwrap_or("");
+        assert!(!entry.contains("- wording: none"), "{code}: {entry}");
+        assert!(!entry.contains("- scenarios: none"), "{code}: {entry}");
+        assert!(!entry.contains("- tests: none"), "{code}: {entry}");
     }
 }

@@ -1,6 +1,7 @@
 //! `runner doctor collector` against its scenarios (`scenarios/collector/`), the real
 //! configurations of `tests/data/collector-configs/`, and hostile input.
 
+use crate::support::scenario::{self, Format, ScenarioFile};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -47,49 +48,8 @@ fn place(f: &Value) -> String {
     format!("{}:{}", l["line"], l["column"])
 }
 
-/// A scenario's header: `# flags: ...`, `# env: K=V ...`, `# expect: CAUSE SEVERITY LINE:COL`
-/// or `# expect: CAUSE none`.
-struct Scenario {
-    flags: Vec<String>,
-    env: Vec<(String, String)>,
-    expect: Vec<(String, String, Option<String>)>,
-}
-
-fn scenario(text: &str) -> Scenario {
-    let mut s = Scenario {
-        flags: Vec::new(),
-        env: Vec::new(),
-        expect: Vec::new(),
-    };
-    for l in text.lines().take_while(|l| l.starts_with('#')) {
-        if let Some(f) = l.strip_prefix("# flags:") {
-            s.flags = f.split_whitespace().map(str::to_owned).collect();
-        } else if let Some(e) = l.strip_prefix("# env:") {
-            for kv in e.split_whitespace() {
-                let (k, v) = kv.split_once('=').expect("K=V");
-                s.env.push((k.to_owned(), v.to_owned()));
-            }
-        } else if let Some(e) = l.strip_prefix("# expect:") {
-            let w: Vec<&str> = e.split_whitespace().collect();
-            s.expect.push((
-                w[0].to_owned(),
-                w[1].to_owned(),
-                w.get(2).map(|x| (*x).to_owned()),
-            ));
-        }
-    }
-    s
-}
-
-fn scenario_files() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios/collector"))
-        .expect("scenarios/collector")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
-        .collect();
-    v.sort();
-    v
+fn scenario_files() -> Vec<ScenarioFile> {
+    scenario::load(&root().join("scenarios"), Format::Collector)
 }
 
 /// The causes about the running collector (no file position).
@@ -107,31 +67,51 @@ fn every_collector_scenario_gives_its_findings_on_their_lines() {
     let mut problems = Vec::new();
     let files = scenario_files();
     assert!(files.len() >= 12);
-    for path in files {
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    for file in files {
+        let name = file.name.clone();
+        let path = file.path.clone();
+        let sc = file.parsed.unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(
+            !sc.expect.findings.is_empty() || !sc.expect.absent.is_empty(),
+            "{name}: no `# expect:` line"
+        );
         let text = std::fs::read_to_string(&path).unwrap();
-        let sc = scenario(&text);
-        assert!(!sc.expect.is_empty(), "{name}: no `# expect:` line");
         // `# metrics:` / `# health:` lines: a loopback server plays the recorded admin answers.
         let (live, _server) =
             crate::support::collector_admin::scenario_server(&text, path.parent().unwrap());
-        let flags: Vec<&str> = sc.flags.iter().chain(&live).map(String::as_str).collect();
-        let (code, r) = json(std::slice::from_ref(&path), &flags, &sc.env);
+        let env: Vec<(String, String)> = sc.settings.env.clone().into_iter().collect();
+        let flags: Vec<&str> = sc
+            .settings
+            .flags
+            .iter()
+            .chain(&live)
+            .map(String::as_str)
+            .collect();
+        let (code, r) = json(std::slice::from_ref(&path), &flags, &env);
         let findings = r["findings"].as_array().cloned().unwrap_or_default();
-        for (cause, sev, at) in &sc.expect {
+        let got = || -> Vec<String> {
+            findings
+                .iter()
+                .map(|f| format!("{} {} {}", f["cause"], f["severity"], place(f)))
+                .collect()
+        };
+        for e in &sc.expect.findings {
             let hit = findings.iter().any(|f| {
-                f["cause"] == cause.as_str()
-                    && (sev == "none" || f["severity"] == sev.as_str())
-                    && at.as_ref().is_none_or(|a| &place(f) == a)
+                f["cause"] == e.cause.as_str()
+                    && f["severity"] == e.severity.as_str()
+                    && e.at.as_ref().is_none_or(|a| &place(f) == a)
             });
-            if sev == "none" && hit {
+            if !hit {
+                let (cause, sev, at) = (&e.cause, &e.severity, &e.at);
+                problems.push(format!(
+                    "{name}: no {cause} {sev} at {at:?}; got {:?}",
+                    got()
+                ));
+            }
+        }
+        for cause in &sc.expect.absent {
+            if findings.iter().any(|f| f["cause"] == cause.as_str()) {
                 problems.push(format!("{name}: unexpected {cause}"));
-            } else if sev != "none" && !hit {
-                let got: Vec<String> = findings
-                    .iter()
-                    .map(|f| format!("{} {} {}", f["cause"], f["severity"], place(f)))
-                    .collect();
-                problems.push(format!("{name}: no {cause} {sev} at {at:?}; got {got:?}"));
             }
         }
         for f in &findings {
@@ -142,8 +122,11 @@ fn every_collector_scenario_gives_its_findings_on_their_lines() {
             }
         }
         let errors = findings.iter().any(|f| f["severity"] == "error");
-        if code != i32::from(errors) {
-            problems.push(format!("{name}: exit {code} with errors={errors}"));
+        if code != i32::from(errors) || code != sc.expect.exit {
+            problems.push(format!(
+                "{name}: exit {code} with errors={errors}, expected exit {}",
+                sc.expect.exit
+            ));
         }
         assert_eq!(r["schema"], "runner.doctor.collector/v1");
     }

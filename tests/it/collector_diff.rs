@@ -74,7 +74,7 @@ fn doctor(text: &str, minor: u32) -> (bool, Vec<u32>, Vec<String>) {
 
 fn validate(build: &Build, file: &Path) -> Result<(), String> {
     if build.name == "go" {
-        crate::support::real::gocol::validate(file)
+        crate::support::real::otelcol::validate_with(&crate::support::real::gocol::binary(), file)
     } else {
         crate::support::real::otelcol::validate(file)
     }

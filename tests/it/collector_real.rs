@@ -122,14 +122,12 @@ fn the_doctor_names_the_failing_exporters_of_a_real_collector() {
 /// whose components this small build has, or whose unknown type the doctor also calls wrong.
 #[test]
 fn validate_and_the_doctor_agree_and_the_doctor_gives_lines() {
-    let dir = crate::collector::root().join("scenarios/collector");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
-        .collect();
-    files.sort();
+    let files = crate::support::scenario::load(
+        &crate::collector::root().join("scenarios"),
+        crate::support::scenario::Format::Collector,
+    )
+    .into_iter()
+    .map(|f| f.path);
     let (mut judged, mut problems) = (Vec::new(), Vec::new());
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();

@@ -1,5 +1,5 @@
 //! `runner doctor otel` as a user runs it: exit codes of bad config files, secrets never printed,
-//! and the JSON report's required fields (contract §3, §4).
+//! and the JSON report's required fields (`docs/exit-codes.md`, `docs/report-schema.json`).
 
 use std::path::Path;
 use std::process::{Command, Output};

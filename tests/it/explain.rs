@@ -289,6 +289,18 @@ fn reads_standard_input_and_says_when_nothing_matches() {
     assert_eq!(code, 2);
 }
 
+/// `-` is standard input, as Unix tools read it: the same explanation as the text given as the
+/// argument, not an explanation of the text "-".
+#[test]
+fn a_dash_reads_standard_input() {
+    let line = "transport: authentication handshake failed: EOF";
+    let (code, piped) = run(&["doctor", "explain", "-"], Some(&format!("{line}\n")));
+    assert_eq!(code, 0, "{piped}");
+    let (_, given) = run(&["doctor", "explain", line], None);
+    assert_eq!(piped, given);
+    assert!(piped.contains("accept_then_close"), "{piped}");
+}
+
 #[test]
 fn echoed_input_is_redacted() {
     let (_, out) = run(

@@ -1,7 +1,8 @@
-//! Fleet metrics end to end (contract §9): `runner run` as a process with `listen_address`, jobs
-//! from the mock coordinator, a real Prometheus scraping it every second, once with a healthy
-//! collector (rotel) and once with a dead one (a closed port). Checked through Prometheus's HTTP
-//! API, `promtool check metrics|rules`, and every PromQL query of the Grafana dashboard.
+//! Fleet metrics end to end (README.md, "For operators"): `runner run` as a process with
+//! `listen_address`, jobs from the mock coordinator, a real Prometheus scraping it every second,
+//! once with a healthy collector (rotel) and once with a dead one (a closed port). Checked through
+//! Prometheus's HTTP API, `promtool check metrics|rules`, and every PromQL query of the Grafana
+//! dashboard.
 
 mod bench;
 mod prometheus;

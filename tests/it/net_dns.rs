@@ -86,7 +86,7 @@ async fn nxdomain() {
     assert_eq!(f.signal, Some(Signal::Traces));
     assert_eq!(status(&r, Stage::Dns), Status::Fail);
     assert_eq!(status(&r, Stage::Tcp), Status::Skip, "{}", dump(&r));
-    assert_eq!(r.exit_code(), 1);
+    assert_eq!(r.exit_code(), runner::report::Exit::Problem);
 }
 
 #[tokio::test]

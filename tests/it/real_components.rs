@@ -353,18 +353,26 @@ fn rotel_grpc_to_http_port() {
     World::new().run("rotel_grpc_to_http_port");
 }
 
-/// Every scenario under scenarios/real/ has a test here, and each parses.
+/// Every scenario under scenarios/real/ has a test here or in real_gocol.rs, and each parses
+/// (the `*.observed.txt` beside them are what probes saw, not scenarios).
 #[test]
 fn every_real_scenario_has_a_test() {
-    let src = include_str!("real_components.rs");
+    let src = [
+        include_str!("real_components.rs"),
+        include_str!("real_gocol.rs"),
+    ]
+    .concat();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/real");
     for entry in std::fs::read_dir(&dir).expect("scenarios/real") {
         let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
         let name = path.file_stem().unwrap().to_str().unwrap().to_string();
         Scenario::load(&name);
         assert!(
             src.contains(&format!("fn {name}()")),
-            "{} has no test `fn {name}()` in tests/real_components.rs",
+            "{} has no test `fn {name}()` in tests/it/real_components.rs or real_gocol.rs",
             path.display()
         );
     }

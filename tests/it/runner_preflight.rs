@@ -1,5 +1,6 @@
-//! The pre-flight at start-up (contract §5), in process: healthy, broken in `warn` (goes on),
-//! broken in `strict` (stops), and a doctor slower than its budget (cut short, goes on).
+//! The pre-flight at start-up (README.md, "Running the runner"), in process: healthy, broken in
+//! `warn` (goes on), broken in `strict` (stops), and a doctor slower than its budget (cut short,
+//! goes on).
 
 use runner::cause::{Cause, Finding, Severity};
 use runner::config::endpoint::EndpointError;
@@ -9,11 +10,17 @@ use runner::runner::preflight::{self, Decision, Mode};
 use std::time::{Duration, Instant};
 
 fn loaded(dir: &std::path::Path) -> Loaded {
+    loaded_at(dir, "http://127.0.0.1:4318")
+}
+
+fn loaded_at(dir: &std::path::Path, endpoint: &str) -> Loaded {
     let cfg = dir.join("config.toml");
     std::fs::write(
         &cfg,
-        "[[runners]]\nname = \"r\"\nurl = \"http://127.0.0.1:9/\"\ntoken = \"t\"\nexecutor = \"shell\"\n\
-         [otel]\nendpoint = \"http://127.0.0.1:4318\"\nprotocol = \"http/protobuf\"\n",
+        format!(
+            "[[runners]]\nname = \"r\"\nurl = \"http://127.0.0.1:9/\"\ntoken = \"t\"\nexecutor = \"shell\"\n\
+             [otel]\nendpoint = \"{endpoint}\"\nprotocol = \"http/protobuf\"\n"
+        ),
     )
     .unwrap();
     let overrides = Overrides {
@@ -43,29 +50,24 @@ fn opts_budget() -> Duration {
 async fn healthy_goes_on_and_keeps_the_report() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state/preflight.json");
-    let l = loaded(dir.path());
-    // Whatever the network stages say once they land, a config-clean setup is not stopped in warn.
-    let out = preflight::run(
-        &l,
-        &Environment::default(),
-        Mode::Warn,
-        opts_budget(),
-        &path,
-    )
-    .await;
+    // A real OTLP/HTTP receiver, so the setup is healthy; a budget no loaded machine misses.
+    let receiver = crate::support::receivers::http(crate::support::receivers::Behaviour::Accept);
+    let l = loaded_at(dir.path(), &receiver.url());
+    let budget = Duration::from_secs(10);
+    let out = preflight::run(&l, &Environment::default(), Mode::Warn, budget, &path).await;
     assert_eq!(out.decision, Decision::Proceed);
-    if let Some(report) = &out.report {
-        let kept: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        assert_eq!(kept["schema"], SCHEMA);
-        assert_eq!(
-            kept["findings"].as_array().unwrap().len(),
-            report.findings.len()
-        );
-    } else {
-        assert!(out.cut_short);
-    }
-    assert!(out.took <= opts_budget() + Duration::from_millis(500));
+    assert!(!out.cut_short, "took {:?}", out.took);
+    let report = out.report.expect("finished within the budget");
+    assert_eq!(report.verdict, Verdict::Healthy, "{:#?}", report.findings);
+    let kept: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(kept["schema"], SCHEMA);
+    assert_eq!(kept["verdict"], "healthy");
+    assert_eq!(
+        kept["findings"].as_array().unwrap().len(),
+        report.findings.len()
+    );
+    assert!(out.took <= budget + Duration::from_millis(500));
 }
 
 #[tokio::test]

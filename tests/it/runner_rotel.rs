@@ -166,23 +166,40 @@ async fn rotel_receives_one_trace_per_job_over_http_protobuf() {
     one_trace_per_job("http/protobuf").await;
 }
 
-/// The README's tour is the program's real output against a real collector: each `$ command`
-/// block of README.md is run here against rotel (ports shown as 14317/14318) and compared after
-/// masking what changes run to run (durations, trace ids). On a difference the real output is
-/// written to docs/tour/NAME.txt to paste into the README.
+/// The README's tour is the program's real output: each `$ command` block of README.md is run
+/// here (with `sh`, `runner` first on `PATH`, in an empty directory that sees the repository's
+/// `scenarios/`) against rotel (ports shown as 14317/14318), and compared after masking what
+/// changes run to run (durations, trace ids). On a difference the real output is written to
+/// docs/tour/NAME.txt to paste into the README. A block that runs the program without showing
+/// its output is refused: every one is checked.
 #[test]
 fn the_readme_tour_is_what_the_program_prints() {
     let rotel = Rotel::start();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(root.join("scenarios"), dir.path().join("scenarios")).unwrap();
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_runner"))
+        .parent()
+        .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let ports = [
         (rotel.grpc_port.to_string(), "14317"),
         (rotel.http_port.to_string(), "14318"),
     ];
+    let unshown = unshown_commands(&readme);
+    assert!(
+        unshown.is_empty(),
+        "README.md runs the program without showing what it prints (write `$ COMMAND` and \
+         its output, so this test checks it): {unshown:?}"
+    );
     let blocks = tour_blocks(&readme);
     assert!(
-        blocks.len() >= 3,
+        blocks.len() >= 4,
         "the README's tour has no `$ runner ...` blocks"
     );
     let mut problems = Vec::new();
@@ -191,19 +208,14 @@ fn the_readme_tour_is_what_the_program_prints() {
         for (real, readme_port) in &ports {
             line = line.replace(readme_port, real);
         }
-        let words: Vec<&str> = line.split_whitespace().collect();
-        let (env, args): (Vec<&str>, Vec<&str>) = words
-            .iter()
-            .partition(|w| w.contains('=') && !w.starts_with('-'));
-        assert_eq!(args.first(), Some(&"runner"), "{cmd}");
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_runner"))
-            .args(&args[1..])
+        let out = std::process::Command::new("sh")
+            .args(["-c", &line])
             .current_dir(dir.path())
             .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("PATH", &path)
             .env("HOME", dir.path())
             .env("NO_COLOR", "1")
-            .envs(env.iter().filter_map(|kv| kv.split_once('=')))
+            .stdin(std::process::Stdio::null())
             .output()
             .unwrap();
         let mut got = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -215,23 +227,29 @@ fn the_readme_tour_is_what_the_program_prints() {
             let path = root.join("docs/tour").join(&name);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(&path, format!("$ {cmd}\n{got}")).unwrap();
-            problems.push(format!("`{cmd}` prints otherwise than README.md shows; the real output is in docs/tour/{name}"));
+            problems.push(format!(
+                "`{cmd}` prints otherwise than README.md shows; the real output is in \
+                 docs/tour/{name}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-/// `(command, output)` of every indented `$ runner ...` block of the README (env assignments
-/// before `runner` included), output lines de-indented.
+/// `(command, output)` of every indented `$ ...` block of the README that runs `runner`,
+/// output lines de-indented.
 fn tour_blocks(readme: &str) -> Vec<(String, String)> {
     let mut blocks = Vec::new();
     let mut current: Option<(String, String)> = None;
     for line in readme.lines() {
         if let Some(cmd) = line.strip_prefix("    $ ") {
             blocks.extend(current.take());
-            if cmd.contains("runner doctor otel") {
-                current = Some((cmd.to_string(), String::new()));
-            }
+            assert!(
+                runs_the_program(cmd),
+                "README.md: `$ {cmd}` does not run `runner`"
+            );
+            current = Some((cmd.to_string(), String::new()));
         } else if let Some((_, out)) = current.as_mut() {
             if let Some(rest) = line.strip_prefix("    ") {
                 out.push_str(rest);
@@ -245,6 +263,34 @@ fn tour_blocks(readme: &str) -> Vec<(String, String)> {
     }
     blocks.extend(current);
     blocks
+}
+
+/// Whether a shell line calls `runner` (after any `NAME=value` assignments, or after a pipe).
+fn runs_the_program(cmd: &str) -> bool {
+    cmd.split('|').any(|part| {
+        part.split_whitespace()
+            .find(|w| !w.contains('=') || w.starts_with('-'))
+            .is_some_and(|w| w == "runner")
+    })
+}
+
+/// Indented lines (code blocks) that run `runner` without a `$ ` prompt: commands whose output
+/// the README does not show, which the tour cannot check.
+fn unshown_commands(readme: &str) -> Vec<String> {
+    let mut in_output = false;
+    let mut found = Vec::new();
+    for line in readme.lines() {
+        if line.starts_with("    $ ") {
+            in_output = true;
+        } else if let Some(code) = line.strip_prefix("    ") {
+            if !in_output && runs_the_program(code) {
+                found.push(code.to_string());
+            }
+        } else if !line.is_empty() {
+            in_output = false;
+        }
+    }
+    found
 }
 
 /// Masks what changes from run to run: durations (`12 ms`, `<1 ms`, `4.1 s`) and 32-hex trace

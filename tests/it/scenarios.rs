@@ -1,9 +1,9 @@
-//! Runs every scenario of `scenarios/` against the built `runner` binary, in parallel, and
-//! checks that every cause code of the contract is named by a scenario (or explained as not
-//! producible in `scenarios/README.md`).
+//! Runs every `doctor otel` scenario of `scenarios/` against the built `runner` binary, in
+//! parallel (the collector's run in `collector.rs`), and checks over both formats that every
+//! cause code is named by a scenario (or explained as not producible in `scenarios/README.md`).
 
 use crate::support::harness::{self, Outcome, Verdict};
-use crate::support::scenario::{self, ScenarioFile};
+use crate::support::scenario::{self, Format, ScenarioFile};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -70,7 +70,7 @@ fn report(outcomes: &[Outcome]) -> (Vec<String>, String) {
 
 #[test]
 fn scenarios() {
-    let files = scenario::load_all(&dir());
+    let files = scenario::load(&dir(), Format::Otel);
     assert!(!files.is_empty(), "no scenario under {}", dir().display());
     let only = std::env::var("SCENARIO").ok();
     let files: Vec<Arc<ScenarioFile>> = files
@@ -147,22 +147,6 @@ fn pending_only_causes(files: &[Arc<ScenarioFile>], outcomes: &[Outcome]) -> Str
     format!("causes with no passing scenario yet: {open:?}")
 }
 
-/// Cause codes `scenarios/README.md` lists as not producible on one machine.
-fn unproducible() -> Vec<String> {
-    let readme = std::fs::read_to_string(dir().join("README.md")).expect("scenarios/README.md");
-    let section = readme
-        .split("## Not producible on one machine")
-        .nth(1)
-        .expect("README has a 'Not producible on one machine' section");
-    let section = section.split("\n## ").next().unwrap_or("");
-    section
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("- `"))
-        .filter_map(|l| l.split('`').next())
-        .map(str::to_string)
-        .collect()
-}
-
 #[test]
 fn every_cause_has_a_scenario() {
     let files = scenario::load_all(&dir());
@@ -174,21 +158,7 @@ fn every_cause_has_a_scenario() {
             }
         }
     }
-    // `runner doctor collector` scenarios are YAML files whose `# expect: CAUSE ...` lines name
-    // their causes (run by tests/it/collector.rs).
-    for e in std::fs::read_dir(dir().join("collector"))
-        .into_iter()
-        .flatten()
-        .flatten()
-    {
-        let text = std::fs::read_to_string(e.path()).unwrap_or_default();
-        for l in text.lines().filter_map(|l| l.strip_prefix("# expect: ")) {
-            if !l.ends_with(" none") {
-                named.insert(l.split_whitespace().next().unwrap_or("").to_owned());
-            }
-        }
-    }
-    let excused = unproducible();
+    let excused = scenario::unproducible(&dir());
     let missing: Vec<&str> = runner::cause::Cause::ALL
         .iter()
         .map(|c| c.code())
@@ -208,11 +178,15 @@ fn every_cause_has_a_scenario() {
 
 #[test]
 fn scenario_files_are_valid() {
-    let stages = [
+    let otel = [
         "config", "dns", "tcp", "tls", "protocol", "export", "canary", "backend",
     ];
     let mut problems = Vec::new();
     for f in scenario::load_all(&dir()) {
+        let stages: &[&str] = match f.format {
+            Format::Otel => &otel,
+            Format::Collector => &["collector"],
+        };
         let sc = match &f.parsed {
             Ok(sc) => sc,
             Err(e) => {
@@ -226,6 +200,11 @@ fn scenario_files_are_valid() {
                 f.name
             ));
         }
+        for cause in &sc.expect.absent {
+            if runner::cause::Cause::from_code(cause).is_none() {
+                problems.push(format!("{}: unknown cause {cause:?}", f.name));
+            }
+        }
         for ef in &sc.expect.findings {
             if runner::cause::Cause::from_code(&ef.cause).is_none() {
                 problems.push(format!("{}: unknown cause {:?}", f.name, ef.cause));
@@ -238,7 +217,7 @@ fn scenario_files_are_valid() {
             }
         }
         for (stage, status) in &sc.expect.checks {
-            if !stages.contains(&stage.as_str())
+            if !otel.contains(&stage.as_str())
                 || !["pass", "warn", "fail", "skip"].contains(&status.as_str())
             {
                 problems.push(format!("{}: bad check {stage} = {status}", f.name));
@@ -297,6 +276,10 @@ fn scenario_folders_match_their_stage() {
     for f in scenario::load_all(&dir()) {
         let Ok(sc) = &f.parsed else { continue };
         let folder = f.name.split('/').next().unwrap_or_default();
+        if f.format == Format::Collector {
+            // Read as collector scenarios only there (`support::scenario`).
+            continue;
+        }
         if let Some(p) = folder_problem(folder, sc) {
             problems.push(format!("{}: {p}", f.name));
         }

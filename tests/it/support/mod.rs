@@ -2,6 +2,7 @@
 //!
 //! Used from the test modules as `crate::support`. Every server binds `127.0.0.1:0` (or `[::1]:0`)
 //! and stops when its handle is dropped.
+pub mod catalogue;
 pub mod certs;
 pub mod collector_admin;
 pub mod dns;
@@ -9,6 +10,7 @@ pub mod doctor_run;
 pub mod fixes;
 pub mod gitlab;
 pub mod harness;
+pub mod markdown;
 pub mod normalize;
 pub mod otlp;
 pub mod ports;

@@ -1,4 +1,8 @@
-//! The scenario file format (TOML, one file per scenario under `scenarios/<stage>/`).
+//! The scenario files, both formats read one way: `scenarios/<stage>/*.toml` (a `doctor otel`
+//! scenario: servers, settings, `[expect]`) and `scenarios/collector/*.yaml` (a collector
+//! configuration whose `# title:`, `# flags:`, `# env:` and `# expect:` header lines declare a
+//! `doctor collector` run). Both give a [`Scenario`] with the same [`Expect`]; the harnesses of
+//! both commands and the cause catalogue read expectations only through here.
 
 use super::dns::DnsSpec;
 use super::proxy::ProxySpec;
@@ -90,6 +94,9 @@ pub struct ExpectFinding {
     pub cause: String,
     pub severity: String,
     pub stage: String,
+    /// `LINE:COLUMN` of the configuration the finding points at (collector scenarios).
+    #[serde(skip)]
+    pub at: Option<String>,
     pub fix_verified: Option<bool>,
     /// Words (case-insensitive) the fix must contain.
     #[serde(default)]
@@ -98,11 +105,21 @@ pub struct ExpectFinding {
     pub signal: Option<String>,
 }
 
-/// A scenario file: its name (`tls/unknown_ca`), path, and parsed content or parse error.
+/// Which command a scenario file declares a run of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// `*.toml`: `runner doctor otel` against the servers it declares.
+    Otel,
+    /// `*.yaml` under `scenarios/collector/`: `runner doctor collector FILE`.
+    Collector,
+}
+
+/// A scenario file: its name (`tls/unknown_ca`), path, format, and parsed content or parse error.
 #[derive(Debug)]
 pub struct ScenarioFile {
     pub name: String,
     pub path: PathBuf,
+    pub format: Format,
     pub parsed: Result<Scenario, String>,
 }
 
@@ -113,29 +130,116 @@ impl ScenarioFile {
     }
 }
 
-/// Every `*.toml` under `dir` (recursively), sorted by name.
+/// Every scenario under `dir` (recursively), both formats, sorted by name.
 pub fn load_all(dir: &Path) -> Vec<ScenarioFile> {
     let mut files = Vec::new();
     collect(dir, &mut files);
-    files.sort();
+    files.sort_by(|a, b| a.0.cmp(&b.0));
     files
         .into_iter()
-        .map(|path| {
+        .map(|(path, format)| {
             let name = path
                 .strip_prefix(dir)
                 .unwrap()
                 .with_extension("")
                 .to_string_lossy()
                 .replace('\\', "/");
-            let parsed = std::fs::read_to_string(&path)
-                .map_err(|e| e.to_string())
-                .and_then(|t| toml::from_str::<Scenario>(&t).map_err(|e| e.to_string()));
-            ScenarioFile { name, path, parsed }
+            let parsed = read(&path, format);
+            ScenarioFile {
+                name,
+                path,
+                format,
+                parsed,
+            }
         })
         .collect()
 }
 
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+/// One scenario file of `format`, parsed, or why it cannot be.
+pub fn read(path: &Path, format: Format) -> Result<Scenario, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    match format {
+        Format::Otel => toml::from_str::<Scenario>(&text).map_err(|e| e.to_string()),
+        Format::Collector => collector_scenario(&text),
+    }
+}
+
+/// The scenarios of one format.
+pub fn load(dir: &Path, format: Format) -> Vec<ScenarioFile> {
+    load_all(dir)
+        .into_iter()
+        .filter(|f| f.format == format)
+        .collect()
+}
+
+/// A collector scenario's header: `# title: TEXT`, `# flags: FLAG ...`, `# env: K=V ...`, and
+/// `# expect: CAUSE SEVERITY [LINE:COL]` (`# expect: CAUSE none`: must not be reported). The
+/// expected exit is 1 when an `error` is expected, else 0 (`docs/exit-codes.md`).
+fn collector_scenario(text: &str) -> Result<Scenario, String> {
+    let mut title = None;
+    let mut settings = Settings::default();
+    let mut findings = Vec::new();
+    let mut absent = Vec::new();
+    for l in text.lines().take_while(|l| l.starts_with('#')) {
+        if let Some(t) = l.strip_prefix("# title:") {
+            title = Some(t.trim().to_owned());
+        } else if let Some(f) = l.strip_prefix("# flags:") {
+            settings.flags = f.split_whitespace().map(str::to_owned).collect();
+        } else if let Some(e) = l.strip_prefix("# env:") {
+            for kv in e.split_whitespace() {
+                let (k, v) = kv
+                    .split_once('=')
+                    .ok_or_else(|| format!("`# env:` wants K=V, got {kv:?}"))?;
+                settings.env.insert(k.to_owned(), v.to_owned());
+            }
+        } else if let Some(e) = l.strip_prefix("# expect:") {
+            match e.split_whitespace().collect::<Vec<_>>()[..] {
+                [cause, "none"] => absent.push(cause.to_owned()),
+                [cause, severity, ref at @ ..] if at.len() <= 1 => findings.push(ExpectFinding {
+                    cause: cause.to_owned(),
+                    severity: severity.to_owned(),
+                    stage: "collector".to_owned(),
+                    at: at.first().map(|a| (*a).to_owned()),
+                    fix_verified: None,
+                    fix_contains: Vec::new(),
+                    signal: None,
+                }),
+                _ => return Err(format!("`# expect:{e}`: want CAUSE SEVERITY [LINE:COL]")),
+            }
+        }
+    }
+    let title = title.ok_or("no `# title:` line")?;
+    let errors = findings.iter().any(|f| f.severity == "error");
+    Ok(Scenario {
+        situation: title.clone(),
+        title,
+        needs: None,
+        pending: None,
+        snapshot: false,
+        server: None,
+        servers: BTreeMap::new(),
+        dns: None,
+        proxy: None,
+        settings,
+        expect: Expect {
+            exit: i32::from(errors),
+            verdict: None,
+            findings,
+            absent,
+            checks: BTreeMap::new(),
+            signal: None,
+            canary_exported: None,
+            canary_arrived: None,
+            canary_skipped_because: None,
+            service_name: None,
+            proxy_used: None,
+            stderr_contains: Vec::new(),
+            never_contains: Vec::new(),
+        },
+    })
+}
+
+fn collect(dir: &Path, out: &mut Vec<(PathBuf, Format)>) {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return;
     };
@@ -144,7 +248,27 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
         if p.is_dir() {
             collect(&p, out);
         } else if p.extension().is_some_and(|x| x == "toml") {
-            out.push(p);
+            out.push((p, Format::Otel));
+        } else if p.extension().is_some_and(|x| x == "yaml")
+            && p.parent().is_some_and(|d| d.ends_with("collector"))
+        {
+            out.push((p, Format::Collector));
         }
     }
+}
+
+/// Cause codes `scenarios/README.md` (under `dir`) lists as not producible on one machine.
+pub fn unproducible(dir: &Path) -> Vec<String> {
+    let readme = std::fs::read_to_string(dir.join("README.md")).expect("scenarios/README.md");
+    let section = readme
+        .split("## Not producible on one machine")
+        .nth(1)
+        .expect("scenarios/README.md has a 'Not producible on one machine' section");
+    let section = section.split("\n## ").next().unwrap_or("");
+    section
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("- `"))
+        .filter_map(|l| l.split('`').next())
+        .map(str::to_string)
+        .collect()
 }

@@ -1,5 +1,5 @@
 //! Runs the built `runner doctor otel` as a user would (standard OTEL_* variables, `--json`)
-//! and reads its report (contract §4).
+//! and reads its report (`docs/report-schema.json`).
 
 use serde_json::Value;
 use std::fmt;

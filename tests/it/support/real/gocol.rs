@@ -5,9 +5,9 @@
 
 use super::certs::{Certs, Pem};
 use super::doctor::Outcome;
+use super::scenario::run_real;
 use crate::support::ports::v4;
 use crate::support::proc::{start_with_retry, test_dep, Proc};
-use crate::support::scenario::Scenario;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -216,27 +216,52 @@ impl GoCol {
     }
 }
 
-/// `otelcol validate --config FILE`: `Ok` or the collector's last line.
-pub fn validate(file: &Path) -> Result<(), String> {
-    let out = std::process::Command::new(binary())
-        .args(["validate", "--config"])
-        .arg(file)
+/// A server certificate as users make one: `openssl req -x509` for localhost and 127.0.0.1,
+/// which OpenSSL marks `CA:TRUE`.
+pub fn openssl_self_signed(dir: &Path) -> Pem {
+    let pem = Pem {
+        cert: dir.join("openssl-x509.crt"),
+        key: dir.join("openssl-x509.key"),
+        combined: dir.join("openssl-x509.pem"),
+    };
+    let out = std::process::Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
+        ])
+        .args(["-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+        .arg("-keyout")
+        .arg(&pem.key)
+        .arg("-out")
+        .arg(&pem.cert)
         .output()
-        .expect("the Go collector runs");
-    if out.status.success() {
-        return Ok(());
-    }
-    let err = String::from_utf8_lossy(&out.stderr);
-    Err(err.lines().last().unwrap_or("").to_owned())
+        .expect("openssl runs");
+    assert!(out.status.success(), "openssl req -x509: {out:?}");
+    let both =
+        std::fs::read_to_string(&pem.cert).unwrap() + &std::fs::read_to_string(&pem.key).unwrap();
+    std::fs::write(&pem.combined, both).expect("write combined");
+    pem
+}
+
+/// nginx `http {}` server on `port` with `client_max_body_size 100` in front of the collector's
+/// HTTP port (`proxy_pass`) or, when `grpc`, its gRPC port (`grpc_pass` over h2c).
+pub fn nginx_body_limit(port: u16, col: &Ports, grpc: bool) -> String {
+    let (listen, pass) = if grpc {
+        ("http2", format!("grpc_pass grpc://127.0.0.1:{}", col.grpc))
+    } else {
+        ("", format!("proxy_pass http://127.0.0.1:{}", col.http))
+    };
+    format!(
+        "server {{\n listen 127.0.0.1:{port} {listen};\n client_max_body_size 100;\n location / {{ {pass}; }}\n}}\n"
+    )
 }
 
 /// One test against the Go collector: a private directory, certificates, the collector as the
 /// test configured it, and the placeholders its scenario uses (`GOCOL_GRPC_PORT`,
-/// `GOCOL_HTTP_PORT`, `CA_FILE`, `CLIENT_CERT_FILE`, `CLIENT_KEY_FILE`).
+/// `GOCOL_HTTP_PORT`, `CA_FILE`, `CLIENT_CERT_FILE`, `CLIENT_KEY_FILE`, plus any `set`).
 #[derive(Debug)]
 pub struct GoWorld {
     pub dir: tempfile::TempDir,
-    pub certs: Certs,
     pub col: GoCol,
     values: HashMap<&'static str, String>,
 }
@@ -255,42 +280,24 @@ impl GoWorld {
             ("CLIENT_CERT_FILE", path(&certs.client.cert)),
             ("CLIENT_KEY_FILE", path(&certs.client.key)),
         ]);
-        GoWorld {
-            dir,
-            certs,
-            col,
-            values,
-        }
+        GoWorld { dir, col, values }
+    }
+
+    /// Another placeholder for the scenario's settings (`NGINX_PORT`, a certificate's path).
+    pub fn set(&mut self, key: &'static str, value: impl Into<String>) {
+        self.values.insert(key, value.into());
     }
 
     /// Runs scenario `name` of `scenarios/real/`, keeps its report, checks it against the
     /// scenario and, when it says `canary_arrived = true`, that the debug exporter logged the
     /// canary's trace id.
     pub fn run(&self, name: &str) -> Outcome {
-        let scenario = Scenario::load(name);
-        let inv = scenario.invocation(&self.values);
-        for v in inv.env.iter().map(|(_, v)| v).chain(inv.args.iter()) {
-            assert!(
-                !v.contains("GOCOL_"),
-                "{name}: no value for a placeholder in {v:?}"
-            );
-        }
-        let out = inv.run();
-        out.keep(name);
-        scenario.check(&out);
-        if scenario.expect.canary_arrived == Some(true) {
-            self.assert_canary_arrived(&out);
-        }
-        out
-    }
-
-    pub fn assert_canary_arrived(&self, out: &Outcome) {
-        let id = out.canary()["trace_id"].as_str().unwrap_or_default();
-        assert_eq!(id.len(), 32, "canary trace id;\n{out}");
-        assert!(
-            self.col.saw_trace(id, Duration::from_secs(5)),
-            "the Go collector never logged trace {id};\n{out}\ncollector log:\n{}",
-            self.col.proc.log_text()
-        );
+        run_real(
+            name,
+            &self.values,
+            "the Go collector",
+            |id| self.col.saw_trace(id, Duration::from_secs(5)),
+            || self.col.proc.log_text(),
+        )
     }
 }

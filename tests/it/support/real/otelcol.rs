@@ -56,7 +56,12 @@ impl Otelcol {
 
 /// `otelcol-contrib validate --config FILE`: `Ok` or the collector's last line.
 pub fn validate(file: &Path) -> Result<(), String> {
-    let out = Command::new(binary())
+    validate_with(&binary(), file)
+}
+
+/// `BIN validate --config FILE` for any collector build (the Go one: `gocol::binary()`).
+pub fn validate_with(bin: &Path, file: &Path) -> Result<(), String> {
+    let out = Command::new(bin)
         .args(["validate", "--config"])
         .arg(file)
         .output()

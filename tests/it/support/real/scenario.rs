@@ -17,6 +17,9 @@ pub const PLACEHOLDERS: &[&str] = &[
     "CA_FILE",
     "CLIENT_CERT_FILE",
     "CLIENT_KEY_FILE",
+    "GOCOL_GRPC_PORT",
+    "GOCOL_HTTP_PORT",
+    "SELF_SIGNED_CA_TRUE_FILE",
 ];
 
 impl Scenario {
@@ -24,10 +27,8 @@ impl Scenario {
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("scenarios/real")
             .join(format!("{name}.toml"));
-        let text =
-            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let s: Scenario =
-            toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let s = crate::support::scenario::read(&path, crate::support::scenario::Format::Otel)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert!(
             s.needs.as_deref().is_some_and(|n| n.starts_with("real:")),
             "{}: needs must start with real:",
@@ -132,6 +133,33 @@ impl Scenario {
             check_path_proven(out, e.canary_skipped_because.is_some(), &ctx());
         }
     }
+}
+
+/// Runs real scenario `name` as a user would with these placeholder `values`, keeps the report
+/// under target/real-reports/, checks it against the scenario and, when it says
+/// `canary_arrived = true`, that the collector (`who`) logged the canary's trace id: `saw(id)`
+/// looks in its span log, `log()` shows that log when it did not.
+pub fn run_real(
+    name: &str,
+    values: &HashMap<&str, String>,
+    who: &str,
+    saw: impl Fn(&str) -> bool,
+    log: impl Fn() -> String,
+) -> Outcome {
+    let scenario = Scenario::load(name);
+    let out = scenario.invocation(values).run();
+    out.keep(name);
+    scenario.check(&out);
+    if scenario.expect.canary_arrived == Some(true) {
+        let id = out.canary()["trace_id"].as_str().unwrap_or_default();
+        assert_eq!(id.len(), 32, "canary trace id;\n{out}");
+        assert!(
+            saw(id),
+            "{who} never logged trace {id};\n{out}\n{who} log:\n{}",
+            log()
+        );
+    }
+    out
 }
 
 /// The canary goes through the real exporter even when an earlier stage failed; its failure is

@@ -6,8 +6,8 @@ use super::dnsmasq::Dnsmasq;
 use super::doctor::Outcome;
 use super::haproxy::Haproxy;
 use super::nginx::Nginx;
+use super::scenario::run_real;
 use crate::support::rotel::Rotel;
-use crate::support::scenario::Scenario;
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -74,26 +74,13 @@ impl World {
     /// Runs scenario `name` as a user would, keeps the report under target/real-reports/, and
     /// checks it against the scenario, including the canary's arrival at rotel when asked.
     pub fn run(&self, name: &str) -> Outcome {
-        let scenario = Scenario::load(name);
-        let out = scenario.invocation(&self.values).run();
-        out.keep(name);
-        scenario.check(&out);
-        if scenario.expect.canary_arrived == Some(true) {
-            self.assert_canary_arrived(&out);
-        }
-        out
-    }
-
-    /// Asserts the canary arrived at this world's rotel (its trace id in rotel's span log).
-    pub fn assert_canary_arrived(&self, out: &Outcome) {
-        let canary = out.canary();
-        let id = canary["trace_id"].as_str().unwrap_or_default();
-        assert_eq!(id.len(), 32, "canary trace id;\n{out}");
-        assert!(
-            self.rotel.saw_trace(id, Duration::from_secs(5)),
-            "rotel never logged trace {id};\n{out}\nrotel log:\n{}",
-            self.rotel.proc.log_text()
-        );
+        run_real(
+            name,
+            &self.values,
+            "rotel",
+            |id| self.rotel.saw_trace(id, Duration::from_secs(5)),
+            || self.rotel.proc.log_text(),
+        )
     }
 }
 
