@@ -156,8 +156,8 @@ pub fn finding(fact: &Fact) -> Option<Finding> {
         O::ValueInvalid { kind, id, path, value, problem } => {
             schema::value_invalid(*kind, id, path, value, problem)
         }
-        O::RemovedKey { at, path, deprecated_in, removed_in, replacement, version } => {
-            schema::removed_key(at, path, *deprecated_in, *removed_in, replacement, version)
+        O::RemovedKey { at, path, deprecated_in, removed_in, replacement, version, doc } => {
+            schema::removed_key(at, path, *deprecated_in, *removed_in, replacement, version, doc)
         }
         O::LocalhostOnly { id, protocol, endpoint: None, port, version } => (
             Cause::CollectorReceiverLocalhostOnly,

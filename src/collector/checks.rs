@@ -195,7 +195,7 @@ fn component(cx: &mut Ctx, kind: ComponentKind, id: &str, pos: Pos, v: &Node) {
     let entry = kb.find(kind, ty);
     let detail = match entry {
         None if settings(cx, kind, id, v, "") => {
-            super::exporters::client(&mut cx.out.findings, cx.expanded, kind, id, v);
+            super::required::check(&mut cx.out.findings, cx.expanded, kind, id, pos, v);
             generic_detail(v)
         }
         None => {
@@ -223,7 +223,7 @@ fn component(cx: &mut Ctx, kind: ComponentKind, id: &str, pos: Pos, v: &Node) {
                     keys(cx, kind, id, v, base);
                 }
                 tls(cx, kind, id, v, base, schema);
-                super::exporters::client(&mut cx.out.findings, cx.expanded, kind, id, v);
+                super::required::check(&mut cx.out.findings, cx.expanded, kind, id, pos, v);
             } else {
                 renamed_keys(cx, kind, id, v, base);
             }

@@ -4,10 +4,10 @@
 pub mod checks;
 pub mod crosscheck;
 pub mod env;
-pub mod exporters;
 pub mod kb;
 pub mod live;
 pub mod load;
+pub mod required;
 pub mod schema;
 pub mod typed;
 pub mod yaml;

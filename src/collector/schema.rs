@@ -25,6 +25,8 @@ pub enum Ty {
     Obj(Obj),
     /// A shared definition (index into `Schemas::defs`).
     Ref(usize),
+    /// A key its component deprecated (in that release; 0 when the schema does not say).
+    Deprecated(u32, Box<Ty>),
 }
 
 /// A mapping: its known keys, the definitions it embeds, and what other keys may hold.
@@ -84,6 +86,10 @@ impl<'a> Reader<'a> {
             Value::Object(m) => {
                 if let Some(r) = m.get("r").and_then(Value::as_str) {
                     return self.ids.get(r).map_or(Ty::Any, |i| Ty::Ref(*i));
+                }
+                if let Some(d) = m.get("dep").and_then(Value::as_u64) {
+                    let inner = m.get("n").map_or(Ty::Any, |n| self.ty(n));
+                    return Ty::Deprecated(d as u32, Box::new(inner));
                 }
                 if let Some(l) = m.get("l") {
                     return Ty::List(Box::new(self.ty(l)));
@@ -265,6 +271,7 @@ impl Schemas {
         for _ in 0..32 {
             match t {
                 Ty::Ref(i) => t = self.defs.get(*i).unwrap_or(&Ty::Any),
+                Ty::Deprecated(_, inner) => t = inner,
                 _ => return t,
             }
         }

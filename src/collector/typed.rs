@@ -276,6 +276,10 @@ impl Walk<'_> {
                 continue;
             }
             match self.s.field(o, key) {
+                Field::Known(Ty::Deprecated(since, inner)) => {
+                    self.deprecated(*since, k.pos, &p);
+                    self.value(v, inner, &p)
+                }
                 Field::Known(t) | Field::Extra(t) => self.value(v, t, &p),
                 Field::Unknown => self.unknown(k, v, key, path, o, server),
             }
@@ -291,10 +295,31 @@ impl Walk<'_> {
             Observation::RemovedKey {
                 at: self.id.to_owned(),
                 path: r.path.clone(),
-                deprecated_in: r.deprecated,
-                removed_in: r.removed,
-                replacement: r.replacement.clone(),
+                deprecated_in: Some(r.deprecated),
+                removed_in: Some(r.removed),
+                replacement: Some(r.replacement.clone()),
                 version: self.version.clone(),
+                doc: self.doc.to_owned(),
+            },
+        ));
+    }
+
+    /// A key the schema marks deprecated: judged from its release (unsaid: from the schemas').
+    fn deprecated(&mut self, since: u32, pos: Pos, path: &str) {
+        let from = if since == 0 { self.s.release } else { since };
+        if self.version.minor < from {
+            return;
+        }
+        self.out.push((
+            pos,
+            Observation::RemovedKey {
+                at: self.id.to_owned(),
+                path: path.to_owned(),
+                deprecated_in: (since > 0).then_some(since),
+                removed_in: None,
+                replacement: None,
+                version: self.version.clone(),
+                doc: self.doc.to_owned(),
             },
         ));
     }

@@ -224,6 +224,10 @@ pub enum ValueProblem {
     Empty {
         vars: Vec<String>,
     },
+    /// A required key left out (or zero): one of `keys` must be set above zero or non-empty.
+    Missing {
+        keys: Vec<String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -284,10 +288,15 @@ pub enum Observation {
         /// `service` or a component id.
         at: String,
         path: String,
-        deprecated_in: u32,
-        removed_in: u32,
-        replacement: String,
+        /// `None` when the schema marks the key deprecated without saying since when.
+        deprecated_in: Option<u32>,
+        /// `None` while it is only deprecated.
+        removed_in: Option<u32>,
+        /// `None` when only the component's README names it.
+        replacement: Option<String>,
         version: TargetVersion,
+        /// The component's README (empty for the `service:` section).
+        doc: String,
     },
     LocalhostOnly {
         id: String,

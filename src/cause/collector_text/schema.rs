@@ -139,9 +139,23 @@ pub fn value_invalid(
         ),
         ValueProblem::Empty { vars } if !vars.is_empty() => (
             format!("{whose} is empty once {} is resolved", vars.iter().map(|x| format!("`${{env:{x}}}`")).collect::<Vec<_>>().join(", ")),
-            "An unset variable expands to an empty string, and the collector refuses to start: `at least one endpoint must be specified`.".to_owned(),
-            format!("Set {} where the collector runs, or write a default into the reference: `${{env:{}:-collector:4317}}`.", vars.join(", "), vars[0]),
+            format!("An unset variable expands to an empty string, and the collector refuses to start ({}).", if kind == Some(ComponentKind::Extension) { "`http endpoint required`" } else { "`at least one endpoint must be specified`" }),
+            format!("Set {} where the collector runs, or write a default into the reference: `${{env:{}:-{}}}`.", vars.join(", "), vars[0], if kind == Some(ComponentKind::Extension) { "0.0.0.0:13133" } else { "collector:4317" }),
         ),
+        ValueProblem::Missing { keys } => {
+            let list = keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(" or ");
+            (
+                format!("{} has no {list}, which it needs to start", who(kind, id)),
+                format!("The collector refuses to start: {list} must be set{}.", if keys.iter().any(|k| k == "endpoint") { " (`requires a non-empty \"endpoint\"`)" } else { " and greater than zero" }),
+                if keys.iter().any(|k| k == "endpoint") {
+                    format!("Add `endpoint:` under `{id}` with where it sends, as `host:port` (gRPC) or a URL (HTTP).")
+                } else if keys.iter().any(|k| k == "check_interval") {
+                    format!("Add `check_interval: 1s` under `{id}`.")
+                } else {
+                    format!("Add `limit_percentage: 80` (of the memory the collector may use) or a `limit_mib` under `{id}`.")
+                },
+            )
+        }
         ValueProblem::Empty { .. } => (
             format!("{whose} is empty"),
             "The collector refuses to start: `at least one endpoint must be specified`.".to_owned(),
@@ -162,45 +176,56 @@ pub fn value_invalid(
 pub fn removed_key(
     at: &str,
     path: &str,
-    deprecated_in: u32,
-    removed_in: u32,
-    replacement: &str,
+    deprecated_in: Option<u32>,
+    removed_in: Option<u32>,
+    replacement: &Option<String>,
     version: &TargetVersion,
+    doc: &str,
 ) -> Parts {
-    let removed = version.minor >= removed_in;
-    let (sev, state) = if removed {
-        (
+    let removed = removed_in.is_some_and(|r| version.minor >= r);
+    let since = deprecated_in
+        .map(|d| format!(" since {}", v(d)))
+        .unwrap_or_default();
+    let (sev, state) = match removed_in {
+        Some(r) if removed => (
             Severity::Error,
             format!(
                 "was removed in {}: the collector no longer starts with it",
-                v(removed_in)
+                v(r)
             ),
-        )
-    } else {
-        (
+        ),
+        Some(r) => (
             Severity::Warning,
-            format!(
-                "is deprecated since {} and removed in {}",
-                v(deprecated_in),
-                v(removed_in)
-            ),
-        )
+            format!("is deprecated{since} and removed in {}", v(r)),
+        ),
+        None => (Severity::Warning, format!("is deprecated{since}")),
     };
     let newest = matches!(version.source, VersionSource::Newest);
+    let fix = match replacement {
+        Some(r) => format!("Replace `{}` with `{r}`.", last(path)),
+        None => format!("Move to the setting that replaces `{path}`, as {} describes; the collector still accepts it for now.", if doc.is_empty() { "the component's README" } else { doc }),
+    };
     (
         Cause::CollectorDeprecatedComponent,
         sev,
         format!("`{path}` of `{at}` {state}"),
-        format!(
-            "Whether this stops the collector depends on its version: {}.{}",
-            version_clause(version),
-            if newest && removed {
-                " Older collectors accepted it; pass the version you run to judge it as that release does."
-            } else {
-                ""
-            }
-        ),
-        format!("Replace `{}` with `{replacement}`.", last(path)),
+        if removed {
+            format!(
+                "Whether this stops the collector depends on its version: {}.{}",
+                version_clause(version),
+                if newest {
+                    " Older collectors accepted it; pass the version you run to judge it as that release does."
+                } else {
+                    ""
+                }
+            )
+        } else {
+            format!(
+                "The collector still starts with it and logs a deprecation warning; a later release removes it ({}).",
+                version_clause(version)
+            )
+        },
+        fix,
         json!({"at": at, "path": path, "deprecated_in": deprecated_in, "removed_in": removed_in, "replacement": replacement}),
     )
 }

@@ -1,6 +1,7 @@
-//! Checks of an exporter's client side that no schema expresses: an endpoint left empty once
-//! `${env:...}` is resolved, `tls.insecure` on an `https://` endpoint (no effect), and the OTLP
-//! gRPC exporter's TLS default toward a bare in-cluster `host:port`.
+//! What no schema expresses: values a component cannot start without (an exporter's endpoint,
+//! also when `${env:...}` leaves it empty; the memory limiter's limits), `tls.insecure` on an
+//! `https://` endpoint (no effect), and the OTLP gRPC exporter's TLS default toward a bare
+//! in-cluster `host:port`.
 
 use super::env::Expanded;
 use super::kb::kb;
@@ -40,20 +41,76 @@ fn is_true(n: Option<&Node>) -> bool {
         .is_some_and(|s| matches!(s, "true" | "True" | "TRUE"))
 }
 
-/// Runs the client checks of one exporter.
-pub fn client(
+fn empty(kind: ComponentKind, id: &str, vars: Vec<String>) -> Observation {
+    Observation::ValueInvalid {
+        kind: Some(kind),
+        id: id.to_owned(),
+        path: "endpoint".to_owned(),
+        value: String::new(),
+        problem: ValueProblem::Empty { vars },
+    }
+}
+
+fn missing(kind: ComponentKind, id: &str, keys: &[&str]) -> Observation {
+    Observation::ValueInvalid {
+        kind: Some(kind),
+        id: id.to_owned(),
+        path: keys.join(" or "),
+        value: String::new(),
+        problem: ValueProblem::Missing {
+            keys: keys.iter().map(|k| (*k).to_owned()).collect(),
+        },
+    }
+}
+
+/// Whether a setting is written with a value above zero (or any duration but zero).
+fn above_zero(v: &Node, key: &str) -> bool {
+    v.get(key)
+        .and_then(Node::as_str)
+        .is_some_and(|s| !s.trim_start_matches(['0', '.', 's', 'm', 'h']).is_empty())
+}
+
+/// Runs the checks of one component (`pos`: its key).
+pub fn check(
     out: &mut Vec<(Pos, Observation)>,
     expanded: &Expanded,
     kind: ComponentKind,
     id: &str,
+    pos: Pos,
     v: &Node,
 ) {
+    let ty = id.split('/').next().unwrap_or(id);
+    let base = kb().resolve(kind, ty).map(|c| c.ty.as_str()).unwrap_or(ty);
+    if kind == ComponentKind::Processor && base == "memory_limiter" {
+        if !above_zero(v, "check_interval") {
+            out.push((pos, missing(kind, id, &["check_interval"])));
+        }
+        if !above_zero(v, "limit_mib") && !above_zero(v, "limit_percentage") {
+            out.push((pos, missing(kind, id, &["limit_mib", "limit_percentage"])));
+        }
+        return;
+    }
+    if kind == ComponentKind::Extension && base == "health_check" {
+        // Written but empty (an unset variable): `http endpoint required`. Left out, it defaults.
+        if let Some((k, e)) = v.entry("endpoint") {
+            if e.as_str().unwrap_or("").trim().is_empty() {
+                let vars = expanded.get(&e.pos).cloned().unwrap_or_default();
+                let at = if e.is_null() { k.pos } else { e.pos };
+                out.push((at, empty(kind, id, vars)));
+            }
+        }
+        return;
+    }
     if kind != ComponentKind::Exporter {
         return;
     }
-    let ty = id.split('/').next().unwrap_or(id);
-    let base = kb().resolve(kind, ty).map(|c| c.ty.as_str()).unwrap_or(ty);
+    let others = ["traces_endpoint", "metrics_endpoint", "logs_endpoint"]
+        .iter()
+        .any(|k| v.get(k).and_then(Node::as_str).is_some());
     let Some((ek, ev)) = v.entry("endpoint") else {
+        if NEEDS_ENDPOINT.contains(&base) && !others {
+            out.push((pos, missing(kind, id, &["endpoint"])));
+        }
         return;
     };
     let endpoint = ev.as_str().unwrap_or("").trim();
@@ -64,21 +121,10 @@ pub fn client(
         problem,
     };
     if endpoint.is_empty() {
-        let others = ["traces_endpoint", "metrics_endpoint", "logs_endpoint"]
-            .iter()
-            .any(|k| v.get(k).and_then(Node::as_str).is_some());
         if NEEDS_ENDPOINT.contains(&base) && !others {
             let vars = expanded.get(&ev.pos).cloned().unwrap_or_default();
-            out.push((
-                if ev.is_null() { ek.pos } else { ev.pos },
-                Observation::ValueInvalid {
-                    kind: Some(kind),
-                    id: id.to_owned(),
-                    path: "endpoint".to_owned(),
-                    value: String::new(),
-                    problem: ValueProblem::Empty { vars },
-                },
-            ));
+            let at = if ev.is_null() { ek.pos } else { ev.pos };
+            out.push((at, empty(kind, id, vars)));
         }
         return;
     }
