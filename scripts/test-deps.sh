@@ -104,10 +104,8 @@ gocol=$(bash scripts/build-otelcol.sh)
 echo "test-deps: Go collector at $gocol"
 # Python jsonschema (PyPI) for the tests of `doctor collector --output sarif|codequality`: they
 # validate the output against the published schemas kept in tests/data/schemas/.
-if ! PYTHONPATH="$pydir${PYTHONPATH:+:$PYTHONPATH}" python3 -c 'import jsonschema' 2>/dev/null; then
-  echo "test-deps: installing jsonschema from PyPI"
-  if ! python3 -m pip install -q --disable-pip-version-check jsonschema 2>/dev/null; then
-    python3 -m pip install -q --disable-pip-version-check --target "$pydir" jsonschema
-  fi
+if ! "$vpy" -c 'import jsonschema' 2>/dev/null; then
+  echo "test-deps: installing jsonschema from PyPI into $venv"
+  pip_install jsonschema
 fi
-echo "JSONSCHEMA_PYTHONPATH=$pydir" >> target/test-deps.env
+echo "JSONSCHEMA_PYTHON=$vpy" >> target/test-deps.env

@@ -152,7 +152,7 @@ fn regex_lite(p: &str, text: &str) -> Option<bool> {
 }
 
 /// Every error of `value` against a published schema in `tests/data/schemas/` (any draft), as
-/// PyPI's `jsonschema` reports them (installed by `scripts/test-deps.sh`).
+/// PyPI's `jsonschema` reports them (installed into target/venv by `scripts/test-deps.sh`).
 pub fn published(schema_file: &str, value: &Value) -> Vec<String> {
     use std::io::Write;
     let schema = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -164,11 +164,10 @@ pub fn published(schema_file: &str, value: &Value) -> Vec<String> {
         c=jsonschema.validators.validator_for(s)\n\
         c.check_schema(s)\n\
         for e in c(s).iter_errors(v): print('/'.join(map(str,e.absolute_path))+': '+e.message)\n";
-    let pypath = crate::support::proc::test_dep("JSONSCHEMA_PYTHONPATH");
-    let mut child = std::process::Command::new("python3")
+    let python = crate::support::proc::test_dep("JSONSCHEMA_PYTHON");
+    let mut child = std::process::Command::new(python)
         .args(["-c", script])
         .arg(&schema)
-        .env("PYTHONPATH", pypath)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
