@@ -152,7 +152,7 @@ fn regex_lite(p: &str, text: &str) -> Option<bool> {
 }
 
 /// Every error of `value` against a published schema in `tests/data/schemas/` (any draft), as
-/// PyPI's `jsonschema` reports them (installed by `scripts/test-deps.sh`).
+/// PyPI's `jsonschema` reports them (installed into target/venv by `scripts/test-deps.sh`).
 pub fn published(schema_file: &str, value: &Value) -> Vec<String> {
     use std::io::Write;
     let schema = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
