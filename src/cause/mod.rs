@@ -13,6 +13,7 @@ pub mod pipeline_text;
 pub mod proto_text;
 pub mod runtime_text;
 pub mod skip_text;
+pub mod wait_text;
 
 use crate::config::Signal;
 use serde::Serialize;

@@ -193,7 +193,7 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
             .collect();
         let step = progress.start_bounded(
             "traces   canary".to_string(),
-            canary::flush_bound(&loaded.settings),
+            canary::flush_bound(&loaded.settings, opts),
         );
         let t0 = Instant::now();
         let (mut c, mut canary) = canary::run(loaded, opts, &traces_findings).await;
@@ -454,14 +454,15 @@ async fn probe_path(
                     )
                 }
             };
-            let step = progress.start_bounded(label(Stage::Protocol), probe.bounds().answer);
+            let (waited, exporter) = (probe.bounds().answer, m.timeout.value);
+            let step = progress.start_answer(label(Stage::Protocol), waited, exporter);
             // The export probe goes over the protocol probe's connection when it is still open:
             // one connection (and, without TCP_NODELAY at the peer, one Nagle stall) fewer.
             // (`run_keep` times its own check.)
             let (proto, ready) = protocol::run_keep(&probe, addr).await;
             step.finish();
             let export = if passed(&proto.check) {
-                let step = progress.start_bounded(label(Stage::Export), probe.bounds().answer);
+                let step = progress.start_answer(label(Stage::Export), waited, exporter);
                 let r = timed(export::run_on(&probe, addr, ready)).await;
                 step.finish();
                 r

@@ -353,9 +353,7 @@ async fn failure_findings(
                 }
             }
         }
-        PeerDid::Silent => {
-            text::response_timeout(probe, stage, waiting, probe.settings.timeout.value, ev)
-        }
+        PeerDid::Silent => text::response_timeout(probe, stage, waiting, probe.bounds().answer, ev),
         PeerDid::StreamReset { code: 7 } => text::stream_refused(probe, stage, ev),
         other_did => text::unparseable(probe, stage, other_did, ev),
     };

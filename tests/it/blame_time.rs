@@ -17,32 +17,39 @@ const BUDGET: Duration = Duration::from_millis(1900);
 /// Runs the whole doctor (as `runner doctor otel --json --timeout 1s`) with only `env` set, in
 /// process (the shared target directory's `runner` binary may be another branch's build); the
 /// report and its wall time.
-async fn doctor(env: Vec<(&'static str, String)>) -> (serde_json::Value, Duration) {
+async fn doctor(mut env: Vec<(&'static str, String)>) -> (serde_json::Value, Duration) {
+    // Answers wait as long as the exporter would (issue 14): its timeout is 1 s here too, so
+    // every stage of a blocked path has the same one-second bound.
+    env.push(("OTEL_EXPORTER_OTLP_TIMEOUT", "1000".to_string()));
+    let opts = DoctorOptions {
+        timeout: Duration::from_secs(1),
+        ..DoctorOptions::default()
+    };
+    doctor_with(env, &opts).await
+}
+
+/// The whole doctor in process with only `env` set (and an empty config file); the report as
+/// JSON and its wall time.
+pub async fn doctor_with(
+    env: Vec<(&'static str, String)>,
+    opts: &DoctorOptions,
+) -> (serde_json::Value, Duration) {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.toml");
     std::fs::write(&config, "").unwrap();
-    // Answers wait as long as the exporter would (issue 14): its timeout is 1 s here too, so
-    // every stage of a blocked path has the same one-second bound.
-    let env = env
-        .into_iter()
-        .chain([("OTEL_EXPORTER_OTLP_TIMEOUT", "1000".to_string())]);
-    let env = Environment::from_pairs(env.map(|(k, v)| (k.to_string(), v)));
+    let env = Environment::from_pairs(env.into_iter().map(|(k, v)| (k.to_string(), v)));
     let overrides = Overrides {
         config_path: Some(config),
         ..Overrides::default()
     };
     let loaded = runner::config::load(&overrides, &env).unwrap();
-    let opts = DoctorOptions {
-        timeout: Duration::from_secs(1),
-        ..DoctorOptions::default()
-    };
     let t0 = Instant::now();
-    let report = runner::doctor::run(&loaded, &env, &opts).await;
+    let report = runner::doctor::run(&loaded, &env, opts).await;
     let took = t0.elapsed();
     (serde_json::to_value(&report).unwrap(), took)
 }
 
-fn check<'a>(report: &'a serde_json::Value, stage: &str) -> &'a serde_json::Value {
+pub fn check<'a>(report: &'a serde_json::Value, stage: &str) -> &'a serde_json::Value {
     report["targets"][0]["checks"]
         .as_array()
         .unwrap()
@@ -68,16 +75,16 @@ fn assert_one_timeout(report: &serde_json::Value, took: Duration, cause: &str) {
     assert!(took < BUDGET, "took {took:?}: {report}");
 }
 
-fn http_env(ep: SocketAddr) -> Vec<(&'static str, String)> {
+pub fn http_env(ep: SocketAddr) -> Vec<(&'static str, String)> {
     vec![
         ("OTEL_EXPORTER_OTLP_ENDPOINT", format!("http://{ep}")),
         ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf".into()),
     ]
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn trickling_body_is_cut_once() {
-    let ep = raw_server(|mut s| async move {
+/// An OTLP/HTTP-looking server whose 10 GB body trickles, one byte per 100 ms.
+pub async fn trickling_body() -> SocketAddr {
+    raw_server(|mut s| async move {
         let _ = read_head(&mut s).await;
         let head = "HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 10000000000\r\n\r\n";
         let _ = s.write_all(head.as_bytes()).await;
@@ -88,7 +95,12 @@ async fn trickling_body_is_cut_once() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     })
-    .await;
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn trickling_body_is_cut_once() {
+    let ep = trickling_body().await;
     let (report, took) = doctor(http_env(ep)).await;
     assert_one_timeout(&report, took, "response_timeout");
     assert_eq!(check(&report, "export")["status"], "skip");
