@@ -21,17 +21,31 @@ pub async fn run(
     opts: &DoctorOptions,
     probe_findings: &[Finding],
 ) -> (StageResult, Canary) {
+    run_then_judge(loaded, opts, std::future::ready(probe_findings.to_vec())).await
+}
+
+/// Like `run`, started before the probes end: the span goes out at once, and the probes'
+/// findings are awaited only to explain a failure (a slow collector costs its latency once).
+/// The stage's duration is the canary's own, not the wait for the probes.
+pub async fn run_then_judge(
+    loaded: &Loaded,
+    opts: &DoctorOptions,
+    probe_findings: impl std::future::Future<Output = Vec<Finding>>,
+) -> (StageResult, Canary) {
     let started = Instant::now();
-    let (result, canary) = run_inner(&loaded.settings, opts, probe_findings).await;
+    let (result, canary) = run_inner(&loaded.settings, opts, probe_findings, started).await;
     let mut result = result;
-    result.check.duration_ms = started.elapsed().as_millis() as u64;
+    if result.check.duration_ms == 0 {
+        result.check.duration_ms = started.elapsed().as_millis() as u64;
+    }
     (result, canary)
 }
 
 async fn run_inner(
     settings: &Settings,
     opts: &DoctorOptions,
-    probe_findings: &[Finding],
+    probe_findings: impl std::future::Future<Output = Vec<Finding>>,
+    started: Instant,
 ) -> (StageResult, Canary) {
     if !opts.canary {
         return (
@@ -146,18 +160,21 @@ async fn run_inner(
         "stats": stats,
         "flush": flushed.as_ref().err().map(|e| e.to_string()),
     });
+    let took = started.elapsed();
+    let probe_findings = probe_findings.await;
     let result = judge(
         &kind,
         &url,
         record.as_ref(),
         bound,
-        probe_findings,
+        &probe_findings,
         &mut canary,
     );
     (
         StageResult {
             check: Check {
                 evidence,
+                duration_ms: (took.as_millis() as u64).max(1),
                 ..result.check
             },
             findings: result.findings,
