@@ -4,6 +4,7 @@
 //! API, `promtool check metrics|rules`, and every PromQL query of the Grafana dashboard.
 
 mod bench;
+mod coordinator;
 mod prometheus;
 
 use crate::support::gitlab::{git_repo, job, Mock};
