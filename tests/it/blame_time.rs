@@ -106,13 +106,18 @@ async fn trickling_body_is_cut_once() {
     assert_eq!(check(&report, "export")["status"], "skip");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn silent_http_proxy_costs_one_timeout() {
+/// An OTLP/HTTP endpoint behind an `HTTP_PROXY` that reads the request and never answers.
+pub async fn silent_proxy_env() -> Vec<(&'static str, String)> {
     let ep = endpoint().await;
     let proxy = answer_then_hold(b"").await;
     let mut env = http_env(ep);
     env.push(("HTTP_PROXY", format!("http://{proxy}")));
-    let (report, took) = doctor(env).await;
+    env
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn silent_http_proxy_costs_one_timeout() {
+    let (report, took) = doctor(silent_proxy_env().await).await;
     assert_one_timeout(&report, took, "proxy_failure");
 }
 

@@ -2,8 +2,8 @@
 //! a report of a few KiB; with `--timeout 1s` given, every blocked answer wait ends within about
 //! a second (not the exporter's 10 s) and the finding says `--timeout` cut it short (issue 22).
 
-use crate::blame::{answer_then_hold, endpoint, raw_server, read_head};
-use crate::blame_time::{check, doctor_with, http_env, trickling_body};
+use crate::blame::{answer_then_hold, raw_server, read_head};
+use crate::blame_time::{check, doctor_with, http_env, silent_proxy_env, trickling_body};
 use crate::support::certs;
 use crate::support::process::cli;
 use crate::support::tls::{server_config, tls_server, ServerOpts};
@@ -197,11 +197,7 @@ async fn given_timeout_bounds_a_stalled_flow_control_window() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn given_timeout_bounds_a_silent_forward_proxy() {
-    let ep = endpoint().await;
-    let proxy = answer_then_hold(b"").await;
-    let mut env = http_env(ep);
-    env.push(("HTTP_PROXY", format!("http://{proxy}")));
-    let (report, took) = given_1s(env).await;
+    let (report, took) = given_1s(silent_proxy_env().await).await;
     assert_cut_short(&report, took, "proxy_failure");
 }
 
