@@ -208,9 +208,9 @@ pub struct OtelArgs {
     pub config: ConfigArg,
     #[command(flatten)]
     pub exporter: ExporterArgs,
-    /// Bound of every network step, e.g. 3s, 500ms
-    #[arg(long, default_value = "3s", value_parser = crate::config::duration::parse, value_name = "DURATION")]
-    pub timeout: std::time::Duration,
+    /// Bound of each connection step (DNS, TCP, TLS, proxy), e.g. 3s, 500ms [default: 3s]. An answer is awaited as long as the exporter waits (OTEL_EXPORTER_OTLP_TIMEOUT, default 10s); a --timeout given here bounds that wait too
+    #[arg(long, value_parser = crate::config::duration::parse, value_name = "DURATION")]
+    pub timeout: Option<std::time::Duration>,
     /// Do not send a canary span through the telemetry pipeline
     #[arg(long)]
     pub no_canary: bool,
@@ -247,9 +247,9 @@ pub struct BundleArgs {
     /// Overwrite an existing file
     #[arg(long)]
     pub force: bool,
-    /// Bound of every network step of the fresh doctor report
-    #[arg(long, default_value = "3s", value_parser = crate::config::duration::parse, value_name = "DURATION")]
-    pub timeout: std::time::Duration,
+    /// Bound of each connection step of the fresh doctor report [default: 3s]; given here, it bounds the waits for an answer too (else the exporter's timeout)
+    #[arg(long, value_parser = crate::config::duration::parse, value_name = "DURATION")]
+    pub timeout: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Args)]

@@ -28,7 +28,8 @@ pub fn command(args: cli::OtelArgs, env: &Environment) -> Exit {
     };
     let opts = DoctorOptions {
         collector,
-        timeout: args.timeout,
+        timeout: args.timeout.unwrap_or(doctor::STEP_TIMEOUT),
+        timeout_given: args.timeout.is_some(),
         dns_server: args.dns_server,
         canary: !args.no_canary,
         verbose: args.verbose,

@@ -149,18 +149,19 @@ fn doctor_json(
     g: &mut Gathered,
     loaded: &Loaded,
     env: &Environment,
-    timeout: Duration,
+    timeout: Option<Duration>,
     rt: &tokio::runtime::Runtime,
     scrub: &Scrubber,
 ) {
     let opts = DoctorOptions {
-        timeout,
+        timeout: timeout.unwrap_or(doctor::STEP_TIMEOUT),
+        timeout_given: timeout.is_some(),
         progress: false,
         ..Default::default()
     };
     // Every step is bounded by `timeout`; the whole run gets a generous outer bound too, so a
     // bundle is written whatever the doctor does.
-    let budget = (timeout * 12).max(Duration::from_secs(20));
+    let budget = (opts.timeout * 12).max(Duration::from_secs(20));
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         // The timer must be made inside the runtime.
         rt.block_on(async { tokio::time::timeout(budget, doctor::run(loaded, env, &opts)).await })

@@ -26,8 +26,9 @@ pub struct BundleOptions {
     pub output: PathBuf,
     /// Overwrite `output` when it exists.
     pub force: bool,
-    /// Bound of every network step of the doctor run.
-    pub timeout: Duration,
+    /// `--timeout`: the bound of each connection step of the doctor run, and, given, of the
+    /// waits for an answer too (`None`: 3 s, and answers get the exporter's timeout).
+    pub timeout: Option<Duration>,
 }
 
 /// The bundle's name when `-o` is not given: `runner-support-<host>-<UTC time>.tar.gz` in the

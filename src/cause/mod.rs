@@ -20,6 +20,7 @@ pub mod runtime_text;
 pub mod skip_text;
 pub mod tcp;
 pub mod tls;
+pub mod wait_text;
 
 use crate::config::Signal;
 use serde::Serialize;

@@ -97,7 +97,7 @@ async fn run_inner(
     let sent_at = Instant::now();
     // As long as the runner's exporter waits, and a little more: its own timeout fires first,
     // so a slow collector is judged by the exporter's bound, not the doctor's `--timeout`.
-    let bound = flush_bound(settings);
+    let bound = flush_bound(settings, opts);
     let flushed = pipeline.flush(bound).await;
     let span_id = ctx.span_id().to_string();
     let record = pipeline
@@ -179,13 +179,17 @@ async fn pins(settings: &Settings, opts: &DoctorOptions) -> telemetry::connect::
     pins
 }
 
-/// How long the canary's flush may take: the traces exporter's timeout plus a margin.
-pub fn flush_bound(settings: &Settings) -> Duration {
+/// How long the canary's flush may take: the traces exporter's timeout plus a margin (its own
+/// timeout fires first), or an explicit `--timeout` when that is shorter.
+pub fn flush_bound(settings: &Settings, opts: &DoctorOptions) -> Duration {
     let exporter = settings
         .signal(Signal::Traces)
         .map(|s| s.timeout.value)
         .unwrap_or(Duration::from_secs(10));
-    exporter + Duration::from_millis(1500)
+    match opts.answer_bound(exporter) {
+        cut if cut < exporter => cut,
+        _ => exporter + Duration::from_millis(1500),
+    }
 }
 
 /// Shuts the pipeline down, bounded; its outcome no longer matters to the verdict.

@@ -23,11 +23,17 @@ use crate::report::{Check, Report, Status};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
+/// `--timeout` when not given: the bound of each connection step.
+pub const STEP_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// How the doctor runs (not what it checks: that is `Settings`).
 #[derive(Clone, Debug)]
 pub struct DoctorOptions {
-    /// Bound of every network step.
+    /// Bound of each connection step (DNS, TCP, TLS, proxy): `--timeout`, default 3 s.
     pub timeout: Duration,
+    /// `--timeout` was given explicitly: it then bounds the waits for an answer too, which
+    /// otherwise last the exporter's own timeout (contract §1).
+    pub timeout_given: bool,
     /// Ask this name server instead of the system's.
     pub dns_server: Option<SocketAddr>,
     pub canary: bool,
@@ -39,10 +45,23 @@ pub struct DoctorOptions {
     pub collector: Option<std::sync::Arc<crate::collector::crosscheck::CollectorSide>>,
 }
 
+impl DoctorOptions {
+    /// How long to wait for an answer the exporter would wait `exporter` for: as long, unless
+    /// `--timeout` was given and is shorter (a slow collector is not called dead by default).
+    pub fn answer_bound(&self, exporter: Duration) -> Duration {
+        if self.timeout_given {
+            exporter.min(self.timeout)
+        } else {
+            exporter
+        }
+    }
+}
+
 impl Default for DoctorOptions {
     fn default() -> Self {
         DoctorOptions {
-            timeout: Duration::from_secs(3),
+            timeout: STEP_TIMEOUT,
+            timeout_given: false,
             dns_server: None,
             canary: true,
             verbose: false,
@@ -166,11 +185,12 @@ impl<'a> Probe<'a> {
     }
 
     /// The exchange bounds of the stages that ask for an answer: connection-level steps keep
-    /// `--timeout`; the answer gets as long as the runner's exporter would give it.
+    /// `--timeout`; the answer gets as long as the runner's exporter would give it, unless a
+    /// `--timeout` given explicitly is shorter.
     pub fn bounds(&self) -> protocol::wire::Bounds {
         protocol::wire::Bounds {
             step: self.opts.timeout,
-            answer: self.settings.timeout.value,
+            answer: self.opts.answer_bound(self.settings.timeout.value),
         }
     }
 

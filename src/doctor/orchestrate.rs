@@ -1,6 +1,8 @@
 //! Runs the stages for every target: signals sharing a network path (same host, port, TLS
 //! settings and protocol family) are probed once through dns, tcp and tls, every path
-//! concurrently, so a blocked path costs one timeout, not one per signal or stage.
+//! concurrently, so a blocked path costs one timeout, not one per signal or stage; and what does
+//! not depend on each other runs at once (the canary once its path is good up to TLS, the export
+//! probe beside a slow protocol probe), so a slow collector costs its latency once.
 
 use super::progress::Progress;
 use super::{canary, export, protocol, settings_json, DoctorOptions, Probe, StageResult};
@@ -11,7 +13,17 @@ use crate::facts::diagnosis::canary::Skip as CanarySkip;
 use crate::facts::Skip;
 use crate::report::{Check, Report, Status, Target, SCHEMA};
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+use tokio::sync::{oneshot, watch};
+
+/// How long the protocol probe may wait for its answer before the export probe starts beside
+/// it on a connection of its own. A healthy collector answers well within it (the export probe
+/// then reuses the protocol probe's connection); a slow one costs its latency once, not twice.
+const EXPORT_BESIDE_AFTER: Duration = Duration::from_millis(250);
+
+/// What the probes decided for a canary started early: judge it with these traces findings,
+/// or (`None`) drop it, the probes having timed out on its path.
+type CanaryGo = Option<Option<Vec<Finding>>>;
 
 /// What probing one target produced.
 struct Outcome {
@@ -103,19 +115,64 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
         // Reading the system's roots takes a while: do it while dns and tcp run.
         drop(tokio::task::spawn_blocking(crate::tlsconf::warm_roots));
     }
+    // The canary: once, for traces. Whether it is wanted does not depend on the probes; it
+    // starts as soon as the traces path is good up to TLS, beside the protocol and export
+    // probes, and is judged (or dropped) once they end.
+    let traces = loaded.settings.signal(Signal::Traces);
+    let canary_off = if !opts.canary {
+        Some(CanarySkip::Disabled)
+    } else if traces.is_none_or(|t| t.endpoint.is_none())
+        || exporter_impossible(&config.findings, Signal::Traces)
+    {
+        Some(CanarySkip::NoExporter)
+    } else {
+        None
+    };
+    let (path_tx, path_rx) = oneshot::channel::<bool>();
+    let (go_tx, go_rx) = watch::channel::<CanaryGo>(None);
+    let mut path_tx = Some(path_tx);
     let mut set = tokio::task::JoinSet::new();
     for (_, members) in groups {
+        let ready = if members.iter().any(|m| m.signal == Signal::Traces) {
+            path_tx.take()
+        } else {
+            None
+        };
         set.spawn(probe_path(
             members,
             loaded.settings.proxy.clone(),
             opts.clone(),
             progress.clone(),
             config.findings.clone(),
+            ready,
         ));
     }
-    while let Some(joined) = set.join_next().await {
-        if let Ok(group) = joined {
-            outcomes.extend(group);
+    drop(path_tx);
+    let canary_run = early_canary(
+        loaded,
+        opts,
+        &progress,
+        canary_off.is_none(),
+        path_rx,
+        go_rx,
+    );
+    tokio::pin!(canary_run);
+    // Drives the canary while the probes run; it ends before them only when it was not sent.
+    let mut canary_out = None;
+    {
+        let probes = async {
+            while let Some(joined) = set.join_next().await {
+                if let Ok(group) = joined {
+                    outcomes.extend(group);
+                }
+            }
+        };
+        tokio::pin!(probes);
+        loop {
+            tokio::select! {
+                () = &mut probes => break,
+                c = &mut canary_run, if canary_out.is_none() => canary_out = Some(c),
+            }
         }
     }
 
@@ -162,53 +219,44 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
         say_nothing_is_configured(&mut targets, &mut findings);
     }
 
-    // The canary: once, for traces, after every probe (its failure is explained by them).
+    // The canary: judged with the traces findings, or dropped when the probes already waited
+    // the whole timeout on its path (it could only fail the same way: a blocked path costs one
+    // timeout). A name only `--dns-server` knows is no reason to skip: the canary is pinned to
+    // the addresses that server gave (see `canary::pins`).
     let mut canary_report = None;
-    let traces = loaded.settings.signal(Signal::Traces);
-    let skip = if !opts.canary {
-        Some(CanarySkip::Disabled)
-    } else if traces.is_none_or(|t| t.endpoint.is_none())
-        || exporter_impossible(&config.findings, Signal::Traces)
-    {
-        Some(CanarySkip::NoExporter)
-    } else {
-        // The probes already waited the whole timeout on this path: the canary would wait as
-        // long again and could only fail the same way (a blocked path costs one timeout).
-        // A name only `--dns-server` knows is no reason to skip: the canary is pinned to the
-        // addresses that server gave (see `canary::pins`).
-        traces_timed_out(&findings).map(|c| CanarySkip::ProbesTimedOut(c.code()))
+    let skip = canary_off
+        .or_else(|| traces_timed_out(&findings).map(|c| CanarySkip::ProbesTimedOut(c.code())));
+    let traces_findings: Vec<Finding> = findings
+        .iter()
+        .filter(|f| f.signal.is_none_or(|s| s == Signal::Traces))
+        .cloned()
+        .collect();
+    let _ = go_tx.send(Some(skip.is_none().then_some(traces_findings)));
+    let sent = match canary_out {
+        Some(c) => c,
+        None => canary_run.await,
     };
-    let (canary_check, backend_check) = if let Some(why) = skip {
-        let skipped = cause::canary::finding(&canary::Diagnosis::Skipped(why), &[]);
-        (
-            StageResult::skip(Stage::Canary, skipped.summary),
-            StageResult::skip(Stage::Backend, pipeline_text::NO_CANARY_SENT),
-        )
-    } else {
-        let traces_findings: Vec<Finding> = findings
-            .iter()
-            .filter(|f| f.signal.is_none_or(|s| s == Signal::Traces))
-            .cloned()
-            .collect();
-        let step = progress.start_bounded(
-            "traces   canary".to_string(),
-            canary::flush_bound(&loaded.settings),
-        );
-        let t0 = Instant::now();
-        let (mut c, mut canary) = canary_stage(loaded, opts, &traces_findings).await;
-        step.finish();
-        if c.check.duration_ms == 0 {
-            c.check = c.check.took(t0.elapsed());
+    let (canary_check, backend_check) = match (skip, sent) {
+        (None, Some((c, canary))) => {
+            let step = progress.start("traces   backend".to_string());
+            let t0 = Instant::now();
+            let mut canary = canary;
+            let mut b = super::stages::backend(opts, &mut canary).await;
+            step.finish();
+            if b.check.duration_ms == 0 {
+                b.check = b.check.took(t0.elapsed());
+            }
+            canary_report = Some(canary);
+            (c, b)
         }
-        let step = progress.start("traces   backend".to_string());
-        let t0 = Instant::now();
-        let mut b = super::stages::backend(opts, &mut canary).await;
-        step.finish();
-        if b.check.duration_ms == 0 {
-            b.check = b.check.took(t0.elapsed());
+        (why, _) => {
+            let why = why.unwrap_or(CanarySkip::Disabled);
+            let skipped = cause::canary::finding(&canary::Diagnosis::Skipped(why), &[]);
+            (
+                StageResult::skip(Stage::Canary, skipped.summary),
+                StageResult::skip(Stage::Backend, pipeline_text::NO_CANARY_SENT),
+            )
         }
-        canary_report = Some(canary);
-        (c, b)
     };
     for t in &mut targets {
         if t.signal == Signal::Traces {
@@ -252,8 +300,20 @@ pub async fn canary_stage(
     opts: &DoctorOptions,
     probe_findings: &[Finding],
 ) -> (StageResult, crate::report::Canary) {
+    canary_then_judge(loaded, opts, std::future::ready(probe_findings.to_vec())).await
+}
+
+/// Like `canary_stage`, started before the probes end: the span goes out at once, and the
+/// probes' findings are awaited only to word the outcome (a slow collector costs its latency
+/// once). The stage's duration is the canary's own, not the wait for the probes.
+async fn canary_then_judge(
+    loaded: &Loaded,
+    opts: &DoctorOptions,
+    probe_findings: impl std::future::Future<Output = Vec<Finding>>,
+) -> (StageResult, crate::report::Canary) {
     let ran = canary::run(loaded, opts).await;
-    let worded = cause::canary::finding(&ran.diagnosis, probe_findings);
+    let probe_findings = probe_findings.await;
+    let worded = cause::canary::finding(&ran.diagnosis, &probe_findings);
     let status = match (&ran.diagnosis, worded.finding.as_ref().map(|f| f.severity)) {
         (canary::Diagnosis::Skipped(_), _) => Status::Skip,
         (_, Some(Severity::Error)) => Status::Fail,
@@ -261,7 +321,8 @@ pub async fn canary_stage(
         _ => Status::Pass,
     };
     let check = Check::new(Stage::Canary, status, worded.summary).evidence(ran.evidence);
-    let mut result = StageResult::new(check.took(ran.took));
+    let mut result =
+        StageResult::new(check.took(ran.took.max(std::time::Duration::from_millis(1))));
     result.findings.extend(worded.finding);
     let mut report = ran.canary;
     report.error = worded.error;
@@ -349,6 +410,54 @@ fn export_result(
     let mut result = StageResult::new(check.took(took));
     result.findings.extend(worded.finding);
     result
+}
+
+/// The canary, sent as soon as the traces path is good up to TLS (`path_ok`), else once the
+/// probes decided it should go; judged with the findings the probes send on `go`, or dropped
+/// (`None`) when they decide against it.
+async fn early_canary(
+    loaded: &Loaded,
+    opts: &DoctorOptions,
+    progress: &Progress,
+    wanted: bool,
+    path_ok: oneshot::Receiver<bool>,
+    go: watch::Receiver<CanaryGo>,
+) -> Option<(StageResult, crate::report::Canary)> {
+    if !wanted {
+        return None;
+    }
+    let mut decided = go.clone();
+    if !matches!(path_ok.await, Ok(true)) {
+        // The path failed before TLS: sent after the probes (a refusal is quick), if at all.
+        let go_on = decided
+            .wait_for(Option::is_some)
+            .await
+            .is_ok_and(|d| matches!(*d, Some(Some(_))));
+        if !go_on {
+            return None;
+        }
+    }
+    let mut findings_rx = go;
+    let findings = async move {
+        match findings_rx.wait_for(Option::is_some).await {
+            Ok(d) => d.clone().flatten().unwrap_or_default(),
+            Err(_) => Vec::new(),
+        }
+    };
+    let dropped = async move {
+        // Dropped when the probes decide against it (or end without deciding).
+        let _ = decided.wait_for(|d| matches!(d, Some(None))).await;
+    };
+    let step = progress.start_bounded(
+        "traces   canary".to_string(),
+        canary::flush_bound(&loaded.settings, opts),
+    );
+    let out = tokio::select! {
+        r = canary_then_judge(loaded, opts, findings) => Some(r),
+        () = dropped => None,
+    };
+    step.finish();
+    out
 }
 
 /// No config file, and the traces endpoint and protocol both come from the defaults.
@@ -463,6 +572,7 @@ async fn probe_path(
     opts: DoctorOptions,
     progress: Progress,
     config_findings: Vec<Finding>,
+    path_ready: Option<oneshot::Sender<bool>>,
 ) -> Vec<Outcome> {
     let first = &members[0];
     let endpoint = first
@@ -518,6 +628,11 @@ async fn probe_path(
         shared.push(tls);
     }
 
+    if let Some(tx) = path_ready {
+        // The canary may go now, beside the protocol and export probes.
+        let _ = tx.send(path_ok);
+    }
+
     let shared_findings: Vec<Finding> = shared.iter().flat_map(|r| r.findings.clone()).collect();
     let mut per = per_signal(&shared_findings, &members).into_iter();
     let shared_checks: Vec<Check> = shared.into_iter().map(|r| r.check).collect();
@@ -559,17 +674,52 @@ async fn probe_path(
                     )
                 }
             };
-            let step = progress.start_bounded(label(Stage::Protocol), probe.bounds().answer);
+            let (waited, exporter) = (probe.bounds().answer, m.timeout.value);
+            let step = progress.start_answer(label(Stage::Protocol), waited, exporter);
             // The export probe goes over the protocol probe's connection when it is still open:
             // one connection (and, without TCP_NODELAY at the peer, one Nagle stall) fewer.
-            // (`run_keep` times its own check.)
+            // (`run_keep` times its own check.) When the protocol probe's answer is slow, the
+            // export probe starts beside it on its own connection instead.
             let t0 = Instant::now();
-            let (seen, ready) = protocol::run_keep(&probe, addr).await;
-            let mut proto = protocol_result(&probe, &seen);
-            proto.check = proto.check.took(t0.elapsed());
+            let proto_run = async {
+                let (seen, ready) = protocol::run_keep(&probe, addr).await;
+                let mut proto = protocol_result(&probe, &seen);
+                proto.check = proto.check.took(t0.elapsed());
+                (proto, ready)
+            };
+            tokio::pin!(proto_run);
+            let mut beside = None;
+            let (proto, ready) = tokio::select! {
+                r = &mut proto_run => r,
+                () = tokio::time::sleep(EXPORT_BESIDE_AFTER) => {
+                    let export_step = progress.start_answer(label(Stage::Export), waited, exporter);
+                    let export_run = timed(export_stage_on(&probe, addr, None));
+                    tokio::pin!(export_run);
+                    let mut export_done = None;
+                    let r = loop {
+                        tokio::select! {
+                            r = &mut proto_run => break r,
+                            e = &mut export_run, if export_done.is_none() => {
+                                export_done = Some(e);
+                            }
+                        }
+                    };
+                    // Only a passed protocol probe makes the export probe's answer count.
+                    if passed(&r.0.check) {
+                        beside = Some(match export_done {
+                            Some(e) => e,
+                            None => export_run.await,
+                        });
+                    }
+                    export_step.finish();
+                    r
+                }
+            };
             step.finish();
-            let export = if passed(&proto.check) {
-                let step = progress.start_bounded(label(Stage::Export), probe.bounds().answer);
+            let export = if let Some(e) = beside {
+                e
+            } else if passed(&proto.check) {
+                let step = progress.start_answer(label(Stage::Export), waited, exporter);
                 let r = timed(export_stage_on(&probe, addr, ready)).await;
                 step.finish();
                 r

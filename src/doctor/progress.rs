@@ -38,9 +38,20 @@ impl Progress {
         self.start_bounded(label, self.timeout)
     }
 
+    /// Starts a spinner line for a wait for an answer, its bound named: `1s of 10s (the
+    /// exporter's timeout)`, or `1s of 1s (--timeout; the exporter waits 10 s)`.
+    pub fn start_answer(&self, label: String, waited: Duration, exporter: Duration) -> Step {
+        let note = crate::cause::wait_text::bound_note(waited, exporter);
+        self.start_with(label, format!("{} {note}", template(waited)))
+    }
+
     /// Starts a spinner line such as `traces  tls  collector:4317 1s of 3s`: the time waited
     /// so far and the bound of the step it waits on.
     pub fn start_bounded(&self, label: String, bound: Duration) -> Step {
+        self.start_with(label, template(bound))
+    }
+
+    fn start_with(&self, label: String, template: String) -> Step {
         let Some(multi) = &self.multi else {
             return Step {
                 bar: None,
@@ -49,7 +60,7 @@ impl Progress {
         };
         let bar = multi.add(ProgressBar::new_spinner());
         bar.set_style(
-            ProgressStyle::with_template(&template(bound))
+            ProgressStyle::with_template(&template)
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
         bar.set_message(label.clone());

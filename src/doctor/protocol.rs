@@ -335,7 +335,7 @@ async fn failure_diagnosis(
         }
         PeerDid::Silent => Diagnosis::Silent {
             at,
-            timeout: probe.settings.timeout.value,
+            timeout: probe.bounds().answer,
             evidence,
         },
         PeerDid::StreamReset { code: 7 } => Diagnosis::StreamRefused { at, evidence },

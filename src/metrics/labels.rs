@@ -36,6 +36,20 @@ impl Trigger {
     }
 }
 
+/// The causes of a failed job request (`runner_coordinator_errors_total{cause}`).
+pub const COORDINATOR_CAUSES: [&str; 8] = [
+    "refused", "timeout", "connect", "tls", "http", "body", "bad_job", "bad_url",
+];
+
+/// A coordinator failure's cause as a label: one of `COORDINATOR_CAUSES`, else `other`.
+pub fn coordinator_cause(cause: &str) -> &'static str {
+    COORDINATOR_CAUSES
+        .iter()
+        .find(|c| **c == cause)
+        .copied()
+        .unwrap_or("other")
+}
+
 pub const VERDICTS: [Verdict; 3] = [Verdict::Healthy, Verdict::Degraded, Verdict::Broken];
 
 pub fn verdict(v: Verdict) -> &'static str {

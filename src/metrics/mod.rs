@@ -14,8 +14,8 @@ use crate::report::{Report, Verdict};
 use crate::telemetry::{ExportObserver, ExportRecord, Outcome};
 use labels::Trigger;
 use prometheus::{
-    Encoder, Gauge, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGaugeVec, Opts,
-    Registry, TextEncoder,
+    Encoder, Gauge, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec,
+    Opts, Registry, TextEncoder,
 };
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -37,6 +37,10 @@ pub struct Metrics {
     doctor_verdict: IntGaugeVec,
     doctor_findings: IntGaugeVec,
     jobs: IntCounterVec,
+    coordinator_up: IntGauge,
+    coordinator_errors: IntCounterVec,
+    /// What the last job request came to (answered, error cause), for `/healthz`.
+    coordinator: Mutex<Option<(bool, Option<&'static str>)>>,
     /// The latest verdict and what triggered it, for `/healthz`.
     current: Mutex<Option<(Verdict, Trigger)>>,
 }
@@ -122,6 +126,21 @@ impl Metrics {
                 "Jobs finished, by final state.",
                 &["state"],
             ),
+            coordinator_up: registered(
+                &r,
+                IntGauge::with_opts(Opts::new(
+                    "runner_coordinator_up",
+                    "1 when the last job request got an HTTP answer from the coordinator.",
+                ))
+                .expect("valid"),
+            ),
+            coordinator_errors: counter_vec(
+                "runner_coordinator_errors_total",
+                "Job requests that failed, by cause (refused, timeout, connect, tls, http, body, \
+                 bad_job, bad_url).",
+                &["cause"],
+            ),
+            coordinator: Mutex::new(None),
             registry: r.clone(),
             current: Mutex::new(None),
         };
@@ -142,7 +161,26 @@ impl Metrics {
         for s in labels::JOB_STATES {
             m.jobs.with_label_values(&[s]);
         }
+        for c in labels::COORDINATOR_CAUSES {
+            m.coordinator_errors.with_label_values(&[c]);
+        }
         m
+    }
+
+    /// A job request came to this: an HTTP answer or not, and the cause of a failure.
+    pub fn coordinator_seen(&self, answered: bool, error: Option<&'static str>) {
+        self.coordinator_up.set(i64::from(answered));
+        if let Some(cause) = error {
+            self.coordinator_errors
+                .with_label_values(&[labels::coordinator_cause(cause)])
+                .inc();
+        }
+        *self.coordinator.lock().unwrap_or_else(|e| e.into_inner()) = Some((answered, error));
+    }
+
+    /// What the last job request came to; `None` before the first.
+    pub fn coordinator(&self) -> Option<(bool, Option<&'static str>)> {
+        *self.coordinator.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The exposition in the classic text format (`CONTENT_TYPE`).

@@ -106,10 +106,19 @@ pub fn health_body(metrics: &Metrics) -> String {
         Some((v, t)) => (labels::verdict(v), t.as_str()),
         None => ("unknown", "none"),
     };
+    // The coordinator: `up` when the last job request got an HTTP answer (contract §9).
+    let coordinator = match metrics.coordinator() {
+        None => serde_json::json!({"state": "unknown"}),
+        Some((answered, error)) => serde_json::json!({
+            "state": if answered { "up" } else { "down" },
+            "last_error": error,
+        }),
+    };
     serde_json::json!({
         "status": "up",
         "version": crate::VERSION,
         "telemetry": {"verdict": verdict, "trigger": trigger},
+        "coordinator": coordinator,
     })
     .to_string()
         + "\n"

@@ -11,9 +11,14 @@ use percent_encoding::{
 use std::io::{self, Write};
 use std::sync::RwLock;
 
-/// Shorter values are left to the context-free rules: replacing them everywhere would mangle
-/// ordinary words.
+/// Forms at least this long are replaced wherever they occur. Shorter ones (a secret source
+/// may hold a 3-character password) are replaced only as a whole token, never inside a longer
+/// word: replacing them everywhere would mangle ordinary words. Only secret sources (header
+/// values, URL passwords, tokens, secret-named keys) ever add values here.
 pub const MIN_LEN: usize = 6;
+
+/// Authorization schemes: the first word of `Bearer abc`, not a secret itself.
+const SCHEMES: &[&str] = &["bearer", "basic", "token", "apikey", "api-key", "digest"];
 
 /// The characters a URL component or a header encoder escapes (a space becomes `%20`).
 const COMPONENT: &AsciiSet = &CONTROLS
@@ -33,11 +38,18 @@ const COMPONENT: &AsciiSet = &CONTROLS
 pub struct Secrets {
     /// (form to find, marker to put in its place)
     forms: Vec<(String, String)>,
+    /// Forms shorter than `MIN_LEN`, replaced only as whole tokens.
+    short: Vec<(String, String)>,
 }
 
 impl std::fmt::Debug for Secrets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Secrets({} forms)", self.forms.len())
+        write!(
+            f,
+            "Secrets({} forms, {} short)",
+            self.forms.len(),
+            self.short.len()
+        )
     }
 }
 
@@ -47,13 +59,17 @@ impl Secrets {
     }
 
     /// Remembers a secret value in every form, plus its longer words (`Bearer abc...` also
-    /// hides `abc...` when printed alone).
+    /// hides `abc...` when printed alone), and after an authorization scheme every word
+    /// (`Bearer ab` hides `ab`).
     pub fn add(&mut self, value: &str) {
         let decoded = percent_decode_str(value).decode_utf8_lossy().into_owned();
         for v in [value.trim().to_string(), decoded.trim().to_string()] {
-            let words: Vec<String> = v
-                .split(|c: char| c.is_whitespace() || c == ',')
-                .filter(|w| w.len() >= 8 && w.len() < v.len())
+            let mut split = v.split(|c: char| c.is_whitespace() || c == ',');
+            let schemed = split
+                .next()
+                .is_some_and(|w| SCHEMES.contains(&w.to_ascii_lowercase().as_str()));
+            let words: Vec<String> = split
+                .filter(|w| !w.is_empty() && w.len() < v.len() && (schemed || w.len() >= 8))
                 .map(str::to_string)
                 .collect();
             self.add_forms(&v);
@@ -70,7 +86,7 @@ impl Secrets {
     }
 
     fn add_forms(&mut self, v: &str) {
-        if v.len() < MIN_LEN || is_redacted(v) {
+        if v.is_empty() || is_redacted(v) {
             return;
         }
         let marker = redacted_marker(v);
@@ -89,57 +105,85 @@ impl Secrets {
             json,
         ];
         for f in forms {
-            if f.len() >= MIN_LEN && !self.forms.iter().any(|(k, _)| *k == f) {
-                self.forms.push((f, marker.clone()));
+            if f.is_empty() {
+                continue;
+            }
+            let list = if f.len() >= MIN_LEN {
+                &mut self.forms
+            } else {
+                &mut self.short
+            };
+            if !list.iter().any(|(k, _)| *k == f) {
+                list.push((f, marker.clone()));
             }
         }
         // Longest first, so a value is replaced before any of its words.
         self.forms.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
+        self.short.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
     }
 
     /// Adds every value another set knows.
     pub fn extend(&mut self, other: &Secrets) {
-        for (k, m) in &other.forms {
-            if !self.forms.iter().any(|(x, _)| x == k) {
-                self.forms.push((k.clone(), m.clone()));
+        for (mine, theirs) in [
+            (&mut self.forms, &other.forms),
+            (&mut self.short, &other.short),
+        ] {
+            for (k, m) in theirs {
+                if !mine.iter().any(|(x, _)| x == k) {
+                    mine.push((k.clone(), m.clone()));
+                }
             }
+            mine.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
         }
-        self.forms.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
     }
 
     pub fn is_empty(&self) -> bool {
-        self.forms.is_empty()
+        self.forms.is_empty() && self.short.is_empty()
     }
 
     /// The text with every known form replaced by its marker.
     pub fn scrub(&self, text: &str) -> String {
-        let mut t = text.to_string();
-        for (k, m) in &self.forms {
-            if t.contains(k.as_str()) {
-                t = t.replace(k.as_str(), m);
-            }
-        }
-        t
+        String::from_utf8(self.scrub_bytes(text.as_bytes()))
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 
-    /// Bytes with every known form replaced (text as text; other bytes form by form).
+    /// Bytes with every known form replaced: long forms wherever they occur, short ones as
+    /// whole tokens.
     pub fn scrub_bytes(&self, bytes: &[u8]) -> Vec<u8> {
-        if let Ok(t) = std::str::from_utf8(bytes) {
-            return self.scrub(t).into_bytes();
-        }
         let mut out = bytes.to_vec();
         for (k, m) in &self.forms {
-            out = replace_bytes(&out, k.as_bytes(), m.as_bytes());
+            if memchr::memmem::find(&out, k.as_bytes()).is_some() {
+                out = replace_bytes(&out, k.as_bytes(), m.as_bytes(), false);
+            }
+        }
+        for (k, m) in &self.short {
+            if memchr::memmem::find(&out, k.as_bytes()).is_some() {
+                out = replace_bytes(&out, k.as_bytes(), m.as_bytes(), true);
+            }
         }
         out
     }
 }
 
-fn replace_bytes(hay: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {
+/// A word character: a short secret inside a longer word is not that secret.
+fn wordy(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b >= 0x80
+}
+
+/// `hay` with `needle` replaced; `whole`: only where it is not part of a longer word (an edge
+/// of the needle that is itself a word character must not touch another one).
+fn replace_bytes(hay: &[u8], needle: &[u8], with: &[u8], whole: bool) -> Vec<u8> {
     let mut out = Vec::with_capacity(hay.len());
     let mut i = 0;
+    let (first, last) = (needle[0], needle[needle.len() - 1]);
     while i < hay.len() {
-        if hay[i..].starts_with(needle) {
+        let at = hay[i..].starts_with(needle)
+            && (!whole
+                || ((i == 0 || !wordy(first) || !wordy(hay[i - 1]))
+                    && hay
+                        .get(i + needle.len())
+                        .is_none_or(|&b| !wordy(last) || !wordy(b))));
+        if at {
             out.extend_from_slice(with);
             i += needle.len();
         } else {
@@ -244,7 +288,7 @@ mod tests {
     fn every_form_of_a_value_is_replaced() {
         let mut s = Secrets::new();
         s.add("Bearer s3cr3t-\"tok\"/v+1");
-        s.add("abc");
+        s.add("xyz");
         let value = "s3cr3t-\"tok\"/v+1";
         let forms = [
             value.to_string(),
@@ -265,6 +309,45 @@ mod tests {
         }
         let bytes = s.scrub_bytes(b"\xff s3cr3t-\"tok\"/v+1 \xfe");
         assert!(!String::from_utf8_lossy(&bytes).contains("s3cr3t"));
+    }
+
+    #[test]
+    fn a_short_secret_is_replaced_as_a_token_not_inside_words() {
+        let mut s = Secrets::new();
+        s.add("xyz");
+        s.add("Bearer q1");
+        let out = s.scrub("pw=xyz user:xyz@host xyzzy xyz. q1 Bearer q1 aq1b");
+        assert!(!out.contains("=xyz") && !out.contains(":xyz@"), "{out}");
+        assert!(out.contains("xyzzy") && out.contains("aq1b"), "{out}");
+        assert!(!out.contains(" q1 ") && !out.ends_with("xyz."), "{out}");
+        // The scheme word alone is no secret.
+        assert!(s.scrub("Bearer").contains("Bearer"));
+        let one = {
+            let mut s = Secrets::new();
+            s.add("7");
+            s
+        };
+        assert_eq!(one.scrub("a7 7b 17"), "a7 7b 17");
+        assert!(!one.scrub("key=7&x").contains("=7&"));
+    }
+
+    proptest::proptest! {
+        /// A planted secret of any length from a secret source never reaches output as a
+        /// token, whatever surrounds it (issue 22).
+        #[test]
+        fn a_planted_secret_never_leaves(
+            secret in "[A-Za-z0-9!#$%&*+./:;=?@^_~-]{1,24}",
+            before in "[ -~]{0,20}",
+            after in "[ -~]{0,20}",
+            sep in proptest::sample::select(vec![" ", "=", ":", "\"", "/", "&", "\n", "'"]),
+        ) {
+            let mut s = Secrets::new();
+            s.add(&secret);
+            let text = format!("{before}{sep}{secret}{sep}{after}");
+            let out = s.scrub(&text);
+            let planted = format!("{sep}{secret}{sep}");
+            proptest::prop_assert!(!out.contains(&planted), "{text:?} -> {out:?}");
+        }
     }
 
     #[test]

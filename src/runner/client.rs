@@ -36,6 +36,26 @@ pub enum ClientError {
     BadUrl { url: String, message: String },
 }
 
+impl ClientError {
+    /// A bounded label for `runner_coordinator_errors_total{cause}` (never the URL or text).
+    pub fn cause_label(&self) -> &'static str {
+        match self {
+            ClientError::Timeout { .. } => "timeout",
+            ClientError::Connect { .. } => "connect",
+            ClientError::Tls { .. } => "tls",
+            ClientError::Http { .. } => "http",
+            ClientError::Body { .. } => "body",
+            ClientError::BadJob { .. } => "bad_job",
+            ClientError::BadUrl { .. } => "bad_url",
+        }
+    }
+
+    /// Whether the coordinator did answer over HTTP (its answer was unusable).
+    pub fn answered(&self) -> bool {
+        matches!(self, ClientError::Body { .. } | ClientError::BadJob { .. })
+    }
+}
+
 /// An answer: status, headers and a size-limited body.
 #[derive(Debug)]
 pub struct Answer {

@@ -232,7 +232,8 @@ async fn serve(
         }
     };
     let count = |o: &execute::Outcome| metrics.job_finished(o.state);
-    let summary = service::run_observed(svc, tracer, phase, procs, &count).await;
+    let seen = |s: service::CoordinatorSeen| metrics.coordinator_seen(s.answered, s.error);
+    let summary = service::run_observed(svc, tracer, phase, procs, &count, &seen).await;
     let failed = summary
         .outcomes
         .iter()

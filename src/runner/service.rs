@@ -59,6 +59,17 @@ pub struct Summary {
     pub deadline: Option<tokio::time::Instant>,
 }
 
+/// What one job request came to, for the fleet view (contract §9): whether the coordinator
+/// gave an HTTP answer, and the bounded cause of a failure (`refused`, `timeout`, ...).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CoordinatorSeen {
+    pub answered: bool,
+    pub error: Option<&'static str>,
+}
+
+/// Told of every job request's outcome (`runner_coordinator_up`, `/healthz`).
+pub type OnRequest<'a> = &'a (dyn Fn(CoordinatorSeen) + Sync);
+
 struct Poller {
     entry: RunnerEntry,
     client: Coordinator,
@@ -74,7 +85,7 @@ pub async fn run(
     phase: watch::Receiver<Phase>,
     procs: Procs,
 ) -> Summary {
-    run_observed(svc, tracer, phase, procs, &|_| {}).await
+    run_observed(svc, tracer, phase, procs, &|_| {}, &|_| {}).await
 }
 
 /// `run`, telling `done` of each job's outcome as it ends (the metrics count them).
@@ -84,6 +95,7 @@ pub async fn run_observed(
     mut phase: watch::Receiver<Phase>,
     procs: Procs,
     on_done: &(dyn Fn(&Outcome) + Sync),
+    on_request: OnRequest<'_>,
 ) -> Summary {
     let (abort_tx, abort_rx) = watch::channel(false);
     let mut pollers: Vec<Poller> = Vec::new();
@@ -119,7 +131,7 @@ pub async fn run_observed(
                 // A signal cancels the request in flight: a coordinator that never answers
                 // must not hold the shutdown for its whole HTTP timeout.
                 let asked = tokio::select! {
-                    r = request(p) => r,
+                    r = request(p, on_request) => r,
                     _ = phase.wait_for(|ph| *ph != Phase::Running) => break 'poll,
                 };
                 let Some((job, req)) = asked else {
@@ -199,11 +211,25 @@ pub async fn run_observed(
 }
 
 /// One job request; `None` when there is no job or the coordinator could not be asked.
-async fn request(p: &mut Poller) -> Option<(JobSpec, Requested)> {
+async fn request(p: &mut Poller, seen: OnRequest<'_>) -> Option<(JobSpec, Requested)> {
     let started = SystemTime::now();
     let url = p.client.url("api/v4/jobs/request").to_string();
     let answer = p.client.request_job(&p.entry.token, info(&p.entry)).await;
     let ended = SystemTime::now();
+    seen(match &answer {
+        Ok(JobRequest::Refused(_)) => CoordinatorSeen {
+            answered: true,
+            error: Some("refused"),
+        },
+        Ok(_) => CoordinatorSeen {
+            answered: true,
+            error: None,
+        },
+        Err(e) => CoordinatorSeen {
+            answered: e.answered(),
+            error: Some(e.cause_label()),
+        },
+    });
     let (status, job) = match answer {
         Ok(JobRequest::Job(job)) => (201, Some(job)),
         Ok(JobRequest::NoJob) => (204, None),

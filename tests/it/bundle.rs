@@ -69,7 +69,7 @@ fn text(o: &Output) -> String {
     )
 }
 
-fn untar(archive: &Path, into: &Path) {
+pub fn untar(archive: &Path, into: &Path) {
     std::fs::create_dir_all(into).unwrap();
     let st = Command::new("tar")
         .arg("-xzf")

@@ -5,6 +5,7 @@
 //! dashboard.
 
 mod bench;
+mod coordinator;
 mod prometheus;
 
 use crate::support::gitlab::{git_repo, job, Mock};

@@ -35,7 +35,10 @@ pub fn proxy_failure(
         }
         ProxyError::Refused { status, .. } => format!("it refused the tunnel with HTTP {status}"),
         ProxyError::Closed { .. } => "it closed the connection without a complete answer".into(),
-        ProxyError::Timeout => format!("no answer came back from it within {t}"),
+        ProxyError::Timeout => format!(
+            "it gave {}",
+            crate::cause::wait_text::no_answer_within(timeout, probe.settings.timeout.value)
+        ),
         ProxyError::Garbage { .. } => "its answer was not HTTP".into(),
         ProxyError::UnsupportedScheme => format!(
             "its scheme `{}` is not supported (only http:// proxies are)",

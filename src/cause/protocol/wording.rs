@@ -393,6 +393,7 @@ pub fn body_timeout(
     ev: serde_json::Value,
 ) -> Finding {
     let t = humantime::format_duration(timeout);
+    let within = crate::cause::wait_text::within(timeout, probe.settings.timeout.value);
     Finding::new(
         Cause::ResponseTimeout,
         Severity::Error,
@@ -401,8 +402,8 @@ pub fn body_timeout(
     .at_stage(stage)
     .text(
         format!(
-            "{} answered {status}, but the body of its answer did not end within {t} ({bytes_read} \
-             bytes arrived).",
+            "{} answered {status}, but the body of its answer did not end {within} \
+             ({bytes_read} bytes arrived).",
             probe.endpoint.display
         ),
         format!(
@@ -432,6 +433,13 @@ pub fn response_timeout(
     ev: serde_json::Value,
 ) -> Finding {
     let what = waiting.request();
+    let exporter = probe.settings.timeout.value;
+    // `--timeout` given and shorter than the exporter's: say so first (contract §1).
+    let first = if crate::cause::wait_text::cut_short(timeout, exporter) {
+        format!("{} ", crate::cause::wait_text::RUN_WITHOUT_TIMEOUT)
+    } else {
+        String::new()
+    };
     Finding::new(
         Cause::ResponseTimeout,
         Severity::Error,
@@ -440,9 +448,9 @@ pub fn response_timeout(
     .at_stage(stage)
     .text(
         format!(
-            "{} accepted the connection but did not answer {what} within {} (the exporter's timeout).",
+            "{} accepted the connection and {what}, then gave {}.",
             probe.endpoint.display,
-            humantime::format_duration(timeout)
+            crate::cause::wait_text::no_answer_within(timeout, exporter)
         ),
         "The connection opened, the request was sent, and no response head arrived within the \
              time the runner's exporter waits. SDKs report this as `context deadline exceeded`, \
@@ -450,9 +458,9 @@ pub fn response_timeout(
              collector, a proxy waiting on a dead upstream, or a server that speaks another \
              protocol and waits for more input all look like this.",
         format!(
-            "Check the collector's health and whatever sits in front of it. If it is only slow, \
-             raise the exporter's timeout (now {}, from {}): {} (milliseconds); the doctor waits \
-             as long as the exporter does.",
+            "{first}Check the collector's health and whatever sits in front of it. If it is only \
+             slow, raise the exporter's timeout (now {}, from {}): {} (milliseconds); without \
+             `--timeout` the doctor waits as long as the exporter does.",
             humantime::format_duration(probe.settings.timeout.value),
             probe.settings.timeout.source,
             exporter_timeout_fix(probe),

@@ -208,13 +208,15 @@ async fn respond(
     sent: impl std::future::Future<Output = hyper::Result<http::Response<hyper::body::Incoming>>>,
     timeout: Duration,
 ) -> Result<Answer, Failure> {
-    let response = match tokio::time::timeout(timeout, sent).await {
+    // One deadline for head and body, as the exporter's timeout covers the whole export: a
+    // head trickled in just under the bound leaves no fresh bound for the body.
+    let deadline = tokio::time::Instant::now() + timeout;
+    let response = match tokio::time::timeout_at(deadline, sent).await {
         Err(_) => return Err(Failure::Timeout),
         Ok(Err(e)) => return Err(broken(&e)),
         Ok(Ok(r)) => r,
     };
     let (parts, mut body) = response.into_parts();
-    let deadline = tokio::time::Instant::now() + timeout;
     let mut data = Vec::new();
     let mut trailers = None;
     let mut body_end = BodyEnd::Complete;
