@@ -675,7 +675,8 @@ async fn probe_path(
                 }
             };
             let (waited, exporter) = (probe.bounds().answer, m.timeout.value);
-            let step = progress.start_answer(label(Stage::Protocol), waited, exporter);
+            let note = cause::wait_text::bound_note(waited, exporter);
+            let step = progress.start_answer(label(Stage::Protocol), waited, &note);
             // The export probe goes over the protocol probe's connection when it is still open:
             // one connection (and, without TCP_NODELAY at the peer, one Nagle stall) fewer.
             // (`run_keep` times its own check.) When the protocol probe's answer is slow, the
@@ -692,7 +693,7 @@ async fn probe_path(
             let (proto, ready) = tokio::select! {
                 r = &mut proto_run => r,
                 () = tokio::time::sleep(EXPORT_BESIDE_AFTER) => {
-                    let export_step = progress.start_answer(label(Stage::Export), waited, exporter);
+                    let export_step = progress.start_answer(label(Stage::Export), waited, &note);
                     let export_run = timed(export_stage_on(&probe, addr, None));
                     tokio::pin!(export_run);
                     let mut export_done = None;
@@ -719,7 +720,7 @@ async fn probe_path(
             let export = if let Some(e) = beside {
                 e
             } else if passed(&proto.check) {
-                let step = progress.start_answer(label(Stage::Export), waited, exporter);
+                let step = progress.start_answer(label(Stage::Export), waited, &note);
                 let r = timed(export_stage_on(&probe, addr, ready)).await;
                 step.finish();
                 r

@@ -38,10 +38,9 @@ impl Progress {
         self.start_bounded(label, self.timeout)
     }
 
-    /// Starts a spinner line for a wait for an answer, its bound named: `1s of 10s (the
-    /// exporter's timeout)`, or `1s of 1s (--timeout; the exporter waits 10 s)`.
-    pub fn start_answer(&self, label: String, waited: Duration, exporter: Duration) -> Step {
-        let note = crate::cause::wait_text::bound_note(waited, exporter);
+    /// Starts a spinner line for a wait for an answer, its bound named by `note` (worded in
+    /// `cause::wait_text`): `1s of 10s (the exporter's timeout)`.
+    pub fn start_answer(&self, label: String, waited: Duration, note: &str) -> Step {
         self.start_with(label, format!("{} {note}", template(waited)))
     }
 

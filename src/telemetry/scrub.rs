@@ -18,10 +18,10 @@ pub fn spans(mut batch: Vec<SpanData>) -> Vec<SpanData> {
             span.name = name.into();
         }
         attributes(&mut span.attributes, &text);
-        for event in span.events.events.iter_mut() {
+        for event in &mut span.events.events {
             attributes(&mut event.attributes, &text);
         }
-        for link in span.links.links.iter_mut() {
+        for link in &mut span.links.links {
             attributes(&mut link.attributes, &text);
         }
         if let Status::Error { description } = &mut span.status {
