@@ -1,5 +1,5 @@
 //! How long the doctor waited for an answer, and whether an explicit `--timeout` cut that wait
-//! short of the exporter's own timeout (contract §1).
+//! short of the exporter's own timeout (`docs/settings.md`).
 
 use std::time::Duration;
 

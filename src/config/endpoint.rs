@@ -112,7 +112,7 @@ pub fn parse(raw: &str, protocol: Protocol, insecure: bool) -> Result<Endpoint, 
 }
 
 /// The protocol an endpoint's scheme names: GitLab Runner's `grpc://` (plaintext) and
-/// `grpcs://` (TLS) mean gRPC (contract §2); `http`, `https` and no scheme name none.
+/// `grpcs://` (TLS) mean gRPC (`docs/settings.md`); `http`, `https` and no scheme name none.
 pub fn scheme_protocol(raw: &str) -> Option<Protocol> {
     let (scheme, _) = raw.trim().split_once("://")?;
     ["grpc", "grpcs"]

@@ -236,7 +236,7 @@ pub fn signal_settings(cx: &mut Ctx<'_>, signal: Signal) -> SignalSettings {
     let insecure = cx.settle("insecure", sig, offers, false, bool::to_string);
 
     let endpoint_raw = resolve_endpoint(cx, signal, protocol.value);
-    // GitLab Runner's `grpc://` and `grpcs://` name the protocol too (contract §2): with no
+    // GitLab Runner's `grpc://` and `grpcs://` name the protocol too (`docs/settings.md`): with no
     // protocol set anywhere, the scheme decides it, once, for every stage and the exporter.
     let protocol = match endpoint::scheme_protocol(&endpoint_raw.value) {
         Some(p) if protocol.source == Source::Default => Offer {

@@ -32,7 +32,7 @@ pub struct DoctorOptions {
     /// Bound of each connection step (DNS, TCP, TLS, proxy): `--timeout`, default 3 s.
     pub timeout: Duration,
     /// `--timeout` was given explicitly: it then bounds the waits for an answer too, which
-    /// otherwise last the exporter's own timeout (contract §1).
+    /// otherwise last the exporter's own timeout (`docs/settings.md`).
     pub timeout_given: bool,
     /// Ask this name server instead of the system's.
     pub dns_server: Option<SocketAddr>,

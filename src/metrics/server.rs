@@ -106,7 +106,7 @@ pub fn health_body(metrics: &Metrics) -> String {
         Some((v, t)) => (labels::verdict(v), t.as_str()),
         None => ("unknown", "none"),
     };
-    // The coordinator: `up` when the last job request got an HTTP answer (contract §9).
+    // The coordinator: `up` when the last job request got an HTTP answer (README, "For operators").
     let coordinator = match metrics.coordinator() {
         None => serde_json::json!({"state": "unknown"}),
         Some((answered, error)) => serde_json::json!({

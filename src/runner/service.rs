@@ -59,7 +59,7 @@ pub struct Summary {
     pub deadline: Option<tokio::time::Instant>,
 }
 
-/// What one job request came to, for the fleet view (contract §9): whether the coordinator
+/// What one job request came to, for the fleet view (README, "For operators"): whether the coordinator
 /// gave an HTTP answer, and the bounded cause of a failure (`refused`, `timeout`, ...).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CoordinatorSeen {

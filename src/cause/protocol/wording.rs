@@ -434,7 +434,7 @@ pub fn response_timeout(
 ) -> Finding {
     let what = waiting.request();
     let exporter = probe.settings.timeout.value;
-    // `--timeout` given and shorter than the exporter's: say so first (contract §1).
+    // `--timeout` given and shorter than the exporter's: say so first (`docs/settings.md`).
     let first = if crate::cause::wait_text::cut_short(timeout, exporter) {
         format!("{} ", crate::cause::wait_text::RUN_WITHOUT_TIMEOUT)
     } else {
