@@ -3,7 +3,7 @@
 
 use super::{Cause, Finding, Severity, Stage};
 use crate::config::{ExporterKind, Sampler, Signal, Source};
-use crate::facts::answer::Class;
+use crate::facts::answer::{BodySign, Class};
 use crate::facts::diagnosis::canary::{Diagnosis, Skip};
 use crate::facts::{ExportFailure, FailureKind, SpanPartialSuccess};
 use serde_json::json;
@@ -242,6 +242,22 @@ fn canary_refused(
              these were refused",
             "Set the header the receiver expects (usually `authorization=Bearer <token>`) in \
              OTEL_EXPORTER_OTLP_HEADERS or `otel.headers`, and check the token is valid.",
+        ),
+        Cause::HttpUpstreamUnavailable | Cause::GrpcUnavailable
+            if failure.sign() == Some(BodySign::MemoryLimiterRefused) =>
+        {
+            (
+                "what reaches the collector's pipeline: the collector itself refused the span \
+                 because its `memory_limiter` processor is over its limit (`data refused due to \
+                 high memory usage`); an empty export never reaches that processor. No proxy or \
+                 load balancer is involved",
+                super::export::memory_limiter_fix(),
+            )
+        }
+        Cause::CompressionUnsupported => (
+            "its encoding: the receiver cannot decode the configured compression",
+            "Turn compression off (OTEL_EXPORTER_OTLP_COMPRESSION=none or `compression: none`), \
+             or add gzip to the receiver's `compression_algorithms`.",
         ),
         Cause::HttpUpstreamUnavailable | Cause::GrpcUnavailable | Cause::HttpThrottled => (
             "the collector's state when data arrives: a gateway with no live upstream, or a \

@@ -4,6 +4,8 @@
 mod grpc;
 mod http;
 
+pub use http::memory_limiter_fix;
+
 use super::protocol::wording;
 use super::{Finding, Stage};
 use crate::facts::answer::{Class, HttpClass};
@@ -96,7 +98,11 @@ fn http(t: &Target<'_>, a: &Answer, tried: &[crate::facts::Tried]) -> Finding {
             http::http_auth_rejected(t, a.status, a.www_authenticate.as_deref(), ev)
         }
         HttpClass::MethodNotAllowed => http::http_method_not_allowed(t, a.allow.as_deref(), ev),
-        HttpClass::PayloadTooLarge => http::http_payload_too_large(t, message, ev),
+        HttpClass::PayloadTooLarge => http::http_payload_too_large(t, a.status, message, ev),
+        HttpClass::CompressionUnsupported => {
+            let tried = worked.map_or(tried, std::slice::from_ref);
+            http::compression_unsupported(t, tried, ev)
+        }
         HttpClass::UnsupportedMediaType => match worked {
             Some(w) if w.change == Change::NoCompression => {
                 http::compression_unsupported(t, std::slice::from_ref(w), ev)
@@ -104,8 +110,8 @@ fn http(t: &Target<'_>, a: &Answer, tried: &[crate::facts::Tried]) -> Finding {
             _ => http::http_unsupported_media_type(t, a.status, message, tried, ev),
         },
         HttpClass::Throttled => http::http_throttled(t, a.retry_after.as_deref(), ev),
-        HttpClass::UpstreamUnavailable { haproxy } => {
-            http::http_upstream_unavailable(t, a.status, haproxy, ev)
+        HttpClass::UpstreamUnavailable { by } => {
+            http::http_upstream_unavailable(t, a.status, by, message, ev)
         }
         HttpClass::ServerError => http::http_server_error(t, a.status, message, ev),
         HttpClass::NotFound | HttpClass::ProxyAuthRequired | HttpClass::Other => unexpected(ev),

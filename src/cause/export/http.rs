@@ -5,6 +5,7 @@ use crate::cause::protocol::setting_fix::{
 };
 use crate::cause::protocol::wording::{finish, set_protocol};
 use crate::cause::{Cause, Finding, Severity, Stage};
+use crate::facts::answer::Unavailable;
 use crate::facts::peer_text::PeerText;
 use crate::facts::{Change, Tried};
 use crate::facts::{PartialSuccess, PathProblem, Target};
@@ -284,12 +285,17 @@ pub fn http_method_not_allowed(probe: &Target<'_>, allow: Option<&str>, ev: Ev) 
         .evidence(ev)
 }
 
-/// 413.
-pub fn http_payload_too_large(probe: &Target<'_>, message: Option<&PeerText>, ev: Ev) -> Finding {
+/// 413, or the Go collector's 400 `http: request body too large`.
+pub fn http_payload_too_large(
+    probe: &Target<'_>,
+    status: u16,
+    message: Option<&PeerText>,
+    ev: Ev,
+) -> Finding {
     new(probe, Cause::HttpPayloadTooLarge, Severity::Error)
         .text(
             format!(
-                "{} rejects even an empty export as too large (413).",
+                "{} rejects even an empty export as too large ({status}).",
                 probe.endpoint.display
             ),
             format!(
@@ -311,7 +317,9 @@ pub fn compression_unsupported(probe: &Target<'_>, tried: &[Tried], ev: Ev) -> F
             probe.endpoint.display
         ),
         "The export was sent with gzip compression, as configured, and the receiver rejected \
-         its encoding (HTTP 415, or gRPC UNIMPLEMENTED naming the encoding).",
+         its encoding (HTTP 415, or gRPC UNIMPLEMENTED naming the encoding). An OpenTelemetry \
+         collector answers 400 `unsupported Content-Encoding` when gzip is left out of its \
+         receiver's `compression_algorithms`.",
         format!(
             "Turn compression off: {}.",
             set_setting(
@@ -377,13 +385,31 @@ pub fn http_throttled(probe: &Target<'_>, retry_after: Option<&str>, ev: Ev) -> 
         .evidence(ev)
 }
 
-/// 502/503/504 from a proxy or load balancer.
+/// 502/503/504 from a proxy or load balancer, or the collector's memory limiter's 503.
 pub fn http_upstream_unavailable(
     probe: &Target<'_>,
     status: u16,
-    haproxy: bool,
+    by: Unavailable,
+    message: Option<&PeerText>,
     ev: Ev,
 ) -> Finding {
+    if by == Unavailable::MemoryLimiter {
+        return new(probe, Cause::HttpUpstreamUnavailable, Severity::Error)
+            .text(
+                format!(
+                    "The collector at {} refuses data for memory ({status}).",
+                    probe.endpoint.display
+                ),
+                format!(
+                    "The collector itself answered{}: its `memory_limiter` processor is over its \
+                     limit and refuses every export until memory drops. No proxy is involved.",
+                    message.map(|m| format!(" ({m})")).unwrap_or_default()
+                ),
+                memory_limiter_fix(),
+            )
+            .evidence(ev);
+    }
+    let haproxy = by == Unavailable::Haproxy;
     new(probe, Cause::HttpUpstreamUnavailable, Severity::Error)
         .text(
             format!(
@@ -461,4 +487,12 @@ fn otlp_http_endpoint(probe: &Target<'_>) -> String {
     let path = probe.settings.signal.http_path();
     let value = endpoint_value(probe, scheme(probe), 4318, Some(path));
     set_endpoint(probe, &value)
+}
+
+/// The fix when the collector's memory limiter refuses data.
+pub fn memory_limiter_fix() -> &'static str {
+    "Give the collector more memory, or raise its `memory_limiter` `limit_mib` / \
+     `limit_percentage` if the host has room; find what holds memory (a slow exporter's queue, \
+     large batches) in its log and metrics (`runner doctor collector --metrics-url URL`). \
+     The runner's settings need no change."
 }
