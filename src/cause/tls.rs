@@ -251,7 +251,7 @@ fn tls_to_plaintext(
         ),
         format!(
             "Set {} (plaintext){or_insecure}.{tried}",
-            super::config_text::set_to(setting, suggested_url, "OTEL_EXPORTER_OTLP_ENDPOINT")
+            super::config::set_to(setting, suggested_url, "OTEL_EXPORTER_OTLP_ENDPOINT")
         ),
     );
     f.fix_verified = verified;
