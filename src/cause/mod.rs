@@ -1,7 +1,7 @@
 //! Cause codes (`docs/causes.md`), severities, stages, and the `Finding` that names a cause.
 //!
 //! Every user-facing sentence about a cause is written under this module:
-//! `pipeline_text`, and one module per stage (`config`, `dns`, `tcp`, `tls`, `protocol`,
+//! one module per stage (`config`, `dns`, `tcp`, `tls`, `protocol`,
 //! `export`, `canary`, `backend`: one match over its `facts::diagnosis`) build findings from typed
 //! evidence; `generic` holds the context-free wording used by `runner doctor explain`.
 
@@ -14,7 +14,6 @@ pub mod dns;
 pub mod explain_text;
 pub mod export;
 pub mod generic;
-pub mod pipeline_text;
 pub mod protocol;
 pub mod runtime_text;
 pub mod skip_text;

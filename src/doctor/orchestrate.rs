@@ -4,7 +4,6 @@
 
 use super::progress::Progress;
 use super::{canary, export, protocol, settings_json, DoctorOptions, Probe, StageResult};
-use crate::cause::pipeline_text;
 use crate::cause::{self, skip_text, Cause, Finding, Severity, Stage};
 use crate::config::{Environment, Loaded, ProxySettings, Signal, SignalSettings};
 use crate::facts::diagnosis::canary::Skip as CanarySkip;
@@ -182,7 +181,7 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
         let skipped = cause::canary::finding(&canary::Diagnosis::Skipped(why), &[]);
         (
             StageResult::skip(Stage::Canary, skipped.summary),
-            StageResult::skip(Stage::Backend, pipeline_text::NO_CANARY_SENT),
+            StageResult::skip(Stage::Backend, cause::backend::NO_CANARY_SENT),
         )
     } else {
         let traces_findings: Vec<Finding> = findings
