@@ -3,10 +3,11 @@
 
 mod grpc;
 mod http;
+mod server;
 
-pub use http::memory_limiter_fix;
+pub use server::memory_limiter_fix;
 
-use super::protocol::wording;
+use super::protocol::{timing, wording};
 use super::{Finding, Stage};
 use crate::facts::answer::{Class, HttpClass};
 use crate::facts::diagnosis::export::{Answer, Diagnosis};
@@ -30,7 +31,7 @@ pub fn finding(d: &Diagnosis, t: &Target<'_>) -> Worded {
         } => {
             return Worded {
                 summary: http::export_ok_summary(t, partial.as_ref()),
-                finding: slow.then(|| wording::response_slow(t, Stage::Export, *took)),
+                finding: slow.then(|| timing::response_slow(t, Stage::Export, *took)),
             }
         }
         Diagnosis::NotOtlp(a) => http::not_otlp_endpoint(
@@ -109,11 +110,11 @@ fn http(t: &Target<'_>, a: &Answer, tried: &[crate::facts::Tried]) -> Finding {
             }
             _ => http::http_unsupported_media_type(t, a.status, message, tried, ev),
         },
-        HttpClass::Throttled => http::http_throttled(t, a.retry_after.as_deref(), ev),
+        HttpClass::Throttled => server::http_throttled(t, a.retry_after.as_deref(), ev),
         HttpClass::UpstreamUnavailable { by } => {
-            http::http_upstream_unavailable(t, a.status, by, message, ev)
+            server::http_upstream_unavailable(t, a.status, by, message, ev)
         }
-        HttpClass::ServerError => http::http_server_error(t, a.status, message, ev),
+        HttpClass::ServerError => server::http_server_error(t, a.status, message, ev),
         HttpClass::NotFound | HttpClass::ProxyAuthRequired | HttpClass::Other => unexpected(ev),
     }
 }
