@@ -2,6 +2,7 @@
 //! picks the cause and words it, the verified fix included. The export stage's exchanges meet
 //! the same failures and are worded here too.
 
+pub(crate) mod describe;
 pub(crate) mod proxy;
 pub(crate) mod setting_fix;
 mod summary;

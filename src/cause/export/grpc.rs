@@ -1,7 +1,7 @@
 //! Wording of gRPC export answers (grpc-status, non-gRPC responses).
 
+use crate::cause::protocol::describe::grpc_code_name;
 use crate::cause::protocol::setting_fix::{endpoint_value, endpoint_where, scheme, set_endpoint};
-use crate::cause::protocol::wording::grpc_code_name;
 use crate::cause::{Cause, Finding, Severity, Stage};
 use crate::facts::answer::{HttpClass, Unavailable};
 use crate::facts::peer_text::PeerText;
