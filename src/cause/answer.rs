@@ -18,6 +18,7 @@ pub fn cause_of(class: Class) -> Option<Cause> {
             HttpClass::NotFound => Cause::HttpNotFound,
             HttpClass::MethodNotAllowed => Cause::HttpMethodNotAllowed,
             HttpClass::PayloadTooLarge => Cause::HttpPayloadTooLarge,
+            HttpClass::CompressionUnsupported => Cause::CompressionUnsupported,
             HttpClass::UnsupportedMediaType => Cause::HttpUnsupportedMediaType,
             HttpClass::Throttled => Cause::HttpThrottled,
             HttpClass::UpstreamUnavailable { .. } => Cause::HttpUpstreamUnavailable,

@@ -3,8 +3,11 @@
 
 mod grpc;
 mod http;
+mod server;
 
-use super::protocol::wording;
+pub use server::memory_limiter_fix;
+
+use super::protocol::{timing, wording};
 use super::{Finding, Stage};
 use crate::facts::answer::{Class, HttpClass};
 use crate::facts::diagnosis::export::{Answer, Diagnosis};
@@ -28,7 +31,7 @@ pub fn finding(d: &Diagnosis, t: &Target<'_>) -> Worded {
         } => {
             return Worded {
                 summary: http::export_ok_summary(t, partial.as_ref()),
-                finding: slow.then(|| wording::response_slow(t, Stage::Export, *took)),
+                finding: slow.then(|| timing::response_slow(t, Stage::Export, *took)),
             }
         }
         Diagnosis::NotOtlp(a) => http::not_otlp_endpoint(
@@ -96,18 +99,22 @@ fn http(t: &Target<'_>, a: &Answer, tried: &[crate::facts::Tried]) -> Finding {
             http::http_auth_rejected(t, a.status, a.www_authenticate.as_deref(), ev)
         }
         HttpClass::MethodNotAllowed => http::http_method_not_allowed(t, a.allow.as_deref(), ev),
-        HttpClass::PayloadTooLarge => http::http_payload_too_large(t, message, ev),
+        HttpClass::PayloadTooLarge => http::http_payload_too_large(t, a.status, message, ev),
+        HttpClass::CompressionUnsupported => {
+            let tried = worked.map_or(tried, std::slice::from_ref);
+            http::compression_unsupported(t, tried, ev)
+        }
         HttpClass::UnsupportedMediaType => match worked {
             Some(w) if w.change == Change::NoCompression => {
                 http::compression_unsupported(t, std::slice::from_ref(w), ev)
             }
             _ => http::http_unsupported_media_type(t, a.status, message, tried, ev),
         },
-        HttpClass::Throttled => http::http_throttled(t, a.retry_after.as_deref(), ev),
-        HttpClass::UpstreamUnavailable { haproxy } => {
-            http::http_upstream_unavailable(t, a.status, haproxy, ev)
+        HttpClass::Throttled => server::http_throttled(t, a.retry_after.as_deref(), ev),
+        HttpClass::UpstreamUnavailable { by } => {
+            server::http_upstream_unavailable(t, a.status, by, message, ev)
         }
-        HttpClass::ServerError => http::http_server_error(t, a.status, message, ev),
+        HttpClass::ServerError => server::http_server_error(t, a.status, message, ev),
         HttpClass::NotFound | HttpClass::ProxyAuthRequired | HttpClass::Other => unexpected(ev),
     }
 }

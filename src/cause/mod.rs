@@ -1,7 +1,7 @@
 //! Cause codes (`docs/causes.md`), severities, stages, and the `Finding` that names a cause.
 //!
 //! Every user-facing sentence about a cause is written under this module:
-//! `config_text`, `pipeline_text`, and one module per stage (`dns`, `tcp`, `tls`, `protocol`,
+//! one module per stage (`config`, `dns`, `tcp`, `tls`, `protocol`,
 //! `export`, `canary`, `backend`: one match over its `facts::diagnosis`) build findings from typed
 //! evidence; `generic` holds the context-free wording used by `runner doctor explain`.
 
@@ -9,12 +9,11 @@ pub mod answer;
 pub mod backend;
 pub mod canary;
 pub mod collector_text;
-pub mod config_text;
+pub mod config;
 pub mod dns;
 pub mod explain_text;
 pub mod export;
 pub mod generic;
-pub mod pipeline_text;
 pub mod protocol;
 pub mod runtime_text;
 pub mod skip_text;

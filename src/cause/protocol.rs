@@ -2,9 +2,11 @@
 //! picks the cause and words it, the verified fix included. The export stage's exchanges meet
 //! the same failures and are worded here too.
 
+pub(crate) mod describe;
 pub(crate) mod proxy;
 pub(crate) mod setting_fix;
 mod summary;
+pub(crate) mod timing;
 pub(crate) mod wording;
 
 use super::{Finding, Stage};
@@ -108,7 +110,7 @@ pub fn finding(d: &Diagnosis, t: &Target<'_>) -> Worded {
             at,
             timeout,
             evidence,
-        } => wording::response_timeout(t, stage, *at, *timeout, evidence.clone()),
+        } => timing::response_timeout(t, stage, *at, *timeout, evidence.clone()),
         Diagnosis::StreamRefused { evidence, .. } => {
             wording::stream_refused(t, stage, evidence.clone())
         }
@@ -121,7 +123,7 @@ pub fn finding(d: &Diagnosis, t: &Target<'_>) -> Worded {
             timeout,
             evidence,
             ..
-        } => wording::body_timeout(t, stage, *status, *bytes_read, *timeout, evidence.clone()),
+        } => timing::body_timeout(t, stage, *status, *bytes_read, *timeout, evidence.clone()),
         Diagnosis::Reconnect { failure, .. } => summary::reconnect_failed(t, stage, failure),
         Diagnosis::ProxyInvalid { invalid, .. } => proxy::proxy_invalid(t, invalid),
         Diagnosis::ProxyFailure {

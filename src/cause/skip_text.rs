@@ -16,7 +16,6 @@ pub fn reason(skip: Skip) -> &'static str {
         Skip::TlsFailed => "skipped: the TLS handshake failed",
         Skip::ProtocolNotChecked => "skipped: protocol not checked",
         Skip::ProtocolFailed => "skipped: the protocol check failed",
-        Skip::NoCanaryFlag => "--no-canary given",
         Skip::NoBackendUrl => "no --backend-url given",
         Skip::CanaryNotExported => "the canary was not exported",
     }

@@ -1,4 +1,4 @@
-//! What resolving the settings found wrong, as typed problems; `cause::config_text` words them.
+//! What resolving the settings found wrong, as typed problems; `cause::config` words them.
 
 use super::endpoint::EndpointError;
 use super::kv::KvProblem;

@@ -1,267 +1,188 @@
 //! The config stage: static checks of the resolved settings, before any network step.
 
-use super::StageResult;
-use crate::cause::config_text::{self as text, ExporterOff, InsecureConflict};
-use crate::cause::{Finding, Severity, Stage};
+use super::Seen;
 use crate::config::endpoint::is_signal_specific;
 use crate::config::global::sampler_name;
-use crate::config::{Environment, ExporterKind, Loaded, Protocol, Sampler, SignalSettings, Source};
-use crate::report::{Check, Status};
+use crate::config::{
+    Environment, ExporterKind, Loaded, Protocol, Sampler, SignalSettings, Source, Sourced,
+};
+use crate::facts::diagnosis::config::{Diagnosis, ExporterOff, InsecureConflict};
 use crate::tlsconf;
 use serde_json::json;
+use std::path::PathBuf;
 
-/// Checks the settings and returns the `config` check (shared by every target) and findings.
-pub fn run(loaded: &Loaded, env: &Environment) -> StageResult {
+/// Checks the settings: one diagnosis per problem, shared by every target.
+pub fn run(loaded: &Loaded, env: &Environment) -> Seen<Vec<Diagnosis>> {
     let started = std::time::Instant::now();
-    let mut findings: Vec<Finding> = loaded.problems.iter().map(text::problem).collect();
+    let mut found: Vec<Diagnosis> = loaded
+        .problems
+        .iter()
+        .cloned()
+        .map(Diagnosis::Problem)
+        .collect();
     let st = &loaded.settings;
     for s in &st.signals {
-        check_endpoint(s, &mut findings);
-        check_tls(s, &mut findings);
+        check_endpoint(s, &mut found);
+        check_tls(s, &mut found);
     }
-    check_global(loaded, env, &mut findings);
-    let findings = dedup(findings);
-
-    let (status, summary) = summarize(&findings, &signal_list(loaded));
-    let check = Check::new(Stage::Config, status, summary)
-        .evidence(json!({
-            "config_file": loaded.path.as_ref().map(|p| p.display().to_string()),
-            "signals": st.signals.iter().map(|s| s.signal).collect::<Vec<_>>(),
-        }))
-        .took(started.elapsed());
-    let mut r = StageResult::new(check);
-    r.findings = findings;
-    r
+    check_global(loaded, env, &mut found);
+    let evidence = json!({
+        "config_file": loaded.path.as_ref().map(|p| p.display().to_string()),
+        "signals": st.signals.iter().map(|s| s.signal).collect::<Vec<_>>(),
+    });
+    Seen::new(found, evidence, started)
 }
 
-/// The config check's status and summary for these config findings; `signals` names what the
-/// settings were resolved for (shown when there is nothing to report).
-pub fn summarize(findings: &[Finding], signals: &str) -> (Status, String) {
-    let errors = count(findings, Severity::Error);
-    let warnings = count(findings, Severity::Warning);
-    match (errors, warnings) {
-        (0, 0) => (Status::Pass, format!("settings resolved for {signals}")),
-        (0, w) => (
-            Status::Warn,
-            format!("{w} warning{} in the settings", plural(w)),
-        ),
-        (e, w) => (
-            Status::Fail,
-            format!(
-                "{e} error{}, {w} warning{} in the settings",
-                plural(e),
-                plural(w)
-            ),
-        ),
-    }
-}
-
-fn count(findings: &[Finding], severity: Severity) -> usize {
-    findings.iter().filter(|f| f.severity == severity).count()
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
-}
-
-fn signal_list(loaded: &Loaded) -> String {
-    let names: Vec<&str> = loaded
-        .settings
-        .signals
-        .iter()
-        .map(|s| s.signal.as_str())
-        .collect();
-    names.join(", ")
-}
-
-/// One finding per problem: a generic setting shared by several signals yields identical
-/// findings per signal; keep one, marked as not signal-specific.
-fn dedup(findings: Vec<Finding>) -> Vec<Finding> {
-    let mut out: Vec<Finding> = Vec::new();
-    for f in findings {
-        match out
-            .iter_mut()
-            .find(|o| o.cause == f.cause && o.summary == f.summary && o.fix == f.fix)
-        {
-            Some(o) => {
-                if o.signal != f.signal {
-                    o.signal = None;
-                }
-            }
-            None => out.push(f),
-        }
-    }
-    out
-}
-
-fn check_endpoint(s: &SignalSettings, out: &mut Vec<Finding>) {
+fn check_endpoint(s: &SignalSettings, out: &mut Vec<Diagnosis>) {
     let Some(ep) = &s.endpoint else {
         return; // endpoint_invalid was reported while resolving
     };
-    let src = &s.endpoint_raw.source;
+    let signal = s.signal;
+    let source = s.endpoint_raw.source.clone();
+    let display = ep.display.clone();
     let protocol = s.protocol.value;
     if ep.scheme.is_empty() {
-        out.push(text::endpoint_missing_scheme(
-            s.signal,
-            src,
-            &ep.display,
+        out.push(Diagnosis::EndpointMissingScheme {
+            signal,
+            source: source.clone(),
+            display: display.clone(),
             protocol,
-            ep.tls,
-        ));
+            tls: ep.tls,
+        });
     }
     let signal_paths = ["/v1/traces", "/v1/metrics", "/v1/logs"];
     let path = ep.path.trim_end_matches('/');
     if protocol == Protocol::Grpc {
         if !path.is_empty() {
-            out.push(text::grpc_endpoint_has_path(
-                s.signal,
-                src,
-                &ep.display,
-                &ep.path,
-            ));
+            out.push(Diagnosis::GrpcEndpointHasPath {
+                signal,
+                source: source.clone(),
+                display: display.clone(),
+                path: ep.path.clone(),
+            });
         }
-    } else if is_signal_specific(src) {
+    } else if is_signal_specific(&source) {
         // Used as written: warn only when the path cannot be right (none at all, or another
         // signal's route); a custom path (`/otlp/v1/traces`, a vendor's) is the export's to judge.
-        let own = s.signal.http_path();
+        let own = signal.http_path();
         let other_signal = signal_paths.iter().any(|p| *p != own && path.ends_with(p));
         if path.is_empty() || other_signal {
-            out.push(text::signal_path_missing(
-                s.signal,
-                src,
-                &ep.display,
-                &ep.path,
-            ));
+            out.push(Diagnosis::SignalPathMissing {
+                signal,
+                source: source.clone(),
+                display: display.clone(),
+                path: ep.path.clone(),
+            });
         }
     } else if signal_paths.iter().any(|p| path.ends_with(p)) {
-        let url = s.url.clone().unwrap_or_default();
-        out.push(text::signal_path_duplicated(
-            s.signal,
-            src,
-            &ep.display,
-            &url,
-        ));
+        out.push(Diagnosis::SignalPathDuplicated {
+            signal,
+            source: source.clone(),
+            display: display.clone(),
+            url: s.url.clone().unwrap_or_default(),
+        });
     }
     let mismatch = match protocol {
         Protocol::Grpc => ep.port == 4318,
         _ => ep.port == 4317,
     };
     if mismatch {
-        out.push(text::protocol_port_mismatch(
-            s.signal,
+        out.push(Diagnosis::ProtocolPortMismatch {
+            signal,
             protocol,
-            &s.protocol.source,
-            ep.port,
-            src,
-        ));
+            protocol_source: s.protocol.source.clone(),
+            port: ep.port,
+            endpoint_source: source.clone(),
+        });
     }
+    let conflict = |kind| Diagnosis::InsecureConflict {
+        signal,
+        kind,
+        insecure_source: s.insecure.source.clone(),
+        display: display.clone(),
+    };
     if s.insecure.value {
-        let kind = if !ep.scheme.is_empty() && ep.tls {
-            Some(InsecureConflict::InsecureWithTlsScheme)
+        if !ep.scheme.is_empty() && ep.tls {
+            out.push(conflict(InsecureConflict::InsecureWithTlsScheme));
         } else if protocol.is_http() {
-            Some(InsecureConflict::InsecureWithHttp)
-        } else {
-            None
-        };
-        if let Some(kind) = kind {
-            out.push(text::insecure_conflict(
-                s.signal,
-                kind,
-                &s.insecure.source,
-                &ep.display,
-            ));
+            out.push(conflict(InsecureConflict::InsecureWithHttp));
         }
     }
     let certs = s.certificate.is_some() || s.client_certificate.is_some();
     if certs && !ep.tls {
-        out.push(text::insecure_conflict(
-            s.signal,
-            InsecureConflict::CertificatesUnused,
-            &s.insecure.source,
-            &ep.display,
-        ));
+        out.push(conflict(InsecureConflict::CertificatesUnused));
     }
 }
 
-fn check_tls(s: &SignalSettings, out: &mut Vec<Finding>) {
+fn check_tls(s: &SignalSettings, out: &mut Vec<Diagnosis>) {
+    let invalid = |file: &Sourced<PathBuf>, error| Diagnosis::TlsFilesInvalid {
+        signal: s.signal,
+        source: file.source.clone(),
+        path: file.value.clone(),
+        error,
+    };
     if let Some(ca) = &s.certificate {
         if let Err(e) = tlsconf::read_certs(&ca.value) {
-            out.push(text::tls_files_invalid(s.signal, &ca.source, &ca.value, &e));
+            out.push(invalid(ca, e));
         }
     }
     match (&s.client_certificate, &s.client_key) {
         (Some(cert), Some(key)) => {
-            let chain = tlsconf::read_certs(&cert.value);
-            let k = tlsconf::read_key(&key.value);
-            if let Err(e) = &chain {
-                out.push(text::tls_files_invalid(
-                    s.signal,
-                    &cert.source,
-                    &cert.value,
-                    e,
-                ));
-            }
-            if let Err(e) = &k {
-                out.push(text::tls_files_invalid(
-                    s.signal,
-                    &key.source,
-                    &key.value,
-                    e,
-                ));
-            }
-            if let (Ok(chain), Ok(k)) = (chain, k) {
-                let built = rustls::ClientConfig::builder_with_provider(tlsconf::provider())
-                    .with_safe_default_protocol_versions()
-                    .map(|b| {
-                        b.with_root_certificates(rustls::RootCertStore::empty())
-                            .with_client_auth_cert(chain, k)
-                    });
-                if let Ok(Err(e)) = built {
-                    let err = tlsconf::TlsSetupError::KeyMismatch {
-                        message: e.to_string(),
-                    };
-                    out.push(text::tls_files_invalid(
-                        s.signal,
-                        &key.source,
-                        &key.value,
-                        &err,
-                    ));
+            match (
+                tlsconf::read_certs(&cert.value),
+                tlsconf::read_key(&key.value),
+            ) {
+                (Ok(chain), Ok(k)) => {
+                    let built = rustls::ClientConfig::builder_with_provider(tlsconf::provider())
+                        .with_safe_default_protocol_versions()
+                        .map(|b| {
+                            b.with_root_certificates(rustls::RootCertStore::empty())
+                                .with_client_auth_cert(chain, k)
+                        });
+                    if let Ok(Err(e)) = built {
+                        let err = tlsconf::TlsSetupError::KeyMismatch {
+                            message: e.to_string(),
+                        };
+                        out.push(invalid(key, err));
+                    }
+                }
+                (chain, k) => {
+                    if let Err(e) = chain {
+                        out.push(invalid(cert, e));
+                    }
+                    if let Err(e) = k {
+                        out.push(invalid(key, e));
+                    }
                 }
             }
         }
         (Some(half), None) | (None, Some(half)) => {
-            out.push(text::tls_files_invalid(
-                s.signal,
-                &half.source,
-                &half.value,
-                &tlsconf::TlsSetupError::HalfIdentity,
-            ));
+            out.push(invalid(half, tlsconf::TlsSetupError::HalfIdentity));
         }
         (None, None) => {}
     }
 }
 
-fn check_global(loaded: &Loaded, env: &Environment, out: &mut Vec<Finding>) {
+fn check_global(loaded: &Loaded, env: &Environment, out: &mut Vec<Diagnosis>) {
     let st = &loaded.settings;
     for (name, nearest) in env.unknown_otel_variables() {
-        out.push(text::env_unknown_variable(name, nearest));
+        out.push(Diagnosis::EnvUnknownVariable {
+            name: name.to_owned(),
+            nearest: nearest.map(str::to_owned),
+        });
     }
     for sh in &st.shadowed {
         let env_loses = matches!(sh.source, Source::Env(ref v) if v.starts_with("OTEL_"));
         let higher = matches!(sh.winner, Source::Flag(_) | Source::Config(_));
         if env_loses && higher && sh.value != sh.winner_value {
-            out.push(text::env_overridden(sh));
+            out.push(Diagnosis::EnvOverridden(sh.clone()));
         }
     }
     if st.sdk_disabled.value {
-        out.push(text::exporter_disabled(
-            &ExporterOff::SdkDisabled,
-            &st.sdk_disabled.source,
-        ));
+        out.push(Diagnosis::ExporterDisabled {
+            off: ExporterOff::SdkDisabled,
+            source: st.sdk_disabled.source.clone(),
+        });
     }
     let traces = st
         .signals
@@ -275,7 +196,10 @@ fn check_global(loaded: &Loaded, env: &Environment, out: &mut Vec<Finding>) {
             ExporterKind::File(_) => Some(ExporterOff::Local("file")),
         };
         if let Some(off) = off {
-            out.push(text::exporter_disabled(&off, &st.traces_exporter.source));
+            out.push(Diagnosis::ExporterDisabled {
+                off,
+                source: st.traces_exporter.source.clone(),
+            });
         }
         let drops = match st.sampler.value {
             Sampler::AlwaysOff | Sampler::ParentBasedAlwaysOff => true,
@@ -296,17 +220,20 @@ fn check_global(loaded: &Loaded, env: &Environment, out: &mut Vec<Finding>) {
             } else {
                 st.sampler.source.clone()
             };
-            out.push(text::sampler_drops_all(
-                &arg_source,
-                &sampler_name(&st.sampler.value),
-                &st.sampler.source,
-            ));
+            out.push(Diagnosis::SamplerDropsAll {
+                arg_source,
+                sampler: sampler_name(&st.sampler.value),
+                sampler_source: st.sampler.source.clone(),
+            });
         }
     }
     if let Some(name) = &st.service_name {
         let v = name.value.trim();
         if v.is_empty() || v.starts_with("unknown_service") {
-            out.push(text::service_name_missing(&name.source, &name.value));
+            out.push(Diagnosis::ServiceNameMissing {
+                source: name.source.clone(),
+                value: name.value.clone(),
+            });
         }
     }
 }

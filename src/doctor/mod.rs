@@ -221,8 +221,9 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
 /// The network stages, worded: each runs its stage module (which observes and returns a typed
 /// diagnosis) and words what it saw with `cause::<stage>` (one match per stage).
 pub mod stages {
-    use super::{backend, dns, tcp, tls, DoctorOptions, Probe, Seen, StageResult};
-    use crate::cause::{self, Finding, Stage};
+    use super::{backend, config, dns, tcp, tls, DoctorOptions, Probe, Seen, StageResult};
+    use crate::cause::{self, Finding, Severity, Stage};
+    use crate::config::{Environment, Loaded};
     use crate::facts::diagnosis::Backend;
     use crate::report::{Canary, Check, Status};
     use std::net::{IpAddr, SocketAddr};
@@ -245,6 +246,38 @@ pub mod stages {
         let mut r = StageResult::from_findings(stage, findings, pass_summary, seen.evidence);
         r.check = r.check.took(seen.took);
         r
+    }
+
+    /// The config stage: the `config` check (shared by every target) and its findings.
+    pub fn config(loaded: &Loaded, env: &Environment) -> StageResult {
+        let seen = config::run(loaded, env);
+        let findings = cause::config::findings(&seen.diagnosis);
+        let signals: Vec<&str> = loaded
+            .settings
+            .signals
+            .iter()
+            .map(|s| s.signal.as_str())
+            .collect();
+        let (status, summary) = config_summary(&findings, &signals.join(", "));
+        let check = Check::new(Stage::Config, status, summary)
+            .evidence(seen.evidence)
+            .took(seen.took);
+        let mut r = StageResult::new(check);
+        r.findings = findings;
+        r
+    }
+
+    /// The config check's status and line for these config findings; `signals` names what the
+    /// settings were resolved for (shown when there is nothing to report).
+    pub fn config_summary(findings: &[Finding], signals: &str) -> (Status, String) {
+        let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+        let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
+        let status = match (errors, warnings) {
+            (0, 0) => Status::Pass,
+            (0, _) => Status::Warn,
+            _ => Status::Fail,
+        };
+        (status, cause::config::summary(errors, warnings, signals))
     }
 
     /// The backend stage: did the canary arrive (updates `canary.arrived`).

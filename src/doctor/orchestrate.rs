@@ -6,8 +6,7 @@
 
 use super::progress::Progress;
 use super::{canary, export, protocol, settings_json, DoctorOptions, Probe, StageResult};
-use crate::cause::pipeline_text;
-use crate::cause::{self, config_text, skip_text, Cause, Finding, Severity, Stage};
+use crate::cause::{self, skip_text, Cause, Finding, Severity, Stage};
 use crate::config::{Environment, Loaded, ProxySettings, Signal, SignalSettings};
 use crate::facts::diagnosis::canary::Skip as CanarySkip;
 use crate::facts::Skip;
@@ -79,7 +78,7 @@ fn traces_timed_out(findings: &[Finding]) -> Option<Cause> {
 pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Report {
     let started = Instant::now();
     let progress = Progress::new(opts.progress, opts.timeout);
-    let config = super::config::run(loaded, env);
+    let config = super::stages::config(loaded, env);
     let mut findings = config.findings.clone();
 
     let mut groups: Vec<(String, Vec<SignalSettings>)> = Vec::new();
@@ -208,7 +207,7 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
             .filter(|f| f.stage == Stage::Config && f.signal.is_none_or(|s| s == t.signal))
             .cloned()
             .collect();
-        let (status, summary) = super::config::summarize(&own, t.signal.as_str());
+        let (status, summary) = super::stages::config_summary(&own, t.signal.as_str());
         if let Some(c) = t.checks.iter_mut().find(|c| c.stage == Stage::Config) {
             c.status = status;
             c.summary = summary;
@@ -254,7 +253,7 @@ pub async fn run(loaded: &Loaded, env: &Environment, opts: &DoctorOptions) -> Re
             let skipped = cause::canary::finding(&canary::Diagnosis::Skipped(why), &[]);
             (
                 StageResult::skip(Stage::Canary, skipped.summary),
-                StageResult::skip(Stage::Backend, pipeline_text::NO_CANARY_SENT),
+                StageResult::skip(Stage::Backend, cause::backend::NO_CANARY_SENT),
             )
         }
     };
@@ -473,7 +472,7 @@ fn nothing_configured(loaded: &Loaded) -> bool {
 /// nothing listens there.
 fn say_nothing_is_configured(targets: &mut [Target], findings: &mut [Finding]) {
     for t in targets.iter_mut().filter(|t| t.signal == Signal::Traces) {
-        let line = config_text::nothing_configured(&t.url, t.protocol);
+        let line = cause::config::nothing_configured(&t.url, t.protocol);
         if let Some(c) = t
             .checks
             .iter_mut()
@@ -487,7 +486,7 @@ fn say_nothing_is_configured(targets: &mut [Target], findings: &mut [Finding]) {
         .iter_mut()
         .filter(|f| f.cause == Cause::TcpRefused && f.signal.is_none_or(|s| s == Signal::Traces))
     {
-        f.fix = format!("{} {}", f.fix, config_text::HOW_TO_CONFIGURE);
+        f.fix = format!("{} {}", f.fix, cause::config::HOW_TO_CONFIGURE);
     }
 }
 

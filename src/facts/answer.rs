@@ -20,6 +20,15 @@ pub enum BodySign {
     NginxNoClientCert,
     /// HAProxy: `503 No server is available to handle this request.`
     HaproxyNoServer,
+    /// Go's `http.MaxBytesReader` (the collector's `max_request_body_size`): a 400 whose
+    /// google.rpc.Status says `http: request body too large`.
+    GoBodyTooLarge,
+    /// The collector's HTTP server (confighttp): a 400 whose google.rpc.Status says
+    /// `unsupported Content-Encoding: gzip` (gzip left out of `compression_algorithms`).
+    UnsupportedContentEncoding,
+    /// The collector's `memory_limiter`: `data refused due to high memory usage` (HTTP 503 or
+    /// gRPC UNAVAILABLE).
+    MemoryLimiterRefused,
 }
 
 impl BodySign {
@@ -39,6 +48,15 @@ impl BodySign {
                 BodySign::NginxNoClientCert,
             ),
             (b"No server is available", BodySign::HaproxyNoServer),
+            (b"http: request body too large", BodySign::GoBodyTooLarge),
+            (
+                b"unsupported Content-Encoding",
+                BodySign::UnsupportedContentEncoding,
+            ),
+            (
+                b"data refused due to high memory usage",
+                BodySign::MemoryLimiterRefused,
+            ),
         ]
         .into_iter()
         .find(|(needle, _)| contains(body, needle))
@@ -92,13 +110,28 @@ pub enum HttpClass {
     NotFound,
     MethodNotAllowed,
     PayloadTooLarge,
+    /// The receiver cannot decode the request's `Content-Encoding` and said so (the Go
+    /// collector's 400 `unsupported Content-Encoding`).
+    CompressionUnsupported,
     UnsupportedMediaType,
     Throttled,
     UpstreamUnavailable {
-        haproxy: bool,
+        by: Unavailable,
     },
     ServerError,
     Other,
+}
+
+/// Who answered 502-504, when the answer says so.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unavailable {
+    /// A gateway with no sign of which one.
+    Gateway,
+    /// HAProxy with no live server.
+    Haproxy,
+    /// The collector itself: its `memory_limiter` refuses data.
+    MemoryLimiter,
 }
 
 /// The classification of one answer.
@@ -149,22 +182,15 @@ pub fn classify(answer: &AnswerFacts, sent: Sent) -> Class {
         }
         _ => {}
     }
-    let class = match status {
-        200..=299 if !sent.grpc => return Class::Accepted,
-        300..=399 => HttpClass::Redirect,
-        400 => HttpClass::BadRequest,
-        401 | 403 => HttpClass::AuthRejected,
-        404 => HttpClass::NotFound,
-        405 => HttpClass::MethodNotAllowed,
-        407 => HttpClass::ProxyAuthRequired,
-        413 => HttpClass::PayloadTooLarge,
-        415 => HttpClass::UnsupportedMediaType,
-        429 => HttpClass::Throttled,
-        502..=504 => HttpClass::UpstreamUnavailable {
-            haproxy: answer.sign == Some(BodySign::HaproxyNoServer),
-        },
-        500..=599 => HttpClass::ServerError,
-        _ => HttpClass::Other,
+    if (200..=299).contains(&status) && !sent.grpc {
+        return Class::Accepted;
+    }
+    let class = match (status, answer.sign) {
+        (400, Some(BodySign::GoBodyTooLarge)) => HttpClass::PayloadTooLarge,
+        (400 | 415, Some(BodySign::UnsupportedContentEncoding)) => {
+            HttpClass::CompressionUnsupported
+        }
+        (status, sign) => by_status(status, sign),
     };
     if !sent.grpc {
         return Class::Http { class };
@@ -178,6 +204,30 @@ pub fn classify(answer: &AnswerFacts, sent: Sent) -> Class {
         | HttpClass::Throttled
         | HttpClass::UpstreamUnavailable { .. } => Class::Http { class },
         _ => Class::NotGrpc,
+    }
+}
+
+/// An HTTP status's class; `sign` names who answered 502-504.
+fn by_status(status: u16, sign: Option<BodySign>) -> HttpClass {
+    match status {
+        300..=399 => HttpClass::Redirect,
+        400 => HttpClass::BadRequest,
+        401 | 403 => HttpClass::AuthRejected,
+        404 => HttpClass::NotFound,
+        405 => HttpClass::MethodNotAllowed,
+        407 => HttpClass::ProxyAuthRequired,
+        413 => HttpClass::PayloadTooLarge,
+        415 => HttpClass::UnsupportedMediaType,
+        429 => HttpClass::Throttled,
+        502..=504 => HttpClass::UpstreamUnavailable {
+            by: match sign {
+                Some(BodySign::HaproxyNoServer) => Unavailable::Haproxy,
+                Some(BodySign::MemoryLimiterRefused) => Unavailable::MemoryLimiter,
+                _ => Unavailable::Gateway,
+            },
+        },
+        500..=599 => HttpClass::ServerError,
+        _ => HttpClass::Other,
     }
 }
 
@@ -234,7 +284,12 @@ mod tests {
             (401, HttpClass::AuthRejected),
             (403, HttpClass::AuthRejected),
             (413, HttpClass::PayloadTooLarge),
-            (502, HttpClass::UpstreamUnavailable { haproxy: false }),
+            (
+                502,
+                HttpClass::UpstreamUnavailable {
+                    by: Unavailable::Gateway,
+                },
+            ),
         ] {
             assert_eq!(
                 classify(&facts(status, Some("text/html"), None, b""), PLAIN_GRPC),
@@ -288,6 +343,43 @@ mod tests {
                 proptest::prop_assert!(!to_tls, "{:?}", class);
             }
         }
+    }
+
+    #[test]
+    fn the_go_collector_s_own_refusals_are_named() {
+        // google.rpc.Status as protobuf: code 3, message (observed, gocol_body_limit).
+        let too_large = b"\x08\x03\x12\x1chttp: request body too large";
+        assert_eq!(
+            classify(
+                &facts(400, Some("application/x-protobuf"), None, too_large),
+                PLAIN_HTTP
+            ),
+            Class::Http {
+                class: HttpClass::PayloadTooLarge
+            }
+        );
+        let gzip = br#"{"code":3,"message":"unsupported Content-Encoding: gzip"}"#;
+        assert_eq!(
+            classify(
+                &facts(400, Some("application/json"), None, gzip),
+                PLAIN_HTTP
+            ),
+            Class::Http {
+                class: HttpClass::CompressionUnsupported
+            }
+        );
+        let memory = br#"{"code":14,"message":"data refused due to high memory usage"}"#;
+        assert_eq!(
+            classify(
+                &facts(503, Some("application/json"), None, memory),
+                PLAIN_HTTP
+            ),
+            Class::Http {
+                class: HttpClass::UpstreamUnavailable {
+                    by: Unavailable::MemoryLimiter
+                }
+            }
+        );
     }
 
     #[test]

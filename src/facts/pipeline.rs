@@ -1,6 +1,6 @@
 //! What the telemetry pipeline's exporter met: failures and partial successes, typed.
 
-use super::answer::{classify, AnswerFacts, Class, Sent};
+use super::answer::{classify, AnswerFacts, BodySign, Class, Sent};
 use super::peer_text::PeerText;
 use crate::config::Signal;
 use serde::Serialize;
@@ -97,6 +97,14 @@ impl ExportFailure {
                 code => Class::Grpc { code },
             }),
             _ => None,
+        }
+    }
+
+    /// The fixed text the answer carries (in its body, or a gRPC status's message), if any.
+    pub fn sign(&self) -> Option<BodySign> {
+        match &self.kind {
+            FailureKind::GrpcStatus { message, .. } => BodySign::of(message.as_str().as_bytes()),
+            _ => self.answer.as_ref().and_then(|(facts, _)| facts.sign),
         }
     }
 

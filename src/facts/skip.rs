@@ -21,8 +21,6 @@ pub enum Skip {
     ProtocolNotChecked,
     /// The protocol check failed, so no export was sent.
     ProtocolFailed,
-    /// `--no-canary` was given.
-    NoCanaryFlag,
     /// No `--backend-url` was given.
     NoBackendUrl,
     /// The canary was not exported, so the backend has nothing to show.

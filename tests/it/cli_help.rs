@@ -30,7 +30,7 @@ fn doctor_otel_help() {
 /// not depend on the network or on other stages' wording. The endpoint is 127.0.0.1:9.
 fn config_only_report(env: &Environment, flags: &Overrides) -> Report {
     let loaded = config::load(flags, env).unwrap();
-    let stage = runner::doctor::config::run(&loaded, env);
+    let stage = runner::doctor::stages::config(&loaded, env);
     let mut check = stage.check.clone();
     check.duration_ms = 0;
     let targets = loaded

@@ -3,7 +3,7 @@
 
 use runner::cause::{Cause, Finding, Severity};
 use runner::config::{self, Environment, Overrides};
-use runner::doctor::config::run;
+use runner::doctor::stages::config as run;
 use runner::report::Status;
 use std::path::PathBuf;
 

@@ -131,7 +131,6 @@ fn gocol_plaintext_to_tls_grpc() {
 }
 
 #[test]
-#[ignore = "needs branch answer: Go's 400 \"Client sent an HTTP request to an HTTPS server\" is plaintext_to_tls"]
 fn gocol_plaintext_to_tls_http() {
     GoWorld::new(|c| tls(c, false)).run("gocol_plaintext_to_tls_http");
 }
@@ -152,13 +151,11 @@ fn gocol_tls_unknown_ca_grpc() {
 }
 
 #[test]
-#[ignore = "needs branch net: a CA:TRUE certificate that is the configured CA file is trusted"]
 fn gocol_self_signed_ca_true_grpc() {
     self_signed_ca_true("gocol_self_signed_ca_true_grpc");
 }
 
 #[test]
-#[ignore = "needs branch net: a CA:TRUE certificate that is the configured CA file is trusted"]
 fn gocol_self_signed_ca_true_http() {
     self_signed_ca_true("gocol_self_signed_ca_true_http");
 }
@@ -210,20 +207,17 @@ fn gocol_bearer_http_healthy() {
 // ---- Size limits (gocol_body_limit.observed.txt, gocol_grpc_msg_limit.observed.txt) ----
 
 #[test]
-#[ignore = "needs branch answer: Go's 400 \"http: request body too large\" is http_payload_too_large"]
 fn gocol_body_limit_http() {
     GoWorld::new(|_| Spec::default().http("max_request_body_size: 60"))
         .run("gocol_body_limit_http");
 }
 
 #[test]
-#[ignore = "needs branch answer: the canary's 413 is http_payload_too_large"]
 fn gocol_nginx_body_limit_http() {
     behind_body_limit("gocol_nginx_body_limit_http", false);
 }
 
 #[test]
-#[ignore = "needs branch answer: a gRPC client meeting an HTTP 413 is http_payload_too_large"]
 fn gocol_nginx_body_limit_grpc() {
     behind_body_limit("gocol_nginx_body_limit_grpc", true);
 }
@@ -261,13 +255,11 @@ fn gocol_no_traces_pipeline_http() {
 // ---- A refusing memory limiter (gocol_memory_limiter.observed.txt) ----
 
 #[test]
-#[ignore = "needs branch answer: the canary's gRPC UNAVAILABLE is grpc_unavailable"]
 fn gocol_memory_limiter_grpc() {
     refusing_memory_limiter().run("gocol_memory_limiter_grpc");
 }
 
 #[test]
-#[ignore = "needs branch answer: the canary's HTTP 503 is http_upstream_unavailable"]
 fn gocol_memory_limiter_http() {
     refusing_memory_limiter().run("gocol_memory_limiter_http");
 }
@@ -275,7 +267,6 @@ fn gocol_memory_limiter_http() {
 // ---- Compression (gocol_compression.observed.txt) ----
 
 #[test]
-#[ignore = "needs branch answer: Go's 400 \"unsupported Content-Encoding: gzip\" is compression_unsupported"]
 fn gocol_compression_unsupported_http() {
     GoWorld::new(|_| Spec::default().http(r#"compression_algorithms: ["zstd"]"#))
         .run("gocol_compression_unsupported_http");

@@ -1,9 +1,9 @@
 //! Wording of gRPC export answers (grpc-status, non-gRPC responses).
 
+use crate::cause::protocol::describe::grpc_code_name;
 use crate::cause::protocol::setting_fix::{endpoint_value, endpoint_where, scheme, set_endpoint};
-use crate::cause::protocol::wording::grpc_code_name;
 use crate::cause::{Cause, Finding, Severity, Stage};
-use crate::facts::answer::HttpClass;
+use crate::facts::answer::{HttpClass, Unavailable};
 use crate::facts::peer_text::PeerText;
 use crate::facts::Target;
 
@@ -104,7 +104,8 @@ pub fn grpc_http_refusal(
             "Raise the proxy's rate limit for the runner, or export less often (a larger \
              batch delay).",
         ),
-        HttpClass::UpstreamUnavailable { haproxy } => {
+        HttpClass::UpstreamUnavailable { by } => {
+            let haproxy = by == Unavailable::Haproxy;
             let name = match status {
                 502 => "Bad Gateway",
                 503 => "Service Unavailable",

@@ -55,7 +55,7 @@ pub(super) fn headers_sent(probe: &Target<'_>, none: &str) -> String {
     }
 }
 
-fn new(probe: &Target<'_>, cause: Cause, severity: Severity) -> Finding {
+pub(super) fn new(probe: &Target<'_>, cause: Cause, severity: Severity) -> Finding {
     Finding::new(cause, severity, Some(probe.settings.signal)).at_stage(Stage::Export)
 }
 
@@ -284,12 +284,17 @@ pub fn http_method_not_allowed(probe: &Target<'_>, allow: Option<&str>, ev: Ev) 
         .evidence(ev)
 }
 
-/// 413.
-pub fn http_payload_too_large(probe: &Target<'_>, message: Option<&PeerText>, ev: Ev) -> Finding {
+/// 413, or the Go collector's 400 `http: request body too large`.
+pub fn http_payload_too_large(
+    probe: &Target<'_>,
+    status: u16,
+    message: Option<&PeerText>,
+    ev: Ev,
+) -> Finding {
     new(probe, Cause::HttpPayloadTooLarge, Severity::Error)
         .text(
             format!(
-                "{} rejects even an empty export as too large (413).",
+                "{} rejects even an empty export as too large ({status}).",
                 probe.endpoint.display
             ),
             format!(
@@ -311,7 +316,9 @@ pub fn compression_unsupported(probe: &Target<'_>, tried: &[Tried], ev: Ev) -> F
             probe.endpoint.display
         ),
         "The export was sent with gzip compression, as configured, and the receiver rejected \
-         its encoding (HTTP 415, or gRPC UNIMPLEMENTED naming the encoding).",
+         its encoding (HTTP 415, or gRPC UNIMPLEMENTED naming the encoding). An OpenTelemetry \
+         collector answers 400 `unsupported Content-Encoding` when gzip is left out of its \
+         receiver's `compression_algorithms`.",
         format!(
             "Turn compression off: {}.",
             set_setting(
@@ -357,75 +364,6 @@ pub fn http_unsupported_media_type(
         },
     );
     finish(f, tried, ev)
-}
-
-/// 429.
-pub fn http_throttled(probe: &Target<'_>, retry_after: Option<&str>, ev: Ev) -> Finding {
-    new(probe, Cause::HttpThrottled, Severity::Warning)
-        .text(
-            format!("{} is throttling exports (429).", probe.endpoint.display),
-            format!(
-                "The receiver or a gateway rate-limits this client{}. Exporters retry, but data \
-                 is dropped when the limit persists.",
-                retry_after
-                    .map(|r| format!(" and asks to retry after {r}"))
-                    .unwrap_or_default()
-            ),
-            "Check the receiver's or vendor's rate limits and quotas; reduce export volume \
-             (sampling, batching) or raise the limit.",
-        )
-        .evidence(ev)
-}
-
-/// 502/503/504 from a proxy or load balancer.
-pub fn http_upstream_unavailable(
-    probe: &Target<'_>,
-    status: u16,
-    haproxy: bool,
-    ev: Ev,
-) -> Finding {
-    new(probe, Cause::HttpUpstreamUnavailable, Severity::Error)
-        .text(
-            format!(
-                "The proxy at {} has no working collector behind it ({status}).",
-                probe.endpoint.display
-            ),
-            format!(
-                "{status} is a gateway's answer: it accepted the request but could not reach its \
-                 upstream{}.",
-                if haproxy {
-                    " (haproxy: `No server is available to handle this request.`)"
-                } else {
-                    ""
-                }
-            ),
-            "Check the collector behind the proxy or load balancer: that it runs, and that the \
-             proxy's upstream address and port point at its OTLP receiver.",
-        )
-        .evidence(ev)
-}
-
-/// Other 5xx.
-pub fn http_server_error(
-    probe: &Target<'_>,
-    status: u16,
-    message: Option<&PeerText>,
-    ev: Ev,
-) -> Finding {
-    new(probe, Cause::HttpServerError, Severity::Error)
-        .text(
-            format!(
-                "{} failed the export with {status}.",
-                probe.endpoint.display
-            ),
-            format!(
-                "The receiver reported an internal error{}.",
-                message.map(|m| format!(": {m}")).unwrap_or_default()
-            ),
-            "Check the receiver's logs around this time; the doctor's request was an empty, \
-             valid export.",
-        )
-        .evidence(ev)
 }
 
 /// A status no OTLP receiver gives to a valid empty export (e.g. 400, 406, 422).

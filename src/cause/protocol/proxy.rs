@@ -156,7 +156,7 @@ pub fn proxy_invalid(probe: &Target<'_>, invalid: &InvalidProxy) -> Finding {
         "The HTTP exporter cannot send through a proxy it cannot parse.",
         format!(
             "Set {} to `http://HOST:PORT` (the proxy's address), or {}.",
-            crate::cause::config_text::where_(&invalid.source),
+            crate::cause::config::where_(&invalid.source),
             super::setting_fix::unset_setting(&invalid.source)
         ),
     )

@@ -1,7 +1,7 @@
 //! How fix sentences name a setting: the variable, `[otel]` key or flag that holds it now, and
 //! for a default both the generic variable and the `[otel]` key, always with the value to set.
 
-use crate::cause::config_text::{set_to, where_};
+use crate::cause::config::{set_to, where_};
 use crate::config::endpoint::is_signal_specific;
 use crate::config::proxy::bracket;
 use crate::config::Source;

@@ -1,6 +1,6 @@
 //! Wording of passing checks, the health-check note, and reconnect failures.
 
-use super::wording::grpc_code_name;
+use super::describe::grpc_code_name;
 use crate::cause::{Cause, Finding, Severity, Stage};
 use crate::facts::diagnosis::protocol::ReconnectFailure;
 use crate::facts::{ConnectFailure, Target};

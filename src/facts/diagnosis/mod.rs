@@ -3,6 +3,7 @@
 
 pub mod backend;
 pub mod canary;
+pub mod config;
 pub mod dns;
 pub mod export;
 pub mod protocol;
@@ -11,6 +12,7 @@ pub mod tls;
 
 pub use backend::Diagnosis as Backend;
 pub use canary::Diagnosis as Canary;
+pub use config::Diagnosis as Config;
 pub use dns::Diagnosis as Dns;
 pub use export::Diagnosis as Export;
 pub use protocol::Diagnosis as Protocol;

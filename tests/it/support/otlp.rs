@@ -67,6 +67,7 @@ struct Behaviour {
     reject_compression: bool,
     compression_status: u16,
     fail_spans_with: Option<u16>,
+    go_collector: bool,
     slow_spans: Option<Duration>,
     protobuf_only: bool,
 }
@@ -91,6 +92,7 @@ impl Behaviour {
             reject_compression: spec.reject_compression,
             compression_status: spec.compression_status.unwrap_or(415),
             fail_spans_with: spec.fail_spans_with,
+            go_collector: spec.go_collector,
             slow_spans: spec.slow_spans_ms.map(Duration::from_millis),
             protobuf_only: spec.protobuf_only,
         }
@@ -150,6 +152,7 @@ impl TraceService for Recorder {
         if let Some(status) = self.behaviour.spans_behaviour(request.get_ref()).await {
             // A body limit is gRPC's own message size limit (`max_recv_msg_size_mib`).
             return Err(match status {
+                _ if self.behaviour.go_collector => tonic::Status::unavailable(GO_MEMORY_REFUSAL),
                 413 => tonic::Status::resource_exhausted(
                     "grpc: received message larger than max (1204 vs. 64)",
                 ),
@@ -230,6 +233,16 @@ pub async fn serve_grpc(
         .serve_connection(hyper_util::rt::TokioIo::new(io), svc)
         .await;
     Ok(())
+}
+
+/// The Go collector's memory limiter's words (observed: gocol_memory_limiter.observed.txt).
+const GO_MEMORY_REFUSAL: &str = "data refused due to high memory usage";
+
+/// The Go collector's OTLP/HTTP refusal: a protobuf `google.rpc.Status { code, message }`.
+fn go_status(status: u16, code: u8, message: &str) -> http::Response<Body> {
+    let mut body = vec![0x08, code, 0x12, message.len() as u8];
+    body.extend_from_slice(message.as_bytes());
+    plain(status, "application/x-protobuf", body)
 }
 
 fn plain(status: u16, ctype: &str, body: impl Into<Bytes>) -> http::Response<Body> {
@@ -334,6 +347,12 @@ async fn http_export(
         tokio::time::sleep(d).await;
     }
     if let Some(status) = b.spans_behaviour(&request).await {
+        if b.go_collector {
+            return match status {
+                413 => go_status(400, 3, "http: request body too large"),
+                _ => go_status(status, 14, GO_MEMORY_REFUSAL),
+            };
+        }
         let body = match status {
             413 => "request body too large",
             _ => "exporter queue is full, try again later",

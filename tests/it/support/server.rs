@@ -105,6 +105,11 @@ pub struct ServerSpec {
     /// Answer exports that carry spans with this HTTP status (gRPC: RESOURCE_EXHAUSTED for 413,
     /// as from a message size limit, else UNAVAILABLE), while empty probes succeed.
     pub fail_spans_with: Option<u16>,
+    /// `fail_spans_with` answered as the Go collector does: 413 is its `max_request_body_size`
+    /// (`400` + google.rpc.Status "http: request body too large"), 503 its memory limiter
+    /// (HTTP 503 + Status 14 / gRPC UNAVAILABLE "data refused due to high memory usage").
+    #[serde(default)]
+    pub go_collector: bool,
     /// Wait this long before answering exports that carry spans (empty probes are fast).
     pub slow_spans_ms: Option<u64>,
     /// Refuse compressed requests (gzip), as a receiver without that codec does.

@@ -27,10 +27,12 @@ mod tests {
 
     #[test]
     fn a_variable_that_is_not_utf8_is_named_with_its_bytes_escaped() {
-        let f = crate::cause::config_text::problem(&Problem::NotUtf8 {
-            variable: "OTEL_EXPORTER_OTLP_ENDPOINT".into(),
-            shown: "http://coll\\xffector:4317".into(),
-        });
+        let f = crate::cause::config::finding(&crate::facts::diagnosis::Config::Problem(
+            Problem::NotUtf8 {
+                variable: "OTEL_EXPORTER_OTLP_ENDPOINT".into(),
+                shown: "http://coll\\xffector:4317".into(),
+            },
+        ));
         assert!(
             f.summary.contains("OTEL_EXPORTER_OTLP_ENDPOINT")
                 && f.summary.contains("\\xff")

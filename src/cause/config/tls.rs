@@ -3,6 +3,7 @@
 use super::{set_to, where_};
 use crate::cause::{Cause, Finding, Severity};
 use crate::config::{Signal, Source};
+use crate::facts::diagnosis::config::InsecureConflict;
 use crate::tlsconf::TlsSetupError;
 use serde_json::json;
 use std::path::Path;
@@ -43,17 +44,6 @@ pub fn tls_files_invalid(
             fix,
         )
         .evidence(json!({ "setting": source, "path": path.display().to_string() }))
-}
-
-/// Ways `insecure` and the TLS settings contradict each other.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum InsecureConflict {
-    /// insecure=true but the scheme (https/grpcs) asks for TLS: the scheme wins.
-    InsecureWithTlsScheme,
-    /// insecure=true with an OTLP/HTTP exporter, where the option has no effect.
-    InsecureWithHttp,
-    /// A CA or client certificate is configured but the connection is plaintext.
-    CertificatesUnused,
 }
 
 /// How to take the insecure option away, as each source allows: `--insecure` takes no value
