@@ -64,13 +64,21 @@ impl Secrets {
     pub fn add(&mut self, value: &str) {
         let decoded = percent_decode_str(value).decode_utf8_lossy().into_owned();
         for v in [value.trim().to_string(), decoded.trim().to_string()] {
-            let mut split = v.split(|c: char| c.is_whitespace() || c == ',');
-            let schemed = split
+            let schemed = v
+                .split(|c: char| c.is_whitespace() || c == ',')
                 .next()
                 .is_some_and(|w| SCHEMES.contains(&w.to_ascii_lowercase().as_str()));
-            let words: Vec<String> = split
-                .filter(|w| !w.is_empty() && w.len() < v.len() && (schemed || w.len() >= 8))
-                .map(str::to_string)
+            // Every word but the scheme itself: the first word of `tokA tokB` is a secret too.
+            let words: Vec<String> = v
+                .split(|c: char| c.is_whitespace() || c == ',')
+                .enumerate()
+                .filter(|(i, w)| {
+                    !(*i == 0 && schemed)
+                        && !w.is_empty()
+                        && w.len() < v.len()
+                        && (schemed || w.len() >= 8)
+                })
+                .map(|(_, w)| w.to_string())
                 .collect();
             self.add_forms(&v);
             for w in words {

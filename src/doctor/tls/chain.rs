@@ -29,13 +29,17 @@ pub struct CertInfo {
     pub self_signed: bool,
 }
 
+/// A certificate's time as RFC 3339. humantime panics outside 1970..=9999, and a certificate
+/// may carry any UTCTime (years 1950-2049) or GeneralizedTime: those are shown as raw Unix time.
 fn rfc3339(ts: i64) -> String {
-    let t = if ts >= 0 {
-        SystemTime::UNIX_EPOCH + Duration::from_secs(ts as u64)
-    } else {
-        SystemTime::UNIX_EPOCH - Duration::from_secs(ts.unsigned_abs())
-    };
-    humantime::format_rfc3339_seconds(t).to_string()
+    const YEAR_10000: i64 = 253_402_300_800;
+    match u64::try_from(ts) {
+        Ok(secs) if ts < YEAR_10000 => {
+            humantime::format_rfc3339_seconds(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
+                .to_string()
+        }
+        _ => format!("@{ts}"),
+    }
 }
 
 /// Now, as the report shows it.
