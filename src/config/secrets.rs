@@ -53,7 +53,7 @@ pub fn scrubber(
     if let Some(l) = loaded {
         for sig in &l.settings.signals {
             for h in &sig.headers.value {
-                s.add(h.value.expose());
+                s.add_header(&h.name, h.value.expose());
             }
             if let Some(p) = sig.endpoint.as_ref().and_then(|e| e.password.as_ref()) {
                 s.add(p.expose());
@@ -82,7 +82,7 @@ pub fn scrubber(
 fn add_header_list(s: &mut Scrubber, list: &str) {
     for item in list.split(',') {
         match item.split_once('=') {
-            Some((_, v)) => s.add(v.trim()),
+            Some((k, v)) => s.add_header(k, v),
             None => s.add(item.trim()),
         }
     }

@@ -87,6 +87,22 @@ impl Secrets {
         }
     }
 
+    /// Remembers a header's value. A value long enough to be a secret (or with an
+    /// authorization scheme) is one wherever it stands; a shorter one (`X-Scope-OrgID=1`) only
+    /// beside its header's name, so that every bare `1` of a JSON or SARIF report is not taken
+    /// for it (the report would no longer parse).
+    pub fn add_header(&mut self, name: &str, value: &str) {
+        let value = value.trim();
+        if value.len() >= MIN_LEN || value.contains(char::is_whitespace) {
+            self.add(value);
+            return;
+        }
+        let name = name.trim();
+        for sep in ["=", ": ", ":"] {
+            self.add_exact(&format!("{name}{sep}{value}"));
+        }
+    }
+
     /// Remembers exactly this value (in every form), not its words: for key files, whose
     /// `-----BEGIN` lines are ordinary words.
     pub fn add_exact(&mut self, value: &str) {
@@ -317,6 +333,22 @@ mod tests {
         }
         let bytes = s.scrub_bytes(b"\xff s3cr3t-\"tok\"/v+1 \xfe");
         assert!(!String::from_utf8_lossy(&bytes).contains("s3cr3t"));
+    }
+
+    #[test]
+    fn a_short_header_value_is_hidden_beside_its_name_and_json_stays_json() {
+        let mut s = Secrets::new();
+        s.add_header("X-Scope-OrgID", "1");
+        let out = s.scrub("X-Scope-OrgID=1 and X-Scope-OrgID: 1");
+        assert!(
+            !out.contains("OrgID=1") && !out.contains("OrgID: 1"),
+            "{out}"
+        );
+        let json = r#"{"duration_ms": 1, "ok": [1, 10]}"#;
+        assert_eq!(s.scrub(json), json);
+        // A long header value is a secret wherever it stands.
+        s.add_header("api-key", "s3cr3t-value");
+        assert!(!s.scrub("got s3cr3t-value back").contains("s3cr3t-value"));
     }
 
     #[test]

@@ -29,6 +29,12 @@ impl Scrubber {
         self.known.add(value);
     }
 
+    /// Remembers a header's value (see `Secrets::add_header`: short values only beside the
+    /// header's name).
+    pub fn add_header(&mut self, name: &str, value: &str) {
+        self.known.add_header(name, value);
+    }
+
     /// Remembers exactly this value, not its words (a whole key file).
     pub fn add_exact(&mut self, value: &str) {
         self.known.add_exact(value);
