@@ -73,10 +73,8 @@ impl Secrets {
                 .split(|c: char| c.is_whitespace() || c == ',')
                 .enumerate()
                 .filter(|(i, w)| {
-                    !(*i == 0 && schemed)
-                        && !w.is_empty()
-                        && w.len() < v.len()
-                        && (schemed || w.len() >= 8)
+                    let scheme_word = *i == 0 && schemed;
+                    !scheme_word && !w.is_empty() && w.len() < v.len() && (schemed || w.len() >= 8)
                 })
                 .map(|(_, w)| w.to_string())
                 .collect();
