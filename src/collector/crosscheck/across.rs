@@ -36,6 +36,8 @@ fn split(endpoint: &str, default_port: u16) -> Option<(String, u16, String)> {
         Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
         None => (rest, ""),
     };
+    // `user:password@host`: the host is what follows the userinfo.
+    let hostport = hostport.rsplit_once('@').map_or(hostport, |(_, h)| h);
     let (host, port) = match hostport.rsplit_once(':') {
         Some((h, p)) if !h.ends_with(':') || h.starts_with('[') => (h, p.parse().ok()?),
         _ => (hostport, default_port),
@@ -90,7 +92,8 @@ fn senders(root: &Node, config: &str, names: &[String]) -> Vec<Sender> {
             id: id.to_owned(),
             config: config.to_owned(),
             wire,
-            endpoint,
+            // Quoted in findings: a password in it never leaves.
+            endpoint: crate::redact::redact_url(&endpoint),
             host,
             port,
             tls,
@@ -415,6 +418,14 @@ mod tests {
         assert!(!names_service("gw.other", "gw", Some("obs")));
         assert!(!names_service("gw.example.com", "gw", None));
         assert!(!names_service("gateway", "gw", None));
+    }
+
+    #[test]
+    fn an_endpoint_with_userinfo_splits_on_its_host() {
+        assert_eq!(
+            split("https://user:pw@gw.example:4318/otlp", 443),
+            Some(("gw.example".into(), 4318, "/otlp".into()))
+        );
     }
 
     #[test]
