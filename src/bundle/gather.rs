@@ -159,9 +159,20 @@ fn doctor_json(
         progress: false,
         ..Default::default()
     };
-    // Every step is bounded by `timeout`; the whole run gets a generous outer bound too, so a
-    // bundle is written whatever the doctor does.
-    let budget = (opts.timeout * 12).max(Duration::from_secs(20));
+    // Every step is bounded by `timeout` and every answer wait by the exporter's timeout (or
+    // `timeout` when given); the whole run gets a generous outer bound too, so a bundle is
+    // written whatever the doctor does. A long exporter timeout widens it: the answer waits
+    // (protocol, export, canary) may each take that long.
+    let answer = loaded
+        .settings
+        .signals
+        .iter()
+        .map(|s| opts.answer_bound(s.timeout.value))
+        .max()
+        .unwrap_or_default();
+    let budget = (opts.timeout * 12)
+        .saturating_add(answer.saturating_mul(3))
+        .max(Duration::from_secs(20));
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         // The timer must be made inside the runtime.
         rt.block_on(async { tokio::time::timeout(budget, doctor::run(loaded, env, &opts)).await })
