@@ -139,9 +139,13 @@ pub fn finding(d: &Diagnosis, t: &Target<'_>) -> Option<Finding> {
         Diagnosis::HostnameMismatch { host, names, total } => {
             tls_hostname_mismatch(signal, host, names, *total, none)
         }
-        Diagnosis::Expired { not_after, now } => tls_cert_expired(signal, not_after, now, none),
+        Diagnosis::Expired { not_after, now } => {
+            let when = not_after.as_deref().unwrap_or("an earlier date");
+            tls_cert_expired(signal, when, now, none)
+        }
         Diagnosis::NotYetValid { not_before, now } => {
-            tls_cert_not_yet_valid(signal, not_before, now, none)
+            let when = not_before.as_deref().unwrap_or("a later date");
+            tls_cert_not_yet_valid(signal, when, now, none)
         }
         Diagnosis::VersionUnsupported { why } => {
             tls_version_unsupported(signal, &version_mismatch(*why), none)

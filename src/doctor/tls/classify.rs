@@ -316,13 +316,13 @@ fn from_rustls(probe: &Probe<'_>, e: &rustls::Error, obs: &Observed) -> Option<D
             }
             CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
                 Diagnosis::Expired {
-                    not_after: leaf.map_or("an earlier date".to_string(), |c| c.not_after.clone()),
+                    not_after: leaf.map(|c| c.not_after.clone()),
                     now,
                 }
             }
             CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
                 Diagnosis::NotYetValid {
-                    not_before: leaf.map_or("a later date".to_string(), |c| c.not_before.clone()),
+                    not_before: leaf.map(|c| c.not_before.clone()),
                     now,
                 }
             }

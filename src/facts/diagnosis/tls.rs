@@ -83,10 +83,16 @@ pub enum Diagnosis {
         names: Vec<String>,
         total: usize,
     },
-    /// The certificate expired at `not_after`; the clock says `now`.
-    Expired { not_after: String, now: String },
-    /// The certificate starts at `not_before`; the clock says `now`.
-    NotYetValid { not_before: String, now: String },
+    /// The certificate expired at `not_after` (when the chain was read); the clock says `now`.
+    Expired {
+        not_after: Option<String>,
+        now: String,
+    },
+    /// The certificate starts at `not_before` (when the chain was read); the clock says `now`.
+    NotYetValid {
+        not_before: Option<String>,
+        now: String,
+    },
     /// No TLS version in common.
     VersionUnsupported { why: VersionMismatch },
     /// Any other refusal, named (`host`: the name asked for, `timeout`: the handshake's bound).
